@@ -1,0 +1,103 @@
+# RH Console — the one place that knows how to build, run, test and benchmark.
+#
+#   make run    install what is missing, build (release), serve on http://127.0.0.1:3000
+#   make test   install what is missing, run every test (Rust + Playwright in Chromium)
+#   make bench  run the benchmarks and write BENCHMARKS.md
+#
+# Builds always go through the same targets with the same flags, so the cache is reused.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+TOOLS        := $(CURDIR)/.tools
+export PATH  := $(HOME)/.cargo/bin:$(TOOLS)/node_modules/.bin:$(PATH)
+# Queries are checked at compile time against the committed .sqlx data: no database needed.
+export SQLX_OFFLINE := true
+
+CARGO_LEPTOS_VERSION := 0.3.10
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
+BINARYEN_VERSION     := 132
+# cargo-leptos debug builds use this; the Rust tests use the same so they share the cache.
+DEBUG_RUSTFLAGS      := --cfg erase_components
+SUDO                 := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+RUN_ARGS ?=
+
+.PHONY: help run test bench tools test-tools build build-debug rust-test e2e lint fmt sqlx-prepare clean
+
+help:
+	@echo "make run    build (release) and serve RH Console on http://127.0.0.1:3000"
+	@echo "make test   every test: Rust unit + integration, Playwright in Chromium"
+	@echo "make bench  benchmarks, results in BENCHMARKS.md"
+	@echo "make lint   clippy (server and browser builds) and rustfmt --check"
+
+# ---------------------------------------------------------------- tools
+
+tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)" || { \
+		echo "Installing cargo-leptos $(CARGO_LEPTOS_VERSION) (about 10 minutes on 2 cores)…"; \
+		cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked --debug; }
+	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || { \
+		echo "Installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (about 4 minutes)…"; \
+		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); }
+	@test -x $(TOOLS)/node_modules/.bin/wasm-opt || { \
+		echo "Installing binaryen $(BINARYEN_VERSION) from npm…"; \
+		mkdir -p $(TOOLS) && npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error binaryen@$(BINARYEN_VERSION); }
+
+test-tools: tools
+	@command -v chromium >/dev/null || { \
+		echo "Installing Chromium from Debian…"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@test -d end2end/node_modules/@playwright/test || (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+
+# ---------------------------------------------------------------- build
+
+build: tools
+	cargo leptos build --release
+
+build-debug: tools
+	cargo leptos build
+
+# ---------------------------------------------------------------- run
+
+run: build
+	@mkdir -p data
+	./target/release/rhconsole serve $(RUN_ARGS)
+
+# ---------------------------------------------------------------- test
+
+test: test-tools build-debug rust-test e2e
+
+rust-test:
+	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo test -p app -p server --no-fail-fast
+
+e2e: build-debug
+	cd end2end && CI=$${CI:-} RHCONSOLE_BIN=$(CURDIR)/target/debug/rhconsole RHCONSOLE_SITE_ROOT=$(CURDIR)/target/site npx playwright test
+
+# ---------------------------------------------------------------- bench
+
+bench: build test-tools
+	RUSTFLAGS="" cargo build --release -p server --bin rhconsole --bin rhbench
+	./target/release/rhbench --out BENCHMARKS.md
+
+# ---------------------------------------------------------------- maintenance
+
+lint: tools
+	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo clippy -p app -p server --all-targets -- -D warnings
+	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+	cargo fmt --all -- --check
+
+fmt:
+	cargo fmt --all
+
+# Regenerates .sqlx after a query or migration changed (needs sqlx-cli 0.8.6).
+sqlx-prepare:
+	rm -f target/sqlx-dev.db && for f in migrations/*.sql; do sqlite3 target/sqlx-dev.db < $$f; done
+	SQLX_OFFLINE=false DATABASE_URL=sqlite://$(CURDIR)/target/sqlx-dev.db RUSTFLAGS="$(DEBUG_RUSTFLAGS)" \
+		cargo sqlx prepare --workspace -- -p server --all-targets
+
+clean:
+	cargo clean
+	rm -rf end2end/test-results end2end/playwright-report

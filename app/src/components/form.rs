@@ -1,0 +1,97 @@
+//! Form fields with their label, hint and error message wired for screen readers.
+
+use crate::domain::FieldErrors;
+use crate::i18n::{Msg, t, use_i18n};
+use leptos::prelude::*;
+
+/// A labelled text input bound to a signal.
+#[component]
+pub fn TextField(
+    /// The field's name (also its id and the key of its error).
+    name: &'static str,
+    label: Msg,
+    value: RwSignal<String>,
+    errors: Signal<Option<FieldErrors>>,
+    #[prop(optional)] hint: Option<Msg>,
+    #[prop(optional, into)] placeholder: Option<Signal<String>>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] mono: bool,
+) -> impl IntoView {
+    let lang = use_i18n().lang;
+    let err = move || errors.get().and_then(|e| e.get(name));
+    let hint_id = format!("{name}-hint");
+    let err_id = format!("{name}-error");
+    let described = {
+        let (h, e) = (hint_id.clone(), err_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(h.clone());
+            }
+            if err().is_some() {
+                ids.push(e.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=name>{t(label)}{required.then_some(" *")}</label>
+            <input
+                id=name
+                name=name
+                type=kind
+                class:mono=mono
+                autocomplete=autocomplete.unwrap_or("off")
+                spellcheck="false"
+                placeholder=move || placeholder.map(|p| p.get())
+                aria-invalid=move || err().map(|_| "true")
+                aria-describedby=described
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{move || h.text(lang.get())}</p> })}
+            <Show when=move || err().is_some()>
+                <p class="field-error" id=err_id.clone() role="alert">{move || err().map(|m| m.text(lang.get()))}</p>
+            </Show>
+        </div>
+    }
+}
+
+/// A checkbox with its label.
+#[component]
+pub fn CheckField(name: &'static str, label: Msg, value: RwSignal<bool>, #[prop(optional)] hint: Option<Msg>) -> impl IntoView {
+    let lang = use_i18n().lang;
+    view! {
+        <div class="field">
+            <label class="check" for=name>
+                <input id=name name=name type="checkbox"
+                    prop:checked=move || value.get()
+                    on:change=move |ev| value.set(event_target_checked(&ev))/>
+                <span>{t(label)}</span>
+            </label>
+            {hint.map(|h| view! { <p class="hint">{move || h.text(lang.get())}</p> })}
+        </div>
+    }
+}
+
+/// A labelled number input bound to a `u32` signal.
+#[component]
+pub fn NumberField(name: &'static str, label: Msg, value: RwSignal<u32>, errors: Signal<Option<FieldErrors>>, min: u32, max: u32) -> impl IntoView {
+    let lang = use_i18n().lang;
+    let err = move || errors.get().and_then(|e| e.get(name));
+    view! {
+        <div class="field">
+            <label for=name>{t(label)}</label>
+            <input id=name name=name type="number" min=min max=max inputmode="numeric"
+                aria-invalid=move || err().map(|_| "true")
+                prop:value=move || value.get().to_string()
+                on:input=move |ev| value.set(event_target_value(&ev).trim().parse().unwrap_or(0))/>
+            <Show when=move || err().is_some()>
+                <p class="field-error" role="alert">{move || err().map(|m| m.text(lang.get()))}</p>
+            </Show>
+        </div>
+    }
+}

@@ -1,0 +1,162 @@
+//! The page frame: header with navigation, language and theme switches, the signed-in user.
+
+use crate::domain::UserInfo;
+use crate::error::AppError;
+use crate::i18n::{Lang, Msg, t, use_i18n};
+use crate::pages::auth::{Logout, me};
+use crate::prefs::{LANG_COOKIE, THEME_COOKIE, Theme, ThemeSignal, set_pref_cookie};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_location;
+
+/// The signed-in user, loaded once per page load and shared by every page.
+#[derive(Clone, Copy)]
+pub struct Me(pub Resource<Result<Option<UserInfo>, AppError>>);
+
+pub fn use_me() -> Option<Me> {
+    use_context::<Me>()
+}
+
+#[component]
+pub fn Frame(children: Children) -> impl IntoView {
+    let me = Resource::new(|| (), |_| me());
+    provide_context(Me(me));
+    let location = use_location();
+    let bare = move || {
+        let p = location.pathname.get();
+        p == "/login" || p == "/setup"
+    };
+
+    view! {
+        <a class="skip-link" href="#main">{t(Msg::SkipToContent)}</a>
+        <header class="topbar">
+            <A href="/" attr:class="brand">
+                <span class="brand-mark" aria-hidden="true">"RH"</span>
+                <span class="brand-name">{t(Msg::AppName)}</span>
+            </A>
+            <Show when=move || !bare()>
+                <Nav/>
+            </Show>
+            <div class="topbar-tools">
+                <LangSwitch/>
+                <ThemeSwitch/>
+                <Show when=move || !bare()>
+                    <UserMenu/>
+                </Show>
+            </div>
+        </header>
+        <main id="main" class="page" tabindex="-1">
+            {children()}
+        </main>
+    }
+}
+
+#[component]
+fn Nav() -> impl IntoView {
+    let me = use_me();
+    let is_admin = move || {
+        me.and_then(|m| m.0.get())
+            .and_then(|r| r.ok())
+            .flatten()
+            .is_some_and(|u| u.is_admin())
+    };
+    let location = use_location();
+    let current = move |prefix: &'static str| {
+        move || {
+            let p = location.pathname.get();
+            let on = if prefix == "/" { p == "/" } else { p.starts_with(prefix) };
+            on.then_some("page")
+        }
+    };
+    view! {
+        <nav class="mainnav" aria-label=t(Msg::NavMain)>
+            <A href="/" attr:aria-current=current("/")>{t(Msg::NavHome)}</A>
+            <A href="/configs" attr:aria-current=current("/configs")>{t(Msg::NavConfigs)}</A>
+            <A href="/tasks" attr:aria-current=current("/tasks")>{t(Msg::NavTasks)}</A>
+            <Transition fallback=|| ()>
+                <Show when=is_admin>
+                    <A href="/users" attr:aria-current=current("/users")>{t(Msg::NavUsers)}</A>
+                </Show>
+            </Transition>
+        </nav>
+    }
+}
+
+#[component]
+fn LangSwitch() -> impl IntoView {
+    let i18n = use_i18n();
+    let toggle = move |_| {
+        let next = match i18n.lang.get_untracked() {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        };
+        set_pref_cookie(LANG_COOKIE, next.code());
+        i18n.lang.set(next);
+        if let Some(el) = document().document_element() {
+            let _ = el.set_attribute("lang", next.html_lang());
+        }
+    };
+    view! {
+        <button type="button" class="tool-btn" on:click=toggle
+            aria-label=t(Msg::LangSwitchLabel) title=t(Msg::LangSwitchLabel) data-testid="lang-switch">
+            {t(Msg::LangSwitch)}
+        </button>
+    }
+}
+
+#[component]
+fn ThemeSwitch() -> impl IntoView {
+    let theme = use_context::<ThemeSignal>().map(|t| t.0).unwrap_or_else(|| RwSignal::new(Theme::Auto));
+    let toggle = move |_| {
+        let dark_now = match theme.get_untracked() {
+            Theme::Dark => true,
+            Theme::Light => false,
+            Theme::Auto => window()
+                .match_media("(prefers-color-scheme: dark)")
+                .ok()
+                .flatten()
+                .is_some_and(|m| m.matches()),
+        };
+        let next = if dark_now { Theme::Light } else { Theme::Dark };
+        set_pref_cookie(THEME_COOKIE, next.attr());
+        theme.set(next);
+        if let Some(el) = document().document_element() {
+            let _ = el.set_attribute("data-theme", next.attr());
+        }
+    };
+    view! {
+        <button type="button" class="tool-btn icon" on:click=toggle
+            aria-label=t(Msg::ThemeSwitch) title=t(Msg::ThemeSwitch)>
+            <span aria-hidden="true" class="theme-icon"></span>
+        </button>
+    }
+}
+
+#[component]
+fn UserMenu() -> impl IntoView {
+    let me = use_me();
+    let logout = ServerAction::<Logout>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = logout.value().get() {
+            let _ = window().location().assign("/login");
+        }
+    });
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                me.and_then(|m| m.0.get()).and_then(|r| r.ok()).flatten().map(|u| {
+                    let role = u.role.label();
+                    view! {
+                        <span class="whoami">
+                            <span class="whoami-name">{u.username.clone()}</span>
+                            <span class="whoami-role">{t(role)}</span>
+                        </span>
+                        <ActionForm action=logout attr:class="inline-form">
+                            <button type="submit" class="tool-btn">{t(Msg::SignOut)}</button>
+                        </ActionForm>
+                    }
+                })
+            }}
+        </Transition>
+    }
+}

@@ -1,0 +1,8 @@
+//! Reusable view pieces.
+
+pub mod common;
+pub mod form;
+pub mod frame;
+
+pub use common::*;
+pub use form::*;

@@ -1,0 +1,144 @@
+//! Field-level validation results, shared by forms in the browser and checks on the server.
+
+use crate::i18n::Msg;
+use serde::{Deserialize, Serialize};
+
+/// One problem with one form field. `field` is the form field's `name`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub msg: Msg,
+}
+
+/// Every problem found in one form, in field order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, field: &str, msg: Msg) {
+        self.0.push(FieldError {
+            field: field.to_owned(),
+            msg,
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The first message for `field`, if any.
+    pub fn get(&self, field: &str) -> Option<Msg> {
+        self.0.iter().find(|e| e.field == field).map(|e| e.msg)
+    }
+
+    /// `Ok(value)` when nothing was pushed.
+    pub fn into_result<T>(self, value: T) -> Result<T, FieldErrors> {
+        if self.is_empty() { Ok(value) } else { Err(self) }
+    }
+}
+
+/// Length in characters (not bytes): Chinese names count one per character.
+pub fn char_len(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// An absolute http(s) URL with a host and nothing after it (a trailing `/` is allowed and
+/// dropped). Returns the normalised form.
+pub fn normalise_host(raw: &str) -> Result<String, Msg> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(Msg::ErrRequired);
+    }
+    let (scheme, rest) = if let Some(r) = s.strip_prefix("https://") {
+        ("https", r)
+    } else if let Some(r) = s.strip_prefix("http://") {
+        ("http", r)
+    } else {
+        return Err(Msg::ErrHostScheme);
+    };
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest.is_empty() {
+        return Err(Msg::ErrHostInvalid);
+    }
+    if rest.contains(['/', '?', '#']) {
+        return Err(Msg::ErrHostPath);
+    }
+    if rest.contains('@') || rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Msg::ErrHostInvalid);
+    }
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || rest.starts_with('[') => {
+            if p.is_empty() || !p.chars().all(|c| c.is_ascii_digit()) || p.parse::<u16>().is_err() {
+                return Err(Msg::ErrHostInvalid);
+            }
+            (h, Some(p))
+        }
+        _ => (rest, None),
+    };
+    let host_ok = if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        !inner.is_empty() && inner.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+    } else {
+        !host.is_empty()
+            && host.len() <= 253
+            && host
+                .split('.')
+                .all(|label| !label.is_empty() && label.len() <= 63 && label.chars().all(|c| c.is_alphanumeric() || c == '-'))
+    };
+    if !host_ok {
+        return Err(Msg::ErrHostInvalid);
+    }
+    Ok(match port {
+        Some(p) => format!("{scheme}://{}:{p}", host.to_lowercase()),
+        None => format!("{scheme}://{}", host.to_lowercase()),
+    })
+}
+
+/// An endpoint path: starts with `/`, no spaces, no scheme, no fragment.
+pub fn normalise_endpoint(raw: &str, required: bool) -> Result<String, Msg> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return if required { Err(Msg::ErrRequired) } else { Ok(String::new()) };
+    }
+    if !s.starts_with('/') || s.starts_with("//") {
+        return Err(Msg::ErrEndpointSlash);
+    }
+    if s.len() > 512 || s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '#') {
+        return Err(Msg::ErrEndpointInvalid);
+    }
+    Ok(s.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_are_absolute_urls_without_path_or_query() {
+        assert_eq!(normalise_host("https://www.runninghub.cn").as_deref(), Ok("https://www.runninghub.cn"));
+        assert_eq!(normalise_host(" https://WWW.RunningHub.ai/ ").as_deref(), Ok("https://www.runninghub.ai"));
+        assert_eq!(normalise_host("http://127.0.0.1:3900").as_deref(), Ok("http://127.0.0.1:3900"));
+        assert_eq!(normalise_host("http://[::1]:8080").as_deref(), Ok("http://[::1]:8080"));
+        assert_eq!(normalise_host("www.runninghub.cn"), Err(Msg::ErrHostScheme));
+        assert_eq!(normalise_host("ftp://x.cn"), Err(Msg::ErrHostScheme));
+        assert_eq!(normalise_host("https://x.cn/openapi"), Err(Msg::ErrHostPath));
+        assert_eq!(normalise_host("https://x.cn?a=1"), Err(Msg::ErrHostPath));
+        assert_eq!(normalise_host("https://"), Err(Msg::ErrHostInvalid));
+        assert_eq!(normalise_host("https://user@x.cn"), Err(Msg::ErrHostInvalid));
+        assert_eq!(normalise_host("https://x.cn:99999"), Err(Msg::ErrHostInvalid));
+        assert_eq!(normalise_host(""), Err(Msg::ErrRequired));
+    }
+
+    #[test]
+    fn endpoints_start_with_a_slash() {
+        assert_eq!(normalise_endpoint("/openapi/v2/query", true).as_deref(), Ok("/openapi/v2/query"));
+        assert_eq!(normalise_endpoint("openapi/v2/query", true), Err(Msg::ErrEndpointSlash));
+        assert_eq!(normalise_endpoint("//evil.com/x", true), Err(Msg::ErrEndpointSlash));
+        assert_eq!(normalise_endpoint("/a b", true), Err(Msg::ErrEndpointInvalid));
+        assert_eq!(normalise_endpoint("", false).as_deref(), Ok(""));
+        assert_eq!(normalise_endpoint("", true), Err(Msg::ErrRequired));
+    }
+}

@@ -1,0 +1,404 @@
+//! The one translation table: Chinese first, English second. Views never hold literal UI text;
+//! they name a `Msg`, and the language the browser chose (a cookie, so the server renders it
+//! too) picks the words.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+    pub fn html_lang(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+    pub fn parse(s: &str) -> Lang {
+        if s.trim().eq_ignore_ascii_case("en") { Lang::En } else { Lang::Zh }
+    }
+}
+
+macro_rules! messages {
+    ($($key:ident => $zh:literal, $en:literal;)*) => {
+        /// Every piece of text the console shows.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum Msg { $($key),* }
+
+        impl Msg {
+            pub fn text(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $( (Msg::$key, Lang::Zh) => $zh, (Msg::$key, Lang::En) => $en, )*
+                }
+            }
+            #[cfg(test)]
+            pub const ALL: &'static [Msg] = &[$(Msg::$key),*];
+        }
+    };
+}
+
+impl Msg {
+    pub fn en(self) -> &'static str {
+        self.text(Lang::En)
+    }
+    pub fn zh(self) -> &'static str {
+        self.text(Lang::Zh)
+    }
+}
+
+impl std::fmt::Display for Msg {
+    /// Both languages, for places with no language choice (CLI, logs).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} / {}", self.zh(), self.en())
+    }
+}
+
+messages! {
+    AppName => "RH 控制台", "RH Console";
+    AppTagline => "图像生成接口配置与测试", "Image-generation API configurations and tests";
+    NavHome => "概览", "Overview";
+    NavConfigs => "配置", "Configurations";
+    NavTasks => "测试任务", "Test tasks";
+    NavUsers => "用户", "Users";
+    NavMain => "主导航", "Main navigation";
+    SkipToContent => "跳到正文", "Skip to content";
+    LangSwitch => "English", "中文";
+    LangSwitchLabel => "切换语言", "Switch language";
+    ThemeSwitch => "切换明暗主题", "Toggle light/dark theme";
+    ThemeLight => "浅色", "Light";
+    ThemeDark => "深色", "Dark";
+    SignOut => "退出登录", "Sign out";
+    SignIn => "登录", "Sign in";
+    SigningIn => "正在登录…", "Signing in…";
+    SignInTitle => "登录 RH 控制台", "Sign in to RH Console";
+    Username => "用户名", "Username";
+    Password => "密码", "Password";
+    PasswordConfirm => "确认密码", "Confirm password";
+    PasswordNew => "新密码", "New password";
+    Role => "角色", "Role";
+    RoleAdmin => "管理员", "Admin";
+    RoleOperator => "操作员", "Operator";
+    Loading => "加载中…", "Loading…";
+    Save => "保存", "Save";
+    Saving => "正在保存…", "Saving…";
+    Saved => "已保存", "Saved";
+    Cancel => "取消", "Cancel";
+    Confirm => "确认", "Confirm";
+    Close => "关闭", "Close";
+    Edit => "编辑", "Edit";
+    Delete => "删除", "Delete";
+    Search => "搜索", "Search";
+    Filter => "筛选", "Filter";
+    All => "全部", "All";
+    Yes => "是", "Yes";
+    No => "否", "No";
+    Actions => "操作", "Actions";
+    Back => "返回", "Back";
+    Never => "从未", "Never";
+    None_ => "无", "None";
+    Copy => "复制", "Copy";
+    Copied => "已复制", "Copied";
+    NextPage => "下一页", "Next page";
+    FirstPage => "第一页", "First page";
+    NotFoundTitle => "页面不存在", "Page not found";
+    NotFoundBody => "你要找的页面不存在或已被移走。", "The page you asked for does not exist or has moved.";
+    ErrorTitle => "出错了", "Something went wrong";
+    Retry => "重试", "Retry";
+
+    SetupTitle => "创建第一个管理员", "Create the first admin";
+    SetupIntro => "这是首次启动。创建管理员账号后，此链接即失效。", "This is the first start. Once the admin account is created, this link stops working.";
+    SetupCreate => "创建管理员", "Create admin";
+    SetupInvalid => "设置链接无效或已使用。请查看服务器日志中的新链接，或使用命令行 `rhconsole user add`。", "The setup link is invalid or already used. Look for a new link in the server log, or use `rhconsole user add`.";
+    SetupDone => "管理员已创建，请登录。", "Admin created. Please sign in.";
+
+    UsersTitle => "用户", "Users";
+    UsersAdd => "添加用户", "Add user";
+    UsersDisabled => "已停用", "Disabled";
+    UsersEnabled => "正常", "Active";
+    UsersDisable => "停用", "Disable";
+    UsersEnable => "启用", "Enable";
+    UsersResetPassword => "重置密码", "Reset password";
+    UsersChangeRole => "修改角色", "Change role";
+    UsersCreated => "创建时间", "Created";
+    UsersStatus => "状态", "Status";
+    UsersYou => "（你）", "(you)";
+    UsersPasswordReset => "密码已重置", "Password reset";
+
+    HomeTitle => "概览", "Overview";
+    HomeToday => "今日任务", "Today's tasks";
+    HomeInFlight => "进行中", "In flight";
+    HomeSuccessRate => "成功率", "Success rate";
+    HomeMedian => "中位耗时", "Median duration";
+    HomePerConfig => "各配置今日表现", "Today per configuration";
+    HomeNoTasks => "今天还没有测试任务。", "No test tasks today yet.";
+    HomeWelcome => "欢迎", "Welcome";
+
+    ConfigsTitle => "API 配置", "API configurations";
+    ConfigsNew => "新建配置", "New configuration";
+    ConfigsEmpty => "还没有配置。", "No configurations yet.";
+    ConfigsNoMatch => "没有符合条件的配置。", "No configurations match.";
+    ConfigsSearch => "按名称搜索", "Search by name";
+    ConfigsShowArchived => "显示已归档", "Show archived";
+    ConfigsSort => "排序", "Sort";
+    SortName => "名称", "Name";
+    SortUpdated => "最近修改", "Last changed";
+    SortLastTest => "最近测试", "Last test";
+    ConfigsLastTest => "最近测试", "Last test";
+    ConfigsRate24h => "24 小时成功率", "Success (24 h)";
+    ConfigsActiveOn => "已启用", "On";
+    ConfigsActiveOff => "已停用", "Off";
+    ConfigsToggleActive => "启用/停用", "Switch on/off";
+    ConfigsArchived => "已归档", "Archived";
+    ConfigEditTitle => "编辑配置", "Edit configuration";
+    ConfigNewTitle => "新建配置", "New configuration";
+    ConfigPresetHint => "选择类型会填入该类型的默认值，所有字段仍可修改。", "Picking a type fills in its defaults; every field stays editable.";
+    ConfigKeyKeep => "留空则保留当前密钥", "Leave blank to keep the current key";
+    ConfigKeyNone => "未设置", "Not set";
+    ConfigKeyReveal => "查看完整密钥", "Reveal full key";
+    ConfigKeyRevealHint => "查看完整密钥需要再次输入你的密码，此操作会被记录。", "Revealing the full key needs your password again and is recorded.";
+    ConfigKeyHide => "隐藏", "Hide";
+    ConfigDeleteConfirm => "确定删除此配置？有测试任务的配置会被归档（可恢复），不会被抹除。", "Delete this configuration? One with test tasks is archived (restorable), never erased.";
+    ConfigArchive => "归档", "Archive";
+    ConfigUnarchive => "恢复", "Restore";
+    ConfigDeleted => "配置已删除", "Configuration deleted";
+    ConfigArchivedNote => "此配置已归档：它不会出现在列表中，也不能用于新任务。", "This configuration is archived: hidden from the list and not usable for new tasks.";
+    ConfigHistory => "变更历史", "History";
+    ConfigHistoryEmpty => "没有历史记录。", "No history.";
+    ConfigRestoreVersion => "恢复此版本", "Restore this version";
+    ConfigRestoreConfirm => "恢复到此版本？（密钥不变）", "Restore this version? (The key stays as it is.)";
+    ConfigVersion => "版本", "Version";
+    ConfigCreatedBy => "创建", "Created";
+    ConfigUpdatedBy => "修改", "Changed";
+    ConfigLaunchTest => "发起测试", "Launch a test";
+    ConfigDetails => "配置详情", "Details";
+    ConfigKeyChanged => "已更改", "changed";
+    ConfigRecentTasks => "最近的测试任务", "Recent test tasks";
+    ConfigLimits => "超时与并发", "Timeout and concurrency";
+    ConfigSectionProvider => "接口", "Provider";
+    ConfigSectionEndpoints => "端点", "Endpoints";
+    ConfigSectionBehaviour => "行为", "Behaviour";
+    HistCreated => "创建", "created";
+    HistUpdated => "修改", "edited";
+    HistActivated => "启用", "switched on";
+    HistDeactivated => "停用", "switched off";
+    HistArchived => "归档", "archived";
+    HistUnarchived => "恢复归档", "restored from archive";
+    HistReverted => "恢复旧版本", "restored an earlier version";
+    HistKeyRevealed => "查看了完整密钥", "revealed the key";
+    HistImported => "导入", "imported";
+
+    FieldName => "名称", "Name";
+    FieldApiType => "接口类型", "API type";
+    FieldHostDomestic => "国内地址", "Domestic host";
+    FieldHostOverseas => "海外地址", "Overseas host";
+    FieldApiKey => "API 密钥", "API key";
+    FieldDrawEndpoint => "提交端点", "Draw endpoint";
+    FieldResultEndpoint => "结果端点", "Result endpoint";
+    FieldUploadEndpoint => "上传端点", "Upload endpoint";
+    FieldModelName => "模型名称", "Model name";
+    FieldIsSync => "同步接口", "Synchronous API";
+    FieldEnableRetry => "失败重试", "Retry on failure";
+    FieldIsActive => "启用", "Active";
+    FieldTimeout => "超时（秒）", "Timeout (seconds)";
+    FieldMaxConcurrency => "最大并发任务数", "Max concurrent tasks";
+    FieldAllowLocal => "允许本地/内网地址（仅沙盒或局域网）", "Allow local/private addresses (sandbox or LAN only)";
+    FieldUnknown => "字段", "Field";
+    ApiTypeRunningHub => "RunningHub 全能图片PRO（图生图）", "RunningHub 全能图片PRO (image edit)";
+    ApiTypeNanoBanana => "nano-banana 图片编辑（OpenAI 兼容）", "nano-banana edits (OpenAI-compatible)";
+
+    TasksTitle => "测试任务", "Test tasks";
+    TasksEmpty => "还没有测试任务。", "No test tasks yet.";
+    TasksNoMatch => "没有符合条件的任务。", "No tasks match.";
+    TasksSearch => "搜索提示词或任务 ID", "Search prompt or task id";
+    TasksFrom => "从", "From";
+    TasksTo => "到", "To";
+    TasksNew => "新建测试", "New test";
+    TasksBatch => "批量对比测试", "Batch comparison";
+    TaskLaunch => "提交测试", "Launch test";
+    TaskLaunching => "正在提交…", "Launching…";
+    TaskConfig => "配置", "Configuration";
+    TaskConfigs => "选择配置（可多选）", "Configurations (several)";
+    TaskPrompt => "提示词", "Prompt";
+    TaskResolution => "分辨率", "Resolution";
+    TaskAspect => "宽高比", "Aspect ratio";
+    TaskAspectAuto => "自动（跟随输入图片）", "Auto (follow the input image)";
+    TaskImageUrls => "图片链接", "Image URLs";
+    TaskAddUrl => "添加链接", "Add URL";
+    TaskRemove => "移除", "Remove";
+    TaskLocalImages => "本地图片", "Local images";
+    TaskDropHint => "拖放图片到这里，或点击选择（PNG/JPEG/WEBP，每张不超过 10 MB）", "Drop images here or click to choose (PNG/JPEG/WEBP, up to 10 MB each)";
+    TaskUploading => "正在上传…", "Uploading…";
+    TaskRegion => "线路", "Region";
+    TaskOnlyFirst10 => "最多发送前 10 张图片，其余不会发送。", "Only the first 10 images are sent; the rest will not be.";
+    TaskChars => "字", "characters";
+    TaskStatus => "状态", "Status";
+    TaskElapsed => "耗时", "Elapsed";
+    TaskProviderId => "服务商任务 ID", "Provider task id";
+    TaskCreated => "创建时间", "Created";
+    TaskTimeline => "执行日志", "Execution log";
+    TaskResults => "结果", "Results";
+    TaskNoResults => "暂无结果。", "No results yet.";
+    TaskOpenOriginal => "打开原图", "Open original";
+    TaskDownload => "下载", "Download";
+    TaskUsage => "用量与费用", "Usage and cost";
+    TaskCost => "费用", "Cost";
+    TaskShowRequest => "查看请求", "Show request";
+    TaskHideRequest => "隐藏请求", "Hide request";
+    TaskRequestJson => "发送的 JSON（密钥已隐去）", "JSON sent (key redacted)";
+    TaskRequestCurl => "等效 curl 命令（从 $RUNNINGHUB_API_KEY 读取密钥）", "Equivalent curl (key read from $RUNNINGHUB_API_KEY)";
+    TaskRerun => "再次运行", "Run again";
+    TaskCancel => "取消任务", "Cancel task";
+    TaskCancelConfirm => "确定取消此任务？", "Cancel this task?";
+    TaskError => "失败原因", "Failure";
+    TaskErrorCode => "错误码", "Code";
+    TaskErrorMessage => "信息", "Message";
+    TaskExplanation => "说明", "What it means";
+    TaskLive => "实时", "Live";
+    TaskReconnecting => "连接中断，正在重连…", "Connection lost, reconnecting…";
+    TaskWarnings => "警告", "Warnings";
+    TaskAttempts => "提交次数", "Attempts";
+    TaskVersion => "配置版本", "Config version";
+    TaskBatchTitle => "批量对比", "Batch comparison";
+    TaskTimeToResult => "出图耗时", "Time to result";
+    TaskThumbnail => "缩略图", "Thumbnail";
+    TaskUncertainHelp => "提交请求发出后服务器中断，服务商可能已收到此任务。请到服务商控制台核实后再决定是否重新运行。", "The server stopped after the submit was sent: the provider may have the task. Check with the provider before running it again.";
+    TaskFullView => "查看大图", "Full view";
+
+    StatusPending => "等待中", "pending";
+    StatusUploading => "上传中", "uploading";
+    StatusSubmitting => "提交中", "submitting";
+    StatusQueued => "排队中", "queued";
+    StatusRunning => "运行中", "running";
+    StatusSucceeded => "成功", "succeeded";
+    StatusFailed => "失败", "failed";
+    StatusCancelled => "已取消", "cancelled";
+    StatusTimedOut => "超时", "timed out";
+    StatusSubmitUncertain => "提交状态不确定", "submit may have reached the provider";
+    StageValidate => "校验", "validate";
+    StageUpload => "上传", "upload";
+    StageSubmit => "提交", "submit";
+    StagePoll => "轮询", "poll";
+    StageRetry => "重试", "retry";
+    StageResult => "结果", "result";
+    StageCancel => "取消", "cancel";
+    StageResume => "恢复", "resume";
+    RegionDomestic => "国内", "domestic";
+    RegionOverseas => "海外", "overseas";
+
+    Explain1501 => "内容审核未通过：提示词或图片被服务商的内容安全检查拦截。请修改内容后重试。", "Content moderation: the prompt or an image was blocked by the provider's safety check. Change the content and try again.";
+    Explain1505 => "禁止生成写实真人：输入或要求包含写实的真实人物。", "Photorealistic real people are not allowed: the input or the request shows a realistic real person.";
+    Explain421 => "队列已满或超出并发上限：此密钥同时运行的任务太多，稍后会自动重试（若开启重试）。", "Queue full or concurrency limit reached: this key runs too many tasks at once. Retried later when retry is on.";
+    Explain415 => "任务实例已达上限：稍后再试。", "Task instances maxed out: try again later.";
+    Explain814 => "个人队列已满：等待已有任务完成。", "Personal queue full: wait for running tasks to finish.";
+    Explain812 => "余额不足：请为此密钥所属账户充值。", "Insufficient balance: top up the account this key belongs to.";
+    ExplainAuth => "API 密钥校验失败：密钥错误，或此密钥只能在另一站点使用（国内 .cn / 海外 .ai），请尝试切换线路。", "API key rejected: the key is wrong, or it only works on the other site (.cn domestic / .ai overseas). Try the other region.";
+    Explain301 => "参数无效：检查提示词、图片链接、分辨率和宽高比。", "Invalid parameters: check the prompt, image URLs, resolution and aspect ratio.";
+    Explain433 => "提示词校验失败。", "The prompt failed validation.";
+    Explain1000 => "服务商内部未知错误，可稍后重试。", "Unknown error inside the provider; try again later.";
+    ExplainTimeout => "在设定的时间内没有得到最终结果。任务可能仍在服务商处运行。", "No final result within the time limit. The task may still be running at the provider.";
+
+    ErrRequired => "必填", "Required";
+    ErrUnauthorized => "请先登录", "Please sign in";
+    ErrForbidden => "你没有权限执行此操作", "You are not allowed to do this";
+    ErrNotFound => "找不到该对象", "Not found";
+    ErrInternal => "服务器内部错误，请稍后再试", "Internal error, please try again later";
+    ErrNetwork => "无法连接服务器", "Cannot reach the server";
+    ErrBadRequest => "请求无效", "Invalid request";
+    ErrBadOrigin => "跨站请求被拒绝", "Cross-site request refused";
+    ErrTooLarge => "请求内容过大", "Request too large";
+    ErrLoginFailed => "用户名或密码错误", "Wrong username or password";
+    ErrLoginLocked => "登录失败次数过多，请稍后再试", "Too many failed sign-ins, try again later";
+    ErrPasswordWrong => "密码错误", "Wrong password";
+    ErrUsernameLength => "用户名长度为 3–32 个字符", "Usernames are 3–32 characters";
+    ErrUsernameChars => "用户名只能包含字母、数字、点、下划线和连字符", "Usernames use letters, digits, '.', '_' and '-' only";
+    ErrUsernameTaken => "该用户名已存在", "That username is taken";
+    ErrPasswordShort => "密码至少 10 个字符", "Passwords have at least 10 characters";
+    ErrPasswordLong => "密码最多 128 个字符", "Passwords have at most 128 characters";
+    ErrPasswordMismatch => "两次输入的密码不一致", "The passwords differ";
+    ErrRoleUnknown => "角色只能是 admin 或 operator", "The role is admin or operator";
+    ErrLastAdmin => "不能停用或降级最后一个管理员", "The last admin cannot be disabled or demoted";
+    ErrSelf => "不能对自己执行此操作", "You cannot do this to yourself";
+    ErrNameLength => "名称为 1–64 个字符", "Names are 1–64 characters";
+    ErrNameChars => "名称不能包含控制字符", "Names cannot contain control characters";
+    ErrNameTaken => "已有同名配置（不区分大小写和首尾空格）", "A configuration with this name exists (ignoring case and spaces)";
+    ErrApiTypeUnknown => "未知的接口类型", "Unknown API type";
+    ErrHostScheme => "地址必须以 http:// 或 https:// 开头", "Hosts start with http:// or https://";
+    ErrHostPath => "地址不能包含路径或查询参数", "Hosts have no path or query";
+    ErrHostInvalid => "地址无效", "Invalid host";
+    ErrEndpointSlash => "端点必须以 / 开头", "Endpoints start with /";
+    ErrEndpointInvalid => "端点不能包含空白或 #", "Endpoints cannot contain spaces or #";
+    ErrModelInvalid => "模型名称最多 128 个字符", "Model names have at most 128 characters";
+    ErrKeyRequiredActive => "启用的配置必须有 API 密钥", "An active configuration needs an API key";
+    ErrKeyLooksMasked => "这看起来是打码后的密钥，请输入完整密钥或留空", "This looks like a masked key: type the full key or leave it blank";
+    ErrKeyLength => "密钥长度为 8–512 个字符", "Keys are 8–512 characters";
+    ErrKeyChars => "密钥不能包含空白或非 ASCII 字符", "Keys cannot contain spaces or non-ASCII characters";
+    ErrTimeoutRange => "超时为 10–86400 秒", "The timeout is 10–86400 seconds";
+    ErrConcurrencyRange => "并发数为 1–5000", "Concurrency is 1–5000";
+    ErrConfigArchived => "此配置已归档", "This configuration is archived";
+    ErrConfigInactive => "此配置已停用，无法发起测试", "This configuration is switched off and cannot run tests";
+    ErrConfigNoKey => "此配置没有 API 密钥", "This configuration has no API key";
+    ErrVersionUnknown => "没有这个版本", "No such version";
+    ErrStatusUnknown => "未知状态", "Unknown status";
+    ErrRegionUnknown => "线路只能是国内或海外", "The region is domestic or overseas";
+    ErrResolutionUnknown => "分辨率只能是 1k、2k 或 4k", "The resolution is 1k, 2k or 4k";
+    ErrAspectUnknown => "不支持的宽高比", "Unsupported aspect ratio";
+    ErrPromptLong => "提示词最多 20000 个字符", "Prompts have at most 20,000 characters";
+    ErrImagesRequired => "至少需要一张图片（链接或本地图片）", "At least one image (URL or local file) is needed";
+    ErrImagesTooMany => "图片太多（最多 50 张）", "Too many images (50 at most)";
+    ErrImageUrlScheme => "图片链接必须是 http(s) 或 data:image 链接", "Image URLs are http(s) or data:image URLs";
+    ErrImageUrlInvalid => "图片链接无效", "Invalid image URL";
+    ErrImageTooLarge => "图片超过 10 MB", "The image is larger than 10 MB";
+    ErrImageType => "只接受真正的 PNG、JPEG 或 WEBP 图片", "Only real PNG, JPEG or WEBP images are accepted";
+    ErrBlobUnknown => "找不到上传的图片，请重新上传", "Uploaded image not found, upload it again";
+    ErrUploadEndpointMissing => "此配置没有上传端点，不能使用本地图片", "This configuration has no upload endpoint: local images cannot be used";
+    ErrNoConfigsSelected => "请至少选择一个配置", "Select at least one configuration";
+    ErrTaskFinished => "任务已结束", "The task has already finished";
+    ErrUrlNotAllowed => "不允许访问本地或内网地址", "Local and private addresses are not allowed";
+}
+
+/// The language and theme the page renders with, in context.
+#[derive(Clone, Copy)]
+pub struct I18n {
+    pub lang: RwSignal<Lang>,
+}
+
+pub fn use_i18n() -> I18n {
+    use_context::<I18n>().unwrap_or(I18n {
+        lang: RwSignal::new(Lang::Zh),
+    })
+}
+
+/// A reactive text for `msg` in the page's language.
+pub fn t(msg: Msg) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let lang = use_i18n().lang;
+    move || msg.text(lang.get())
+}
+
+/// The text now, without tracking (for attributes set once, like `aria-label`, use `t`).
+pub fn t_now(msg: Msg) -> &'static str {
+    msg.text(use_i18n().lang.get_untracked())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_has_text_in_both_languages() {
+        for m in Msg::ALL {
+            assert!(!m.zh().is_empty(), "{m:?} has no Chinese text");
+            assert!(!m.en().is_empty(), "{m:?} has no English text");
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! RH Console's shared half: domain types, the translation table, pages, components and the
+//! server functions they call. Server-only code sits behind the `ssr` feature.
+
+#![recursion_limit = "512"]
+
+pub mod components;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod live;
+pub mod pages;
+pub mod prefs;
+
+#[cfg(feature = "ssr")]
+pub mod backend;
+
+use crate::components::frame::Frame;
+use crate::i18n::{I18n, Msg, t};
+use crate::pages::*;
+use leptos::prelude::*;
+use leptos_meta::{Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{Route, Router, Routes},
+    path,
+};
+
+/// The HTML document around the app. Rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let prefs = prefs::Prefs::from_request();
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
+    view! {
+        <!DOCTYPE html>
+        <html lang=prefs.lang.html_lang() data-theme=prefs.theme.attr()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <link rel="stylesheet" href="/pkg/rhconsole.css"/>
+                <HydrationScripts options/>
+                <leptos_meta::MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let prefs = prefs::Prefs::current();
+    provide_context(I18n {
+        lang: RwSignal::new(prefs.lang),
+    });
+    provide_context(prefs::ThemeSignal(RwSignal::new(prefs.theme)));
+    // Tests and scripts wait for this before clicking: the page is live from here on.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    let title = t(Msg::AppName);
+
+    view! {
+        <Title formatter=move |page: String| if page.is_empty() { title().to_owned() } else { format!("{page} · {}", title()) }/>
+        <Router>
+            <Frame>
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/configs") view=ConfigsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/configs/new") view=ConfigNewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/configs/:id") view=ConfigDetailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/configs/:id/edit") view=ConfigEditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tasks") view=TasksPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tasks/new") view=TaskNewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tasks/:id") view=TaskPage ssr=SsrMode::Async/>
+                    <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
+                </Routes>
+            </Frame>
+        </Router>
+    }
+}
+
+/// The page's Content-Security-Policy: scripts only from here or carrying this response's nonce
+/// (the hydration script), wasm allowed, nothing may frame the console.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    let (Some(nonce), Some(resp)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else {
+        return;
+    };
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: blob: https: http:; connect-src 'self'; font-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(v) = http::HeaderValue::from_str(&csp) {
+        resp.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
+    }
+}

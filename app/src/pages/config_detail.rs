@@ -1,0 +1,397 @@
+//! One configuration: its fields (key masked; admins may reveal it with their password), a
+//! launch form, its recent tasks, and its history with restore.
+
+use crate::components::{CopyButton, ErrorBox, PageError, StatusBadge, Time};
+use crate::domain::*;
+use crate::error::AppError;
+use crate::i18n::{Msg, t, use_i18n};
+use crate::pages::configs::is_admin;
+use crate::pages::task_new::LaunchForm;
+use crate::pages::tasks::list_tasks;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+#[server(endpoint = "configs/get", input = Json)]
+pub async fn get_config(id: ConfigId) -> Result<ConfigView, AppError> {
+    use crate::backend::*;
+    respond(async move {
+        let actor = require_user().await?;
+        backend()?.get_config(&actor, id).await
+    })
+    .await
+}
+
+#[server(endpoint = "configs/history", input = Json)]
+pub async fn config_history(id: ConfigId) -> Result<Vec<HistoryEntry>, AppError> {
+    use crate::backend::*;
+    respond(async move {
+        let actor = require_user().await?;
+        backend()?.config_history(&actor, id).await
+    })
+    .await
+}
+
+#[server(endpoint = "configs/delete", input = Json)]
+pub async fn delete_config(id: ConfigId) -> Result<DeleteOutcome, AppError> {
+    use crate::backend::*;
+    respond(async move {
+        let actor = require_admin().await?;
+        backend()?.delete_config(&actor, id).await
+    })
+    .await
+}
+
+#[server(endpoint = "configs/unarchive", input = Json)]
+pub async fn unarchive_config(id: ConfigId) -> Result<ConfigView, AppError> {
+    use crate::backend::*;
+    respond(async move {
+        let actor = require_admin().await?;
+        backend()?.unarchive_config(&actor, id).await
+    })
+    .await
+}
+
+#[server(endpoint = "configs/revert", input = Json)]
+pub async fn revert_config(id: ConfigId, version: i64) -> Result<ConfigView, AppError> {
+    use crate::backend::*;
+    respond(async move {
+        let actor = require_admin().await?;
+        backend()?.revert_config(&actor, id, version).await
+    })
+    .await
+}
+
+/// The full key, after the admin typed their password again. Recorded in the history.
+#[server(endpoint = "configs/reveal_key", input = Json)]
+pub async fn reveal_key(id: ConfigId, password: String) -> Result<String, AppError> {
+    use crate::backend::*;
+    respond(async move {
+        let actor = require_admin().await?;
+        backend()?.reveal_key(&actor, id, password).await
+    })
+    .await
+}
+
+#[component]
+pub fn ConfigDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<ConfigId>().ok()));
+    let delete = ServerAction::<DeleteConfig>::new();
+    let unarchive = ServerAction::<UnarchiveConfig>::new();
+    let revert = ServerAction::<RevertConfig>::new();
+    let reveal = ServerAction::<RevealKey>::new();
+    let versions = move || (unarchive.version().get(), revert.version().get(), reveal.version().get(), delete.version().get());
+    let config = Resource::new(move || (id.get(), versions()), |(id, _)| async move {
+        match id {
+            Some(id) => get_config(id).await,
+            None => Err(AppError::NotFound),
+        }
+    });
+    let history = Resource::new(move || (id.get(), versions()), |(id, _)| async move {
+        match id {
+            Some(id) => config_history(id).await,
+            None => Err(AppError::NotFound),
+        }
+    });
+    let recent = Resource::new(move || id.get(), |id| async move {
+        list_tasks(TaskFilter { config_id: id, ..Default::default() }).await
+    });
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(DeleteOutcome::Deleted)) = delete.value().get() {
+            navigate("/configs", Default::default());
+        }
+    });
+    let admin = is_admin();
+    let action_error = move || {
+        [delete.value().get().and_then(Result::err), unarchive.value().get().and_then(Result::err), revert.value().get().and_then(Result::err)]
+            .into_iter()
+            .flatten()
+            .next()
+    };
+
+    view! {
+        <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match config.await {
+                    Ok(c) => view! {
+                        <Title text=c.fields.name.clone()/>
+                        <ConfigHeader c=c.clone() admin delete unarchive/>
+                        {move || action_error().map(|err| view! { <ErrorBox err/> })}
+                        {move || matches!(delete.value().get(), Some(Ok(DeleteOutcome::Archived))).then(|| view! {
+                            <p class="alert alert-info" role="status">{t(Msg::ConfigArchivedNote)}</p>
+                        })}
+                        <div class="grid-main">
+                            <div>
+                                <ConfigDetails c=c.clone() admin reveal/>
+                                <Show when=move || c.fields.is_active && c.archived_at.is_none()>
+                                    <section class="card" aria-labelledby="launch-h">
+                                        <h2 id="launch-h">{t(Msg::ConfigLaunchTest)}</h2>
+                                        <LaunchForm fixed_config=Some(c.id) preselect=None/>
+                                    </section>
+                                </Show>
+                            </div>
+                            <div>
+                                <RecentTasks recent/>
+                                <History history current=c.version admin revert/>
+                            </div>
+                        </div>
+                    }.into_any(),
+                    Err(err) => view! { <PageError err/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ConfigHeader(
+    c: ConfigView,
+    admin: impl Fn() -> bool + Copy + Send + Sync + 'static,
+    delete: ServerAction<DeleteConfig>,
+    unarchive: ServerAction<UnarchiveConfig>,
+) -> impl IntoView {
+    let id = c.id;
+    let archived = c.archived_at.is_some();
+    let confirm_delete = RwSignal::new(false);
+    view! {
+        <div class="page-head">
+            <div>
+                <p class="sub"><A href="/configs">{t(Msg::ConfigsTitle)}</A>" / "</p>
+                <h1>{c.fields.name.clone()}" "
+                    {if c.fields.is_active {
+                        view! { <span class="badge badge-ok">{t(Msg::ConfigsActiveOn)}</span> }.into_any()
+                    } else {
+                        view! { <span class="badge badge-muted">{t(Msg::ConfigsActiveOff)}</span> }.into_any()
+                    }}
+                    {archived.then(|| view! { " " <span class="badge badge-warn">{t(Msg::ConfigsArchived)}</span> })}
+                </h1>
+                <p class="sub">
+                    {t(c.fields.api_type.label())}" · "{t(Msg::ConfigVersion)}" "{c.version}" · "
+                    {t(Msg::ConfigUpdatedBy)}" "{c.updated_by.clone()}" "<Time at=c.updated_at/>
+                </p>
+            </div>
+            <Show when=admin>
+                <div class="page-actions">
+                    {if archived {
+                        view! {
+                            <button type="button" class="btn" on:click=move |_| { unarchive.dispatch(UnarchiveConfig { id }); }>
+                                {t(Msg::ConfigUnarchive)}
+                            </button>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <A href=format!("/configs/{}/edit", id.0) attr:class="btn">{t(Msg::Edit)}</A>
+                            <button type="button" class="btn btn-danger" on:click=move |_| confirm_delete.set(true)>{t(Msg::Delete)}</button>
+                        }.into_any()
+                    }}
+                </div>
+            </Show>
+        </div>
+        <Show when=move || confirm_delete.get()>
+            <div class="dialog-backdrop">
+                <div class="dialog" role="alertdialog" aria-modal="true" aria-labelledby="del-h" aria-describedby="del-d">
+                    <h2 id="del-h">{t(Msg::Delete)}</h2>
+                    <p id="del-d">{t(Msg::ConfigDeleteConfirm)}</p>
+                    <div class="form-actions">
+                        <button type="button" class="btn btn-danger" on:click=move |_| {
+                            confirm_delete.set(false);
+                            delete.dispatch(DeleteConfig { id });
+                        }>{t(Msg::Confirm)}</button>
+                        <button type="button" class="btn" autofocus on:click=move |_| confirm_delete.set(false)>{t(Msg::Cancel)}</button>
+                    </div>
+                </div>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn ConfigDetails(c: ConfigView, admin: impl Fn() -> bool + Copy + Send + Sync + 'static, reveal: ServerAction<RevealKey>) -> impl IntoView {
+    let lang = use_i18n().lang;
+    let f = c.fields.clone();
+    let id = c.id;
+    let yes_no = move |b: bool| move || if b { Msg::Yes.text(lang.get()) } else { Msg::No.text(lang.get()) };
+    let asking = RwSignal::new(false);
+    let password = RwSignal::new(String::new());
+    let revealed = Signal::derive(move || reveal.value().get().and_then(Result::ok));
+    let hidden = RwSignal::new(false);
+    let reveal_error = move || reveal.value().get().and_then(Result::err);
+    let has_key = c.key_mask.is_some();
+    view! {
+        <section class="card" aria-labelledby="details-h">
+            <h2 id="details-h">{t(Msg::ConfigDetails)}</h2>
+            <dl class="props">
+                <dt>{t(Msg::FieldApiType)}</dt><dd><span class="tag">{f.api_type.as_str()}</span></dd>
+                <dt>{t(Msg::FieldHostDomestic)}</dt><dd class="mono">{f.host_domestic.clone()}</dd>
+                <dt>{t(Msg::FieldHostOverseas)}</dt><dd class="mono">{f.host_overseas.clone()}</dd>
+                <dt>{t(Msg::FieldApiKey)}</dt>
+                <dd>
+                    {move || match (revealed.get(), hidden.get()) {
+                        (Some(key), false) => view! {
+                            <code data-testid="revealed-key">{key.clone()}</code>" "
+                            <CopyButton text=Signal::derive(move || key.clone())/>" "
+                            <button type="button" class="btn btn-small" on:click=move |_| hidden.set(true)>{t(Msg::ConfigKeyHide)}</button>
+                        }.into_any(),
+                        _ => view! {
+                            <code data-testid="key-mask">{c.key_mask.clone().unwrap_or_else(|| Msg::ConfigKeyNone.text(lang.get_untracked()).to_owned())}</code>
+                        }.into_any(),
+                    }}
+                    <Show when=move || admin() && has_key && (revealed.get().is_none() || hidden.get())>
+                        " "<button type="button" class="btn btn-small" on:click=move |_| { hidden.set(false); asking.set(true); }>{t(Msg::ConfigKeyReveal)}</button>
+                    </Show>
+                </dd>
+                <dt>{t(Msg::FieldDrawEndpoint)}</dt><dd class="mono">{f.draw_endpoint.clone()}</dd>
+                <dt>{t(Msg::FieldResultEndpoint)}</dt><dd class="mono">{if f.result_endpoint.is_empty() { "—".to_owned() } else { f.result_endpoint.clone() }}</dd>
+                <dt>{t(Msg::FieldUploadEndpoint)}</dt><dd class="mono">{if f.upload_endpoint.is_empty() { "—".to_owned() } else { f.upload_endpoint.clone() }}</dd>
+                <dt>{t(Msg::FieldModelName)}</dt><dd>{if f.model_name.is_empty() { "—".to_owned() } else { f.model_name.clone() }}</dd>
+                <dt>{t(Msg::FieldIsSync)}</dt><dd>{yes_no(f.is_sync_api)}</dd>
+                <dt>{t(Msg::FieldEnableRetry)}</dt><dd>{yes_no(f.enable_retry)}</dd>
+                <dt>{t(Msg::FieldAllowLocal)}</dt><dd>{yes_no(f.allow_local)}</dd>
+                <dt>{t(Msg::ConfigLimits)}</dt><dd>{format_duration_ms(i64::from(f.timeout_secs) * 1000)}" · "{f.max_concurrency}</dd>
+                <dt>{t(Msg::ConfigCreatedBy)}</dt><dd>{c.created_by.clone()}" · "<Time at=c.created_at/></dd>
+            </dl>
+        </section>
+        <Show when=move || asking.get()>
+            <div class="dialog-backdrop">
+                <form class="dialog" role="dialog" aria-modal="true" aria-labelledby="reveal-h"
+                    on:submit=move |ev| {
+                        ev.prevent_default();
+                        reveal.dispatch(RevealKey { id, password: password.get_untracked() });
+                        password.set(String::new());
+                        asking.set(false);
+                    }>
+                    <h2 id="reveal-h">{t(Msg::ConfigKeyReveal)}</h2>
+                    <p class="muted">{t(Msg::ConfigKeyRevealHint)}</p>
+                    <div class="field">
+                        <label for="reveal-password">{t(Msg::Password)}</label>
+                        <input id="reveal-password" type="password" autocomplete="current-password" required autofocus bind:value=password/>
+                    </div>
+                    <div class="form-actions" style="margin-top:1rem">
+                        <button type="submit" class="btn btn-primary">{t(Msg::Confirm)}</button>
+                        <button type="button" class="btn" on:click=move |_| asking.set(false)>{t(Msg::Cancel)}</button>
+                    </div>
+                </form>
+            </div>
+        </Show>
+        {move || reveal_error().map(|err| view! { <ErrorBox err/> })}
+    }
+}
+
+#[component]
+fn RecentTasks(recent: Resource<Result<TaskPage, AppError>>) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="recent-h">
+            <h2 id="recent-h">{t(Msg::ConfigRecentTasks)}</h2>
+            <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match recent.await {
+                        Ok(page) if page.items.is_empty() => view! { <p class="muted">{t(Msg::TasksEmpty)}</p> }.into_any(),
+                        Ok(page) => view! {
+                            <ul class="history">
+                                {page.items.into_iter().take(8).map(|task| view! {
+                                    <li>
+                                        <A href=format!("/tasks/{}", task.id.0)>"#"{task.id.0}</A>" "
+                                        <StatusBadge status=task.status/>" "
+                                        <span class="muted"><Time at=task.created_at/></span>
+                                        <div class="prompt-cell muted">{task.prompt.clone()}</div>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(err) => view! { <ErrorBox err/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn History(
+    history: Resource<Result<Vec<HistoryEntry>, AppError>>,
+    current: i64,
+    admin: impl Fn() -> bool + Copy + Send + Sync + 'static,
+    revert: ServerAction<RevertConfig>,
+) -> impl IntoView {
+    let lang = use_i18n().lang;
+    let params = use_params_map();
+    let id = move || params.read_untracked().get("id").and_then(|s| s.parse::<ConfigId>().ok());
+    let confirm = RwSignal::new(None::<i64>);
+    view! {
+        <section class="card" aria-labelledby="history-h">
+            <h2 id="history-h">{t(Msg::ConfigHistory)}</h2>
+            <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match history.await {
+                        Ok(entries) if entries.is_empty() => view! { <p class="muted">{t(Msg::ConfigHistoryEmpty)}</p> }.into_any(),
+                        Ok(entries) => view! {
+                            <ol class="history" data-testid="history">
+                                {entries.into_iter().map(|e| {
+                                    let version = e.version;
+                                    let restorable = e.restorable && version != current;
+                                    view! {
+                                        <li>
+                                            <span class="who">{e.actor.clone()}</span>" "
+                                            {t(e.action.label())}" · "
+                                            <span class="muted">"v"{e.version}" · "<Time at=e.at/></span>
+                                            <Show when=move || restorable && admin()>
+                                                " "<button type="button" class="btn btn-small" on:click=move |_| confirm.set(Some(version))>
+                                                    {t(Msg::ConfigRestoreVersion)}
+                                                </button>
+                                            </Show>
+                                            {(!e.changes.is_empty()).then(|| view! {
+                                                <ul class="changes">
+                                                    {e.changes.iter().map(|ch| {
+                                                        let label = field_label(&ch.field);
+                                                        let key = ch.field == "api_key";
+                                                        let before = ch.before.clone();
+                                                        let after = ch.after.clone();
+                                                        view! {
+                                                            <li>
+                                                                {move || label.text(lang.get())}": "
+                                                                {if key {
+                                                                    view! { <em>{t(Msg::ConfigKeyChanged)}</em> }.into_any()
+                                                                } else {
+                                                                    view! {
+                                                                        {before.clone().map(|b| view! { <del>{b}</del>" → " })}
+                                                                        <ins>{after.clone().unwrap_or_default()}</ins>
+                                                                    }.into_any()
+                                                                }}
+                                                            </li>
+                                                        }
+                                                    }).collect_view()}
+                                                </ul>
+                                            })}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ol>
+                        }.into_any(),
+                        Err(err) => view! { <ErrorBox err/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+        {move || confirm.get().map(|version| view! {
+            <div class="dialog-backdrop">
+                <div class="dialog" role="alertdialog" aria-modal="true" aria-labelledby="rv-h">
+                    <h2 id="rv-h">{t(Msg::ConfigRestoreVersion)}" v"{version}</h2>
+                    <p>{t(Msg::ConfigRestoreConfirm)}</p>
+                    <div class="form-actions">
+                        <button type="button" class="btn btn-primary" on:click=move |_| {
+                            confirm.set(None);
+                            if let Some(id) = id() {
+                                revert.dispatch(RevertConfig { id, version });
+                            }
+                        }>{t(Msg::Confirm)}</button>
+                        <button type="button" class="btn" on:click=move |_| confirm.set(None)>{t(Msg::Cancel)}</button>
+                    </div>
+                </div>
+            </div>
+        })}
+    }
+}

@@ -1,0 +1,267 @@
+//! Creating and editing a configuration. Picking a type fills its defaults; every field stays
+//! editable. The key field stays blank on edit: blank keeps the stored key.
+
+use crate::components::{CheckField, ErrorBox, NumberField, PageError, TextField};
+use crate::domain::*;
+use crate::error::AppError;
+use crate::i18n::{Msg, t, use_i18n};
+use crate::pages::config_detail::get_config;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+#[server(endpoint = "configs/create", input = Json)]
+pub async fn create_config(input: ConfigInput) -> Result<ConfigView, AppError> {
+    use crate::backend::*;
+    respond(async move {
+        let actor = require_admin().await?;
+        backend()?.create_config(&actor, input).await
+    })
+    .await
+}
+
+#[server(endpoint = "configs/update", input = Json)]
+pub async fn update_config(id: ConfigId, input: ConfigInput) -> Result<ConfigView, AppError> {
+    use crate::backend::*;
+    respond(async move {
+        let actor = require_admin().await?;
+        backend()?.update_config(&actor, id, input).await
+    })
+    .await
+}
+
+#[component]
+pub fn ConfigNewPage() -> impl IntoView {
+    view! {
+        <Title text=t(Msg::ConfigNewTitle)/>
+        <div class="page-head"><h1>{t(Msg::ConfigNewTitle)}</h1></div>
+        <ConfigForm initial=ApiType::RunningHubRhartEdit.preset() id=None key_mask=None/>
+    }
+}
+
+#[component]
+pub fn ConfigEditPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|s| s.parse::<ConfigId>().ok());
+    let config = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => get_config(id).await,
+            None => Err(AppError::NotFound),
+        }
+    });
+    view! {
+        <Title text=t(Msg::ConfigEditTitle)/>
+        <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match config.await {
+                    Ok(c) => view! {
+                        <div class="page-head">
+                            <div>
+                                <h1>{t(Msg::ConfigEditTitle)}</h1>
+                                <p class="sub">{c.fields.name.clone()}" · "{t(Msg::ConfigVersion)}" "{c.version}</p>
+                            </div>
+                        </div>
+                        <ConfigForm initial=c.fields.to_input() id=Some(c.id) key_mask=c.key_mask.clone()/>
+                    }.into_any(),
+                    Err(err) => view! { <PageError err/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Signals for every field of the form.
+#[derive(Clone, Copy)]
+struct FormState {
+    name: RwSignal<String>,
+    api_type: RwSignal<String>,
+    host_domestic: RwSignal<String>,
+    host_overseas: RwSignal<String>,
+    api_key: RwSignal<String>,
+    draw_endpoint: RwSignal<String>,
+    result_endpoint: RwSignal<String>,
+    upload_endpoint: RwSignal<String>,
+    model_name: RwSignal<String>,
+    is_sync_api: RwSignal<bool>,
+    enable_retry: RwSignal<bool>,
+    is_active: RwSignal<bool>,
+    timeout_secs: RwSignal<u32>,
+    max_concurrency: RwSignal<u32>,
+    allow_local: RwSignal<bool>,
+}
+
+impl FormState {
+    fn new(i: ConfigInput) -> Self {
+        FormState {
+            name: RwSignal::new(i.name),
+            api_type: RwSignal::new(i.api_type),
+            host_domestic: RwSignal::new(i.host_domestic),
+            host_overseas: RwSignal::new(i.host_overseas),
+            api_key: RwSignal::new(i.api_key),
+            draw_endpoint: RwSignal::new(i.draw_endpoint),
+            result_endpoint: RwSignal::new(i.result_endpoint),
+            upload_endpoint: RwSignal::new(i.upload_endpoint),
+            model_name: RwSignal::new(i.model_name),
+            is_sync_api: RwSignal::new(i.is_sync_api),
+            enable_retry: RwSignal::new(i.enable_retry),
+            is_active: RwSignal::new(i.is_active),
+            timeout_secs: RwSignal::new(i.timeout_secs),
+            max_concurrency: RwSignal::new(i.max_concurrency),
+            allow_local: RwSignal::new(i.allow_local),
+        }
+    }
+
+    fn get(&self) -> ConfigInput {
+        ConfigInput {
+            name: self.name.get_untracked(),
+            api_type: self.api_type.get_untracked(),
+            host_domestic: self.host_domestic.get_untracked(),
+            host_overseas: self.host_overseas.get_untracked(),
+            api_key: self.api_key.get_untracked(),
+            draw_endpoint: self.draw_endpoint.get_untracked(),
+            result_endpoint: self.result_endpoint.get_untracked(),
+            upload_endpoint: self.upload_endpoint.get_untracked(),
+            model_name: self.model_name.get_untracked(),
+            is_sync_api: self.is_sync_api.get_untracked(),
+            enable_retry: self.enable_retry.get_untracked(),
+            is_active: self.is_active.get_untracked(),
+            timeout_secs: self.timeout_secs.get_untracked(),
+            max_concurrency: self.max_concurrency.get_untracked(),
+            allow_local: self.allow_local.get_untracked(),
+        }
+    }
+
+    /// Fills the type's defaults, keeping the name, the key and hosts the preset leaves empty.
+    fn apply_preset(&self, p: ConfigInput) {
+        self.api_type.set(p.api_type);
+        if !p.host_domestic.is_empty() {
+            self.host_domestic.set(p.host_domestic);
+        }
+        if !p.host_overseas.is_empty() {
+            self.host_overseas.set(p.host_overseas);
+        }
+        self.draw_endpoint.set(p.draw_endpoint);
+        self.result_endpoint.set(p.result_endpoint);
+        self.upload_endpoint.set(p.upload_endpoint);
+        self.model_name.set(p.model_name);
+        self.is_sync_api.set(p.is_sync_api);
+        self.enable_retry.set(p.enable_retry);
+    }
+}
+
+#[component]
+fn ConfigForm(initial: ConfigInput, id: Option<ConfigId>, key_mask: Option<String>) -> impl IntoView {
+    let lang = use_i18n().lang;
+    let f = FormState::new(initial);
+    let create = ServerAction::<CreateConfig>::new();
+    let update = ServerAction::<UpdateConfig>::new();
+    let local_errors = RwSignal::new(None::<FieldErrors>);
+    let server_error = move || match id {
+        Some(_) => update.value().get().and_then(Result::err),
+        None => create.value().get().and_then(Result::err),
+    };
+    let errors = Signal::derive(move || {
+        local_errors.get().or_else(|| match server_error() {
+            Some(AppError::Invalid(fe)) => Some(fe),
+            _ => None,
+        })
+    });
+    let other_error = move || server_error().filter(|e| !matches!(e, AppError::Invalid(_)));
+    let pending = Signal::derive(move || create.pending().get() || update.pending().get());
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        let saved = create.value().get().and_then(Result::ok).or_else(|| update.value().get().and_then(Result::ok));
+        if let Some(v) = saved {
+            navigate(&format!("/configs/{}", v.id.0), Default::default());
+        }
+    });
+    let has_key = key_mask.is_some();
+    let key_placeholder = {
+        let mask = key_mask.clone();
+        Signal::derive(move || match &mask {
+            Some(m) => format!("{} ({m})", Msg::ConfigKeyKeep.text(lang.get())),
+            None => String::new(),
+        })
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = f.get();
+        match input.validate(has_key) {
+            Err(e) => local_errors.set(Some(e)),
+            Ok(_) => {
+                local_errors.set(None);
+                match id {
+                    Some(id) => {
+                        update.dispatch(UpdateConfig { id, input });
+                    }
+                    None => {
+                        create.dispatch(CreateConfig { input });
+                    }
+                }
+            }
+        }
+    };
+    let cancel_href = id.map(|i| format!("/configs/{}", i.0)).unwrap_or_else(|| "/configs".to_owned());
+
+    view! {
+        <form class="card" on:submit=on_submit novalidate>
+            <fieldset class="form-section">
+                <legend>{t(Msg::ConfigSectionProvider)}</legend>
+                <div class="form-grid">
+                    <div class="field">
+                        <label for="api_type">{t(Msg::FieldApiType)}" *"</label>
+                        <select id="api_type" name="api_type" aria-describedby="api_type-hint"
+                            on:change=move |ev| {
+                                let v = event_target_value(&ev);
+                                match v.parse::<ApiType>() {
+                                    Ok(t) => f.apply_preset(t.preset()),
+                                    Err(_) => f.api_type.set(v),
+                                }
+                            }>
+                            {ApiType::ALL.into_iter().map(|a| view! {
+                                <option value=a.as_str() selected=move || f.api_type.get() == a.as_str()>{t(a.label())}</option>
+                            }).collect_view()}
+                        </select>
+                        <p class="hint" id="api_type-hint">{t(Msg::ConfigPresetHint)}</p>
+                    </div>
+                    <TextField name="name" label=Msg::FieldName value=f.name errors required=true/>
+                    <TextField name="host_domestic" label=Msg::FieldHostDomestic value=f.host_domestic errors required=true mono=true
+                        placeholder=Signal::derive(|| "https://www.runninghub.cn".to_owned())/>
+                    <TextField name="host_overseas" label=Msg::FieldHostOverseas value=f.host_overseas errors required=true mono=true
+                        placeholder=Signal::derive(|| "https://www.runninghub.ai".to_owned())/>
+                    <TextField name="api_key" label=Msg::FieldApiKey value=f.api_key errors kind="password" autocomplete="new-password"
+                        placeholder=key_placeholder mono=true hint=Msg::ConfigKeyRevealHint/>
+                    <TextField name="model_name" label=Msg::FieldModelName value=f.model_name errors/>
+                </div>
+            </fieldset>
+            <fieldset class="form-section">
+                <legend>{t(Msg::ConfigSectionEndpoints)}</legend>
+                <div class="form-grid">
+                    <TextField name="draw_endpoint" label=Msg::FieldDrawEndpoint value=f.draw_endpoint errors required=true mono=true/>
+                    <TextField name="result_endpoint" label=Msg::FieldResultEndpoint value=f.result_endpoint errors mono=true/>
+                    <TextField name="upload_endpoint" label=Msg::FieldUploadEndpoint value=f.upload_endpoint errors mono=true/>
+                </div>
+            </fieldset>
+            <fieldset class="form-section">
+                <legend>{t(Msg::ConfigSectionBehaviour)}</legend>
+                <div class="form-grid">
+                    <CheckField name="is_active" label=Msg::FieldIsActive value=f.is_active/>
+                    <CheckField name="is_sync_api" label=Msg::FieldIsSync value=f.is_sync_api/>
+                    <CheckField name="enable_retry" label=Msg::FieldEnableRetry value=f.enable_retry/>
+                    <CheckField name="allow_local" label=Msg::FieldAllowLocal value=f.allow_local/>
+                    <NumberField name="timeout_secs" label=Msg::FieldTimeout value=f.timeout_secs errors min=TIMEOUT_MIN_SECS max=TIMEOUT_MAX_SECS/>
+                    <NumberField name="max_concurrency" label=Msg::FieldMaxConcurrency value=f.max_concurrency errors min=1 max=MAX_CONCURRENCY_LIMIT/>
+                </div>
+            </fieldset>
+            {move || other_error().map(|err| view! { <ErrorBox err/> })}
+            <div class="form-actions">
+                <button type="submit" class="btn btn-primary" disabled=pending>
+                    {move || if pending.get() { t(Msg::Saving)() } else { t(Msg::Save)() }}
+                </button>
+                <A href=cancel_href attr:class="btn">{t(Msg::Cancel)}</A>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,206 @@
+//! The configuration list: search, filter, sort, switch on/off inline, last test and success rate.
+
+use crate::components::frame::use_me;
+use crate::components::{ErrorBox, PageError, StatusBadge, Switch, Time};
+use crate::domain::*;
+use crate::error::AppError;
+use crate::i18n::{Msg, t, use_i18n};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use leptos_meta::Title;
+use leptos_router::components::{A, Form};
+use leptos_router::hooks::use_query_map;
+
+#[server(endpoint = "configs/list", input = Json)]
+pub async fn list_configs(filter: ConfigFilter) -> Result<Vec<ConfigListItem>, AppError> {
+    use crate::backend::*;
+    respond(async move {
+        let actor = require_user().await?;
+        backend()?.list_configs(&actor, filter).await
+    })
+    .await
+}
+
+#[server(endpoint = "configs/set_active", input = Json)]
+pub async fn set_config_active(id: ConfigId, active: bool) -> Result<ConfigView, AppError> {
+    use crate::backend::*;
+    respond(async move {
+        let actor = require_admin().await?;
+        backend()?.set_config_active(&actor, id, active).await
+    })
+    .await
+}
+
+fn filter_from_query(q: &leptos_router::params::ParamsMap) -> ConfigFilter {
+    ConfigFilter {
+        q: q.get("q").unwrap_or_default(),
+        api_type: q.get("type").and_then(|t| t.parse().ok()),
+        active: match q.get("active").as_deref() {
+            Some("on") => Some(true),
+            Some("off") => Some(false),
+            _ => None,
+        },
+        archived: q.get("archived").is_some_and(|v| v == "1" || v == "on"),
+        sort: ConfigSort::parse(&q.get("sort").unwrap_or_default()),
+    }
+}
+
+pub fn is_admin() -> impl Fn() -> bool + Copy {
+    let me = use_me();
+    move || me.and_then(|m| m.0.get()).and_then(|r| r.ok()).flatten().is_some_and(|u| u.is_admin())
+}
+
+#[component]
+pub fn ConfigsPage() -> impl IntoView {
+    let query = use_query_map();
+    let filter = Memo::new(move |_| filter_from_query(&query.read()));
+    let list = Resource::new(move || filter.get(), list_configs);
+    let lang = use_i18n().lang;
+    let admin = is_admin();
+
+    view! {
+        <Title text=t(Msg::ConfigsTitle)/>
+        <div class="page-head">
+            <div>
+                <h1>{t(Msg::ConfigsTitle)}</h1>
+            </div>
+            <div class="page-actions">
+                <Show when=admin>
+                    <A href="/configs/new" attr:class="btn btn-primary">"+ "{t(Msg::ConfigsNew)}</A>
+                </Show>
+            </div>
+        </div>
+        <Form method="GET" action="" attr:class="toolbar" attr:role="search">
+            <div class="field grow">
+                <label for="q">{t(Msg::Search)}</label>
+                <input id="q" name="q" type="search" placeholder=move || Msg::ConfigsSearch.text(lang.get())
+                    prop:value=move || filter.get().q/>
+            </div>
+            <div class="field">
+                <label for="type">{t(Msg::FieldApiType)}</label>
+                <select id="type" name="type">
+                    <option value="">{t(Msg::All)}</option>
+                    {ApiType::ALL.into_iter().map(|a| view! {
+                        <option value=a.as_str() selected=move || filter.get().api_type == Some(a)>{t(a.label())}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="active">{t(Msg::FieldIsActive)}</label>
+                <select id="active" name="active">
+                    <option value="">{t(Msg::All)}</option>
+                    <option value="on" selected=move || filter.get().active == Some(true)>{t(Msg::ConfigsActiveOn)}</option>
+                    <option value="off" selected=move || filter.get().active == Some(false)>{t(Msg::ConfigsActiveOff)}</option>
+                </select>
+            </div>
+            <div class="field">
+                <label for="sort">{t(Msg::ConfigsSort)}</label>
+                <select id="sort" name="sort">
+                    <option value="name" selected=move || filter.get().sort == ConfigSort::Name>{t(Msg::SortName)}</option>
+                    <option value="updated" selected=move || filter.get().sort == ConfigSort::Updated>{t(Msg::SortUpdated)}</option>
+                    <option value="last_test" selected=move || filter.get().sort == ConfigSort::LastTest>{t(Msg::SortLastTest)}</option>
+                </select>
+            </div>
+            <label class="check">
+                <input type="checkbox" name="archived" value="1" prop:checked=move || filter.get().archived/>
+                <span>{t(Msg::ConfigsShowArchived)}</span>
+            </label>
+            <button type="submit" class="btn">{t(Msg::Filter)}</button>
+        </Form>
+        <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(items) if items.is_empty() => {
+                        let f = filter.get_untracked();
+                        let filtered = !f.q.is_empty() || f.api_type.is_some() || f.active.is_some() || f.archived;
+                        view! {
+                            <div class="card empty-state">
+                                <p>{t(if filtered { Msg::ConfigsNoMatch } else { Msg::ConfigsEmpty })}</p>
+                                <Show when=admin>
+                                    <A href="/configs/new" attr:class="btn btn-primary">{t(Msg::ConfigsNew)}</A>
+                                </Show>
+                            </div>
+                        }.into_any()
+                    }
+                    Ok(items) => view! {
+                        <div class="table-wrap">
+                            <table class="table" aria-label=move || Msg::ConfigsTitle.text(lang.get())>
+                                <thead><tr>
+                                    <th scope="col">{t(Msg::FieldName)}</th>
+                                    <th scope="col">{t(Msg::FieldApiType)}</th>
+                                    <th scope="col" class="hide-sm">{t(Msg::FieldHostDomestic)}" / "{t(Msg::FieldHostOverseas)}</th>
+                                    <th scope="col">{t(Msg::FieldIsActive)}</th>
+                                    <th scope="col">{t(Msg::ConfigsLastTest)}</th>
+                                    <th scope="col" class="num hide-sm">{t(Msg::ConfigsRate24h)}</th>
+                                </tr></thead>
+                                <tbody>
+                                    {items.into_iter().map(|item| view! { <ConfigRow item admin/> }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                    Err(err) => view! { <PageError err/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ConfigRow(item: ConfigListItem, admin: impl Fn() -> bool + Copy + Send + Sync + 'static) -> impl IntoView {
+    let lang = use_i18n().lang;
+    let toggle = ServerAction::<SetConfigActive>::new();
+    let c = item.config;
+    let id = c.id;
+    let name = c.fields.name.clone();
+    // Shown at once; put back if the server refuses.
+    let active = RwSignal::new(c.fields.is_active);
+    let saved = c.fields.is_active;
+    let last_saved = RwSignal::new(saved);
+    Effect::new(move |_| match toggle.value().get() {
+        Some(Ok(v)) => {
+            last_saved.set(v.fields.is_active);
+            active.set(v.fields.is_active);
+        }
+        Some(Err(_)) => active.set(last_saved.get_untracked()),
+        None => {}
+    });
+    let rate = (item.finished_24h > 0).then(|| format!("{:.0}% ({}/{})", item.succeeded_24h as f64 * 100.0 / item.finished_24h as f64, item.succeeded_24h, item.finished_24h));
+    let switch_label = {
+        let name = name.clone();
+        Signal::derive(move || format!("{} {}", Msg::ConfigsToggleActive.text(lang.get()), name))
+    };
+    view! {
+        <tr class:row-disabled=c.archived_at.is_some()>
+            <th scope="row">
+                <A href=format!("/configs/{}", id.0)>{name.clone()}</A>
+                <span class="sub">{c.fields.model_name.clone()}{c.archived_at.map(|_| view! { " · " <span class="tag">{t(Msg::ConfigsArchived)}</span> })}</span>
+            </th>
+            <td><span class="tag">{c.fields.api_type.as_str()}</span></td>
+            <td class="hide-sm">
+                <span class="mono">{c.fields.host_domestic.clone()}</span>
+                <span class="sub mono">{c.fields.host_overseas.clone()}</span>
+            </td>
+            <td>
+                <Switch checked=active label=switch_label
+                    disabled=Signal::derive(move || !admin() || c.archived_at.is_some())
+                    on_toggle=move |on| {
+                        active.set(on);
+                        toggle.dispatch(SetConfigActive { id, active: on });
+                    }/>
+                <span class="sr-only">{move || if active.get() { Msg::ConfigsActiveOn.text(lang.get()) } else { Msg::ConfigsActiveOff.text(lang.get()) }}</span>
+                {move || toggle.value().get().and_then(Result::err).map(|err| view! { <ErrorBox err/> })}
+            </td>
+            <td>
+                {match item.last_test {
+                    Some(last) => view! {
+                        <A href=format!("/tasks/{}", last.task_id.0)><StatusBadge status=last.status/></A>
+                        <span class="sub"><Time at=last.at/>{last.duration_ms.map(|d| format!(" · {}", format_duration_ms(d)))}</span>
+                    }.into_any(),
+                    None => view! { <span class="muted">{t(Msg::Never)}</span> }.into_any(),
+                }}
+            </td>
+            <td class="num hide-sm">{rate.unwrap_or_else(|| "—".to_owned())}</td>
+        </tr>
+    }
+}

@@ -1,0 +1,111 @@
+//! The overview: today's tasks by status, success rate and median duration per config, tasks
+//! in flight.
+
+use crate::components::{PageError, StatusBadge};
+use crate::domain::*;
+use crate::error::AppError;
+use crate::i18n::{Msg, t, use_i18n};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+#[server(endpoint = "tasks/overview", input = Json)]
+pub async fn get_overview() -> Result<Overview, AppError> {
+    use crate::backend::*;
+    respond(async move {
+        let actor = require_user().await?;
+        backend()?.overview(&actor).await
+    })
+    .await
+}
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let tick = RwSignal::new(0u32);
+    #[cfg(not(feature = "ssr"))]
+    {
+        if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), std::time::Duration::from_secs(5)) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    let data = Resource::new(move || tick.get(), |_| get_overview());
+    let lang = use_i18n().lang;
+    view! {
+        <Title text=t(Msg::HomeTitle)/>
+        <div class="page-head">
+            <div>
+                <h1>{t(Msg::HomeTitle)}</h1>
+                <p class="sub">{t(Msg::AppTagline)}</p>
+            </div>
+            <div class="page-actions">
+                <A href="/tasks/new" attr:class="btn btn-primary">"+ "{t(Msg::TasksNew)}</A>
+                <A href="/configs" attr:class="btn">{t(Msg::NavConfigs)}</A>
+            </div>
+        </div>
+        <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(o) => {
+                        let total: i64 = o.by_status.iter().map(|(_, n)| n).sum();
+                        let succeeded: i64 = o.by_status.iter().filter(|(s, _)| *s == TaskStatus::Succeeded).map(|(_, n)| n).sum();
+                        let finished: i64 = o.by_status.iter().filter(|(s, _)| s.is_terminal()).map(|(_, n)| n).sum();
+                        let rate = (finished > 0).then(|| format!("{:.0}%", succeeded as f64 * 100.0 / finished as f64)).unwrap_or_else(|| "—".into());
+                        view! {
+                            <div class="stats">
+                                <div class="stat"><div class="stat-label">{t(Msg::HomeToday)}</div><div class="stat-value" data-testid="today-total">{total}</div></div>
+                                <div class="stat"><div class="stat-label">{t(Msg::HomeInFlight)}</div><div class="stat-value" data-testid="in-flight">{o.in_flight}</div></div>
+                                <div class="stat"><div class="stat-label">{t(Msg::HomeSuccessRate)}</div><div class="stat-value">{rate}</div></div>
+                            </div>
+                            <div class="grid-2">
+                                <section class="card" aria-labelledby="by-status-h">
+                                    <h2 id="by-status-h">{t(Msg::HomeToday)}</h2>
+                                    {if o.by_status.is_empty() {
+                                        view! { <p class="muted">{t(Msg::HomeNoTasks)}</p> }.into_any()
+                                    } else {
+                                        view! {
+                                            <ul class="history">
+                                                {o.by_status.clone().into_iter().map(|(s, n)| {
+                                                    let href = format!("/tasks?status={}", s.as_str());
+                                                    view! { <li><A href=href><StatusBadge status=s/></A>" "<strong>{n}</strong></li> }
+                                                }).collect_view()}
+                                            </ul>
+                                        }.into_any()
+                                    }}
+                                </section>
+                                <section class="card" aria-labelledby="per-config-h">
+                                    <h2 id="per-config-h">{t(Msg::HomePerConfig)}</h2>
+                                    {if o.per_config.is_empty() {
+                                        view! { <p class="muted">{t(Msg::HomeNoTasks)}</p> }.into_any()
+                                    } else {
+                                        view! {
+                                            <table class="table" aria-label=move || Msg::HomePerConfig.text(lang.get())>
+                                                <thead><tr>
+                                                    <th scope="col">{t(Msg::TaskConfig)}</th>
+                                                    <th scope="col" class="num">{t(Msg::HomeToday)}</th>
+                                                    <th scope="col" class="num">{t(Msg::HomeSuccessRate)}</th>
+                                                    <th scope="col" class="num">{t(Msg::HomeMedian)}</th>
+                                                </tr></thead>
+                                                <tbody>
+                                                    {o.per_config.clone().into_iter().map(|c| view! {
+                                                        <tr>
+                                                            <th scope="row"><A href=format!("/configs/{}", c.config_id.0)>{c.config_name.clone()}</A></th>
+                                                            <td class="num">{c.total}</td>
+                                                            <td class="num">{(c.finished > 0).then(|| format!("{:.0}%", c.succeeded as f64 * 100.0 / c.finished as f64)).unwrap_or_else(|| "—".into())}</td>
+                                                            <td class="num">{c.median_ms.map(format_duration_ms).unwrap_or_else(|| "—".into())}</td>
+                                                        </tr>
+                                                    }).collect_view()}
+                                                </tbody>
+                                            </table>
+                                        }.into_any()
+                                    }}
+                                </section>
+                            </div>
+                        }.into_any()
+                    }
+                    Err(err) => view! { <PageError err/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,22 @@
+//! The page for unknown addresses.
+
+use crate::i18n::{Msg, t};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+#[component]
+pub fn NotFoundPage() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+        resp.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text=t(Msg::NotFoundTitle)/>
+        <section class="empty-state">
+            <h1>{t(Msg::NotFoundTitle)}</h1>
+            <p>{t(Msg::NotFoundBody)}</p>
+            <A href="/" attr:class="btn">{t(Msg::NavHome)}</A>
+        </section>
+    }
+}

@@ -1,0 +1,93 @@
+//! First start: the one-time link creates the first admin.
+
+use crate::components::{ErrorBox, FieldMsg, field_errors_of, invalid};
+use crate::error::AppError;
+use crate::i18n::{Msg, t};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+/// Whether a setup token is still good. Needs no session: the token is the credential.
+#[server(endpoint = "setup/check")]
+pub async fn setup_check(token: String) -> Result<bool, AppError> {
+    use crate::backend::*;
+    respond(async move { backend()?.setup_token_valid(&token).await }).await
+}
+
+/// Creates the first admin with a valid setup token; the token dies with it.
+#[server(endpoint = "setup/complete")]
+pub async fn setup_complete(token: String, username: String, password: String, confirm: String) -> Result<(), AppError> {
+    use crate::backend::*;
+    use crate::domain::{NewUser, Role};
+    respond(async move {
+        let user = NewUser::validate(&username, &password, Some(&confirm), Role::Admin.as_str())?;
+        backend()?.complete_setup(&token, user).await?;
+        Ok(())
+    })
+    .await
+}
+
+#[component]
+pub fn SetupPage() -> impl IntoView {
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let valid = Resource::new(token, setup_check);
+    let action = ServerAction::<SetupComplete>::new();
+    let done = move || matches!(action.value().get(), Some(Ok(())));
+    let errors = Signal::derive(move || field_errors_of(action.value().get().and_then(Result::err)));
+    let other_error = move || match action.value().get() {
+        Some(Err(AppError::Invalid(_))) | None | Some(Ok(())) => None,
+        Some(Err(e)) => Some(e),
+    };
+
+    view! {
+        <Title text=t(Msg::SetupTitle)/>
+        <section class="auth-card">
+            <h1>{t(Msg::SetupTitle)}</h1>
+            <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match valid.await {
+                        _ if done() => view! {
+                            <p class="alert alert-ok" role="status">{t(Msg::SetupDone)}</p>
+                            <A href="/login" attr:class="btn btn-primary btn-block">{t(Msg::SignIn)}</A>
+                        }.into_any(),
+                        Ok(true) => view! {
+                            <p class="muted">{t(Msg::SetupIntro)}</p>
+                            <ActionForm action=action attr:class="form-stack">
+                                <input type="hidden" name="token" value=token/>
+                                <div class="field">
+                                    <label for="username">{t(Msg::Username)}</label>
+                                    <input id="username" name="username" type="text" autocomplete="username" required
+                                        aria-invalid=invalid(errors, "username") aria-describedby="username-error"/>
+                                    <FieldMsg field="username" errors/>
+                                </div>
+                                <div class="field">
+                                    <label for="password">{t(Msg::Password)}</label>
+                                    <input id="password" name="password" type="password" autocomplete="new-password" required
+                                        aria-invalid=invalid(errors, "password") aria-describedby="password-error"/>
+                                    <FieldMsg field="password" errors/>
+                                </div>
+                                <div class="field">
+                                    <label for="confirm">{t(Msg::PasswordConfirm)}</label>
+                                    <input id="confirm" name="confirm" type="password" autocomplete="new-password" required
+                                        aria-invalid=invalid(errors, "confirm") aria-describedby="confirm-error"/>
+                                    <FieldMsg field="confirm" errors/>
+                                </div>
+                                {move || other_error().map(|err| view! { <ErrorBox err/> })}
+                                <button type="submit" class="btn btn-primary btn-block" disabled=action.pending()>
+                                    {t(Msg::SetupCreate)}
+                                </button>
+                            </ActionForm>
+                        }.into_any(),
+                        Ok(false) => view! {
+                            <p class="alert alert-error" role="alert">{t(Msg::SetupInvalid)}</p>
+                            <A href="/login" attr:class="btn btn-block">{t(Msg::SignIn)}</A>
+                        }.into_any(),
+                        Err(err) => view! { <ErrorBox err/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}

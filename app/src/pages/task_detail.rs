@@ -1,0 +1,436 @@
+//! One task, live: status badge, elapsed time, the provider's task id, the execution log
+//! streaming in, the result gallery, usage and cost, the failure explained, the request that
+//! was sent, re-run and cancel. A reconnect (drop, reload, server restart) resumes right after
+//! the last event seen.
+
+use crate::components::{CopyButton, ErrorBox, PageError, StatusBadge, Time};
+use crate::domain::*;
+use crate::error::AppError;
+use crate::i18n::{Msg, t, use_i18n};
+use crate::live::now_ms;
+use leptos::prelude::*;
+use leptos::server_fn::codec::{Json, StreamingText, TextStream};
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+#[server(endpoint = "tasks/get", input = Json)]
+pub async fn get_task(id: TaskId) -> Result<TaskDetail, AppError> {
+    use crate::backend::*;
+    respond(async move {
+        let actor = require_user().await?;
+        backend()?.get_task_detail(&actor, id).await
+    })
+    .await
+}
+
+/// The task's events after `after`, then live ones: newline-delimited `StreamMsg` JSON.
+#[server(endpoint = "tasks/events", input = Json, output = StreamingText)]
+pub async fn task_events(id: TaskId, after: i64) -> Result<TextStream<AppError>, AppError> {
+    use crate::backend::*;
+    use futures::StreamExt;
+    respond(async move {
+        let actor = require_user().await?;
+        let stream = backend()?.task_stream(&actor, id, after).await?;
+        let lines = stream.map(|m| Ok(format!("{}\n", serde_json::to_string(&m).unwrap_or_default())));
+        Ok(TextStream::new(lines))
+    })
+    .await
+}
+
+#[server(endpoint = "tasks/cancel", input = Json)]
+pub async fn cancel_task(id: TaskId) -> Result<(), AppError> {
+    use crate::backend::*;
+    respond(async move {
+        let actor = require_user().await?;
+        backend()?.cancel_task(&actor, id).await
+    })
+    .await
+}
+
+#[server(endpoint = "tasks/rerun", input = Json)]
+pub async fn rerun_task(id: TaskId) -> Result<TaskId, AppError> {
+    use crate::backend::*;
+    respond(async move {
+        let actor = require_user().await?;
+        backend()?.rerun_task(&actor, id).await
+    })
+    .await
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ssr", allow(dead_code))]
+enum Link {
+    Connecting,
+    Live,
+    Reconnecting,
+    Done,
+}
+
+#[component]
+pub fn TaskPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<TaskId>().ok()));
+    let detail = Resource::new(move || id.get(), |id| async move {
+        match id {
+            Some(id) => get_task(id).await,
+            None => Err(AppError::NotFound),
+        }
+    });
+    view! {
+        <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => view! { <LiveTask detail=d/> }.into_any(),
+                    Err(err) => view! { <PageError err/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn LiveTask(detail: TaskDetail) -> impl IntoView {
+    let id = detail.task.id;
+    let task = RwSignal::new(detail.task);
+    let events = RwSignal::new(detail.events);
+    let link = RwSignal::new(if task.get_untracked().status.is_terminal() { Link::Done } else { Link::Connecting });
+    follow(id, task, events, link);
+
+    let now = RwSignal::new(now_ms());
+    #[cfg(not(feature = "ssr"))]
+    {
+        if let Ok(handle) = set_interval_with_handle(move || now.set(now_ms()), std::time::Duration::from_millis(500)) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    let status = Signal::derive(move || task.with(|t| t.status));
+    let elapsed = move || {
+        task.with(|t| {
+            let end = t.finished_at.map(|f| f.0).unwrap_or_else(|| now.get());
+            format_duration_ms(end - t.created_at.0)
+        })
+    };
+    let title = move || task.with(|t| format!("#{} · {}", t.id.0, t.config_name));
+
+    view! {
+        <Title text=title/>
+        <div class="page-head">
+            <div>
+                <p class="sub"><A href="/tasks">{t(Msg::TasksTitle)}</A>" / "</p>
+                <div class="task-head">
+                    <h1>"#"{id.0}" · "{move || task.with(|t| t.config_name.clone())}</h1>
+                    <StatusBadge status/>
+                    <LinkState link/>
+                </div>
+                <div class="task-meta">
+                    <span>{t(Msg::TaskElapsed)}": "<strong data-testid="elapsed">{elapsed}</strong></span>
+                    <span>{t(Msg::TaskCreated)}": "<strong>{move || task.with(|t| t.created_at.format())}</strong></span>
+                    <span>{t(Msg::TaskRegion)}": "<strong>{move || t(task.with(|t| t.region.label()))()}</strong></span>
+                    <span>{t(Msg::TaskVersion)}": "<strong>"v"{move || task.with(|t| t.config_version)}</strong></span>
+                    <span>{t(Msg::TaskAttempts)}": "<strong>{move || task.with(|t| t.attempts)}</strong></span>
+                </div>
+            </div>
+            <TaskActions task/>
+        </div>
+        <ProviderId task/>
+        <Failure task/>
+        <div class="grid-main">
+            <div>
+                <Results task/>
+                <section class="card" aria-labelledby="log-h">
+                    <h2 id="log-h">{t(Msg::TaskTimeline)}</h2>
+                    <Timeline events/>
+                </section>
+            </div>
+            <div>
+                <Summary task/>
+                <RequestView task/>
+            </div>
+        </div>
+    }
+}
+
+/// Streams the task's events into the page, reconnecting after the last one seen.
+fn follow(id: TaskId, task: RwSignal<TaskView>, events: RwSignal<Vec<TaskEvent>>, link: RwSignal<Link>) {
+    #[cfg(not(feature = "ssr"))]
+    Effect::new(move |_| {
+        use crate::live::{sleep_ms, take_lines};
+        use futures::StreamExt;
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        if link.get_untracked() == Link::Done {
+            return;
+        }
+        let alive = Arc::new(AtomicBool::new(true));
+        let flag = alive.clone();
+        on_cleanup(move || flag.store(false, Ordering::Relaxed));
+        leptos::task::spawn_local(async move {
+            let mut backoff = 500u64;
+            while alive.load(Ordering::Relaxed) {
+                let after = events.with_untracked(|e| e.last().map(|e| e.seq).unwrap_or(0));
+                match task_events(id, after).await {
+                    Ok(stream) => {
+                        let mut s = stream.into_inner();
+                        let mut buf = String::new();
+                        while let Some(Ok(chunk)) = s.next().await {
+                            if !alive.load(Ordering::Relaxed) {
+                                return;
+                            }
+                            link.set(Link::Live);
+                            backoff = 500;
+                            buf.push_str(&chunk);
+                            for msg in take_lines::<StreamMsg>(&mut buf) {
+                                match msg {
+                                    StreamMsg::Event { event } => events.update(|list| {
+                                        let last = list.last().map(|e| e.seq).unwrap_or(0);
+                                        if event.seq > last {
+                                            list.push(event);
+                                        }
+                                    }),
+                                    StreamMsg::Task { task: view } => task.set(*view),
+                                    StreamMsg::End => {
+                                        link.set(Link::Done);
+                                        return;
+                                    }
+                                    StreamMsg::Heartbeat => {}
+                                }
+                            }
+                        }
+                    }
+                    Err(AppError::NotFound) | Err(AppError::Unauthorized) | Err(AppError::Forbidden) => return,
+                    Err(_) => {}
+                }
+                if !alive.load(Ordering::Relaxed) {
+                    return;
+                }
+                link.set(Link::Reconnecting);
+                sleep_ms(backoff).await;
+                backoff = (backoff * 2).min(5000);
+            }
+        });
+    });
+    #[cfg(feature = "ssr")]
+    let _ = (id, task, events, link);
+}
+
+#[component]
+fn LinkState(link: RwSignal<Link>) -> impl IntoView {
+    view! {
+        {move || match link.get() {
+            Link::Live => view! { <span class="live-dot" role="status">{t(Msg::TaskLive)}</span> }.into_any(),
+            Link::Reconnecting => view! { <span class="live-dot off" role="status">{t(Msg::TaskReconnecting)}</span> }.into_any(),
+            _ => ().into_any(),
+        }}
+    }
+}
+
+#[component]
+fn TaskActions(task: RwSignal<TaskView>) -> impl IntoView {
+    let cancel = ServerAction::<CancelTask>::new();
+    let rerun = ServerAction::<RerunTask>::new();
+    let confirm = RwSignal::new(false);
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(new_id)) = rerun.value().get() {
+            navigate(&format!("/tasks/{}", new_id.0), Default::default());
+        }
+    });
+    let id = task.with_untracked(|t| t.id);
+    let in_flight = move || !task.with(|t| t.status.is_terminal());
+    let error = move || cancel.value().get().and_then(Result::err).or_else(|| rerun.value().get().and_then(Result::err));
+    view! {
+        <div class="page-actions">
+            <Show when=in_flight>
+                <button type="button" class="btn btn-danger" on:click=move |_| confirm.set(true) disabled=cancel.pending()>
+                    {t(Msg::TaskCancel)}
+                </button>
+            </Show>
+            <button type="button" class="btn" on:click=move |_| { rerun.dispatch(RerunTask { id }); } disabled=rerun.pending()>
+                {t(Msg::TaskRerun)}
+            </button>
+        </div>
+        {move || error().map(|err| view! { <ErrorBox err/> })}
+        <Show when=move || confirm.get()>
+            <div class="dialog-backdrop">
+                <div class="dialog" role="alertdialog" aria-modal="true" aria-labelledby="cancel-h">
+                    <h2 id="cancel-h">{t(Msg::TaskCancelConfirm)}</h2>
+                    <div class="form-actions">
+                        <button type="button" class="btn btn-danger" on:click=move |_| {
+                            confirm.set(false);
+                            cancel.dispatch(CancelTask { id });
+                        }>{t(Msg::Confirm)}</button>
+                        <button type="button" class="btn" on:click=move |_| confirm.set(false)>{t(Msg::Cancel)}</button>
+                    </div>
+                </div>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn ProviderId(task: RwSignal<TaskView>) -> impl IntoView {
+    let pid = Signal::derive(move || task.with(|t| t.provider_task_id.clone()));
+    view! {
+        {move || pid.get().map(|p| {
+            let text = p.clone();
+            view! {
+                <p class="card" style="padding:.6rem 1rem">
+                    {t(Msg::TaskProviderId)}": "<code data-testid="provider-task-id">{p}</code>" "
+                    <CopyButton text=Signal::derive(move || text.clone())/>
+                </p>
+            }
+        })}
+    }
+}
+
+#[component]
+fn Failure(task: RwSignal<TaskView>) -> impl IntoView {
+    let lang = use_i18n().lang;
+    let failed = move || {
+        task.with(|t| {
+            (t.status.is_terminal() && t.status != TaskStatus::Succeeded).then(|| (t.status, t.error_code.clone(), t.error_message.clone()))
+        })
+    };
+    view! {
+        {move || failed().map(|(status, code, message)| {
+            let explain = if status == TaskStatus::SubmitUncertain {
+                Some(Msg::TaskUncertainHelp)
+            } else if status == TaskStatus::TimedOut {
+                Some(Msg::ExplainTimeout)
+            } else {
+                explain_error(code.as_deref(), message.as_deref())
+            };
+            view! {
+                <section class="card" aria-labelledby="fail-h" data-testid="failure">
+                    <h2 id="fail-h">{t(Msg::TaskError)}</h2>
+                    <dl class="props">
+                        <dt>{t(Msg::TaskErrorCode)}</dt><dd><code data-testid="error-code">{code.unwrap_or_else(|| "—".into())}</code></dd>
+                        <dt>{t(Msg::TaskErrorMessage)}</dt><dd data-testid="error-message">{message.unwrap_or_else(|| "—".into())}</dd>
+                    </dl>
+                    {explain.map(|m| view! {
+                        <p class="explain" data-testid="explanation"><strong>{t(Msg::TaskExplanation)}": "</strong>{move || m.text(lang.get())}</p>
+                    })}
+                </section>
+            }
+        })}
+    }
+}
+
+#[component]
+fn Results(task: RwSignal<TaskView>) -> impl IntoView {
+    let full = RwSignal::new(None::<String>);
+    let results = move || task.with(|t| t.results.clone());
+    view! {
+        <section class="card" aria-labelledby="results-h">
+            <h2 id="results-h">{t(Msg::TaskResults)}</h2>
+            {move || {
+                let items = results();
+                if items.is_empty() {
+                    view! { <p class="muted">{t(Msg::TaskNoResults)}</p> }.into_any()
+                } else {
+                    view! {
+                        <div class="gallery">
+                            {items.into_iter().enumerate().map(|(i, r)| {
+                                let url = r.url.clone().unwrap_or_default();
+                                let (u1, u2, u3) = (url.clone(), url.clone(), url.clone());
+                                view! {
+                                    <figure>
+                                        {(!url.is_empty()).then(|| view! {
+                                            <button type="button" class="btn-link" on:click=move |_| full.set(Some(u1.clone()))
+                                                aria-label=move || format!("{} {}", t(Msg::TaskFullView)(), i + 1)>
+                                                <img src=url.clone() alt=format!("result {}", i + 1) loading="lazy" data-testid="result-image"/>
+                                            </button>
+                                        })}
+                                        {r.text.clone().map(|tx| view! { <p>{tx}</p> })}
+                                        <figcaption>
+                                            <a class="btn btn-small" href=u2 target="_blank" rel="noopener noreferrer">{t(Msg::TaskOpenOriginal)}</a>
+                                            <a class="btn btn-small" href=u3 download="">{t(Msg::TaskDownload)}</a>
+                                        </figcaption>
+                                    </figure>
+                                }
+                            }).collect_view()}
+                        </div>
+                    }.into_any()
+                }
+            }}
+        </section>
+        {move || full.get().map(|url| view! {
+            <div class="lightbox" role="dialog" aria-modal="true" on:click=move |_| full.set(None)>
+                <img src=url alt=""/>
+                <button type="button" class="btn close" on:click=move |_| full.set(None)>{t(Msg::Close)}</button>
+            </div>
+        })}
+    }
+}
+
+#[component]
+fn Timeline(events: RwSignal<Vec<TaskEvent>>) -> impl IntoView {
+    view! {
+        <ol class="timeline" data-testid="timeline" aria-live="polite">
+            <For each=move || events.get() key=|e| e.seq let:e>
+                <li class=format!("lv-{}", e.level.as_str()) data-seq=e.seq data-stage=e.stage.as_str()>
+                    <span class="t">{e.at.format_time_ms()}</span>
+                    <span class="stage">{t(e.stage.label())}</span>
+                    <span class="msg">
+                        {e.message.clone()}
+                        {(e.http_status.is_some() || e.latency_ms.is_some()).then(|| view! {
+                            <span class="extra">
+                                {e.http_status.map(|h| format!("HTTP {h}"))}
+                                {(e.http_status.is_some() && e.latency_ms.is_some()).then_some(" · ")}
+                                {e.latency_ms.map(|l| format!("{l} ms"))}
+                            </span>
+                        })}
+                    </span>
+                </li>
+            </For>
+        </ol>
+    }
+}
+
+#[component]
+fn Summary(task: RwSignal<TaskView>) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="sum-h">
+            <h2 id="sum-h">{t(Msg::TaskUsage)}</h2>
+            <dl class="props">
+                <dt>{t(Msg::TaskConfig)}</dt>
+                <dd><A href=move || format!("/configs/{}", task.with(|t| t.config_id.0))>{move || task.with(|t| t.config_name.clone())}</A></dd>
+                <dt>{t(Msg::TaskResolution)}</dt><dd>{move || task.with(|t| t.resolution.as_str().to_uppercase())}</dd>
+                <dt>{t(Msg::TaskAspect)}</dt><dd>{move || task.with(|t| t.aspect_ratio.as_str())}</dd>
+                <dt>{t(Msg::TaskCost)}</dt><dd data-testid="cost">{move || task.with(|t| t.usage.cost()).unwrap_or_else(|| "—".into())}</dd>
+                <dt>{t(Msg::TaskPrompt)}</dt><dd style="white-space:pre-wrap">{move || task.with(|t| t.prompt.clone())}</dd>
+            </dl>
+            {move || {
+                let w = task.with(|t| t.warnings.clone());
+                (!w.is_empty()).then(|| view! {
+                    <div class="alert alert-warn" style="margin-top:.75rem">
+                        <strong>{t(Msg::TaskWarnings)}</strong>
+                        <ul>{w.into_iter().map(|x| view! { <li>{x}</li> }).collect_view()}</ul>
+                    </div>
+                })
+            }}
+            <p class="muted" style="margin-top:.75rem">{move || task.with(|t| t.created_by.clone())}" · "{move || view! { <Time at=task.with(|t| t.created_at)/> }}</p>
+        </section>
+    }
+}
+
+#[component]
+fn RequestView(task: RwSignal<TaskView>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let json = Signal::derive(move || task.with(|t| t.request_json.clone().unwrap_or_default()));
+    let curl = Signal::derive(move || task.with(|t| t.request_curl.clone().unwrap_or_default()));
+    view! {
+        <section class="card">
+            <button type="button" class="btn" aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>
+                {move || if open.get() { t(Msg::TaskHideRequest)() } else { t(Msg::TaskShowRequest)() }}
+            </button>
+            <Show when=move || open.get()>
+                <h3 style="margin-top:1rem">{t(Msg::TaskRequestJson)}" "<CopyButton text=json/></h3>
+                <pre class="code" data-testid="request-json">{json}</pre>
+                <h3>{t(Msg::TaskRequestCurl)}" "<CopyButton text=curl/></h3>
+                <pre class="code" data-testid="request-curl">{curl}</pre>
+            </Show>
+        </section>
+    }
+}

@@ -1,0 +1,287 @@
+//! The task list: newest first, filters, search, keyset pages, statuses updating live; with
+//! `?batch=N`, the comparison table of one batch test filling in live.
+
+use crate::components::{ErrorBox, PageError, StatusBadge, Time};
+use crate::domain::*;
+use crate::error::AppError;
+use crate::i18n::{Msg, t, use_i18n};
+use crate::pages::configs::list_configs;
+use leptos::prelude::*;
+use leptos::server_fn::codec::{Json, StreamingText, TextStream};
+use leptos_meta::Title;
+use leptos_router::components::{A, Form};
+use leptos_router::hooks::use_query_map;
+
+#[server(endpoint = "tasks/list", input = Json)]
+pub async fn list_tasks(filter: TaskFilter) -> Result<TaskPage, AppError> {
+    use crate::backend::*;
+    respond(async move {
+        let actor = require_user().await?;
+        backend()?.list_tasks(&actor, filter).await
+    })
+    .await
+}
+
+/// Every task status change from now on, one JSON `TaskChange` (or `null`, a heartbeat) a line.
+#[server(endpoint = "tasks/changes", input = Json, output = StreamingText)]
+pub async fn task_changes() -> Result<TextStream<AppError>, AppError> {
+    use crate::backend::*;
+    use futures::StreamExt;
+    respond(async move {
+        let actor = require_user().await?;
+        let stream = backend()?.changes_stream(&actor).await?;
+        let lines = stream.map(|c| Ok(format!("{}\n", serde_json::to_string(&c).unwrap_or_else(|_| "null".into()))));
+        Ok(TextStream::new(lines))
+    })
+    .await
+}
+
+fn filter_from_query(q: &leptos_router::params::ParamsMap) -> TaskFilter {
+    let nonempty = |k: &str| q.get(k).filter(|v| !v.trim().is_empty());
+    TaskFilter {
+        config_id: nonempty("config").and_then(|c| c.parse().ok()),
+        status: nonempty("status").and_then(|s| s.parse().ok()),
+        from: nonempty("from"),
+        to: nonempty("to"),
+        q: q.get("q").unwrap_or_default(),
+        before: nonempty("before").and_then(|b| b.parse().ok()),
+        batch_id: nonempty("batch").and_then(|b| b.parse::<i64>().ok()).map(BatchId),
+    }
+}
+
+fn query_string(f: &TaskFilter, before: Option<TaskId>) -> String {
+    let mut parts = form_urlencoded::Serializer::new(String::new());
+    if let Some(c) = f.config_id {
+        parts.append_pair("config", &c.to_string());
+    }
+    if let Some(s) = f.status {
+        parts.append_pair("status", s.as_str());
+    }
+    if let Some(v) = &f.from {
+        parts.append_pair("from", v);
+    }
+    if let Some(v) = &f.to {
+        parts.append_pair("to", v);
+    }
+    if !f.q.is_empty() {
+        parts.append_pair("q", &f.q);
+    }
+    if let Some(b) = f.batch_id {
+        parts.append_pair("batch", &b.to_string());
+    }
+    if let Some(b) = before {
+        parts.append_pair("before", &b.to_string());
+    }
+    parts.finish()
+}
+
+/// Keeps `rows` up to date from the live change stream while the page is open.
+fn follow_changes(rows: RwSignal<Vec<TaskSummary>>, filter: Memo<TaskFilter>) {
+    #[cfg(not(feature = "ssr"))]
+    Effect::new(move |_| {
+        use crate::live::{sleep_ms, take_lines};
+        use futures::StreamExt;
+        let alive = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let flag = alive.clone();
+        on_cleanup(move || flag.store(false, std::sync::atomic::Ordering::Relaxed));
+        leptos::task::spawn_local(async move {
+            while alive.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Ok(stream) = task_changes().await {
+                    let mut s = stream.into_inner();
+                    let mut buf = String::new();
+                    while let Some(Ok(chunk)) = s.next().await {
+                        if !alive.load(std::sync::atomic::Ordering::Relaxed) {
+                            return;
+                        }
+                        buf.push_str(&chunk);
+                        for change in take_lines::<Option<TaskChange>>(&mut buf).into_iter().flatten() {
+                            apply_change(rows, &filter.get_untracked(), change.summary);
+                        }
+                    }
+                }
+                sleep_ms(2000).await;
+            }
+        });
+    });
+    #[cfg(feature = "ssr")]
+    let _ = (rows, filter);
+}
+
+#[cfg_attr(feature = "ssr", allow(dead_code))]
+/// Updates a row in place, or adds a new task on top of the first page when it matches.
+fn apply_change(rows: RwSignal<Vec<TaskSummary>>, f: &TaskFilter, s: TaskSummary) {
+    rows.update(|list| {
+        if let Some(row) = list.iter_mut().find(|r| r.id == s.id) {
+            *row = s;
+            return;
+        }
+        let first_page = f.before.is_none();
+        let matches = f.config_id.is_none_or(|c| c == s.config_id)
+            && f.status.is_none_or(|st| st == s.status)
+            && f.batch_id.is_none_or(|b| Some(b) == s.batch_id)
+            && f.q.is_empty()
+            && f.from.is_none()
+            && f.to.is_none();
+        if first_page && matches && list.first().is_none_or(|top| s.id > top.id) {
+            list.insert(0, s);
+            list.truncate(TASK_PAGE_SIZE as usize);
+        }
+    });
+}
+
+#[component]
+pub fn TasksPage() -> impl IntoView {
+    let query = use_query_map();
+    let filter = Memo::new(move |_| filter_from_query(&query.read()));
+    let page = Resource::new(move || filter.get(), list_tasks);
+    let configs = Resource::new(|| (), |_| list_configs(ConfigFilter::default()));
+    let lang = use_i18n().lang;
+    let batch = move || filter.get().batch_id;
+
+    view! {
+        <Title text=t(Msg::TasksTitle)/>
+        <div class="page-head">
+            <div>
+                <h1>{move || if batch().is_some() { t(Msg::TaskBatchTitle)() } else { t(Msg::TasksTitle)() }}</h1>
+                {move || batch().map(|b| view! { <p class="sub">"#"{b.0}" · "<A href="/tasks">{t(Msg::TasksTitle)}</A></p> })}
+            </div>
+            <div class="page-actions">
+                <A href="/tasks/new" attr:class="btn btn-primary">"+ "{t(Msg::TasksNew)}</A>
+            </div>
+        </div>
+        <Show when=move || batch().is_none()>
+            <Form method="GET" action="" attr:class="toolbar" attr:role="search">
+                <div class="field grow">
+                    <label for="q">{t(Msg::Search)}</label>
+                    <input id="q" name="q" type="search" placeholder=move || Msg::TasksSearch.text(lang.get()) prop:value=move || filter.get().q/>
+                </div>
+                <div class="field">
+                    <label for="config">{t(Msg::TaskConfig)}</label>
+                    <select id="config" name="config">
+                        <option value="">{t(Msg::All)}</option>
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                configs.await.unwrap_or_default().into_iter().map(|c| {
+                                    let id = c.config.id;
+                                    view! { <option value=id.0.to_string() selected=move || filter.get().config_id == Some(id)>{c.config.fields.name.clone()}</option> }
+                                }).collect_view()
+                            })}
+                        </Transition>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="status">{t(Msg::TaskStatus)}</label>
+                    <select id="status" name="status">
+                        <option value="">{t(Msg::All)}</option>
+                        {TaskStatus::ALL.into_iter().map(|s| view! {
+                            <option value=s.as_str() selected=move || filter.get().status == Some(s)>{t(s.label())}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="from">{t(Msg::TasksFrom)}</label>
+                    <input id="from" name="from" type="date" prop:value=move || filter.get().from.unwrap_or_default()/>
+                </div>
+                <div class="field">
+                    <label for="to">{t(Msg::TasksTo)}</label>
+                    <input id="to" name="to" type="date" prop:value=move || filter.get().to.unwrap_or_default()/>
+                </div>
+                <button type="submit" class="btn">{t(Msg::Filter)}</button>
+            </Form>
+        </Show>
+        <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(p) => {
+                        let rows = RwSignal::new(p.items);
+                        follow_changes(rows, filter);
+                        let next = p.next_before;
+                        let f = filter.get_untracked();
+                        let first = f.before.is_some().then(|| format!("/tasks?{}", query_string(&f, None)));
+                        let more = next.map(|n| format!("/tasks?{}", query_string(&f, Some(n))));
+                        if f.batch_id.is_some() {
+                            view! { <CompareTable rows/> }.into_any()
+                        } else {
+                            view! {
+                                <TaskTable rows/>
+                                <nav class="pager" aria-label="pages">
+                                    {first.map(|h| view! { <A href=h attr:class="btn">{t(Msg::FirstPage)}</A> })}
+                                    {more.map(|h| view! { <A href=h attr:class="btn">{t(Msg::NextPage)}" →"</A> })}
+                                </nav>
+                            }.into_any()
+                        }
+                    }
+                    Err(err) => view! { <PageError err/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn TaskTable(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
+    let lang = use_i18n().lang;
+    view! {
+        <Show when=move || !rows.with(Vec::is_empty) fallback=move || view! { <div class="card empty-state"><p>{t(Msg::TasksNoMatch)}</p></div> }>
+            <div class="table-wrap">
+                <table class="table" aria-label=move || Msg::TasksTitle.text(lang.get())>
+                    <thead><tr>
+                        <th scope="col">"#"</th>
+                        <th scope="col">{t(Msg::TaskStatus)}</th>
+                        <th scope="col">{t(Msg::TaskConfig)}</th>
+                        <th scope="col">{t(Msg::TaskPrompt)}</th>
+                        <th scope="col" class="hide-sm">{t(Msg::TaskCreated)}</th>
+                        <th scope="col" class="hide-sm">{t(Msg::TaskElapsed)}</th>
+                        <th scope="col" class="hide-sm">{t(Msg::TaskThumbnail)}</th>
+                    </tr></thead>
+                    <tbody>
+                        <For each=move || rows.get() key=|r| (r.id, r.status, r.finished_at) let:r>
+                            <tr data-task=r.id.0 data-status=r.status.as_str()>
+                                <th scope="row"><A href=format!("/tasks/{}", r.id.0)>"#"{r.id.0}</A></th>
+                                <td><StatusBadge status=r.status/></td>
+                                <td>{r.config_name.clone()}</td>
+                                <td class="prompt-cell" title=r.prompt.clone()>{r.prompt.clone()}</td>
+                                <td class="hide-sm nowrap"><Time at=r.created_at/></td>
+                                <td class="hide-sm nowrap">{r.finished_at.map(|f| format_duration_ms(f.0 - r.created_at.0)).unwrap_or_default()}</td>
+                                <td class="hide-sm">{r.thumbnail.clone().map(|u| view! { <img class="thumb" src=u alt="" loading="lazy"/> })}</td>
+                            </tr>
+                        </For>
+                    </tbody>
+                </table>
+            </div>
+        </Show>
+    }
+}
+
+/// One batch test: each config's status, time to result, cost and thumbnail side by side.
+#[component]
+fn CompareTable(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
+    let lang = use_i18n().lang;
+    view! {
+        <div class="table-wrap compare">
+            <table class="table" aria-label=move || Msg::TaskBatchTitle.text(lang.get())>
+                <thead><tr>
+                    <th scope="col">{t(Msg::TaskConfig)}</th>
+                    <th scope="col">{t(Msg::TaskStatus)}</th>
+                    <th scope="col" class="num">{t(Msg::TaskTimeToResult)}</th>
+                    <th scope="col" class="num">{t(Msg::TaskCost)}</th>
+                    <th scope="col">{t(Msg::TaskThumbnail)}</th>
+                    <th scope="col">{t(Msg::TaskErrorCode)}</th>
+                </tr></thead>
+                <tbody>
+                    <For each=move || { let mut r = rows.get(); r.sort_by_key(|x| x.id); r } key=|r| (r.id, r.status, r.finished_at) let:r>
+                        <tr data-task=r.id.0 data-status=r.status.as_str()>
+                            <th scope="row"><A href=format!("/tasks/{}", r.id.0)>{r.config_name.clone()}</A></th>
+                            <td><StatusBadge status=r.status/></td>
+                            <td class="num">{r.finished_at.map(|f| format_duration_ms(f.0 - r.created_at.0)).unwrap_or_else(|| "…".into())}</td>
+                            <td class="num">{r.cost.clone().unwrap_or_else(|| "—".into())}</td>
+                            <td>{r.thumbnail.clone().map(|u| view! { <img class="thumb" src=u alt=""/> })}</td>
+                            <td>{r.error_code.clone().unwrap_or_default()}</td>
+                        </tr>
+                    </For>
+                </tbody>
+            </table>
+        </div>
+        {move || rows.with(Vec::is_empty).then(|| view! { <ErrorBox err=AppError::NotFound/> })}
+    }
+}

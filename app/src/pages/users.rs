@@ -1,0 +1,209 @@
+//! Users (admins only): list, add, change role, disable, reset password.
+
+use crate::components::frame::use_me;
+use crate::components::{ErrorBox, FieldMsg, PageError, Time, field_errors_of, invalid};
+use crate::domain::{Role, UserId, UserInfo};
+use crate::error::AppError;
+use crate::i18n::{Msg, t, use_i18n};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[server(endpoint = "users/list")]
+pub async fn list_users() -> Result<Vec<UserInfo>, AppError> {
+    use crate::backend::*;
+    respond(async move {
+        let actor = require_admin().await?;
+        backend()?.list_users(&actor).await
+    })
+    .await
+}
+
+#[server(endpoint = "users/add")]
+pub async fn add_user(username: String, password: String, role: String) -> Result<UserInfo, AppError> {
+    use crate::backend::*;
+    respond(async move {
+        let actor = require_admin().await?;
+        let user = crate::domain::NewUser::validate(&username, &password, None, &role)?;
+        backend()?.add_user(&actor, user).await
+    })
+    .await
+}
+
+#[server(endpoint = "users/set_role")]
+pub async fn set_user_role(id: UserId, role: String) -> Result<(), AppError> {
+    use crate::backend::*;
+    respond(async move {
+        let actor = require_admin().await?;
+        let role = role.parse::<Role>().map_err(|m| AppError::field("role", m))?;
+        backend()?.set_user_role(&actor, id, role).await
+    })
+    .await
+}
+
+#[server(endpoint = "users/set_disabled")]
+pub async fn set_user_disabled(id: UserId, disabled: bool) -> Result<(), AppError> {
+    use crate::backend::*;
+    respond(async move {
+        let actor = require_admin().await?;
+        backend()?.set_user_disabled(&actor, id, disabled).await
+    })
+    .await
+}
+
+#[server(endpoint = "users/reset_password")]
+pub async fn reset_password(id: UserId, password: String) -> Result<(), AppError> {
+    use crate::backend::*;
+    respond(async move {
+        let actor = require_admin().await?;
+        crate::domain::validate_password(&password).map_err(|m| AppError::field("password", m))?;
+        backend()?.reset_password(&actor, id, password).await
+    })
+    .await
+}
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let add = ServerAction::<AddUser>::new();
+    let set_role = ServerAction::<SetUserRole>::new();
+    let set_disabled = ServerAction::<SetUserDisabled>::new();
+    let reset = ServerAction::<ResetPassword>::new();
+    let users = Resource::new(
+        move || (add.version().get(), set_role.version().get(), set_disabled.version().get()),
+        |_| list_users(),
+    );
+    let add_errors = Signal::derive(move || field_errors_of(add.value().get().and_then(Result::err)));
+    let add_other = move || match add.value().get() {
+        Some(Err(AppError::Invalid(_))) | None | Some(Ok(_)) => None,
+        Some(Err(e)) => Some(e),
+    };
+    let row_error = move || {
+        [set_role.value().get(), set_disabled.value().get(), reset.value().get()]
+            .into_iter()
+            .flatten()
+            .find_map(Result::err)
+    };
+
+    view! {
+        <Title text=t(Msg::UsersTitle)/>
+        <div class="page-head">
+            <h1>{t(Msg::UsersTitle)}</h1>
+        </div>
+        <details class="card add-user">
+            <summary class="btn btn-primary">{t(Msg::UsersAdd)}</summary>
+            <ActionForm action=add attr:class="form-grid">
+                <div class="field">
+                    <label for="new-username">{t(Msg::Username)}</label>
+                    <input id="new-username" name="username" type="text" autocomplete="off" required
+                        aria-invalid=invalid(add_errors, "username")/>
+                    <FieldMsg field="username" errors=add_errors/>
+                </div>
+                <div class="field">
+                    <label for="new-password">{t(Msg::Password)}</label>
+                    <input id="new-password" name="password" type="password" autocomplete="new-password" required
+                        aria-invalid=invalid(add_errors, "password")/>
+                    <FieldMsg field="password" errors=add_errors/>
+                </div>
+                <div class="field">
+                    <label for="new-role">{t(Msg::Role)}</label>
+                    <select id="new-role" name="role">
+                        <option value="operator">{t(Msg::RoleOperator)}</option>
+                        <option value="admin">{t(Msg::RoleAdmin)}</option>
+                    </select>
+                </div>
+                {move || add_other().map(|err| view! { <ErrorBox err/> })}
+                <div class="form-actions">
+                    <button type="submit" class="btn btn-primary" disabled=add.pending()>{t(Msg::UsersAdd)}</button>
+                </div>
+            </ActionForm>
+        </details>
+        {move || row_error().map(|err| view! { <ErrorBox err/> })}
+        {move || matches!(reset.value().get(), Some(Ok(()))).then(|| view! {
+            <p class="alert alert-ok" role="status">{t(Msg::UsersPasswordReset)}</p>
+        })}
+        <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match users.await {
+                    Ok(list) => view! {
+                        <div class="table-wrap">
+                            <table class="table">
+                                <thead><tr>
+                                    <th scope="col">{t(Msg::Username)}</th>
+                                    <th scope="col">{t(Msg::Role)}</th>
+                                    <th scope="col">{t(Msg::UsersStatus)}</th>
+                                    <th scope="col">{t(Msg::UsersCreated)}</th>
+                                    <th scope="col">{t(Msg::Actions)}</th>
+                                </tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|u| view! { <UserRow user=u set_role set_disabled reset/> }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                    Err(err) => view! { <PageError err/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn UserRow(
+    user: UserInfo,
+    set_role: ServerAction<SetUserRole>,
+    set_disabled: ServerAction<SetUserDisabled>,
+    reset: ServerAction<ResetPassword>,
+) -> impl IntoView {
+    let lang = use_i18n().lang;
+    let me_id = use_me().and_then(|m| m.0.get_untracked()).and_then(|r| r.ok()).flatten().map(|u| u.id);
+    let is_me = me_id == Some(user.id);
+    let id = user.id;
+    let disabled = user.disabled;
+    let role = user.role;
+    let show_reset = RwSignal::new(false);
+    let new_pw = RwSignal::new(String::new());
+    let role_select_id = format!("role-{}", id.0);
+    view! {
+        <tr class:row-disabled=disabled>
+            <th scope="row">{user.username.clone()}{is_me.then(|| view! { <span class="muted">{t(Msg::UsersYou)}</span> })}</th>
+            <td>
+                <label class="sr-only" for=role_select_id.clone()>{t(Msg::UsersChangeRole)}</label>
+                <select id=role_select_id disabled=is_me
+                    on:change=move |ev| { set_role.dispatch(SetUserRole { id, role: event_target_value(&ev) }); }>
+                    {Role::ALL.into_iter().map(|r| view! {
+                        <option value=r.as_str() selected=r == role>{move || r.label().text(lang.get())}</option>
+                    }).collect_view()}
+                </select>
+            </td>
+            <td>
+                <span class=if disabled { "badge badge-muted" } else { "badge badge-ok" }>
+                    {t(if disabled { Msg::UsersDisabled } else { Msg::UsersEnabled })}
+                </span>
+            </td>
+            <td><Time at=user.created_at/></td>
+            <td class="row-actions">
+                <button type="button" class="btn btn-small" disabled=is_me
+                    on:click=move |_| { set_disabled.dispatch(SetUserDisabled { id, disabled: !disabled }); }>
+                    {t(if disabled { Msg::UsersEnable } else { Msg::UsersDisable })}
+                </button>
+                <button type="button" class="btn btn-small" aria-expanded=move || show_reset.get().to_string()
+                    on:click=move |_| show_reset.update(|s| *s = !*s)>
+                    {t(Msg::UsersResetPassword)}
+                </button>
+                <Show when=move || show_reset.get()>
+                    <form class="inline-form" on:submit=move |ev| {
+                        ev.prevent_default();
+                        reset.dispatch(ResetPassword { id, password: new_pw.get_untracked() });
+                        new_pw.set(String::new());
+                        show_reset.set(false);
+                    }>
+                        <label class="sr-only" for=format!("pw-{}", id.0)>{t(Msg::PasswordNew)}</label>
+                        <input id=format!("pw-{}", id.0) type="password" autocomplete="new-password" required
+                            placeholder=move || Msg::PasswordNew.text(lang.get())
+                            bind:value=new_pw/>
+                        <button type="submit" class="btn btn-small btn-primary">{t(Msg::Save)}</button>
+                    </form>
+                </Show>
+            </td>
+        </tr>
+    }
+}

@@ -1,0 +1,411 @@
+//! `rhconsole config add-runninghub|list|show|set-active|export|import`.
+
+use super::{CliError, GlobalArgs, bad, from_app, io};
+use crate::db;
+use crate::services::configs::{self, Actor};
+use crate::services::Core;
+use app::domain::*;
+use clap::Subcommand;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Add (or update) the RunningHub 全能图片PRO image-edit configuration.
+    AddRunninghub {
+        /// Configuration name.
+        #[arg(long, default_value = "RunningHub-全能图片PRO")]
+        name: String,
+        /// Read the API key from standard input instead of asking.
+        #[arg(long)]
+        api_key_stdin: bool,
+        /// Model name (asked when not given).
+        #[arg(long)]
+        model: Option<String>,
+        /// Domestic host.
+        #[arg(long, default_value = "https://www.runninghub.cn")]
+        host: String,
+        /// Overseas host.
+        #[arg(long, default_value = "https://www.runninghub.ai")]
+        overseas_host: String,
+        /// Don't ask: update the configuration if it exists.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// List configurations.
+    List {
+        #[arg(long)]
+        json: bool,
+        /// Include archived configurations.
+        #[arg(long)]
+        archived: bool,
+    },
+    /// Show one configuration (key masked).
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Switch a configuration on or off.
+    SetActive {
+        name: String,
+        #[arg(action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
+        active: bool,
+    },
+    /// Print every configuration as JSON (keys left out unless --with-keys).
+    Export {
+        #[arg(long)]
+        with_keys: bool,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Import configurations from an export file. Every record is checked before any is written.
+    Import {
+        file: PathBuf,
+        /// Update configurations whose name exists (otherwise they are reported and kept).
+        #[arg(long)]
+        update: bool,
+    },
+}
+
+/// One configuration in an export file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigRecord {
+    pub name: String,
+    pub api_type: String,
+    pub host_domestic: String,
+    pub host_overseas: String,
+    pub draw_endpoint: String,
+    #[serde(default)]
+    pub result_endpoint: String,
+    #[serde(default)]
+    pub upload_endpoint: String,
+    #[serde(default)]
+    pub model_name: String,
+    pub is_sync_api: bool,
+    pub enable_retry: bool,
+    pub is_active: bool,
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: u32,
+    #[serde(default = "default_concurrency")]
+    pub max_concurrency: u32,
+    #[serde(default)]
+    pub allow_local: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
+}
+
+fn default_timeout() -> u32 {
+    DEFAULT_TIMEOUT_SECS
+}
+fn default_concurrency() -> u32 {
+    DEFAULT_MAX_CONCURRENCY
+}
+
+impl ConfigRecord {
+    fn from_snapshot(s: &ConfigSnapshot, api_key: Option<String>) -> Self {
+        ConfigRecord {
+            name: s.name.clone(),
+            api_type: s.api_type.as_str().to_owned(),
+            host_domestic: s.host_domestic.clone(),
+            host_overseas: s.host_overseas.clone(),
+            draw_endpoint: s.draw_endpoint.clone(),
+            result_endpoint: s.result_endpoint.clone(),
+            upload_endpoint: s.upload_endpoint.clone(),
+            model_name: s.model_name.clone(),
+            is_sync_api: s.is_sync_api,
+            enable_retry: s.enable_retry,
+            is_active: s.is_active,
+            timeout_secs: s.timeout_secs,
+            max_concurrency: s.max_concurrency,
+            allow_local: s.allow_local,
+            api_key,
+        }
+    }
+
+    fn to_input(&self) -> ConfigInput {
+        ConfigInput {
+            name: self.name.clone(),
+            api_type: self.api_type.clone(),
+            host_domestic: self.host_domestic.clone(),
+            host_overseas: self.host_overseas.clone(),
+            api_key: self.api_key.clone().unwrap_or_default(),
+            draw_endpoint: self.draw_endpoint.clone(),
+            result_endpoint: self.result_endpoint.clone(),
+            upload_endpoint: self.upload_endpoint.clone(),
+            model_name: self.model_name.clone(),
+            is_sync_api: self.is_sync_api,
+            enable_retry: self.enable_retry,
+            is_active: self.is_active,
+            timeout_secs: self.timeout_secs,
+            max_concurrency: self.max_concurrency,
+            allow_local: self.allow_local,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ExportFile {
+    pub format: String,
+    pub exported_at: String,
+    pub configs: Vec<ConfigRecord>,
+}
+
+pub const EXPORT_FORMAT: &str = "rhconsole-configs/1";
+
+fn print_config(v: &ConfigView) {
+    let f = &v.fields;
+    println!("  id              {}", v.id);
+    println!("  name            {}", f.name);
+    println!("  api_type        {}", f.api_type);
+    println!("  host_domestic   {}", f.host_domestic);
+    println!("  host_overseas   {}", f.host_overseas);
+    println!("  api_key         {}", v.key_mask.as_deref().unwrap_or("(none)"));
+    println!("  draw_endpoint   {}", f.draw_endpoint);
+    println!("  result_endpoint {}", f.result_endpoint);
+    println!("  upload_endpoint {}", f.upload_endpoint);
+    println!("  model_name      {}", f.model_name);
+    println!("  is_sync_api     {}", f.is_sync_api);
+    println!("  enable_retry    {}", f.enable_retry);
+    println!("  is_active       {}", f.is_active);
+    println!("  timeout_secs    {}", f.timeout_secs);
+    println!("  max_concurrency {}", f.max_concurrency);
+    println!("  version         {}", v.version);
+    if let Some(a) = v.archived_at {
+        println!("  archived_at     {}", a.format());
+    }
+}
+
+async fn by_name(core: &Core, name: &str) -> Result<db::config::ConfigRow, CliError> {
+    let id = db::config::id_by_name(&core.db.read, name)
+        .await
+        .map_err(anyhow::Error::from)?
+        .ok_or_else(|| bad(format!("no configuration named {name:?}")))?;
+    db::config::by_id(&core.db.read, id)
+        .await
+        .map_err(anyhow::Error::from)?
+        .ok_or_else(|| bad(format!("no configuration named {name:?}")))
+}
+
+pub async fn run(global: &GlobalArgs, cmd: ConfigCmd) -> Result<(), CliError> {
+    let core = crate::startup::open_core_for_cli(&global.data_dir).await?;
+    let result = dispatch(&core, cmd).await;
+    core.db.close().await;
+    result
+}
+
+async fn dispatch(core: &Core, cmd: ConfigCmd) -> Result<(), CliError> {
+    match cmd {
+        ConfigCmd::AddRunninghub { name, api_key_stdin, model, host, overseas_host, yes } => {
+            add_runninghub(core, name, api_key_stdin, model, host, overseas_host, yes).await
+        }
+        ConfigCmd::List { json, archived } => {
+            let filter = ConfigFilter { archived, ..Default::default() };
+            let items = configs::list_configs(core, filter).await.map_err(from_app)?;
+            if json {
+                let views: Vec<&ConfigView> = items.iter().map(|i| &i.config).collect();
+                println!("{}", serde_json::to_string_pretty(&views).map_err(anyhow::Error::from)?);
+                return Ok(());
+            }
+            if items.is_empty() {
+                println!("No configurations.");
+            }
+            println!("{:<4} {:<28} {:<24} {:<7} {:<10} LAST TEST", "ID", "NAME", "TYPE", "ACTIVE", "KEY");
+            for i in items {
+                let c = &i.config;
+                let last = i.last_test.map(|l| format!("{} {}", l.status, l.at.format())).unwrap_or_else(|| "never".into());
+                println!(
+                    "{:<4} {:<28} {:<24} {:<7} {:<10} {last}",
+                    c.id.0,
+                    c.fields.name,
+                    c.fields.api_type,
+                    if c.fields.is_active { "on" } else { "off" },
+                    c.key_mask.as_deref().unwrap_or("-")
+                );
+            }
+            Ok(())
+        }
+        ConfigCmd::Show { name, json } => {
+            let row = by_name(core, &name).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&row.view).map_err(anyhow::Error::from)?);
+            } else {
+                print_config(&row.view);
+            }
+            Ok(())
+        }
+        ConfigCmd::SetActive { name, active } => {
+            let row = by_name(core, &name).await?;
+            let v = configs::set_config_active(core, Actor(None), row.view.id, active).await.map_err(from_app)?;
+            println!("{} is now {}", v.fields.name, if v.fields.is_active { "on" } else { "off" });
+            Ok(())
+        }
+        ConfigCmd::Export { with_keys, output } => export(core, with_keys, output).await,
+        ConfigCmd::Import { file, update } => import(core, &file, update).await,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn add_runninghub(core: &Core, name: String, api_key_stdin: bool, model: Option<String>, host: String, overseas_host: String, yes: bool) -> Result<(), CliError> {
+    let existing = match db::config::id_by_name(&core.db.read, &name).await.map_err(anyhow::Error::from)? {
+        Some(id) => db::config::by_id(&core.db.read, id).await.map_err(anyhow::Error::from)?,
+        None => None,
+    };
+    if let Some(row) = &existing {
+        println!(
+            "A configuration named {:?} already exists (id {}, key {}).",
+            row.view.fields.name,
+            row.view.id,
+            row.view.key_mask.as_deref().unwrap_or("not set")
+        );
+        let go = if yes {
+            true
+        } else if io::stdin_is_terminal() {
+            io::confirm("Update it?", false)?
+        } else {
+            return Err(bad("it exists; pass --yes to update it"));
+        };
+        if !go {
+            println!("Nothing changed.");
+            return Ok(());
+        }
+    }
+    let key = if api_key_stdin {
+        io::read_stdin_line()?
+    } else {
+        let prompt = if existing.is_some() { "RunningHub API key (empty keeps the current one)" } else { "RunningHub API key" };
+        io::secret(prompt)?
+    };
+    let model = match model {
+        Some(m) => m,
+        None => io::ask("Model name", "rhart-image-n-pro")?,
+    };
+    let mut input = ApiType::RunningHubRhartEdit.preset();
+    input.name = name;
+    input.api_key = key;
+    input.model_name = model;
+    input.host_domestic = host;
+    input.host_overseas = overseas_host;
+    let view = match existing {
+        Some(row) => {
+            input.is_active = row.view.fields.is_active || !input.api_key.trim().is_empty();
+            configs::update_config(core, Actor(None), row.view.id, input).await.map_err(from_app)?
+        }
+        None => configs::create_config(core, Actor(None), input, HistoryAction::Created).await.map_err(from_app)?,
+    };
+    println!("Saved:");
+    print_config(&view);
+    Ok(())
+}
+
+async fn export(core: &Core, with_keys: bool, output: Option<PathBuf>) -> Result<(), CliError> {
+    let mut records = Vec::new();
+    for archived in [false, true] {
+        let rows = db::config::list(&core.db.read, "", None, None, archived).await.map_err(anyhow::Error::from)?;
+        for row in rows {
+            let key = match (&row.sealed, with_keys) {
+                (Some(s), true) => Some(secrecy::ExposeSecret::expose_secret(&core.secrets.open(row.view.id.0, s)?).to_owned()),
+                _ => None,
+            };
+            records.push(ConfigRecord::from_snapshot(&row.view.fields, key));
+        }
+    }
+    let file = ExportFile {
+        format: EXPORT_FORMAT.to_owned(),
+        exported_at: Timestamp(core.clock.now_ms()).rfc3339(),
+        configs: records,
+    };
+    let text = serde_json::to_string_pretty(&file).map_err(anyhow::Error::from)?;
+    match output {
+        Some(path) => {
+            write_private(&path, &text)?;
+            eprintln!("Exported {} configuration(s) to {}{}", file.configs.len(), path.display(), if with_keys { " (with keys: keep it safe)" } else { "" });
+        }
+        None => println!("{text}"),
+    }
+    Ok(())
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(|e| bad(format!("cannot write {}: {e}", path.display())))?;
+    f.write_all(text.as_bytes()).map_err(anyhow::Error::from)?;
+    Ok(())
+}
+
+/// What an import will do with each record.
+enum Plan {
+    Create(ConfigInput),
+    Update(ConfigId, ConfigInput),
+    Keep(String),
+}
+
+async fn import(core: &Core, path: &std::path::Path, update: bool) -> Result<(), CliError> {
+    let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?;
+    let file: ExportFile = serde_json::from_str(&text).map_err(|e| bad(format!("{} is not a configuration export: {e}", path.display())))?;
+    if file.format != EXPORT_FORMAT {
+        return Err(bad(format!("unsupported format {:?} (expected {EXPORT_FORMAT})", file.format)));
+    }
+    let mut problems = Vec::new();
+    let mut plans = Vec::new();
+    let mut names = HashSet::new();
+    for (i, rec) in file.configs.iter().enumerate() {
+        let label = format!("record {} ({:?})", i + 1, rec.name);
+        if !names.insert(db::config::name_key(&rec.name)) {
+            problems.push(format!("{label}: the name appears twice in the file"));
+            continue;
+        }
+        let input = rec.to_input();
+        let existing = db::config::id_by_name(&core.db.read, &rec.name).await.map_err(anyhow::Error::from)?;
+        let has_key = match existing {
+            Some(id) => db::config::by_id(&core.db.read, id).await.map_err(anyhow::Error::from)?.is_some_and(|r| r.has_key()),
+            None => false,
+        };
+        if let Err(errs) = input.validate(has_key) {
+            for e in errs.0 {
+                problems.push(format!("{label}: {}: {}", e.field, e.msg.en()));
+            }
+            continue;
+        }
+        plans.push(match existing {
+            Some(id) if update => Plan::Update(id, input),
+            Some(_) => Plan::Keep(rec.name.clone()),
+            None => Plan::Create(input),
+        });
+    }
+    if !problems.is_empty() {
+        for p in &problems {
+            eprintln!("  {p}");
+        }
+        return Err(bad(format!("{} problem(s) in {}: nothing was imported", problems.len(), path.display())));
+    }
+    let (mut created, mut updated, mut kept) = (0, 0, 0);
+    for plan in plans {
+        match plan {
+            Plan::Create(input) => {
+                configs::create_config(core, Actor(None), input, HistoryAction::Imported).await.map_err(from_app)?;
+                created += 1;
+            }
+            Plan::Update(id, input) => {
+                configs::update_config(core, Actor(None), id, input).await.map_err(from_app)?;
+                updated += 1;
+            }
+            Plan::Keep(name) => {
+                println!("Kept existing {name:?} (use --update to overwrite)");
+                kept += 1;
+            }
+        }
+    }
+    println!("Imported: {created} created, {updated} updated, {kept} kept as they were");
+    Ok(())
+}

@@ -1,0 +1,231 @@
+//! `rhconsole task run|show|list|cancel`. `run` goes through the same engine and database as
+//! the console (the task shows up there), prints each event as it happens and exits 0 on
+//! success, 1 when the provider failed, cancelled or timed out, 2 on bad input.
+
+use super::{CliError, GlobalArgs, bad, from_app};
+use crate::db;
+use crate::services::Core;
+use app::domain::*;
+use clap::Subcommand;
+use futures::StreamExt;
+
+#[derive(Debug, Subcommand)]
+pub enum TaskCmd {
+    /// Run a test task and follow it to the end.
+    Run {
+        /// Configuration name.
+        #[arg(long)]
+        config: String,
+        #[arg(long)]
+        prompt: String,
+        /// An image URL or a local file (PNG/JPEG/WEBP); repeat for several.
+        #[arg(long = "image", required = true)]
+        images: Vec<String>,
+        /// 1k, 2k or 4k (1K/2K/4K accepted).
+        #[arg(long, default_value = "1k")]
+        resolution: String,
+        /// auto, 1:1, 16:9, 9:16, 4:3, 3:4, 3:2, 2:3, 5:4, 4:5 or 21:9.
+        #[arg(long, default_value = "auto")]
+        aspect_ratio: String,
+        /// domestic or overseas.
+        #[arg(long, default_value = "domestic")]
+        region: String,
+        /// One JSON object per line instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a task and its execution log.
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List tasks, newest first.
+    List {
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        config: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel a task in flight.
+    Cancel { id: i64 },
+}
+
+fn event_line(e: &TaskEvent) -> String {
+    let mut extra = Vec::new();
+    if let Some(h) = e.http_status {
+        extra.push(format!("HTTP {h}"));
+    }
+    if let Some(l) = e.latency_ms {
+        extra.push(format!("{l} ms"));
+    }
+    let extra = if extra.is_empty() { String::new() } else { format!(" ({})", extra.join(", ")) };
+    format!("{} {:<5} {:<8} {}{extra}", e.at.format_time_ms(), e.level.as_str(), e.stage.as_str(), e.message)
+}
+
+fn print_summary(v: &TaskView) {
+    println!("Task #{} on {}: {}", v.id, v.config_name, v.status);
+    if let Some(p) = &v.provider_task_id {
+        println!("  provider task id: {p}");
+    }
+    if let Some(d) = v.duration_ms() {
+        println!("  duration: {}", format_duration_ms(d));
+    }
+    for r in &v.results {
+        if let Some(u) = &r.url {
+            println!("  result: {u}");
+        }
+        if let Some(t) = &r.text {
+            println!("  text: {t}");
+        }
+    }
+    if let Some(c) = v.usage.cost() {
+        println!("  cost: {c}");
+    }
+    if v.status != TaskStatus::Succeeded {
+        if let Some(m) = &v.error_message {
+            println!("  error: [{}] {m}", v.error_code.as_deref().unwrap_or("-"));
+        }
+        if let Some(ex) = explain_error(v.error_code.as_deref(), v.error_message.as_deref()) {
+            println!("  {}", ex.en());
+        }
+    }
+}
+
+pub async fn run(global: &GlobalArgs, cmd: TaskCmd) -> Result<u8, CliError> {
+    let core = crate::startup::open_core_for_cli(&global.data_dir).await?;
+    let result = dispatch(&core, cmd).await;
+    core.engine.shutdown(std::time::Duration::from_secs(5)).await;
+    core.db.close().await;
+    result
+}
+
+async fn dispatch(core: &Core, cmd: TaskCmd) -> Result<u8, CliError> {
+    match cmd {
+        TaskCmd::Run { config, prompt, images, resolution, aspect_ratio, region, json } => {
+            run_task(core, config, prompt, images, resolution, aspect_ratio, region, json).await
+        }
+        TaskCmd::Show { id, json } => {
+            let view = db::task::view(&core.db.read, TaskId(id)).await?.ok_or_else(|| bad(format!("no task #{id}")))?;
+            let events = db::task_event::after(&core.db.read, view.id, 0).await.map_err(anyhow::Error::from)?;
+            if json {
+                let out = serde_json::json!({ "task": view, "events": events });
+                println!("{}", serde_json::to_string_pretty(&out).map_err(anyhow::Error::from)?);
+            } else {
+                print_summary(&view);
+                println!("Execution log:");
+                for e in &events {
+                    println!("  {}", event_line(e));
+                }
+            }
+            Ok(0)
+        }
+        TaskCmd::List { status, config, limit, json } => {
+            let status = status.map(|s| s.parse::<TaskStatus>().map_err(|m| bad(m.en()))).transpose()?;
+            let config_id = match config {
+                Some(name) => Some(
+                    db::config::id_by_name(&core.db.read, &name)
+                        .await
+                        .map_err(anyhow::Error::from)?
+                        .ok_or_else(|| bad(format!("no configuration named {name:?}")))?,
+                ),
+                None => None,
+            };
+            let filter = TaskFilter { config_id, status, ..Default::default() };
+            let page = db::task::list(&core.db.read, &filter, None, None, limit.clamp(1, 1000)).await.map_err(anyhow::Error::from)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&page.items).map_err(anyhow::Error::from)?);
+            } else {
+                println!("{:<7} {:<17} {:<20} {:<24} PROMPT", "ID", "STATUS", "CREATED", "CONFIG");
+                for t in page.items {
+                    let prompt: String = t.prompt.chars().take(40).collect();
+                    println!("{:<7} {:<17} {:<20} {:<24} {prompt}", t.id.0, t.status.as_str(), t.created_at.format(), t.config_name);
+                }
+            }
+            Ok(0)
+        }
+        TaskCmd::Cancel { id } => {
+            core.engine.cancel(None, TaskId(id)).await.map_err(from_app)?;
+            println!("Task #{id} cancelled");
+            Ok(0)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_task(
+    core: &Core,
+    config: String,
+    prompt: String,
+    images: Vec<String>,
+    resolution: String,
+    aspect_ratio: String,
+    region: String,
+    json: bool,
+) -> Result<u8, CliError> {
+    let config_id = db::config::id_by_name(&core.db.read, &config)
+        .await
+        .map_err(anyhow::Error::from)?
+        .ok_or_else(|| bad(format!("no configuration named {config:?}")))?;
+    let mut image_urls = Vec::new();
+    let mut local_images = Vec::new();
+    for img in images {
+        if img.starts_with("http://") || img.starts_with("https://") || img.starts_with("data:") {
+            image_urls.push(img);
+            continue;
+        }
+        let path = std::path::Path::new(&img);
+        let bytes = std::fs::read(path).map_err(|e| bad(format!("cannot read image {img}: {e}")))?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let blob = core
+            .engine
+            .blobs()
+            .put(&bytes, &name, None)
+            .await
+            .map_err(|e| bad(format!("{img}: {}", e.message(app::i18n::Lang::En))))?;
+        local_images.push(blob);
+    }
+    let spec = TaskSpec { prompt, resolution, aspect_ratio, image_urls, local_images, region };
+    let ids = core.engine.launch(None, vec![config_id], spec).await.map_err(from_app)?;
+    let id = ids.first().copied().ok_or_else(|| bad("no task was created"))?;
+    if !json {
+        println!("Task #{id} launched on {config}");
+    }
+    let mut stream = crate::tasks::stream::task_stream(&core.engine, id, 0).await.map_err(from_app)?;
+    let mut last_view: Option<TaskView> = None;
+    loop {
+        tokio::select! {
+            msg = stream.next() => {
+                let Some(msg) = msg else { break };
+                if json {
+                    if !matches!(msg, StreamMsg::Heartbeat) {
+                        println!("{}", serde_json::to_string(&msg).map_err(anyhow::Error::from)?);
+                    }
+                }
+                match msg {
+                    StreamMsg::Event { event } if !json => println!("{}", event_line(&event)),
+                    StreamMsg::Task { task } => last_view = Some(*task),
+                    StreamMsg::End => break,
+                    _ => {}
+                }
+            }
+            _ = crate::startup::shutdown_signal() => {
+                let _ = core.engine.cancel(None, id).await;
+                eprintln!("Interrupted: task #{id} cancelled");
+                return Ok(130);
+            }
+        }
+    }
+    let view = match last_view {
+        Some(v) if v.status.is_terminal() => v,
+        _ => db::task::view(&core.db.read, id).await?.ok_or_else(|| bad("the task disappeared"))?,
+    };
+    if !json {
+        print_summary(&view);
+    }
+    Ok(if view.status == TaskStatus::Succeeded { 0 } else { 1 })
+}

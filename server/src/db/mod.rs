@@ -1,0 +1,73 @@
+//! The SQLite database: one file under the data directory, WAL mode, foreign keys on.
+//! Writes go through a single-connection pool (SQLite has one writer; queueing in-process
+//! avoids busy errors), reads through a small pool. The SQL for each table lives in its file.
+
+pub mod audit;
+pub mod blob;
+pub mod config;
+pub mod config_event;
+pub mod login_failure;
+pub mod meta;
+pub mod task;
+pub mod task_event;
+pub mod user;
+
+use anyhow::Context;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::path::Path;
+use std::time::Duration;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// The two pools over one database file.
+#[derive(Clone, Debug)]
+pub struct Db {
+    /// One connection: every write transaction queues here.
+    pub write: SqlitePool,
+    pub read: SqlitePool,
+}
+
+impl Db {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub async fn open(path: &Path) -> anyhow::Result<Db> {
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(15))
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-16000");
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts.clone())
+            .await
+            .with_context(|| format!("cannot open the database {}", path.display()))?;
+        MIGRATOR
+            .run(&write)
+            .await
+            .with_context(|| format!("cannot migrate the database {}", path.display()))?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(6)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts.read_only(true))
+            .await
+            .context("cannot open read connections to the database")?;
+        Ok(Db { write, read })
+    }
+
+    /// `SELECT 1` through both pools.
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        sqlx::query("SELECT 1").execute(&self.write).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}

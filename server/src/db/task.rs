@@ -1,0 +1,406 @@
+//! SQL for the `task` table (and `batch`, which only tasks use).
+
+use app::domain::*;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteExecutor};
+use std::collections::HashMap;
+
+/// Statuses of tasks still in flight, as SQL text.
+pub const IN_FLIGHT_SQL: &str = "('pending','uploading','submitting','queued','running')";
+
+/// What the engine stores with a task so it runs (and resumes) with the config as it was at launch.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct StoredSpec {
+    pub spec: ValidSpec,
+    pub config: ConfigSnapshot,
+    /// How many images were sent (at most 10); the rest were cut with a warning.
+    pub images_sent: usize,
+}
+
+pub struct NewTask<'a> {
+    pub config_id: ConfigId,
+    pub config_version: i64,
+    pub batch_id: Option<BatchId>,
+    pub region: Region,
+    pub prompt: &'a str,
+    pub spec_json: &'a str,
+    pub warnings_json: &'a str,
+    pub deadline_at: i64,
+    pub created_by: Option<UserId>,
+}
+
+pub async fn insert_batch(db: impl SqliteExecutor<'_>, spec_json: &str, created_by: Option<UserId>, now: i64) -> sqlx::Result<BatchId> {
+    let by = created_by.map(|u| u.0);
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO batch (spec, created_by, created_at, updated_at) VALUES (?1, ?2, ?3, ?3) RETURNING id AS "id!: i64""#,
+        spec_json,
+        by,
+        now
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(BatchId(id))
+}
+
+pub async fn insert(db: impl SqliteExecutor<'_>, t: NewTask<'_>, now: i64) -> sqlx::Result<TaskId> {
+    let batch = t.batch_id.map(|b| b.0);
+    let region = t.region.as_str();
+    let by = t.created_by.map(|u| u.0);
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO task (config_id, config_version, batch_id, region, prompt, spec, status, warnings,
+                             deadline_at, created_by, created_at, updated_at)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9, ?10, ?10) RETURNING id AS "id!: i64""#,
+        t.config_id.0,
+        t.config_version,
+        batch,
+        region,
+        t.prompt,
+        t.spec_json,
+        t.warnings_json,
+        t.deadline_at,
+        by,
+        now
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(TaskId(id))
+}
+
+/// A change to a task that goes with one event. `None` leaves a field as it is.
+#[derive(Debug, Default, Clone)]
+pub struct TaskUpdate {
+    pub status: Option<TaskStatus>,
+    pub submit_state: Option<&'static str>,
+    pub provider_task_id: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub results_json: Option<String>,
+    pub usage_json: Option<String>,
+    pub request_json: Option<String>,
+    pub add_attempt: bool,
+    pub started: bool,
+    pub finished: bool,
+}
+
+/// Applies `u` to a task still in flight and takes the next event number. `None` when the task
+/// is already final (nothing changes then).
+pub async fn apply(db: impl SqliteExecutor<'_>, id: TaskId, u: &TaskUpdate, now: i64) -> sqlx::Result<Option<(i64, TaskStatus)>> {
+    let status = u.status.map(TaskStatus::as_str);
+    let attempts = i64::from(u.add_attempt);
+    let started = u.started.then_some(now);
+    let finished = u.finished.then_some(now);
+    let row = sqlx::query!(
+        r#"UPDATE task SET
+               status = COALESCE(?2, status),
+               submit_state = COALESCE(?3, submit_state),
+               provider_task_id = COALESCE(?4, provider_task_id),
+               error_code = COALESCE(?5, error_code),
+               error_message = COALESCE(?6, error_message),
+               results = COALESCE(?7, results),
+               usage = COALESCE(?8, usage),
+               request_json = COALESCE(?9, request_json),
+               attempts = attempts + ?10,
+               started_at = COALESCE(started_at, ?11),
+               finished_at = COALESCE(?12, finished_at),
+               last_seq = last_seq + 1,
+               updated_at = ?13
+           WHERE id = ?1 AND status IN ('pending','uploading','submitting','queued','running')
+           RETURNING last_seq AS "seq!: i64", status AS "status!: String""#,
+        id.0,
+        status,
+        u.submit_state,
+        u.provider_task_id,
+        u.error_code,
+        u.error_message,
+        u.results_json,
+        u.usage_json,
+        u.request_json,
+        attempts,
+        started,
+        finished,
+        now
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (r.seq, r.status.parse().unwrap_or(TaskStatus::Failed))))
+}
+
+/// The fields the engine needs to run or resume a task.
+#[derive(Debug, Clone)]
+pub struct EngineTask {
+    pub id: TaskId,
+    pub config_id: ConfigId,
+    pub stored: StoredSpec,
+    pub status: TaskStatus,
+    pub submit_state: String,
+    pub provider_task_id: Option<String>,
+    pub attempts: i64,
+    pub deadline_at: i64,
+    pub created_at: i64,
+}
+
+pub async fn engine_task(db: impl SqliteExecutor<'_>, id: TaskId) -> anyhow::Result<Option<EngineTask>> {
+    let r = sqlx::query!(
+        r#"SELECT id AS "id!: i64", config_id, spec, status, submit_state, provider_task_id, attempts, deadline_at, created_at
+           FROM task WHERE id = ?1"#,
+        id.0
+    )
+    .fetch_optional(db)
+    .await?;
+    let Some(r) = r else { return Ok(None) };
+    Ok(Some(EngineTask {
+        id: TaskId(r.id),
+        config_id: ConfigId(r.config_id),
+        stored: serde_json::from_str(&r.spec)?,
+        status: r.status.parse().unwrap_or(TaskStatus::Failed),
+        submit_state: r.submit_state,
+        provider_task_id: r.provider_task_id,
+        attempts: r.attempts,
+        deadline_at: r.deadline_at,
+        created_at: r.created_at,
+    }))
+}
+
+/// Ids of every task not yet final, oldest first.
+pub async fn in_flight(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<TaskId>> {
+    let ids = sqlx::query_scalar!(
+        r#"SELECT id AS "id!: i64" FROM task WHERE status IN ('pending','uploading','submitting','queued','running') ORDER BY id"#
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(ids.into_iter().map(TaskId).collect())
+}
+
+pub async fn count_in_flight(db: impl SqliteExecutor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"SELECT COUNT(*) AS "n!: i64" FROM task WHERE status IN ('pending','uploading','submitting','queued','running')"#
+    )
+    .fetch_one(db)
+    .await
+}
+
+pub async fn status_of(db: impl SqliteExecutor<'_>, id: TaskId) -> sqlx::Result<Option<(TaskStatus, i64)>> {
+    let r = sqlx::query!(r#"SELECT status, last_seq FROM task WHERE id = ?1"#, id.0).fetch_optional(db).await?;
+    Ok(r.map(|r| (r.status.parse().unwrap_or(TaskStatus::Failed), r.last_seq)))
+}
+
+pub async fn view(db: impl SqliteExecutor<'_>, id: TaskId) -> anyhow::Result<Option<TaskView>> {
+    let r = sqlx::query!(
+        r#"SELECT t.id AS "id!: i64", t.config_id, c.name AS config_name, c.api_type, t.config_version, t.region,
+                  t.prompt, t.spec, t.status, t.provider_task_id, t.error_code, t.error_message, t.results,
+                  t.usage, t.attempts, t.warnings, t.batch_id, COALESCE(u.username, 'cli') AS "created_by!: String",
+                  t.created_at, t.started_at, t.finished_at, t.last_seq, t.request_json
+           FROM task t JOIN config c ON c.id = t.config_id LEFT JOIN user u ON u.id = t.created_by
+           WHERE t.id = ?1"#,
+        id.0
+    )
+    .fetch_optional(db)
+    .await?;
+    let Some(r) = r else { return Ok(None) };
+    let stored: StoredSpec = serde_json::from_str(&r.spec)?;
+    let request: Option<serde_json::Value> = r.request_json.as_deref().map(serde_json::from_str).transpose()?;
+    Ok(Some(TaskView {
+        id: TaskId(r.id),
+        config_id: ConfigId(r.config_id),
+        config_name: r.config_name,
+        config_version: r.config_version,
+        api_type: r.api_type.parse().unwrap_or(ApiType::RunningHubRhartEdit),
+        region: r.region.parse().unwrap_or_default(),
+        prompt: r.prompt,
+        resolution: stored.spec.resolution,
+        aspect_ratio: stored.spec.aspect_ratio,
+        status: r.status.parse().unwrap_or(TaskStatus::Failed),
+        provider_task_id: r.provider_task_id,
+        error_code: r.error_code,
+        error_message: r.error_message,
+        results: serde_json::from_str(&r.results)?,
+        usage: r.usage.as_deref().map(serde_json::from_str).transpose()?.unwrap_or_default(),
+        attempts: r.attempts,
+        warnings: serde_json::from_str(&r.warnings)?,
+        batch_id: r.batch_id.map(BatchId),
+        created_by: r.created_by,
+        created_at: Timestamp(r.created_at),
+        started_at: r.started_at.map(Timestamp),
+        finished_at: r.finished_at.map(Timestamp),
+        last_seq: r.last_seq,
+        request_json: request.as_ref().and_then(|v| v.get("json")).map(|j| serde_json::to_string_pretty(j).unwrap_or_default()),
+        request_curl: request.as_ref().and_then(|v| v.get("curl")).and_then(|c| c.as_str()).map(str::to_owned),
+    }))
+}
+
+fn summary_from_row(r: &sqlx::sqlite::SqliteRow) -> sqlx::Result<TaskSummary> {
+    let results: Vec<ResultItem> = serde_json::from_str(&r.try_get::<String, _>("results")?).unwrap_or_default();
+    let usage: Option<Usage> = r.try_get::<Option<String>, _>("usage")?.and_then(|u| serde_json::from_str(&u).ok());
+    let status: String = r.try_get("status")?;
+    let prompt: String = r.try_get("prompt")?;
+    Ok(TaskSummary {
+        id: TaskId(r.try_get("id")?),
+        config_id: ConfigId(r.try_get("config_id")?),
+        config_name: r.try_get("config_name")?,
+        status: status.parse().unwrap_or(TaskStatus::Failed),
+        prompt: prompt.chars().take(200).collect(),
+        provider_task_id: r.try_get("provider_task_id")?,
+        error_code: r.try_get("error_code")?,
+        created_at: Timestamp(r.try_get("created_at")?),
+        finished_at: r.try_get::<Option<i64>, _>("finished_at")?.map(Timestamp),
+        thumbnail: results.iter().find_map(|x| x.url.clone()),
+        cost: usage.and_then(|u| u.cost()),
+        batch_id: r.try_get::<Option<i64>, _>("batch_id")?.map(BatchId),
+    })
+}
+
+const SUMMARY_COLUMNS: &str = "SELECT t.id, t.config_id, c.name AS config_name, t.status, substr(t.prompt, 1, 200) AS prompt, \
+     t.provider_task_id, t.error_code, t.created_at, t.finished_at, t.results, t.usage, t.batch_id \
+     FROM task t JOIN config c ON c.id = t.config_id";
+
+pub async fn summary(db: impl SqliteExecutor<'_>, id: TaskId) -> sqlx::Result<Option<TaskSummary>> {
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(SUMMARY_COLUMNS);
+    q.push(" WHERE t.id = ").push_bind(id.0);
+    let row = q.build().fetch_optional(db).await?;
+    row.as_ref().map(summary_from_row).transpose()
+}
+
+/// One page of the task list, newest first. Filters are optional, so the SQL is built here
+/// (the checked macros cannot vary their WHERE clause); every value is bound, never spliced.
+/// Paging is by id (keyset), so page 2,000 costs what page 1 costs.
+pub async fn list(db: impl SqliteExecutor<'_>, f: &TaskFilter, from_ms: Option<i64>, to_ms: Option<i64>, limit: i64) -> sqlx::Result<TaskPage> {
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(SUMMARY_COLUMNS);
+    q.push(" WHERE t.id < ").push_bind(f.before.map(|b| b.0).unwrap_or(i64::MAX));
+    if let Some(c) = f.config_id {
+        q.push(" AND t.config_id = ").push_bind(c.0);
+    }
+    if let Some(s) = f.status {
+        q.push(" AND t.status = ").push_bind(s.as_str());
+    }
+    if let Some(b) = f.batch_id {
+        q.push(" AND t.batch_id = ").push_bind(b.0);
+    }
+    if let Some(from) = from_ms {
+        q.push(" AND t.created_at >= ").push_bind(from);
+    }
+    if let Some(to) = to_ms {
+        q.push(" AND t.created_at < ").push_bind(to);
+    }
+    let needle = f.q.trim();
+    if !needle.is_empty() {
+        q.push(" AND (t.provider_task_id = ").push_bind(needle.to_owned());
+        if let Ok(n) = needle.trim_start_matches('#').parse::<i64>() {
+            q.push(" OR t.id = ").push_bind(n);
+        }
+        q.push(" OR instr(lower(t.prompt), ").push_bind(needle.to_lowercase()).push(") > 0)");
+    }
+    q.push(" ORDER BY t.id DESC LIMIT ").push_bind(limit + 1);
+    let rows = q.build().fetch_all(db).await?;
+    let mut items = rows.iter().map(summary_from_row).collect::<sqlx::Result<Vec<_>>>()?;
+    let next_before = if items.len() as i64 > limit {
+        items.truncate(usize::try_from(limit).unwrap_or(0));
+        items.last().map(|t| t.id)
+    } else {
+        None
+    };
+    Ok(TaskPage { items, next_before })
+}
+
+/// Per config: its last task, and succeeded/finished counts since `since`.
+#[derive(Debug, Default, Clone)]
+pub struct ConfigStats {
+    pub last: Option<LastTest>,
+    pub succeeded_24h: i64,
+    pub finished_24h: i64,
+}
+
+pub async fn config_stats(db: &sqlx::SqlitePool, since: i64) -> sqlx::Result<HashMap<ConfigId, ConfigStats>> {
+    let mut out: HashMap<ConfigId, ConfigStats> = HashMap::new();
+    let last = sqlx::query!(
+        r#"SELECT t.config_id, t.id AS "id!: i64", t.status, t.created_at, t.finished_at
+           FROM task t WHERE t.id IN (SELECT MAX(id) FROM task GROUP BY config_id)"#
+    )
+    .fetch_all(db)
+    .await?;
+    for r in last {
+        out.entry(ConfigId(r.config_id)).or_default().last = Some(LastTest {
+            task_id: TaskId(r.id),
+            status: r.status.parse().unwrap_or(TaskStatus::Failed),
+            at: Timestamp(r.created_at),
+            duration_ms: r.finished_at.map(|f| f - r.created_at),
+        });
+    }
+    let rates = sqlx::query!(
+        r#"SELECT config_id,
+                  SUM(status = 'succeeded') AS "succeeded!: i64",
+                  SUM(status IN ('succeeded','failed','cancelled','timed_out','submit_uncertain')) AS "finished!: i64"
+           FROM task WHERE created_at >= ?1 GROUP BY config_id"#,
+        since
+    )
+    .fetch_all(db)
+    .await?;
+    for r in rates {
+        let e = out.entry(ConfigId(r.config_id)).or_default();
+        e.succeeded_24h = r.succeeded;
+        e.finished_24h = r.finished;
+    }
+    Ok(out)
+}
+
+/// Today's numbers for the home page (`since` is the start of the day).
+pub async fn overview(db: &sqlx::SqlitePool, since: i64) -> sqlx::Result<Overview> {
+    let by_status = sqlx::query!(r#"SELECT status, COUNT(*) AS "n!: i64" FROM task WHERE created_at >= ?1 GROUP BY status"#, since)
+        .fetch_all(db)
+        .await?
+        .into_iter()
+        .filter_map(|r| r.status.parse::<TaskStatus>().ok().map(|s| (s, r.n)))
+        .collect();
+    let in_flight = count_in_flight(db).await?;
+    let rows = sqlx::query!(
+        r#"SELECT t.config_id, c.name AS config_name, t.status, t.created_at, t.finished_at
+           FROM task t JOIN config c ON c.id = t.config_id WHERE t.created_at >= ?1"#,
+        since
+    )
+    .fetch_all(db)
+    .await?;
+    let mut per: HashMap<i64, (String, i64, i64, i64, Vec<i64>)> = HashMap::new();
+    for r in rows {
+        let e = per.entry(r.config_id).or_insert_with(|| (r.config_name.clone(), 0, 0, 0, Vec::new()));
+        e.1 += 1;
+        let status: TaskStatus = r.status.parse().unwrap_or(TaskStatus::Failed);
+        if status == TaskStatus::Succeeded {
+            e.2 += 1;
+            if let Some(f) = r.finished_at {
+                e.4.push(f - r.created_at);
+            }
+        }
+        if status.is_terminal() {
+            e.3 += 1;
+        }
+    }
+    let mut per_config: Vec<ConfigDayStats> = per
+        .into_iter()
+        .map(|(id, (name, total, succeeded, finished, mut durations))| {
+            durations.sort_unstable();
+            ConfigDayStats {
+                config_id: ConfigId(id),
+                config_name: name,
+                total,
+                succeeded,
+                finished,
+                median_ms: durations.get(durations.len() / 2).copied(),
+            }
+        })
+        .collect();
+    per_config.sort_by(|a, b| b.total.cmp(&a.total).then(a.config_name.cmp(&b.config_name)));
+    Ok(Overview {
+        by_status,
+        in_flight,
+        per_config,
+    })
+}
+
+/// `(config name, status, count)` over every task, for metrics.
+pub async fn counts_by_config_status(db: &sqlx::SqlitePool) -> sqlx::Result<Vec<(String, String, i64)>> {
+    let rows = sqlx::query!(
+        r#"SELECT c.name AS config, t.status, COUNT(*) AS "n!: i64"
+           FROM task t JOIN config c ON c.id = t.config_id GROUP BY c.name, t.status"#
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.config, r.status, r.n)).collect())
+}

@@ -1,0 +1,53 @@
+//! SQL for `task_event`: a task's execution log, numbered without gaps from 1.
+
+use app::domain::{Level, Stage, TaskEvent, TaskId, TaskStatus, Timestamp};
+use sqlx::SqliteExecutor;
+
+pub async fn insert(db: impl SqliteExecutor<'_>, e: &TaskEvent, detail: Option<&str>) -> sqlx::Result<()> {
+    let level = e.level.as_str();
+    let stage = e.stage.as_str();
+    let status = e.status.as_str();
+    sqlx::query!(
+        "INSERT INTO task_event (task_id, seq, level, stage, message, http_status, latency_ms, status, detail, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+        e.task_id.0,
+        e.seq,
+        level,
+        stage,
+        e.message,
+        e.http_status,
+        e.latency_ms,
+        status,
+        detail,
+        e.at.0
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Events of `task` with `seq > after`, in order.
+pub async fn after(db: impl SqliteExecutor<'_>, task: TaskId, after: i64) -> sqlx::Result<Vec<TaskEvent>> {
+    let rows = sqlx::query!(
+        r#"SELECT task_id, seq, level, stage, message, http_status, latency_ms, status, created_at
+           FROM task_event WHERE task_id = ?1 AND seq > ?2 ORDER BY seq"#,
+        task.0,
+        after
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| TaskEvent {
+            task_id: TaskId(r.task_id),
+            seq: r.seq,
+            at: Timestamp(r.created_at),
+            level: Level::parse(&r.level),
+            stage: Stage::parse(&r.stage),
+            message: r.message,
+            http_status: r.http_status,
+            latency_ms: r.latency_ms,
+            status: r.status.parse().unwrap_or(TaskStatus::Failed),
+        })
+        .collect())
+}

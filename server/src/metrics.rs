@@ -1,0 +1,114 @@
+//! Prometheus metrics: task counts by status and config (read from the database at scrape time),
+//! provider latency, retries, tasks in flight and sign-in failures.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use std::sync::Mutex;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabel {
+    reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CallLabels {
+    api_type: String,
+    call: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StageLabel {
+    api_type: String,
+    stage: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TaskLabels {
+    config: String,
+    status: String,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.01, 2.0, 14))
+}
+
+pub struct Metrics {
+    registry: Mutex<Registry>,
+    login_failures: Family<ReasonLabel, Counter>,
+    provider_latency: Family<CallLabels, Histogram, fn() -> Histogram>,
+    retries: Family<StageLabel, Counter>,
+    in_flight: Gauge,
+    tasks: Family<TaskLabels, Gauge>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("rhconsole");
+        let login_failures = Family::<ReasonLabel, Counter>::default();
+        let provider_latency = Family::<CallLabels, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
+        let retries = Family::<StageLabel, Counter>::default();
+        let in_flight = Gauge::default();
+        let tasks = Family::<TaskLabels, Gauge>::default();
+        registry.register("login_failures", "Failed sign-ins by reason", login_failures.clone());
+        registry.register("provider_call_seconds", "Provider call latency by API type, call and outcome", provider_latency.clone());
+        registry.register("retries", "Retries scheduled by API type and stage", retries.clone());
+        registry.register("tasks_in_flight", "Test tasks not yet final", in_flight.clone());
+        registry.register("tasks", "Test tasks by configuration and status", tasks.clone());
+        Metrics {
+            registry: Mutex::new(registry),
+            login_failures,
+            provider_latency,
+            retries,
+            in_flight,
+            tasks,
+        }
+    }
+}
+
+impl Metrics {
+    pub fn login_failure(&self, reason: &str) {
+        self.login_failures.get_or_create(&ReasonLabel { reason: reason.to_owned() }).inc();
+    }
+
+    pub fn provider_call(&self, api_type: &str, call: &str, ok: bool, latency_ms: i64) {
+        let labels = CallLabels {
+            api_type: api_type.to_owned(),
+            call: call.to_owned(),
+            outcome: if ok { "ok" } else { "error" }.to_owned(),
+        };
+        self.provider_latency.get_or_create(&labels).observe(latency_ms.max(0) as f64 / 1000.0);
+    }
+
+    pub fn retry(&self, api_type: &str, stage: &str) {
+        self.retries
+            .get_or_create(&StageLabel {
+                api_type: api_type.to_owned(),
+                stage: stage.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Renders everything, after setting the gauges read from the database.
+    pub fn render(&self, in_flight: i64, tasks: &[(String, String, i64)]) -> String {
+        self.in_flight.set(in_flight);
+        self.tasks.clear();
+        for (config, status, n) in tasks {
+            self.tasks
+                .get_or_create(&TaskLabels {
+                    config: config.clone(),
+                    status: status.clone(),
+                })
+                .set(*n);
+        }
+        let mut out = String::new();
+        if let Ok(reg) = self.registry.lock() {
+            let _ = prometheus_client::encoding::text::encode(&mut out, &reg);
+        }
+        out
+    }
+}

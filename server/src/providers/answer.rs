@@ -1,0 +1,247 @@
+//! Normalised provider answers and errors, with the one mapping of status spellings and the one
+//! classification of errors into "retry" and "never retry".
+
+use app::domain::{ResultItem, Usage};
+use std::fmt;
+
+/// Where the provider says a task is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProviderState {
+    /// CREATE / QUEUED and friends: accepted, not started.
+    Queued(String),
+    /// RUNNING and friends.
+    Running(String),
+    Succeeded,
+    Failed { code: Option<String>, message: Option<String> },
+    Cancelled(String),
+    /// A status nobody documented: reported as an error event, never a silent hang.
+    Unknown(String),
+}
+
+impl ProviderState {
+    /// Maps every status spelling seen in the real services (and the product note) onto ours.
+    pub fn from_status(raw: &str) -> ProviderState {
+        let s = raw.trim().to_ascii_uppercase();
+        match s.as_str() {
+            "CREATE" | "CREATED" | "QUEUED" | "QUEUE" | "PENDING" | "SUBMITTED" | "WAITING" => ProviderState::Queued(s),
+            "RUNNING" | "PROCESSING" | "IN_PROGRESS" | "STARTED" => ProviderState::Running(s),
+            "SUCCESS" | "SUCCEED" | "SUCCEEDED" | "COMPLETED" | "DONE" => ProviderState::Succeeded,
+            "FAILED" | "FAIL" | "FAILURE" | "ERROR" => ProviderState::Failed { code: None, message: None },
+            "CANCEL" | "CANCELLED" | "CANCELED" => ProviderState::Cancelled(s),
+            _ => ProviderState::Unknown(raw.trim().to_owned()),
+        }
+    }
+
+    pub fn is_final(&self) -> bool {
+        matches!(self, ProviderState::Succeeded | ProviderState::Failed { .. } | ProviderState::Cancelled(_))
+    }
+}
+
+/// A provider's answer to a submit or a poll, normalised.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderAnswer {
+    pub task_id: Option<String>,
+    pub state: ProviderState,
+    /// The status as the provider spelled it.
+    pub raw_status: String,
+    pub results: Vec<ResultItem>,
+    pub usage: Option<Usage>,
+    /// Result images delivered inline (base64), for the console to store and serve.
+    pub inline_images: Vec<bytes::Bytes>,
+    pub http_status: u16,
+    pub latency_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallErrorKind {
+    /// The connection could not be made: the request never left.
+    Connect,
+    /// No answer in time (the request may have arrived).
+    Timeout,
+    /// The connection broke after sending.
+    Network,
+    /// An HTTP error status without a readable provider error.
+    Http,
+    /// The provider answered with an error code or message (often with HTTP 200).
+    Api,
+    /// The answer could not be read (not JSON, or JSON of the wrong shape).
+    Malformed,
+    /// The console refused to make the call (e.g. a private address).
+    Refused,
+}
+
+/// A failed provider call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallError {
+    pub kind: CallErrorKind,
+    pub code: Option<String>,
+    pub message: String,
+    pub http_status: Option<u16>,
+    pub latency_ms: i64,
+}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(s) = self.http_status {
+            write!(f, "HTTP {s}: ")?;
+        }
+        match &self.code {
+            Some(c) => write!(f, "[{c}] {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// Codes that mean "too much at once, later will work".
+const QUEUE_FULL_CODES: &[&str] = &["421", "415", "814", "TASK_QUEUE_MAXED", "TASK_INSTANCE_MAXED", "429", "rate_limit_exceeded"];
+/// Codes that will fail the same way every time.
+const NEVER_RETRY_CODES: &[&str] = &[
+    "802", "401", "403", "APIKEY_UNAUTHORIZED", "812", "1501", "1505", "301", "PARAMS_INVALID", "433", "VALIDATE_PROMPT_FAILED",
+];
+
+impl CallError {
+    pub fn new(kind: CallErrorKind, message: impl Into<String>) -> Self {
+        CallError {
+            kind,
+            code: None,
+            message: message.into(),
+            http_status: None,
+            latency_ms: 0,
+        }
+    }
+
+    pub fn api(code: Option<String>, message: impl Into<String>, http_status: u16) -> Self {
+        CallError {
+            kind: CallErrorKind::Api,
+            code,
+            message: message.into(),
+            http_status: Some(http_status),
+            latency_ms: 0,
+        }
+    }
+
+    pub fn with_latency(mut self, ms: i64) -> Self {
+        self.latency_ms = ms;
+        self
+    }
+
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.http_status = Some(status);
+        self
+    }
+
+    /// Whether trying again later can help: network trouble, timeouts, HTTP 429 and 5xx, and
+    /// queue-full / concurrency-limit codes. Auth, balance, moderation and invalid-parameter
+    /// errors never are.
+    pub fn is_transient(&self) -> bool {
+        let code = self.code.as_deref().unwrap_or_default();
+        let msg = self.message.to_ascii_lowercase();
+        if NEVER_RETRY_CODES.contains(&code) || looks_like_auth(&msg) || msg.contains("insufficient") || msg.contains("balance") {
+            return false;
+        }
+        match self.kind {
+            CallErrorKind::Connect | CallErrorKind::Timeout | CallErrorKind::Network => true,
+            CallErrorKind::Refused | CallErrorKind::Malformed => false,
+            CallErrorKind::Http | CallErrorKind::Api => {
+                let status_transient = matches!(self.http_status, Some(429) | Some(500..=599));
+                let queue_full = QUEUE_FULL_CODES.contains(&code)
+                    || msg.contains("queue")
+                    || msg.contains("concurren")
+                    || msg.contains("too many requests")
+                    || msg.contains("rate limit");
+                status_transient || queue_full
+            }
+        }
+    }
+
+    /// Whether the request certainly did not reach the provider.
+    pub fn surely_not_sent(&self) -> bool {
+        matches!(self.kind, CallErrorKind::Connect | CallErrorKind::Refused)
+    }
+
+    /// The code to show and store: the provider's, else a label of the kind.
+    pub fn display_code(&self) -> String {
+        if let Some(c) = &self.code {
+            return c.clone();
+        }
+        match (&self.kind, self.http_status) {
+            (CallErrorKind::Timeout, _) => "timeout".to_owned(),
+            (CallErrorKind::Connect, _) => "connect".to_owned(),
+            (CallErrorKind::Network, _) => "network".to_owned(),
+            (CallErrorKind::Malformed, _) => "malformed".to_owned(),
+            (CallErrorKind::Refused, _) => "refused".to_owned(),
+            (_, Some(s)) => format!("http_{s}"),
+            _ => "error".to_owned(),
+        }
+    }
+}
+
+fn looks_like_auth(msg: &str) -> bool {
+    msg.contains("apikey") || msg.contains("api key") || msg.contains("unauthorized") || msg.contains("verification failed") && msg.contains("key")
+}
+
+/// Classifies a reqwest failure.
+pub fn from_reqwest(e: &reqwest::Error, latency_ms: i64) -> CallError {
+    let kind = if e.is_timeout() {
+        CallErrorKind::Timeout
+    } else if e.is_connect() {
+        CallErrorKind::Connect
+    } else {
+        CallErrorKind::Network
+    };
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    CallError::new(kind, msg).with_latency(latency_ms)
+}
+
+/// A short, single-line excerpt of a body for messages.
+pub fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out: String = one_line.chars().take(200).collect();
+    if one_line.chars().count() > 200 {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_spellings_of_success_and_cancel_are_understood() {
+        assert_eq!(ProviderState::from_status("SUCCESS"), ProviderState::Succeeded);
+        assert_eq!(ProviderState::from_status("SUCCEED"), ProviderState::Succeeded);
+        assert!(matches!(ProviderState::from_status("CANCEL"), ProviderState::Cancelled(_)));
+        assert!(matches!(ProviderState::from_status("CANCELLED"), ProviderState::Cancelled(_)));
+        for s in ["CREATE", "QUEUED"] {
+            assert!(matches!(ProviderState::from_status(s), ProviderState::Queued(_)));
+        }
+        assert!(matches!(ProviderState::from_status("RUNNING"), ProviderState::Running(_)));
+        assert!(matches!(ProviderState::from_status("FAILED"), ProviderState::Failed { .. }));
+        assert_eq!(ProviderState::from_status("WEIRD"), ProviderState::Unknown("WEIRD".to_owned()));
+    }
+
+    #[test]
+    fn transient_failures_are_retried_and_permanent_ones_never() {
+        let http = |s: u16| CallError::new(CallErrorKind::Http, "x").with_status(s);
+        assert!(http(429).is_transient());
+        assert!(http(502).is_transient());
+        assert!(!http(400).is_transient());
+        assert!(CallError::new(CallErrorKind::Timeout, "t").is_transient());
+        assert!(CallError::new(CallErrorKind::Connect, "c").is_transient());
+        assert!(CallError::api(Some("421".into()), "TASK_QUEUE_MAXED", 200).is_transient());
+        assert!(!CallError::api(Some("802".into()), "APIKEY_UNAUTHORIZED", 200).is_transient());
+        assert!(!CallError::api(None, "ApiKey verification failed", 200).is_transient());
+        assert!(!CallError::api(Some("1501".into()), "Content verification failed", 200).is_transient());
+        assert!(!CallError::api(Some("812".into()), "insufficient funds", 200).is_transient());
+        assert!(!CallError::api(Some("301".into()), "PARAMS_INVALID", 500).is_transient());
+        assert!(!CallError::new(CallErrorKind::Malformed, "m").is_transient());
+    }
+}

@@ -1,0 +1,378 @@
+//! RunningHub standard-model API v2 ("全能图片PRO" image edit): JSON submit answering a task
+//! object, `{"taskId"}` queries until a final status, and multipart uploads answering an
+//! envelope. Errors often arrive with HTTP 200: a non-empty `errorCode` or `errorMessage` is a
+//! failure whatever the status.
+
+use super::answer::{CallError, CallErrorKind, ProviderAnswer, ProviderState, excerpt, from_reqwest};
+use super::net::Outbound;
+use super::{ImageFile, ImageInput, Provider, RequestRecord, SubmitRequest, Target, UploadAnswer, results_from, shell_quote, usage_from};
+use async_trait::async_trait;
+use secrecy::ExposeSecret;
+use serde_json::{Map, Value, json};
+use std::time::Instant;
+
+pub struct RunningHub {
+    http: Outbound,
+}
+
+impl RunningHub {
+    pub fn new(http: Outbound) -> Self {
+        RunningHub { http }
+    }
+
+    async fn post(&self, target: &Target, url: &str, body: reqwest::Body, content_type: Option<&str>) -> Result<(u16, bytes::Bytes, i64), CallError> {
+        let client = self.http.client_for(url, target.allow_local)?;
+        let started = Instant::now();
+        let mut req = client.post(url).bearer_auth(target.key.expose_secret()).body(body);
+        if let Some(ct) = content_type {
+            req = req.header(reqwest::header::CONTENT_TYPE, ct);
+        }
+        let ms = || i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        let resp = req.send().await.map_err(|e| from_reqwest(&e, ms()))?;
+        let status = resp.status().as_u16();
+        let body = resp.bytes().await.map_err(|e| from_reqwest(&e, ms()))?;
+        Ok((status, body, ms()))
+    }
+}
+
+/// The JSON body of a submit. Images must be URLs by now (local files were uploaded first).
+pub fn submit_body(req: &SubmitRequest) -> Value {
+    let urls: Vec<&str> = req
+        .images
+        .iter()
+        .filter_map(|i| match i {
+            ImageInput::Url(u) => Some(u.as_str()),
+            ImageInput::File(_) => None,
+        })
+        .collect();
+    let mut body = Map::new();
+    body.insert("prompt".into(), json!(req.prompt));
+    body.insert("resolution".into(), json!(req.resolution.as_str()));
+    if let Some(ar) = req.aspect_ratio.to_provider() {
+        body.insert("aspectRatio".into(), json!(ar));
+    }
+    body.insert("imageUrls".into(), json!(urls));
+    Value::Object(body)
+}
+
+/// Long `data:` URLs are shortened in what is recorded and shown (never in what is sent).
+fn shorten_data_urls(mut v: Value) -> Value {
+    if let Some(urls) = v.get_mut("imageUrls").and_then(Value::as_array_mut) {
+        for u in urls {
+            if let Some(s) = u.as_str() {
+                if s.starts_with("data:") && s.len() > 120 {
+                    let head: String = s.chars().take(40).collect();
+                    *u = json!(format!("{head}…({} bytes)", s.len()));
+                }
+            }
+        }
+    }
+    v
+}
+
+/// A string field that may arrive as a string, a number or null.
+fn text(o: &Map<String, Value>, key: &str) -> Option<String> {
+    match o.get(key)? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// `{code, msg|message, data}` envelopes (uploads, v1-style answers): a non-zero code is an error.
+fn open_envelope(v: Value, http_status: u16) -> Result<Value, CallError> {
+    let Some(o) = v.as_object() else { return Ok(v) };
+    let is_envelope = o.contains_key("code") && (o.contains_key("data") || o.contains_key("msg") || o.contains_key("message")) && !o.contains_key("taskId");
+    if !is_envelope {
+        return Ok(v);
+    }
+    let code = text(o, "code").unwrap_or_default();
+    if code != "0" && code != "200" {
+        let msg = text(o, "message").or_else(|| text(o, "msg")).unwrap_or_else(|| "error without a message".to_owned());
+        return Err(CallError::api(Some(code), msg, http_status));
+    }
+    Ok(o.get("data").cloned().unwrap_or(Value::Null))
+}
+
+/// Reads a submit or query answer.
+pub fn parse_task_answer(http_status: u16, body: &[u8], latency_ms: i64) -> Result<ProviderAnswer, CallError> {
+    let parsed: Result<Value, _> = serde_json::from_slice(body);
+    if !(200..300).contains(&http_status) {
+        if let Ok(Value::Object(o)) = &parsed {
+            let code = text(o, "errorCode").or_else(|| text(o, "code"));
+            let msg = text(o, "errorMessage").or_else(|| text(o, "message")).or_else(|| text(o, "msg"));
+            if code.is_some() || msg.is_some() {
+                return Err(CallError::api(code, msg.unwrap_or_default(), http_status).with_latency(latency_ms));
+            }
+        }
+        return Err(CallError::new(CallErrorKind::Http, format!("HTTP {http_status}: {}", excerpt(body)))
+            .with_status(http_status)
+            .with_latency(latency_ms));
+    }
+    let malformed = |why: String| {
+        CallError::new(CallErrorKind::Malformed, why)
+            .with_status(http_status)
+            .with_latency(latency_ms)
+    };
+    let v = parsed.map_err(|e| malformed(format!("the answer is not JSON ({e}): {}", excerpt(body))))?;
+    let v = open_envelope(v, http_status).map_err(|e| e.with_latency(latency_ms))?;
+    let o = v.as_object().ok_or_else(|| malformed(format!("the answer is not a JSON object: {}", excerpt(body))))?;
+    let code = text(o, "errorCode");
+    let message = text(o, "errorMessage");
+    let task_id = text(o, "taskId");
+    let raw_status = o.get("status").and_then(Value::as_str).unwrap_or_default().trim().to_owned();
+    let results = o.get("results").and_then(Value::as_array).map(|a| results_from(a)).unwrap_or_default();
+    let usage = usage_from(o.get("usage"));
+
+    let state = if code.is_some() || message.is_some() {
+        if task_id.is_none() && raw_status.is_empty() {
+            // An error about the call itself (auth, balance, parameters, queue full …).
+            return Err(CallError::api(code, message.unwrap_or_default(), http_status).with_latency(latency_ms));
+        }
+        ProviderState::Failed { code, message }
+    } else if raw_status.is_empty() {
+        return Err(malformed(format!("the answer has neither a status nor an error: {}", excerpt(body))));
+    } else {
+        match ProviderState::from_status(&raw_status) {
+            ProviderState::Failed { .. } => ProviderState::Failed {
+                code: None,
+                message: failed_reason(o),
+            },
+            s => s,
+        }
+    };
+    Ok(ProviderAnswer {
+        task_id,
+        state,
+        raw_status,
+        results,
+        usage,
+        inline_images: Vec::new(),
+        http_status,
+        latency_ms,
+    })
+}
+
+/// `failedReason` sometimes says more than an empty `errorMessage`.
+fn failed_reason(o: &Map<String, Value>) -> Option<String> {
+    let fr = o.get("failedReason")?;
+    match fr {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Object(m) if !m.is_empty() => ["exception_message", "message", "reason"]
+            .iter()
+            .find_map(|k| text(m, k))
+            .or_else(|| Some(fr.to_string())),
+        _ => None,
+    }
+}
+
+/// Reads an upload answer: `data.download_url` is the URL to send.
+pub fn parse_upload_answer(http_status: u16, body: &[u8], latency_ms: i64) -> Result<UploadAnswer, CallError> {
+    let parsed: Result<Value, _> = serde_json::from_slice(body);
+    let v = match parsed {
+        Ok(v) => v,
+        Err(_) if !(200..300).contains(&http_status) => {
+            return Err(CallError::new(CallErrorKind::Http, format!("HTTP {http_status}: {}", excerpt(body)))
+                .with_status(http_status)
+                .with_latency(latency_ms));
+        }
+        Err(e) => {
+            return Err(CallError::new(CallErrorKind::Malformed, format!("the upload answer is not JSON ({e}): {}", excerpt(body)))
+                .with_status(http_status)
+                .with_latency(latency_ms));
+        }
+    };
+    let data = open_envelope(v, http_status).map_err(|e| e.with_latency(latency_ms))?;
+    if !(200..300).contains(&http_status) {
+        return Err(CallError::new(CallErrorKind::Http, format!("HTTP {http_status}: {}", excerpt(body)))
+            .with_status(http_status)
+            .with_latency(latency_ms));
+    }
+    let url = data
+        .as_object()
+        .and_then(|d| text(d, "download_url").or_else(|| text(d, "downloadUrl")).or_else(|| text(d, "url")))
+        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+        .ok_or_else(|| {
+            CallError::new(CallErrorKind::Malformed, format!("the upload answer has no download_url: {}", excerpt(body)))
+                .with_status(http_status)
+                .with_latency(latency_ms)
+        })?;
+    Ok(UploadAnswer {
+        url,
+        http_status,
+        latency_ms,
+    })
+}
+
+#[async_trait]
+impl Provider for RunningHub {
+    fn describe_submit(&self, target: &Target, req: &SubmitRequest) -> RequestRecord {
+        let json = shorten_data_urls(submit_body(req));
+        let curl = format!(
+            "curl -sS -X POST {} \\\n  -H \"Authorization: Bearer $RUNNINGHUB_API_KEY\" \\\n  -H 'Content-Type: application/json' \\\n  -d {}",
+            shell_quote(&target.url(&target.draw_endpoint)),
+            shell_quote(&json.to_string())
+        );
+        RequestRecord { json, curl }
+    }
+
+    fn needs_upload(&self) -> bool {
+        true
+    }
+
+    async fn upload(&self, target: &Target, file: &ImageFile) -> Result<UploadAnswer, CallError> {
+        if target.upload_endpoint.is_empty() {
+            return Err(CallError::new(CallErrorKind::Refused, "this configuration has no upload endpoint"));
+        }
+        let url = target.url(&target.upload_endpoint);
+        let part = reqwest::multipart::Part::bytes(file.bytes.to_vec())
+            .file_name(file.file_name.clone())
+            .mime_str(&file.mime)
+            .map_err(|e| CallError::new(CallErrorKind::Refused, format!("bad mime type: {e}")))?;
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let content_type = format!("multipart/form-data; boundary={}", form.boundary());
+        let body = reqwest::Body::wrap_stream(form.into_stream());
+        let (status, bytes, ms) = self.post(target, &url, body, Some(&content_type)).await?;
+        parse_upload_answer(status, &bytes, ms)
+    }
+
+    async fn submit(&self, target: &Target, req: &SubmitRequest) -> Result<ProviderAnswer, CallError> {
+        let url = target.url(&target.draw_endpoint);
+        let body = submit_body(req).to_string();
+        let (status, bytes, ms) = self.post(target, &url, body.into(), Some("application/json")).await?;
+        parse_task_answer(status, &bytes, ms)
+    }
+
+    async fn poll(&self, target: &Target, provider_task_id: &str) -> Result<ProviderAnswer, CallError> {
+        let url = target.url(&target.result_endpoint);
+        let body = json!({ "taskId": provider_task_id }).to_string();
+        let (status, bytes, ms) = self.post(target, &url, body.into(), Some("application/json")).await?;
+        parse_task_answer(status, &bytes, ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::domain::{AspectRatio, Resolution};
+
+    fn req(n: usize, ar: AspectRatio) -> SubmitRequest {
+        SubmitRequest {
+            prompt: "p".into(),
+            resolution: Resolution::R2k,
+            aspect_ratio: ar,
+            images: (0..n).map(|i| ImageInput::Url(format!("https://x/{i}.png"))).collect(),
+        }
+    }
+
+    #[test]
+    fn auto_leaves_the_aspect_ratio_out_and_resolution_is_lowercase() {
+        let b = submit_body(&req(1, AspectRatio::Auto));
+        assert!(b.get("aspectRatio").is_none());
+        assert_eq!(b["resolution"], "2k");
+        let b = submit_body(&req(2, AspectRatio::R3x4));
+        assert_eq!(b["aspectRatio"], "3:4");
+        assert_eq!(b["imageUrls"].as_array().map(Vec::len), Some(2));
+    }
+
+    #[test]
+    fn a_queued_submit_answer_is_read() {
+        let body = br#"{"taskId":"2013508786110730241","status":"QUEUED","errorCode":"","errorMessage":"","results":null,"clientId":"","promptTips":""}"#;
+        let a = parse_task_answer(200, body, 5).expect("answer");
+        assert_eq!(a.task_id.as_deref(), Some("2013508786110730241"));
+        assert!(matches!(a.state, ProviderState::Queued(_)));
+    }
+
+    #[test]
+    fn a_success_answer_carries_results_and_usage() {
+        let body = br#"{"taskId":"1","status":"SUCCESS","errorCode":"","errorMessage":"","failedReason":{},
+            "usage":{"consumeMoney":null,"consumeCoins":null,"taskCostTime":"0","thirdPartyConsumeMoney":"0.14"},
+            "results":[{"url":"https://cdn/x.png","outputType":"png","text":null}],"clientId":"","promptTips":""}"#;
+        let a = parse_task_answer(200, body, 5).expect("answer");
+        assert_eq!(a.state, ProviderState::Succeeded);
+        assert_eq!(a.results.len(), 1);
+        assert_eq!(a.usage.and_then(|u| u.cost()).as_deref(), Some("0.14"));
+    }
+
+    #[test]
+    fn an_error_inside_http_200_is_a_failure() {
+        let body = br#"{"taskId":"","status":"","errorCode":"802","errorMessage":"APIKEY_UNAUTHORIZED"}"#;
+        let e = parse_task_answer(200, body, 5).expect_err("error");
+        assert_eq!(e.kind, CallErrorKind::Api);
+        assert_eq!(e.code.as_deref(), Some("802"));
+        assert!(!e.is_transient());
+        let body = br#"{"errorMessage":"ApiKey verification failed"}"#;
+        assert_eq!(parse_task_answer(200, body, 5).expect_err("error").kind, CallErrorKind::Api);
+    }
+
+    #[test]
+    fn a_failed_task_names_code_and_message() {
+        let body = br#"{"taskId":"1","status":"FAILED","errorCode":"1501","errorMessage":"Content verification failed","results":null}"#;
+        let a = parse_task_answer(200, body, 5).expect("answer");
+        assert_eq!(
+            a.state,
+            ProviderState::Failed {
+                code: Some("1501".into()),
+                message: Some("Content verification failed".into())
+            }
+        );
+    }
+
+    #[test]
+    fn an_html_gateway_page_is_an_http_error() {
+        let body = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>";
+        let e = parse_task_answer(502, body, 5).expect_err("error");
+        assert_eq!(e.kind, CallErrorKind::Http);
+        assert_eq!(e.http_status, Some(502));
+        assert!(e.message.contains("502 Bad Gateway"));
+        assert!(e.is_transient());
+    }
+
+    #[test]
+    fn malformed_json_is_reported_not_guessed() {
+        let e = parse_task_answer(200, b"{\"taskId\": \"1\", \"status\": ", 5).expect_err("error");
+        assert_eq!(e.kind, CallErrorKind::Malformed);
+        let e = parse_task_answer(200, b"[1,2]", 5).expect_err("error");
+        assert_eq!(e.kind, CallErrorKind::Malformed);
+        let e = parse_task_answer(200, b"{}", 5).expect_err("error");
+        assert_eq!(e.kind, CallErrorKind::Malformed);
+    }
+
+    #[test]
+    fn an_unknown_status_is_kept_as_unknown() {
+        let a = parse_task_answer(200, br#"{"taskId":"1","status":"PAUSED"}"#, 5).expect("answer");
+        assert_eq!(a.state, ProviderState::Unknown("PAUSED".into()));
+    }
+
+    #[test]
+    fn upload_answers_are_envelopes() {
+        let ok = br#"{"code":0,"message":"success","data":{"type":"image","download_url":"https://cdn/u.png","fileName":"openapi/x.png","size":"3490"}}"#;
+        assert_eq!(parse_upload_answer(200, ok, 1).expect("ok").url, "https://cdn/u.png");
+        let ok_msg = br#"{"code":0,"msg":"success","data":{"download_url":"https://cdn/v.png"}}"#;
+        assert_eq!(parse_upload_answer(200, ok_msg, 1).expect("ok").url, "https://cdn/v.png");
+        let err = br#"{"code":401,"message":"ApiKey verification failed","data":null}"#;
+        let e = parse_upload_answer(200, err, 1).expect_err("error");
+        assert_eq!(e.code.as_deref(), Some("401"));
+        assert!(!e.is_transient());
+        assert_eq!(parse_upload_answer(200, br#"{"code":0,"data":{}}"#, 1).expect_err("no url").kind, CallErrorKind::Malformed);
+    }
+
+    #[test]
+    fn the_recorded_request_has_no_key_and_a_curl_reading_it_from_the_environment() {
+        let target = Target {
+            base: "https://www.runninghub.cn".into(),
+            draw_endpoint: "/openapi/v2/rhart-image-n-pro/edit".into(),
+            result_endpoint: "/openapi/v2/query".into(),
+            upload_endpoint: String::new(),
+            model_name: String::new(),
+            is_sync: false,
+            allow_local: false,
+            key: secrecy::SecretString::from("sk-secret-key-123456".to_owned()),
+        };
+        let rec = RunningHub::new(Outbound::new(std::time::Duration::from_secs(1)).expect("client")).describe_submit(&target, &req(1, AspectRatio::Auto));
+        assert!(!rec.curl.contains("sk-secret"));
+        assert!(!rec.json.to_string().contains("sk-secret"));
+        assert!(rec.curl.contains("$RUNNINGHUB_API_KEY"));
+        assert!(rec.curl.contains("https://www.runninghub.cn/openapi/v2/rhart-image-n-pro/edit"));
+    }
+}

@@ -1,0 +1,198 @@
+//! A fake RunningHub (and nano-banana gateway) that speaks the real contract: bearer auth,
+//! submit → taskId → query until a final status, multipart uploads, errors inside HTTP 200.
+//! Scenarios are chosen by tags in the prompt (`#fail`, `#moderation`, `#http429` …, see
+//! `Scenario`), so tests, benchmarks and newcomers can run whole test tasks without a key.
+//! It runs on its own port: `rhconsole sandbox`, or `rhconsole serve --sandbox`.
+
+mod images;
+mod nano;
+mod runninghub;
+mod scenario;
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::{get, post};
+use rand::Rng;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+pub use scenario::Scenario;
+
+/// The key the sandbox accepts (any key works when started with `--any-key`).
+pub const SANDBOX_KEY: &str = "sandbox-0123456789abcdef0123456789abcdef";
+
+#[derive(Debug, Clone)]
+pub(crate) struct FakeTask {
+    pub id: String,
+    pub scenario: Scenario,
+    pub polls: u32,
+    pub created: Instant,
+    pub results: u32,
+}
+
+/// One request as the sandbox received it (for tests).
+#[derive(Debug, Clone, Serialize)]
+pub struct SeenRequest {
+    pub method: String,
+    pub path: String,
+    pub authorization: Option<String>,
+    pub content_type: Option<String>,
+    pub body: String,
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Stats {
+    pub submits: u64,
+    pub polls: u64,
+    pub uploads: u64,
+    /// Submits per `#id=…` tag in the prompt: more than one means a double submit.
+    pub submits_by_marker: HashMap<String, u64>,
+}
+
+pub struct SandboxState {
+    pub base_url: Mutex<String>,
+    pub any_key: bool,
+    pub(crate) tasks: Mutex<HashMap<String, FakeTask>>,
+    pub(crate) uploads: Mutex<HashMap<String, (String, Vec<u8>)>>,
+    pub(crate) next_id: AtomicU64,
+    pub(crate) stats: Mutex<Stats>,
+    /// Calls seen per prompt, for scenarios that fail the first time only.
+    pub(crate) first_seen: Mutex<HashMap<String, u32>>,
+    pub(crate) seen: Mutex<Vec<SeenRequest>>,
+    /// Fraction of submits and polls that fail at random (fault tests).
+    pub failure_rate: Mutex<f64>,
+}
+
+impl SandboxState {
+    pub fn new(any_key: bool) -> Arc<SandboxState> {
+        Arc::new(SandboxState {
+            base_url: Mutex::new(String::new()),
+            any_key,
+            tasks: Mutex::new(HashMap::new()),
+            uploads: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(2_013_508_786_110_730_000),
+            stats: Mutex::new(Stats::default()),
+            first_seen: Mutex::new(HashMap::new()),
+            seen: Mutex::new(Vec::new()),
+            failure_rate: Mutex::new(0.0),
+        })
+    }
+
+    pub(crate) fn base(&self) -> String {
+        self.base_url.lock().map(|b| b.clone()).unwrap_or_default()
+    }
+
+    pub(crate) fn new_id(&self) -> String {
+        self.next_id.fetch_add(1, Ordering::SeqCst).to_string()
+    }
+
+    pub(crate) fn key_ok(&self, auth: Option<&str>) -> bool {
+        match auth.and_then(|a| a.strip_prefix("Bearer ")) {
+            Some(k) => self.any_key || k == SANDBOX_KEY,
+            None => false,
+        }
+    }
+
+    /// How many times this prompt was seen before (0 the first time).
+    pub(crate) fn seen_before(&self, prompt: &str) -> u32 {
+        let mut m = self.first_seen.lock().unwrap_or_else(|p| p.into_inner());
+        let n = m.entry(prompt.to_owned()).or_insert(0);
+        let before = *n;
+        *n += 1;
+        before
+    }
+
+    pub(crate) fn remember(&self, r: SeenRequest) {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.len() >= 200 {
+            seen.remove(0);
+        }
+        seen.push(r);
+    }
+
+    /// Whether this call should fail at random.
+    pub(crate) fn random_fault(&self) -> bool {
+        let rate = self.failure_rate.lock().map(|r| *r).unwrap_or(0.0);
+        rate > 0.0 && rand::thread_rng().gen_bool(rate.clamp(0.0, 1.0))
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.stats.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+pub fn router(state: Arc<SandboxState>) -> Router {
+    Router::new()
+        .route("/openapi/v2/rhart-image-n-pro/edit", post(runninghub::submit))
+        .route("/openapi/v2/query", post(runninghub::query))
+        .route("/openapi/v2/media/upload/binary", post(runninghub::upload))
+        .route("/v1/file/upload", post(runninghub::upload))
+        .route("/v1/images/edits", post(nano::edits_sync))
+        .route("/v1/async/images/edits", post(nano::edits_async))
+        .route("/v1/async/tasks/{id}", get(nano::task))
+        .route("/output/{name}", get(images::output))
+        .route("/uploads/{name}", get(images::uploaded))
+        .route("/__sandbox/stats", get(stats))
+        .route("/__sandbox/requests", get(requests))
+        .route("/__sandbox/faults", post(set_faults))
+        .route("/", get(index))
+        .with_state(state)
+}
+
+async fn stats(State(s): State<Arc<SandboxState>>) -> axum::Json<Stats> {
+    axum::Json(s.stats())
+}
+
+async fn requests(State(s): State<Arc<SandboxState>>) -> axum::Json<Vec<SeenRequest>> {
+    axum::Json(s.seen.lock().map(|v| v.clone()).unwrap_or_default())
+}
+
+#[derive(serde::Deserialize)]
+struct Faults {
+    failure_rate: f64,
+}
+
+async fn set_faults(State(s): State<Arc<SandboxState>>, axum::Json(f): axum::Json<Faults>) -> &'static str {
+    if let Ok(mut r) = s.failure_rate.lock() {
+        *r = f.failure_rate.clamp(0.0, 1.0);
+    }
+    "ok"
+}
+
+async fn index() -> &'static str {
+    "RH Console sandbox: a fake RunningHub API. See the README for the scenarios (#fail, #moderation, #http429 …)."
+}
+
+/// A running sandbox.
+pub struct SandboxHandle {
+    pub addr: SocketAddr,
+    pub state: Arc<SandboxState>,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+impl SandboxHandle {
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+/// Binds `addr` (port 0 for any) and serves the sandbox in the background.
+pub async fn spawn(addr: SocketAddr, any_key: bool) -> anyhow::Result<SandboxHandle> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let state = SandboxState::new(any_key);
+    if let Ok(mut b) = state.base_url.lock() {
+        *b = format!("http://{addr}");
+    }
+    let app = router(state.clone());
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "the sandbox stopped");
+        }
+    });
+    Ok(SandboxHandle { addr, state, task })
+}

@@ -1,0 +1,147 @@
+//! The fake nano-banana gateway: OpenAI-style `/v1/images/edits`, sync and async.
+
+use super::images::generate_png;
+use super::runninghub::remember;
+use super::{FakeTask, SandboxState, Scenario};
+use crate::blobs::sniff_image;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Instant;
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, axum::Json(json!({ "error": { "message": message, "type": "invalid_request_error", "code": code } }))).into_response()
+}
+
+struct Edit {
+    prompt: String,
+    images: usize,
+}
+
+async fn read(s: &SandboxState, headers: &HeaderMap, path: &str, mut multipart: Multipart) -> Result<Edit, Response> {
+    remember(s, "POST", path, headers, b"(multipart)");
+    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    if !s.key_ok(auth) {
+        return Err(error(StatusCode::UNAUTHORIZED, "invalid_api_key", "Invalid API key"));
+    }
+    let mut prompt = String::new();
+    let mut images = 0;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "prompt" => prompt = field.text().await.unwrap_or_default(),
+            "image" | "image[]" => {
+                let bytes = field.bytes().await.unwrap_or_default();
+                if sniff_image(&bytes).is_none() {
+                    return Err(error(StatusCode::BAD_REQUEST, "invalid_image", "image is not a PNG, JPEG or WEBP file"));
+                }
+                images += 1;
+            }
+            _ => {
+                let _ = field.bytes().await;
+            }
+        }
+    }
+    if prompt.trim().is_empty() {
+        return Err(error(StatusCode::BAD_REQUEST, "invalid_prompt", "prompt is required"));
+    }
+    if images == 0 {
+        return Err(error(StatusCode::BAD_REQUEST, "invalid_image", "at least one image is required"));
+    }
+    Ok(Edit { prompt, images })
+}
+
+fn data(s: &SandboxState, id: &str, sc: &Scenario) -> Value {
+    let items: Vec<Value> = (0..sc.results)
+        .map(|i| {
+            if sc.b64 {
+                json!({ "b64_json": base64::engine::general_purpose::STANDARD.encode(generate_png(&format!("{id}-{i}"))) })
+            } else {
+                json!({ "url": format!("{}/output/{id}-{i}.png", s.base()) })
+            }
+        })
+        .collect();
+    Value::Array(items)
+}
+
+pub async fn edits_sync(State(s): State<Arc<SandboxState>>, headers: HeaderMap, multipart: Multipart) -> Response {
+    let edit = match read(&s, &headers, "/v1/images/edits", multipart).await {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    let sc = Scenario::from_prompt(&edit.prompt);
+    if let Some((code, msg)) = sc.fail {
+        return error(StatusCode::BAD_REQUEST, code, msg);
+    }
+    if let Ok(mut st) = s.stats.lock() {
+        st.submits += 1;
+        if let Some(m) = &sc.marker {
+            *st.submits_by_marker.entry(m.clone()).or_insert(0) += 1;
+        }
+    }
+    let id = s.new_id();
+    let _ = edit.images;
+    axum::Json(json!({ "created": 1_767_225_600, "data": data(&s, &id, &sc) })).into_response()
+}
+
+pub async fn edits_async(State(s): State<Arc<SandboxState>>, headers: HeaderMap, multipart: Multipart) -> Response {
+    let edit = match read(&s, &headers, "/v1/async/images/edits", multipart).await {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    let sc = Scenario::from_prompt(&edit.prompt);
+    if let Ok(mut st) = s.stats.lock() {
+        st.submits += 1;
+    }
+    let task = FakeTask {
+        id: s.new_id(),
+        results: sc.results,
+        scenario: sc,
+        polls: 0,
+        created: Instant::now(),
+    };
+    let id = task.id.clone();
+    if let Ok(mut t) = s.tasks.lock() {
+        t.insert(id.clone(), task);
+    }
+    axum::Json(json!({ "task_id": id, "status": "queued" })).into_response()
+}
+
+pub async fn task(State(s): State<Arc<SandboxState>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    remember(&s, "GET", "/v1/async/tasks", &headers, b"");
+    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    if !s.key_ok(auth) {
+        return error(StatusCode::UNAUTHORIZED, "invalid_api_key", "Invalid API key");
+    }
+    let task = {
+        let mut tasks = s.tasks.lock().unwrap_or_else(|p| p.into_inner());
+        tasks.get_mut(&id).map(|t| {
+            t.polls += 1;
+            t.clone()
+        })
+    };
+    let Some(t) = task else {
+        return error(StatusCode::NOT_FOUND, "not_found", "no such task");
+    };
+    if let Ok(mut st) = s.stats.lock() {
+        st.polls += 1;
+    }
+    let status = match t.scenario.status_after(t.polls) {
+        "QUEUED" => "queued",
+        "RUNNING" => "running",
+        "FAILED" => "failed",
+        "CANCEL" | "CANCELLED" => "cancelled",
+        "PAUSED" => "paused",
+        _ => "succeeded",
+    };
+    let mut body = json!({ "task_id": t.id, "status": status });
+    match status {
+        "succeeded" => body["data"] = data(&s, &t.id, &t.scenario),
+        "failed" => body["error_message"] = json!(t.scenario.fail.map(|f| f.1).unwrap_or("failed")),
+        _ => {}
+    }
+    axum::Json(body).into_response()
+}

@@ -1,0 +1,124 @@
+//! Scenarios chosen by tags in the prompt.
+
+/// What the fake does with a task. Tags (any order, in the prompt):
+/// `#instant` success in the submit answer · `#fail` FAILED 1000 · `#moderation` FAILED 1501 ·
+/// `#realperson` FAILED 1505 · `#auth` key rejected · `#balance` 812 · `#queuefull` 421 on the
+/// first submit · `#http429` / `#http502` on the first submit (`#http502always` every time) ·
+/// `#malformed` garbage submit answer · `#malformedpoll` garbage poll answers · `#unknown`
+/// status PAUSED · `#cancel` CANCEL · `#never` runs forever · `#slow` 1.5 s per answer ·
+/// `#hang` submit answers after 60 s · `#flaky` half the polls fail with 500 · `#succeed` and
+/// `#cancelled` use the other spellings · `#polls=N` RUNNING polls before the end (default 2) ·
+/// `#results=N` result images (default 1) · `#b64` nano-banana answers base64 · `#id=X` marks a
+/// prompt for double-submit counting.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scenario {
+    pub instant: bool,
+    pub fail: Option<(&'static str, &'static str)>,
+    pub auth: bool,
+    pub balance: bool,
+    pub queue_full: bool,
+    pub http429: bool,
+    pub http502: bool,
+    pub http502_always: bool,
+    pub malformed: bool,
+    pub malformed_poll: bool,
+    pub unknown: bool,
+    pub cancel: bool,
+    pub never: bool,
+    pub slow: bool,
+    pub hang: bool,
+    pub flaky: bool,
+    pub alt_spelling: bool,
+    pub polls: u32,
+    pub results: u32,
+    pub b64: bool,
+    pub marker: Option<String>,
+}
+
+impl Scenario {
+    pub fn from_prompt(prompt: &str) -> Scenario {
+        let mut s = Scenario {
+            polls: 2,
+            results: 1,
+            ..Default::default()
+        };
+        for tag in prompt.split_whitespace().filter_map(|w| w.strip_prefix('#')) {
+            let tag = tag.trim_end_matches(|c: char| matches!(c, ',' | '.' | ';'));
+            let (name, value) = tag.split_once('=').unwrap_or((tag, ""));
+            match name.to_ascii_lowercase().as_str() {
+                "instant" => s.instant = true,
+                "fail" => s.fail = Some(("1000", "unknown error")),
+                "moderation" => s.fail = Some(("1501", "Content verification failed")),
+                "realperson" => s.fail = Some(("1505", "Photorealistic real people are prohibited")),
+                "auth" => s.auth = true,
+                "balance" => s.balance = true,
+                "queuefull" => s.queue_full = true,
+                "http429" => s.http429 = true,
+                "http502" => s.http502 = true,
+                "http502always" => s.http502_always = true,
+                "malformed" => s.malformed = true,
+                "malformedpoll" => s.malformed_poll = true,
+                "unknown" => s.unknown = true,
+                "cancel" => s.cancel = true,
+                "never" => s.never = true,
+                "slow" => s.slow = true,
+                "hang" => s.hang = true,
+                "flaky" => s.flaky = true,
+                "succeed" | "cancelled" => {
+                    s.alt_spelling = true;
+                    if name.eq_ignore_ascii_case("cancelled") {
+                        s.cancel = true;
+                    }
+                }
+                "polls" => s.polls = value.parse().unwrap_or(2).min(1000),
+                "results" => s.results = value.parse().unwrap_or(1).clamp(1, 8),
+                "b64" => s.b64 = true,
+                "id" if !value.is_empty() => s.marker = Some(value.to_owned()),
+                _ => {}
+            }
+        }
+        s
+    }
+
+    /// The status after `polls` queries: QUEUED, then RUNNING, then the end.
+    pub fn status_after(&self, polls: u32) -> &'static str {
+        if polls <= 1 {
+            return "QUEUED";
+        }
+        if self.never || polls <= 1 + self.polls {
+            return if self.unknown && polls > 1 { "PAUSED" } else { "RUNNING" };
+        }
+        if self.fail.is_some() {
+            "FAILED"
+        } else if self.cancel {
+            if self.alt_spelling { "CANCELLED" } else { "CANCEL" }
+        } else if self.unknown {
+            "PAUSED"
+        } else if self.alt_spelling {
+            "SUCCEED"
+        } else {
+            "SUCCESS"
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_pick_the_scenario() {
+        let s = Scenario::from_prompt("make it blue #moderation #polls=5 #id=abc");
+        assert_eq!(s.fail, Some(("1501", "Content verification failed")));
+        assert_eq!(s.polls, 5);
+        assert_eq!(s.marker.as_deref(), Some("abc"));
+        assert_eq!(Scenario::from_prompt("plain").polls, 2);
+    }
+
+    #[test]
+    fn a_plain_task_goes_queued_running_success() {
+        let s = Scenario::from_prompt("plain");
+        let seq: Vec<&str> = (1..=4).map(|n| s.status_after(n)).collect();
+        assert_eq!(seq, vec!["QUEUED", "RUNNING", "RUNNING", "SUCCESS"]);
+    }
+}

@@ -1,0 +1,301 @@
+//! API configurations: create, edit, switch on/off, archive, history and restore, key reveal.
+//! Every change is one transaction that also writes its history row; bad input changes nothing.
+
+use super::Core;
+use crate::db::{self, config::ConfigRow, config_event::NewEvent};
+use crate::error::{OrInternal, internal};
+use app::backend::DeleteOutcome;
+use app::domain::*;
+use app::error::AppError;
+use app::i18n::Msg;
+use secrecy::SecretString;
+use std::collections::HashMap;
+
+/// Who is acting: a signed-in user, or the command line.
+#[derive(Clone, Copy)]
+pub struct Actor<'a>(pub Option<&'a UserInfo>);
+
+impl Actor<'_> {
+    fn id(&self) -> Option<UserId> {
+        self.0.map(|u| u.id)
+    }
+    fn name(&self) -> &str {
+        self.0.map(|u| u.username.as_str()).unwrap_or("cli")
+    }
+    fn require_admin(&self) -> Result<(), AppError> {
+        match self.0 {
+            Some(u) if !u.is_admin() => Err(AppError::Forbidden),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn snapshot_json(s: &ConfigSnapshot) -> Result<String, AppError> {
+    serde_json::to_string(s).or_internal()
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+async fn load(core: &Core, id: ConfigId) -> Result<ConfigRow, AppError> {
+    db::config::by_id(&core.db.read, id).await.or_internal()?.ok_or(AppError::NotFound)
+}
+
+pub async fn get_config(core: &Core, id: ConfigId) -> Result<ConfigView, AppError> {
+    Ok(load(core, id).await?.view)
+}
+
+pub async fn config_history(core: &Core, id: ConfigId) -> Result<Vec<HistoryEntry>, AppError> {
+    load(core, id).await?;
+    db::config_event::list(&core.db.read, id).await.or_internal()
+}
+
+pub async fn list_configs(core: &Core, filter: ConfigFilter) -> Result<Vec<ConfigListItem>, AppError> {
+    let rows = db::config::list(&core.db.read, &filter.q, filter.api_type, filter.active, filter.archived)
+        .await
+        .or_internal()?;
+    let since = core.clock.now_ms() - 24 * 3600 * 1000;
+    let mut stats: HashMap<ConfigId, db::task::ConfigStats> = db::task::config_stats(&core.db.read, since).await.or_internal()?;
+    let mut items: Vec<ConfigListItem> = rows
+        .into_iter()
+        .map(|r| {
+            let s = stats.remove(&r.view.id).unwrap_or_default();
+            ConfigListItem {
+                config: r.view,
+                last_test: s.last,
+                succeeded_24h: s.succeeded_24h,
+                finished_24h: s.finished_24h,
+            }
+        })
+        .collect();
+    match filter.sort {
+        ConfigSort::Name => {}
+        ConfigSort::Updated => items.sort_by(|a, b| b.config.updated_at.cmp(&a.config.updated_at)),
+        ConfigSort::LastTest => items.sort_by(|a, b| b.last_test.as_ref().map(|l| l.at).cmp(&a.last_test.as_ref().map(|l| l.at))),
+    }
+    Ok(items)
+}
+
+/// Creates a configuration (`action` is `Created`, or `Imported` from a file).
+pub async fn create_config(core: &Core, actor: Actor<'_>, input: ConfigInput, action: HistoryAction) -> Result<ConfigView, AppError> {
+    actor.require_admin()?;
+    let valid = input.validate(false)?;
+    let now = core.clock.now_ms();
+    let mut tx = core.db.write.begin().await.or_internal()?;
+    if db::config::id_by_name(&mut *tx, &valid.fields.name).await.or_internal()?.is_some() {
+        return Err(AppError::field("name", Msg::ErrNameTaken));
+    }
+    let id = match db::config::insert(&mut *tx, &valid.fields, actor.id(), now).await {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => return Err(AppError::field("name", Msg::ErrNameTaken)),
+        Err(e) => return Err(internal(e)),
+    };
+    let mut changes = valid.fields.diff_from(None);
+    if let Some(key) = &valid.new_key {
+        store_key(core, &mut tx, id, key).await?;
+        changes.push(FieldChange::key_changed());
+    }
+    let event = NewEvent {
+        config_id: id,
+        version: 1,
+        action,
+        snapshot: Some(snapshot_json(&valid.fields)?),
+        changes: &changes,
+        actor_id: actor.id(),
+        actor_name: actor.name(),
+    };
+    db::config_event::insert(&mut *tx, event, now).await.or_internal()?;
+    tx.commit().await.or_internal()?;
+    tracing::info!(config = %id, name = %valid.fields.name, by = actor.name(), "config created");
+    get_config(core, id).await
+}
+
+async fn store_key(core: &Core, tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, id: ConfigId, key: &str) -> Result<(), AppError> {
+    let secret = SecretString::from(key.to_owned());
+    let sealed = core.secrets.seal(id.0, &secret).or_internal()?;
+    db::config::set_key(&mut **tx, id, &sealed, &mask_key(key)).await.or_internal()
+}
+
+/// Writes `fields` (and a new key, if any) as the next version, with its history row.
+async fn write_version(
+    core: &Core,
+    actor: Actor<'_>,
+    row: &ConfigRow,
+    fields: &ConfigSnapshot,
+    new_key: Option<&str>,
+    action: HistoryAction,
+) -> Result<ConfigView, AppError> {
+    let id = row.view.id;
+    let mut changes = fields.diff_from(Some(&row.view.fields));
+    if new_key.is_some() {
+        changes.push(FieldChange::key_changed());
+    }
+    if changes.is_empty() {
+        return Ok(row.view.clone());
+    }
+    let now = core.clock.now_ms();
+    let version = row.view.version + 1;
+    let mut tx = core.db.write.begin().await.or_internal()?;
+    // Re-check inside the transaction: the name may have been taken meanwhile.
+    if let Some(other) = db::config::id_by_name(&mut *tx, &fields.name).await.or_internal()? {
+        if other != id {
+            return Err(AppError::field("name", Msg::ErrNameTaken));
+        }
+    }
+    match db::config::update(&mut *tx, id, fields, version, actor.id(), now).await {
+        Ok(()) => {}
+        Err(e) if is_unique_violation(&e) => return Err(AppError::field("name", Msg::ErrNameTaken)),
+        Err(e) => return Err(internal(e)),
+    }
+    if let Some(key) = new_key {
+        store_key(core, &mut tx, id, key).await?;
+    }
+    let event = NewEvent {
+        config_id: id,
+        version,
+        action,
+        snapshot: Some(snapshot_json(fields)?),
+        changes: &changes,
+        actor_id: actor.id(),
+        actor_name: actor.name(),
+    };
+    db::config_event::insert(&mut *tx, event, now).await.or_internal()?;
+    tx.commit().await.or_internal()?;
+    tracing::info!(config = %id, version, action = action.as_str(), by = actor.name(), "config changed");
+    core.engine.config_changed(id);
+    get_config(core, id).await
+}
+
+pub async fn update_config(core: &Core, actor: Actor<'_>, id: ConfigId, input: ConfigInput) -> Result<ConfigView, AppError> {
+    actor.require_admin()?;
+    let row = load(core, id).await?;
+    if row.view.archived_at.is_some() {
+        return Err(AppError::conflict(Msg::ErrConfigArchived));
+    }
+    let valid = input.validate(row.has_key())?;
+    write_version(core, actor, &row, &valid.fields, valid.new_key.as_deref(), HistoryAction::Updated).await
+}
+
+pub async fn set_config_active(core: &Core, actor: Actor<'_>, id: ConfigId, active: bool) -> Result<ConfigView, AppError> {
+    actor.require_admin()?;
+    let row = load(core, id).await?;
+    if row.view.archived_at.is_some() {
+        return Err(AppError::conflict(Msg::ErrConfigArchived));
+    }
+    if active && !row.has_key() {
+        return Err(AppError::conflict(Msg::ErrKeyRequiredActive));
+    }
+    let mut fields = row.view.fields.clone();
+    fields.is_active = active;
+    let action = if active { HistoryAction::Activated } else { HistoryAction::Deactivated };
+    write_version(core, actor, &row, &fields, None, action).await
+}
+
+pub async fn delete_config(core: &Core, actor: Actor<'_>, id: ConfigId) -> Result<DeleteOutcome, AppError> {
+    actor.require_admin()?;
+    let row = load(core, id).await?;
+    let now = core.clock.now_ms();
+    let mut tx = core.db.write.begin().await.or_internal()?;
+    if db::config::has_tasks(&mut *tx, id).await.or_internal()? {
+        if row.view.archived_at.is_none() {
+            db::config::set_archived(&mut *tx, id, Some(now), actor.id(), now).await.or_internal()?;
+            let event = NewEvent {
+                config_id: id,
+                version: row.view.version,
+                action: HistoryAction::Archived,
+                snapshot: None,
+                changes: &[],
+                actor_id: actor.id(),
+                actor_name: actor.name(),
+            };
+            db::config_event::insert(&mut *tx, event, now).await.or_internal()?;
+        }
+        tx.commit().await.or_internal()?;
+        tracing::info!(config = %id, by = actor.name(), "config archived (it has tasks)");
+        Ok(DeleteOutcome::Archived)
+    } else {
+        db::config::delete(&mut *tx, id).await.or_internal()?;
+        tx.commit().await.or_internal()?;
+        tracing::info!(config = %id, by = actor.name(), "config deleted");
+        Ok(DeleteOutcome::Deleted)
+    }
+}
+
+pub async fn unarchive_config(core: &Core, actor: Actor<'_>, id: ConfigId) -> Result<ConfigView, AppError> {
+    actor.require_admin()?;
+    let row = load(core, id).await?;
+    if row.view.archived_at.is_none() {
+        return Ok(row.view);
+    }
+    let now = core.clock.now_ms();
+    let mut tx = core.db.write.begin().await.or_internal()?;
+    db::config::set_archived(&mut *tx, id, None, actor.id(), now).await.or_internal()?;
+    let event = NewEvent {
+        config_id: id,
+        version: row.view.version,
+        action: HistoryAction::Unarchived,
+        snapshot: None,
+        changes: &[],
+        actor_id: actor.id(),
+        actor_name: actor.name(),
+    };
+    db::config_event::insert(&mut *tx, event, now).await.or_internal()?;
+    tx.commit().await.or_internal()?;
+    get_config(core, id).await
+}
+
+/// Makes an earlier version current again (as a new version); the key stays as it is.
+pub async fn revert_config(core: &Core, actor: Actor<'_>, id: ConfigId, version: i64) -> Result<ConfigView, AppError> {
+    actor.require_admin()?;
+    let row = load(core, id).await?;
+    if row.view.archived_at.is_some() {
+        return Err(AppError::conflict(Msg::ErrConfigArchived));
+    }
+    let snap = db::config_event::snapshot(&core.db.read, id, version)
+        .await
+        .or_internal()?
+        .ok_or_else(|| AppError::bad_request(Msg::ErrVersionUnknown))?;
+    let snap: ConfigSnapshot = serde_json::from_str(&snap).or_internal()?;
+    // The old version must still be valid today (a name may since belong to another config).
+    let valid = snap.to_input().validate(row.has_key())?;
+    write_version(core, actor, &row, &valid.fields, None, HistoryAction::Reverted).await
+}
+
+pub async fn reveal_key(core: &Core, actor: &UserInfo, id: ConfigId, password: String) -> Result<String, AppError> {
+    if !actor.is_admin() {
+        return Err(AppError::Forbidden);
+    }
+    super::users::confirm_password(core, actor, password).await?;
+    let row = load(core, id).await?;
+    let sealed = row.sealed.as_ref().ok_or_else(|| AppError::conflict(Msg::ErrConfigNoKey))?;
+    let key = core.secrets.open(id.0, sealed).or_internal()?;
+    let now = core.clock.now_ms();
+    let mut tx = core.db.write.begin().await.or_internal()?;
+    let event = NewEvent {
+        config_id: id,
+        version: row.view.version,
+        action: HistoryAction::KeyRevealed,
+        snapshot: None,
+        changes: &[],
+        actor_id: Some(actor.id),
+        actor_name: &actor.username,
+    };
+    db::config_event::insert(&mut *tx, event, now).await.or_internal()?;
+    db::audit::record(
+        &mut *tx,
+        db::audit::Audit {
+            actor_id: Some(actor.id),
+            actor_name: &actor.username,
+            action: "key_reveal",
+            target: &format!("config:{id}"),
+            detail: serde_json::json!({}),
+        },
+        now,
+    )
+    .await
+    .or_internal()?;
+    tx.commit().await.or_internal()?;
+    tracing::warn!(config = %id, by = %actor.username, "API key revealed");
+    Ok(secrecy::ExposeSecret::expose_secret(&key).to_owned())
+}

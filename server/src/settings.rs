@@ -1,0 +1,106 @@
+//! Settings of `serve`, from flags and environment variables, with defaults that need no
+//! editing.
+
+use clap::{Args, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Plain,
+    /// One JSON object per line (with the request id).
+    Json,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "RHCONSOLE_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+    /// The address people use to reach the console, e.g. https://rh.example.com (for the setup
+    /// link, the allowed Origin, and Secure cookies when https).
+    #[arg(long, env = "RHCONSOLE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Where the built site (pkg/ with the wasm and CSS) is; found next to the binary by default.
+    #[arg(long, env = "RHCONSOLE_SITE_ROOT")]
+    pub site_root: Option<PathBuf>,
+    /// Take the client address from X-Forwarded-For (only behind a reverse proxy you run).
+    #[arg(long, env = "RHCONSOLE_TRUST_PROXY")]
+    pub trust_proxy: bool,
+    /// Milliseconds between polls of one task.
+    #[arg(long, env = "RHCONSOLE_POLL_INTERVAL_MS", default_value_t = 3000)]
+    pub poll_interval_ms: u64,
+    /// Provider HTTP calls in the air at once, over all configurations.
+    #[arg(long, env = "RHCONSOLE_MAX_REQUESTS", default_value_t = 256)]
+    pub max_requests: usize,
+    /// Timeout of one provider HTTP call, in seconds.
+    #[arg(long, env = "RHCONSOLE_REQUEST_TIMEOUT_SECS", default_value_t = 60)]
+    pub request_timeout_secs: u64,
+    /// The retry backoff unit in milliseconds (delays are min(2^n+1, 15) units).
+    #[arg(long, env = "RHCONSOLE_RETRY_UNIT_MS", default_value_t = 1000)]
+    pub retry_unit_ms: u64,
+    /// Also run the fake RunningHub provider and keep a "Sandbox" configuration pointing at it.
+    #[arg(long, env = "RHCONSOLE_SANDBOX")]
+    pub sandbox: bool,
+    /// Address of the fake provider started by --sandbox.
+    #[arg(long, env = "RHCONSOLE_SANDBOX_ADDR", default_value = "127.0.0.1:3900")]
+    pub sandbox_addr: SocketAddr,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        ServeArgs {
+            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            public_url: None,
+            site_root: None,
+            trust_proxy: false,
+            poll_interval_ms: 3000,
+            max_requests: 256,
+            request_timeout_secs: 60,
+            retry_unit_ms: 1000,
+            sandbox: false,
+            sandbox_addr: SocketAddr::from(([127, 0, 0, 1], 3900)),
+        }
+    }
+}
+
+/// Everything `Application::build` needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub serve: ServeArgs,
+}
+
+impl Settings {
+    /// The site root: the flag, else `target/site` under the working directory, else `site`
+    /// next to the binary's folder (`target/release/../site`).
+    pub fn site_root(&self) -> PathBuf {
+        if let Some(p) = &self.serve.site_root {
+            return p.clone();
+        }
+        let local = PathBuf::from("target/site");
+        if local.join("pkg").exists() {
+            return local;
+        }
+        if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(|p| p.to_path_buf())) {
+            for candidate in [dir.join("../site"), dir.join("site")] {
+                if candidate.join("pkg").exists() {
+                    return candidate;
+                }
+            }
+        }
+        local
+    }
+
+    /// `https://…` public URLs mean Secure cookies.
+    pub fn secure_cookies(&self) -> bool {
+        self.serve.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
+
+    /// The public URL's origin (`scheme://host[:port]`), if configured.
+    pub fn public_origin(&self) -> Option<String> {
+        let u = url::Url::parse(self.serve.public_url.as_deref()?).ok()?;
+        Some(u.origin().ascii_serialization())
+    }
+}

@@ -1,0 +1,435 @@
+//! The test-task engine. A task is a small state machine (pending → uploading → submitting →
+//! queued/running → one final state); each in-flight task is one tokio task that sleeps on a
+//! timer between polls, so thousands in flight cost thousands of small futures, not threads.
+//! A semaphore per config bounds tasks at the provider, a global one bounds HTTP calls in the
+//! air. Every transition is one transaction that also appends its event; the in-process hub
+//! only wakes viewers up. At start, tasks still in flight are picked up again, except one whose
+//! submit may have been in the air: that one is marked for a person to decide.
+
+pub mod hub;
+pub mod retry;
+mod runner;
+pub mod stream;
+
+use crate::blobs::BlobStore;
+use crate::clock::SharedClock;
+use crate::db::{self, Db, task::{NewTask, StoredSpec, TaskUpdate}};
+use crate::error::OrInternal;
+use crate::metrics::Metrics;
+use crate::providers::Providers;
+use crate::secrets::Secrets;
+use app::domain::*;
+use app::error::AppError;
+use app::i18n::Msg;
+use hub::Hub;
+use retry::RetryPolicy;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    /// Time between polls of one task.
+    pub poll_interval: Duration,
+    pub retry: RetryPolicy,
+    /// Provider HTTP calls in the air at once, over all configs.
+    pub max_requests: usize,
+    /// Write a "still running" event every this many unchanged polls.
+    pub heartbeat_polls: u32,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        EngineSettings {
+            poll_interval: Duration::from_secs(3),
+            retry: RetryPolicy::default(),
+            max_requests: 256,
+            heartbeat_polls: 10,
+        }
+    }
+}
+
+pub(crate) struct Inner {
+    pub db: Db,
+    pub clock: SharedClock,
+    pub secrets: Arc<Secrets>,
+    pub providers: Providers,
+    pub blobs: BlobStore,
+    pub settings: EngineSettings,
+    pub metrics: Arc<Metrics>,
+    pub hub: Hub,
+    requests: Arc<Semaphore>,
+    slots: Mutex<HashMap<ConfigId, (u32, Arc<Semaphore>)>>,
+    running: Mutex<HashMap<TaskId, CancellationToken>>,
+    tracker: TaskTracker,
+    shutdown: CancellationToken,
+}
+
+/// The engine handle; cheap to clone.
+#[derive(Clone)]
+pub struct Engine(pub(crate) Arc<Inner>);
+
+/// Everything the engine needs.
+pub struct EngineParts {
+    pub db: Db,
+    pub clock: SharedClock,
+    pub secrets: Arc<Secrets>,
+    pub providers: Providers,
+    pub blobs: BlobStore,
+    pub settings: EngineSettings,
+    pub metrics: Arc<Metrics>,
+}
+
+impl Engine {
+    pub fn new(p: EngineParts) -> Engine {
+        let max = p.settings.max_requests.max(1);
+        Engine(Arc::new(Inner {
+            db: p.db,
+            clock: p.clock,
+            secrets: p.secrets,
+            providers: p.providers,
+            blobs: p.blobs,
+            settings: p.settings,
+            metrics: p.metrics,
+            hub: Hub::default(),
+            requests: Arc::new(Semaphore::new(max)),
+            slots: Mutex::new(HashMap::new()),
+            running: Mutex::new(HashMap::new()),
+            tracker: TaskTracker::new(),
+            shutdown: CancellationToken::new(),
+        }))
+    }
+
+    pub fn hub(&self) -> &Hub {
+        &self.0.hub
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.0.db
+    }
+
+    pub fn blobs(&self) -> &BlobStore {
+        &self.0.blobs
+    }
+
+    /// Tasks this engine follows right now.
+    pub fn following(&self) -> usize {
+        self.0.running.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Picks up every task still in flight. A task whose submit may have been in the air is
+    /// marked "submit may have reached the provider", never resubmitted.
+    pub async fn resume(&self) -> anyhow::Result<usize> {
+        let ids = db::task::in_flight(&self.0.db.read).await?;
+        let mut resumed = 0;
+        for id in ids {
+            let Some(t) = db::task::engine_task(&self.0.db.read, id).await? else { continue };
+            if t.submit_state == "sending" {
+                let update = TaskUpdate {
+                    status: Some(TaskStatus::SubmitUncertain),
+                    error_code: Some("submit_uncertain".into()),
+                    error_message: Some("The server stopped while a submit was in the air; the provider may have this task".into()),
+                    finished: true,
+                    ..Default::default()
+                };
+                self.0
+                    .record(
+                        id,
+                        None,
+                        update,
+                        Level::Warn,
+                        Stage::Resume,
+                        "The server stopped while a submit request was in the air: the provider may or may not have this task. \
+                         It is not resubmitted automatically; check with the provider, then run it again if needed."
+                            .to_owned(),
+                        None,
+                        None,
+                    )
+                    .await?;
+                continue;
+            }
+            let what = match &t.provider_task_id {
+                Some(p) => format!("Picked up again after a restart: following provider task {p}"),
+                None => "Picked up again after a restart: it was never sent, so it is sent now".to_owned(),
+            };
+            self.0.record(id, None, TaskUpdate::default(), Level::Info, Stage::Resume, what, None, None).await?;
+            self.spawn(id);
+            resumed += 1;
+        }
+        Ok(resumed)
+    }
+
+    fn spawn(&self, id: TaskId) {
+        let token = self.0.shutdown.child_token();
+        if let Ok(mut m) = self.0.running.lock() {
+            m.insert(id, token.clone());
+        }
+        let inner = self.0.clone();
+        self.0.tracker.spawn(async move {
+            runner::supervise(&inner, id, token).await;
+            if let Ok(mut m) = inner.running.lock() {
+                m.remove(&id);
+            }
+        });
+    }
+
+    /// Checks the test case and every config, creates the tasks (one per config, one batch when
+    /// several) and starts following them.
+    pub async fn launch(&self, actor: Option<&UserInfo>, configs: Vec<ConfigId>, spec: TaskSpec) -> Result<Vec<TaskId>, AppError> {
+        let valid = spec.validate()?;
+        let mut ids: Vec<ConfigId> = Vec::new();
+        for c in configs {
+            if !ids.contains(&c) {
+                ids.push(c);
+            }
+        }
+        if ids.is_empty() {
+            return Err(AppError::field("configs", Msg::ErrNoConfigsSelected));
+        }
+        if ids.len() > 20 {
+            return Err(AppError::field("configs", Msg::ErrBadRequest));
+        }
+        let inner = &self.0;
+        for b in &valid.local_images {
+            if db::blob::get(&inner.db.read, &b.name).await.or_internal()?.is_none() {
+                return Err(AppError::field("local_images", Msg::ErrBlobUnknown));
+            }
+        }
+        let mut rows = Vec::new();
+        for id in &ids {
+            let row = db::config::by_id(&inner.db.read, *id).await.or_internal()?.ok_or(AppError::NotFound)?;
+            if row.view.archived_at.is_some() {
+                return Err(AppError::conflict(Msg::ErrConfigArchived));
+            }
+            if !row.view.fields.is_active {
+                return Err(AppError::conflict(Msg::ErrConfigInactive));
+            }
+            if !row.has_key() {
+                return Err(AppError::conflict(Msg::ErrConfigNoKey));
+            }
+            let provider = inner.providers.get(row.view.fields.api_type);
+            if !valid.local_images.is_empty() && provider.needs_upload() && row.view.fields.upload_endpoint.is_empty() {
+                return Err(AppError::field("local_images", Msg::ErrUploadEndpointMissing));
+            }
+            rows.push(row);
+        }
+        let total = valid.image_count();
+        let images_sent = total.min(IMAGES_SENT_MAX);
+        let mut warnings = Vec::new();
+        if total > IMAGES_SENT_MAX {
+            warnings.push(format!("{total} images given: only the first {IMAGES_SENT_MAX} are sent, {} left out", total - IMAGES_SENT_MAX));
+        }
+        let warnings_json = serde_json::to_string(&warnings).or_internal()?;
+        let now = inner.clock.now_ms();
+        let who = actor.map(|a| a.username.as_str()).unwrap_or("cli");
+        let mut tx = inner.db.write.begin().await.or_internal()?;
+        let batch_id = if rows.len() > 1 {
+            let spec_json = serde_json::to_string(&valid).or_internal()?;
+            Some(db::task::insert_batch(&mut *tx, &spec_json, actor.map(|a| a.id), now).await.or_internal()?)
+        } else {
+            None
+        };
+        let mut created = Vec::new();
+        let mut events = Vec::new();
+        for row in &rows {
+            let f = &row.view.fields;
+            let stored = StoredSpec {
+                spec: valid.clone(),
+                config: f.clone(),
+                images_sent,
+            };
+            let spec_json = serde_json::to_string(&stored).or_internal()?;
+            let id = db::task::insert(
+                &mut *tx,
+                NewTask {
+                    config_id: row.view.id,
+                    config_version: row.view.version,
+                    batch_id,
+                    region: valid.region,
+                    prompt: &valid.prompt,
+                    spec_json: &spec_json,
+                    warnings_json: &warnings_json,
+                    deadline_at: now + i64::from(f.timeout_secs) * 1000,
+                    created_by: actor.map(|a| a.id),
+                },
+                now,
+            )
+            .await
+            .or_internal()?;
+            let msg = format!(
+                "Created by {who} for {} (v{}), {} host, {} {}, aspect ratio {}, {} image(s)",
+                f.name,
+                row.view.version,
+                valid.region.as_str(),
+                valid.resolution.as_str(),
+                "resolution",
+                valid.aspect_ratio.as_str(),
+                total
+            );
+            let ev = append(&mut tx, id, &TaskUpdate::default(), Level::Info, Stage::Validate, msg, None, None, now)
+                .await
+                .or_internal()?;
+            events.extend(ev);
+            for w in &warnings {
+                let ev = append(&mut tx, id, &TaskUpdate::default(), Level::Warn, Stage::Validate, w.clone(), None, None, now)
+                    .await
+                    .or_internal()?;
+                events.extend(ev);
+            }
+            created.push(id);
+        }
+        tx.commit().await.or_internal()?;
+        for ev in events {
+            inner.hub.publish(ev, true);
+        }
+        for id in &created {
+            self.spawn(*id);
+        }
+        tracing::info!(tasks = ?created, by = who, "test tasks launched");
+        Ok(created)
+    }
+
+    /// Runs a finished task's test case again on the same config (as it is now).
+    pub async fn rerun(&self, actor: Option<&UserInfo>, id: TaskId) -> Result<TaskId, AppError> {
+        let t = db::task::engine_task(&self.0.db.read, id).await.or_internal()?.ok_or(AppError::NotFound)?;
+        let s = &t.stored.spec;
+        let spec = TaskSpec {
+            prompt: s.prompt.clone(),
+            resolution: s.resolution.as_str().to_owned(),
+            aspect_ratio: s.aspect_ratio.as_str().to_owned(),
+            image_urls: s.image_urls.clone(),
+            local_images: s.local_images.clone(),
+            region: s.region.as_str().to_owned(),
+        };
+        let ids = self.launch(actor, vec![t.config_id], spec).await?;
+        ids.into_iter().next().ok_or(AppError::NotFound)
+    }
+
+    /// Stops following a task at once and marks it cancelled.
+    pub async fn cancel(&self, actor: Option<&UserInfo>, id: TaskId) -> Result<(), AppError> {
+        if let Some(token) = self.0.running.lock().ok().and_then(|m| m.get(&id).cloned()) {
+            token.cancel();
+        }
+        let who = actor.map(|a| a.username.as_str()).unwrap_or("cli");
+        let update = TaskUpdate {
+            status: Some(TaskStatus::Cancelled),
+            error_code: Some("cancelled".into()),
+            error_message: Some(format!("Cancelled by {who}")),
+            finished: true,
+            ..Default::default()
+        };
+        let msg = format!(
+            "Cancelled by {who}: the console stopped following this task. If it had reached the provider, the provider may still finish it."
+        );
+        let applied = self.0.record(id, None, update, Level::Warn, Stage::Cancel, msg, None, None).await.or_internal()?;
+        if applied {
+            return Ok(());
+        }
+        match db::task::status_of(&self.0.db.read, id).await.or_internal()? {
+            Some(_) => Err(AppError::conflict(Msg::ErrTaskFinished)),
+            None => Err(AppError::NotFound),
+        }
+    }
+
+    /// Drops cached limits of a config after it changed.
+    pub fn config_changed(&self, id: ConfigId) {
+        if let Ok(mut m) = self.0.slots.lock() {
+            m.remove(&id);
+        }
+    }
+
+    /// Stops following tasks (they stay in flight in the database and resume at next start),
+    /// letting calls already in the air finish for up to `grace`.
+    pub async fn shutdown(&self, grace: Duration) {
+        self.0.shutdown.cancel();
+        self.0.tracker.close();
+        if tokio::time::timeout(grace, self.0.tracker.wait()).await.is_err() {
+            tracing::warn!("some tasks were still busy at shutdown; they resume at next start");
+        }
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        self.0.shutdown.is_cancelled()
+    }
+
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.0.shutdown.clone()
+    }
+}
+
+impl Inner {
+    /// The semaphore bounding tasks of `config` at the provider.
+    fn slot(&self, config: ConfigId, size: u32) -> Arc<Semaphore> {
+        let mut m = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        match m.get(&config) {
+            Some((n, s)) if *n == size => s.clone(),
+            _ => {
+                let s = Arc::new(Semaphore::new(size.max(1) as usize));
+                m.insert(config, (size, s.clone()));
+                s
+            }
+        }
+    }
+
+    /// Applies `update` to a task still in flight and appends its event, in one transaction,
+    /// then wakes viewers. `false` when the task is already final (nothing written).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn record(
+        &self,
+        id: TaskId,
+        prev_status: Option<TaskStatus>,
+        update: TaskUpdate,
+        level: Level,
+        stage: Stage,
+        message: String,
+        http_status: Option<u16>,
+        latency_ms: Option<i64>,
+    ) -> anyhow::Result<bool> {
+        let now = self.clock.now_ms();
+        let mut tx = self.db.write.begin().await?;
+        let ev = append(&mut tx, id, &update, level, stage, message, http_status, latency_ms, now).await?;
+        tx.commit().await?;
+        match ev {
+            Some(ev) => {
+                let changed = prev_status != Some(ev.status);
+                self.hub.publish(ev, changed);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+}
+
+/// Applies an update and appends its event inside `tx`.
+#[allow(clippy::too_many_arguments)]
+async fn append(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    id: TaskId,
+    update: &TaskUpdate,
+    level: Level,
+    stage: Stage,
+    message: String,
+    http_status: Option<u16>,
+    latency_ms: Option<i64>,
+    now: i64,
+) -> anyhow::Result<Option<TaskEvent>> {
+    let Some((seq, status)) = db::task::apply(&mut **tx, id, update, now).await? else {
+        return Ok(None);
+    };
+    let ev = TaskEvent {
+        task_id: id,
+        seq,
+        at: Timestamp(now),
+        level,
+        stage,
+        message,
+        http_status: http_status.map(i64::from),
+        latency_ms,
+        status,
+    };
+    db::task_event::insert(&mut **tx, &ev, None).await?;
+    Ok(Some(ev))
+}

@@ -1,0 +1,146 @@
+//! Request guards: who is asking (client address, signed-in user), from where (same origin),
+//! and how much (body size).
+
+use super::routes::AppState;
+use app::backend::ClientIp;
+use app::domain::{UserId, UserInfo};
+use app::error::AppError;
+use app::i18n::Msg;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderValue, Method, Request, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::net::{IpAddr, SocketAddr};
+use tower_sessions::Session;
+
+/// Paths anyone may GET without signing in.
+fn is_public(path: &str) -> bool {
+    path == "/login"
+        || path == "/setup"
+        || path == "/healthz"
+        || path == "/metrics"
+        || path == "/favicon.svg"
+        || path.starts_with("/pkg/")
+        || path.starts_with("/api/")
+        || path.starts_with("/files/")
+}
+
+/// The user behind this request's session, if it is still valid.
+pub async fn session_user(state: &AppState, session: &Session) -> Option<UserInfo> {
+    let uid = session.get::<i64>("uid").await.ok().flatten()?;
+    let version = session.get::<i64>("auth_ver").await.ok().flatten().unwrap_or(-1);
+    crate::services::users::session_user(&state.core, UserId(uid), version).await.ok().flatten()
+}
+
+/// Signed out, every page but `/login` and `/setup` redirects to `/login`, remembering where
+/// the person wanted to go. Signed in, `/login` goes home.
+pub async fn require_sign_in(State(state): State<AppState>, session: Session, req: Request<Body>, next: Next) -> Response {
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return next.run(req).await;
+    }
+    let path = req.uri().path().to_owned();
+    if path == "/login" {
+        if session_user(&state, &session).await.is_some() {
+            return Redirect::to("/").into_response();
+        }
+        return next.run(req).await;
+    }
+    if is_public(&path) {
+        return next.run(req).await;
+    }
+    if session_user(&state, &session).await.is_none() {
+        let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let next_param: String = url::form_urlencoded::byte_serialize(target.as_bytes()).collect();
+        return Redirect::to(&format!("/login?next={next_param}")).into_response();
+    }
+    next.run(req).await
+}
+
+fn refuse(status: StatusCode, err: AppError) -> Response {
+    let body = serde_json::to_string(&err).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// State-changing requests from another site are refused, on top of SameSite cookies.
+pub async fn check_origin(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let headers = req.headers();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()));
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        let same_host = host
+            .as_deref()
+            .is_some_and(|h| origin == format!("http://{h}") || origin == format!("https://{h}"));
+        let configured = state.public_origin.as_deref().is_some_and(|p| p == origin);
+        if !(same_host || configured) {
+            tracing::warn!(origin, host = ?host, path = %req.uri().path(), "cross-site request refused");
+            return refuse(StatusCode::FORBIDDEN, AppError::rejected(403, Msg::ErrBadOrigin));
+        }
+    } else if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+        return refuse(StatusCode::FORBIDDEN, AppError::rejected(403, Msg::ErrBadOrigin));
+    }
+    next.run(req).await
+}
+
+/// Uploads may carry one image (10 MB) and its envelope; everything else is small.
+pub const UPLOAD_LIMIT: usize = 11 * 1024 * 1024;
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+pub async fn limit_body(req: Request<Body>, next: Next) -> Response {
+    let limit = if req.uri().path().starts_with("/api/uploads/") { UPLOAD_LIMIT } else { BODY_LIMIT };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        let mut resp = refuse(StatusCode::PAYLOAD_TOO_LARGE, AppError::rejected(413, Msg::ErrTooLarge));
+        if let Ok(v) = HeaderValue::from_str(&format!("request body larger than {limit} bytes")) {
+            resp.headers_mut().insert("x-error", v);
+        }
+        return resp;
+    }
+    let req = req.map(|b| Body::new(http_body_util::Limited::new(b, limit)));
+    next.run(req).await
+}
+
+/// Puts the client's address into the request (the proxy's `X-Forwarded-For` only when told to
+/// trust it).
+pub async fn client_ip_layer(State(state): State<AppState>, mut req: Request<Body>, next: Next) -> Response {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let forwarded = state
+        .trust_proxy
+        .then(|| {
+            req.headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.trim().parse::<IpAddr>().ok())
+        })
+        .flatten();
+    if let Some(ip) = forwarded.or(peer) {
+        req.extensions_mut().insert(ClientIp(ip));
+    }
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_public;
+
+    #[test]
+    fn only_sign_in_setup_and_assets_are_public() {
+        for p in ["/login", "/setup", "/pkg/rhconsole.js", "/healthz", "/api/auth/login"] {
+            assert!(is_public(p), "{p}");
+        }
+        for p in ["/", "/configs", "/configs/1", "/tasks", "/tasks/9", "/users", "/setup/x", "/loginx"] {
+            assert!(!is_public(p), "{p}");
+        }
+    }
+}

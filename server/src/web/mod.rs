@@ -1,0 +1,10 @@
+//! The HTTP surface: Leptos pages and server functions, files, health and metrics, wrapped in
+//! the layers every request goes through (request id, tracing, security headers, origin check,
+//! body limits, sessions, sign-in redirect).
+
+mod guard;
+mod headers;
+mod routes;
+
+pub use guard::client_ip_layer;
+pub use routes::{AppState, router, services as services_for};

@@ -1,0 +1,143 @@
+//! Routes and their handlers.
+
+use super::{guard, headers};
+use crate::services::{Core, ServerBackend};
+use app::backend::Services;
+use axum::body::Body;
+use axum::extract::{FromRef, Path, State};
+use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Router, middleware};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use std::sync::Arc;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
+use tower_sessions_sqlx_store::SqliteStore;
+
+/// State shared by the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub core: Arc<Core>,
+    pub backend: Services,
+    /// Allowed `Origin`s for state-changing requests, besides the request's own host.
+    pub public_origin: Option<String>,
+    pub trust_proxy: bool,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(s: &AppState) -> Self {
+        s.leptos_options.clone()
+    }
+}
+
+pub fn router(state: AppState, sessions: SqliteStore, secure_cookies: bool) -> Router {
+    let routes = generate_route_list(app::App);
+    let backend = state.backend.clone();
+    let context = move || {
+        provide_context(backend.clone());
+        leptos::nonce::provide_nonce();
+    };
+    let backend_fns = state.backend.clone();
+    let fn_context = move || provide_context(backend_fns.clone());
+
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name("rh_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(12)));
+
+    Router::new()
+        .route(
+            "/api/{*fn_name}",
+            axum::routing::post({
+                let ctx = fn_context.clone();
+                move |req: Request<Body>| handle_server_fns_with_context(ctx.clone(), req)
+            })
+            .get(move |req: Request<Body>| handle_server_fns_with_context(fn_context.clone(), req)),
+        )
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/files/{name}", get(file))
+        .route("/favicon.svg", get(favicon))
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = state.leptos_options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::require_sign_in))
+        .layer(session_layer)
+        .layer(middleware::from_fn_with_state(state.clone(), guard::check_origin))
+        .layer(middleware::from_fn(guard::limit_body))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::client_ip_layer))
+        .layer(middleware::from_fn(headers::security_headers))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn healthz(State(s): State<AppState>) -> Response {
+    match s.core.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
+        Err(e) => {
+            tracing::error!(error = ?e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+async fn metrics(State(s): State<AppState>) -> Response {
+    let db = &s.core.db.read;
+    let in_flight = crate::db::task::count_in_flight(db).await.unwrap_or(-1);
+    let tasks = crate::db::task::counts_by_config_status(db).await.unwrap_or_default();
+    let body = s.core.metrics.render(in_flight, &tasks);
+    (
+        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// Images the console stores (uploads, base64 results): signed-in users only.
+async fn file(State(s): State<AppState>, session: tower_sessions::Session, Path(name): Path<String>) -> Response {
+    if guard::session_user(&s, &session).await.is_none() {
+        return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
+    }
+    match s.core.engine.blobs().read(&name).await {
+        Ok(Some((blob, bytes))) => {
+            let mut resp = Response::new(Body::from(bytes));
+            if let Ok(v) = HeaderValue::from_str(&blob.mime) {
+                resp.headers_mut().insert(header::CONTENT_TYPE, v);
+            }
+            resp.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
+            resp
+        }
+        Ok(None) => (StatusCode::NOT_FOUND, "no such file").into_response(),
+        Err(e) => {
+            tracing::error!(error = ?e, "reading a stored file failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "cannot read the file").into_response()
+        }
+    }
+}
+
+const FAVICON: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="14" fill="#2563eb"/><text x="32" y="42" font-family="Arial,Helvetica,sans-serif" font-size="26" font-weight="700" text-anchor="middle" fill="#fff">RH</text></svg>"##;
+
+async fn favicon() -> Response {
+    ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")], FAVICON).into_response()
+}
+
+/// Builds the backend the server functions call.
+pub fn services(core: Arc<Core>) -> Services {
+    Services(Arc::new(ServerBackend(core)))
+}

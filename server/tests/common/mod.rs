@@ -1,0 +1,228 @@
+//! The test harness: spawns the real application on 127.0.0.1:0 with a temporary data
+//! directory, a clock the test controls and, when asked, the in-repo fake provider.
+
+#![allow(dead_code)]
+
+use reqwest::{Client, Response};
+use rhconsole::clock::ManualClock;
+use rhconsole::sandbox::{self, SandboxHandle};
+use rhconsole::settings::{ServeArgs, Settings};
+use rhconsole::startup::Application;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::sync::{Arc, Once};
+use std::time::Duration;
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+pub const ADMIN: &str = "admin";
+pub const ADMIN_PW: &str = "correct horse battery staple";
+
+static TRACING: Once = Once::new();
+
+fn init_tracing() {
+    TRACING.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            rhconsole::telemetry::init("debug,sqlx=warn,hyper=info", rhconsole::settings::LogFormat::Plain);
+        }
+    });
+}
+
+pub struct Options {
+    pub poll_ms: u64,
+    pub retry_unit_ms: u64,
+    pub request_timeout_secs: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            poll_ms: 50,
+            retry_unit_ms: 10,
+            request_timeout_secs: 5,
+        }
+    }
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub data: Arc<TempDir>,
+    pub clock: Arc<ManualClock>,
+    pub setup_token: Option<String>,
+    pub core: Arc<rhconsole::services::Core>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    opts_poll: u64,
+    opts_retry: u64,
+    opts_timeout: u64,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(Arc::new(TempDir::new().expect("tempdir")), Arc::new(ManualClock::starting_now()), Options::default()).await
+    }
+
+    pub async fn spawn_opts(opts: Options) -> TestApp {
+        Self::spawn_with(Arc::new(TempDir::new().expect("tempdir")), Arc::new(ManualClock::starting_now()), opts).await
+    }
+
+    pub async fn spawn_with(data: Arc<TempDir>, clock: Arc<ManualClock>, opts: Options) -> TestApp {
+        init_tracing();
+        let serve = ServeArgs {
+            addr: "127.0.0.1:0".parse().expect("addr"),
+            poll_interval_ms: opts.poll_ms,
+            retry_unit_ms: opts.retry_unit_ms,
+            request_timeout_secs: opts.request_timeout_secs,
+            ..ServeArgs::default()
+        };
+        let settings = Settings {
+            data_dir: data.path().to_path_buf(),
+            serve,
+        };
+        let app = Application::build(settings, clock.clone()).await.expect("the app builds");
+        let addr = app.addr;
+        let setup_token = app.setup_token.clone();
+        let core = app.core.clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(app.run_until_stopped(async move {
+            let _ = rx.await;
+        }));
+        TestApp {
+            addr,
+            base: format!("http://{addr}"),
+            data,
+            clock,
+            setup_token,
+            core,
+            stop: Some(tx),
+            task: Some(task),
+            opts_poll: opts.poll_ms,
+            opts_retry: opts.retry_unit_ms,
+            opts_timeout: opts.request_timeout_secs,
+        }
+    }
+
+    /// Stops gracefully (requests finish, tasks stay resumable).
+    pub async fn stop(mut self) -> (Arc<TempDir>, Arc<ManualClock>) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(20), t).await;
+        }
+        (self.data.clone(), self.clock.clone())
+    }
+
+    /// Stops like a crash: the server task is aborted, nothing is finished.
+    pub async fn crash(mut self) -> (Arc<TempDir>, Arc<ManualClock>) {
+        self.core.engine.shutdown_token().cancel();
+        if let Some(t) = self.task.take() {
+            t.abort();
+            let _ = t.await;
+        }
+        (self.data.clone(), self.clock.clone())
+    }
+
+    /// Stops and starts again on the same data directory and clock.
+    pub async fn restart(self) -> TestApp {
+        let (poll, retry, timeout) = (self.opts_poll, self.opts_retry, self.opts_timeout);
+        let (data, clock) = self.stop().await;
+        TestApp::spawn_with(data, clock, Options { poll_ms: poll, retry_unit_ms: retry, request_timeout_secs: timeout }).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A browser-like client that keeps cookies and does not follow redirects.
+    pub fn client(&self) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    /// Calls a server function with a form body (the default encoding).
+    pub async fn form(&self, c: &Client, endpoint: &str, fields: &[(&str, &str)]) -> Response {
+        c.post(self.url(&format!("/api/{endpoint}")))
+            .header("accept", "application/json")
+            .form(fields)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Calls a server function with a JSON body.
+    pub async fn json(&self, c: &Client, endpoint: &str, body: Value) -> Response {
+        c.post(self.url(&format!("/api/{endpoint}")))
+            .header("accept", "application/json")
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Creates the first admin through the setup link.
+    pub async fn setup_admin(&self) {
+        let token = self.setup_token.clone().expect("a setup token at first start");
+        let c = self.client();
+        let r = self
+            .form(&c, "setup/complete", &[("token", &token), ("username", ADMIN), ("password", ADMIN_PW), ("confirm", ADMIN_PW)])
+            .await;
+        assert_eq!(r.status(), 200, "setup: {}", r.text().await.unwrap_or_default());
+    }
+
+    /// A client signed in as `user`.
+    pub async fn signed_in(&self, user: &str, password: &str) -> Client {
+        let c = self.client();
+        let r = self.form(&c, "auth/login", &[("username", user), ("password", password), ("next", "/")]).await;
+        assert_eq!(r.status(), 200, "login as {user}: {}", r.text().await.unwrap_or_default());
+        c
+    }
+
+    /// The first admin, set up and signed in.
+    pub async fn admin(&self) -> Client {
+        self.setup_admin().await;
+        self.signed_in(ADMIN, ADMIN_PW).await
+    }
+
+    /// Adds an operator (through the admin's client) and signs them in.
+    pub async fn operator(&self, admin: &Client, name: &str) -> Client {
+        let r = self.form(admin, "users/add", &[("username", name), ("password", "operator password 1"), ("role", "operator")]).await;
+        assert_eq!(r.status(), 200, "add operator: {}", r.text().await.unwrap_or_default());
+        self.signed_in(name, "operator password 1").await
+    }
+}
+
+/// The fake provider on a free port.
+pub async fn sandbox() -> SandboxHandle {
+    sandbox::spawn("127.0.0.1:0".parse().expect("addr"), false).await.expect("sandbox")
+}
+
+/// A RunningHub config input pointing at `base` (the sandbox).
+pub fn rh_config(name: &str, base: &str) -> Value {
+    json!({
+        "name": name,
+        "api_type": "runninghub-rhart-edit",
+        "host_domestic": base,
+        "host_overseas": base,
+        "api_key": sandbox::SANDBOX_KEY,
+        "draw_endpoint": "/openapi/v2/rhart-image-n-pro/edit",
+        "result_endpoint": "/openapi/v2/query",
+        "upload_endpoint": "/openapi/v2/media/upload/binary",
+        "model_name": "rhart-image-n-pro",
+        "is_sync_api": false,
+        "enable_retry": true,
+        "is_active": true,
+        "timeout_secs": 60,
+        "max_concurrency": 50,
+        "allow_local": true
+    })
+}
+
+pub async fn body_json(r: Response) -> Value {
+    let text = r.text().await.expect("body");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
