@@ -154,8 +154,11 @@ pub async fn client_ip() -> Option<IpAddr> {
 /// Runs a server function body and gives its error the right HTTP status (and `Retry-After`).
 pub async fn respond<T>(fut: impl std::future::Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
     let result = fut.await;
+    // While a page renders, a failed data call is shown inside the page; only direct calls
+    // (fetch, scripts, forms) carry the error's status.
+    let rendering_page = use_context::<leptos_meta::ServerMetaContext>().is_some();
     if let Err(e) = &result {
-        if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Some(opts) = use_context::<leptos_axum::ResponseOptions>().filter(|_| !rendering_page) {
             opts.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
             if let AppError::TooManyRequests { retry_after_secs } = e {
                 if let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string()) {

@@ -33,6 +33,12 @@ pub fn ErrorBox(err: AppError) -> impl IntoView {
 #[component]
 pub fn PageError(err: AppError) -> impl IntoView {
     let not_found = err == AppError::NotFound;
+    #[cfg(feature = "ssr")]
+    if matches!(err, AppError::NotFound | AppError::Forbidden) {
+        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+            resp.set_status(http::StatusCode::from_u16(err.status()).unwrap_or(http::StatusCode::NOT_FOUND));
+        }
+    }
     view! {
         <section class="empty-state">
             <h1>{t(if not_found { Msg::NotFoundTitle } else { Msg::ErrorTitle })}</h1>

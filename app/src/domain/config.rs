@@ -385,6 +385,7 @@ pub struct ConfigListItem {
 
 /// Which configurations the list shows and in which order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ConfigFilter {
     pub q: String,
     pub api_type: Option<ApiType>,

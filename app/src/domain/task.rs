@@ -598,6 +598,7 @@ pub struct TaskSummary {
 
 /// Filters of the task list. Pages are keyset-based: `before` is the last id of the previous page.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TaskFilter {
     pub config_id: Option<ConfigId>,
     pub status: Option<TaskStatus>,

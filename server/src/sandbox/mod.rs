@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+pub use images::generate_png;
 pub use scenario::Scenario;
 
 /// The key the sandbox accepts (any key works when started with `--any-key`).
@@ -62,7 +63,7 @@ pub struct SandboxState {
     pub(crate) stats: Mutex<Stats>,
     /// Calls seen per prompt, for scenarios that fail the first time only.
     pub(crate) first_seen: Mutex<HashMap<String, u32>>,
-    pub(crate) seen: Mutex<Vec<SeenRequest>>,
+    pub seen: Mutex<Vec<SeenRequest>>,
     /// Fraction of submits and polls that fail at random (fault tests).
     pub failure_rate: Mutex<f64>,
 }

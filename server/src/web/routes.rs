@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Router, middleware};
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -41,8 +41,6 @@ pub fn router(state: AppState, sessions: SqliteStore, secure_cookies: bool) -> R
         provide_context(backend.clone());
         leptos::nonce::provide_nonce();
     };
-    let backend_fns = state.backend.clone();
-    let fn_context = move || provide_context(backend_fns.clone());
 
     let session_layer = SessionManagerLayer::new(sessions)
         .with_name("rh_session")
@@ -52,14 +50,6 @@ pub fn router(state: AppState, sessions: SqliteStore, secure_cookies: bool) -> R
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(12)));
 
     Router::new()
-        .route(
-            "/api/{*fn_name}",
-            axum::routing::post({
-                let ctx = fn_context.clone();
-                move |req: Request<Body>| handle_server_fns_with_context(ctx.clone(), req)
-            })
-            .get(move |req: Request<Body>| handle_server_fns_with_context(fn_context.clone(), req)),
-        )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/files/{name}", get(file))
@@ -69,6 +59,7 @@ pub fn router(state: AppState, sessions: SqliteStore, secure_cookies: bool) -> R
             move || app::shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
+        .layer(middleware::from_fn(undecodable_is_bad_request))
         .layer(middleware::from_fn_with_state(state.clone(), guard::require_sign_in))
         .layer(session_layer)
         .layer(middleware::from_fn_with_state(state.clone(), guard::check_origin))
@@ -84,6 +75,30 @@ pub fn router(state: AppState, sessions: SqliteStore, secure_cookies: bool) -> R
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// Server functions are routed by Leptos itself (`leptos_routes_with_context` registers each
+/// one with the same context as pages). A request a function cannot even decode (missing or
+/// malformed arguments) is answered 400 with a clear message instead of the framework's 500.
+async fn undecodable_is_bad_request(req: Request<Body>, next: axum::middleware::Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let resp = next.run(req).await;
+    if !path.starts_with("/api/") || resp.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, 256 * 1024).await.unwrap_or_default();
+    if let Ok(app::error::AppError::Call(detail)) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        tracing::info!(%path, %detail, "undecodable server function request");
+        let err = app::error::AppError::bad_request(app::i18n::Msg::ErrBadRequest);
+        let mut resp = (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "application/json")], serde_json::to_string(&err).unwrap_or_default())
+            .into_response();
+        if let Ok(v) = HeaderValue::from_str(&detail.chars().filter(|c| c.is_ascii() && !c.is_ascii_control()).take(300).collect::<String>()) {
+            resp.headers_mut().insert("x-error-detail", v);
+        }
+        return resp;
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 async fn healthz(State(s): State<AppState>) -> Response {

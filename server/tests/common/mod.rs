@@ -226,3 +226,72 @@ pub async fn body_json(r: Response) -> Value {
     let text = r.text().await.expect("body");
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
+
+/// Creates a config through the server function and returns its id.
+pub async fn create_config(app: &TestApp, admin: &Client, input: Value) -> i64 {
+    let r = app.json(admin, "configs/create", json!({ "input": input })).await;
+    assert_eq!(r.status(), 200, "create config: {}", r.text().await.unwrap_or_default());
+    body_json(r).await["id"].as_i64().expect("id")
+}
+
+/// A plain test case with one image URL.
+pub fn spec(prompt: &str) -> app::domain::TaskSpec {
+    app::domain::TaskSpec {
+        prompt: prompt.to_owned(),
+        resolution: "1k".to_owned(),
+        aspect_ratio: "auto".to_owned(),
+        image_urls: vec!["https://example.com/cat.png".to_owned()],
+        local_images: vec![],
+        region: String::new(),
+    }
+}
+
+/// Launches through the engine (as the CLI would) and returns the task id.
+pub async fn launch(app: &TestApp, config: i64, s: app::domain::TaskSpec) -> app::domain::TaskId {
+    let ids = app
+        .core
+        .engine
+        .launch(None, vec![app::domain::ConfigId(config)], s)
+        .await
+        .expect("launch");
+    ids[0]
+}
+
+/// Waits until the task is final (or panics after `secs`).
+pub async fn wait_final(app: &TestApp, id: app::domain::TaskId, secs: u64) -> app::domain::TaskView {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let v = rhconsole::db::task::view(&app.core.db.read, id).await.expect("view").expect("task");
+        if v.status.is_terminal() {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "task {id} still {} after {secs}s", v.status);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits until the task reaches `status`.
+pub async fn wait_status(app: &TestApp, id: app::domain::TaskId, status: app::domain::TaskStatus, secs: u64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let v = rhconsole::db::task::view(&app.core.db.read, id).await.expect("view").expect("task");
+        if v.status == status {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "task {id} is {} not {status} after {secs}s", v.status);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+pub async fn events(app: &TestApp, id: app::domain::TaskId) -> Vec<app::domain::TaskEvent> {
+    rhconsole::db::task_event::after(&app.core.db.read, id, 0).await.expect("events")
+}
+
+/// The submit requests the sandbox received.
+pub fn submits(sb: &SandboxHandle) -> Vec<rhconsole::sandbox::SeenRequest> {
+    sb.state
+        .seen
+        .lock()
+        .map(|v| v.iter().filter(|r| r.path.ends_with("/edit") || r.path.ends_with("/images/edits")).cloned().collect())
+        .unwrap_or_default()
+}
