@@ -23,7 +23,6 @@ Examples:
 
 #[derive(Debug, Parser)]
 #[command(name = "rhconsole", version, about = "RH Console: image-generation API configurations and live test tasks", after_help = AFTER_HELP)]
-#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
