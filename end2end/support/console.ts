@@ -3,6 +3,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 
 const BIN = process.env.RHCONSOLE_BIN ?? join(__dirname, '../../target/debug/rhconsole');
 const SITE_ROOT = process.env.RHCONSOLE_SITE_ROOT ?? join(__dirname, '../../target/site');
@@ -51,8 +52,23 @@ export class Sandbox {
   }
 }
 
+/** A TCP port nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
 export interface StartOptions {
   dataDir?: string;
+  /** A fixed port (to restart on the same address); a free one otherwise. */
+  port?: number;
   pollMs?: number;
   extraArgs?: string[];
 }
@@ -68,7 +84,7 @@ export class Console {
     const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'rhconsole-e2e-'));
     const args = [
       'serve',
-      '--addr', '127.0.0.1:0',
+      '--addr', `127.0.0.1:${opts.port ?? 0}`,
       '--data-dir', dataDir,
       '--poll-interval-ms', String(opts.pollMs ?? 400),
       '--retry-unit-ms', '100',

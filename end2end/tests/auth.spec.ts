@@ -64,14 +64,14 @@ test.describe('signing in', () => {
 
   test('the language switch changes the page and is remembered', async ({ page, env }) => {
     await signIn(page, env.console);
-    await expect(page.getByRole('link', { name: '配置' })).toBeVisible();
+    await expect(page.getByRole('navigation').getByRole('link', { name: '配置' })).toBeVisible();
     await page.getByTestId('lang-switch').click();
-    await expect(page.getByRole('link', { name: 'Configurations' })).toBeVisible();
+    await expect(page.getByRole('navigation').getByRole('link', { name: 'Configurations' })).toBeVisible();
     await expect(page.locator('html')).toHaveAttribute('lang', 'en');
     await page.reload();
     await hydrated(page);
-    await expect(page.getByRole('link', { name: 'Configurations' })).toBeVisible();
+    await expect(page.getByRole('navigation').getByRole('link', { name: 'Configurations' })).toBeVisible();
     await page.getByTestId('lang-switch').click();
-    await expect(page.getByRole('link', { name: '配置' })).toBeVisible();
+    await expect(page.getByRole('navigation').getByRole('link', { name: '配置' })).toBeVisible();
   });
 });

@@ -136,9 +136,12 @@ pub fn Switch(
     on_toggle: impl Fn(bool) + 'static,
     #[prop(optional, into)] disabled: Signal<bool>,
     #[prop(optional)] id: Option<String>,
+    /// Keep the label for screen readers only (the row already says what it is).
+    #[prop(optional)]
+    compact: bool,
 ) -> impl IntoView {
     view! {
-        <label class="switch">
+        <label class="switch" class:compact=compact>
             <input
                 type="checkbox"
                 role="switch"

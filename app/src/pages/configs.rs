@@ -65,9 +65,11 @@ pub fn ConfigsPage() -> impl IntoView {
                 <h1>{t(Msg::ConfigsTitle)}</h1>
             </div>
             <div class="page-actions">
-                <Show when=admin>
-                    <A href="/configs/new" attr:class="btn btn-primary">"+ "{t(Msg::ConfigsNew)}</A>
-                </Show>
+                <Transition fallback=|| ()>
+                    <Show when=admin>
+                        <A href="/configs/new" attr:class="btn btn-primary">"+ "{t(Msg::ConfigsNew)}</A>
+                    </Show>
+                </Transition>
             </div>
         </div>
         <Form method="GET" action="" attr:class="toolbar" attr:role="search">
@@ -182,13 +184,13 @@ fn ConfigRow(item: ConfigListItem, admin: impl Fn() -> bool + Copy + Send + Sync
                 <span class="sub mono">{c.fields.host_overseas.clone()}</span>
             </td>
             <td>
-                <Switch checked=active label=switch_label
+                <Switch checked=active label=switch_label compact=true
                     disabled=Signal::derive(move || !admin() || c.archived_at.is_some())
                     on_toggle=move |on| {
                         active.set(on);
                         toggle.dispatch(SetConfigActive { id, active: on });
                     }/>
-                <span class="sr-only">{move || if active.get() { Msg::ConfigsActiveOn.text(lang.get()) } else { Msg::ConfigsActiveOff.text(lang.get()) }}</span>
+                <span class="switch-state" data-testid="active-state">{move || if active.get() { Msg::ConfigsActiveOn.text(lang.get()) } else { Msg::ConfigsActiveOff.text(lang.get()) }}</span>
                 {move || toggle.value().get().and_then(Result::err).map(|err| view! { <ErrorBox err/> })}
             </td>
             <td>

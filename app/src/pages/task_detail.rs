@@ -120,7 +120,7 @@ fn LiveTask(detail: TaskDetail) -> impl IntoView {
                 <p class="sub"><A href="/tasks">{t(Msg::TasksTitle)}</A>" / "</p>
                 <div class="task-head">
                     <h1>"#"{id.0}" · "{move || task.with(|t| t.config_name.clone())}</h1>
-                    <StatusBadge status/>
+                    <span data-testid="task-status" data-status=move || status.get().as_str()><StatusBadge status/></span>
                     <LinkState link/>
                 </div>
                 <div class="task-meta">

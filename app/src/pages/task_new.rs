@@ -210,7 +210,7 @@ pub fn LaunchForm(
                             }
                         })}
                     </Transition>
-                    <p class="field-error" id="configs-error" role="alert">{err_of("configs")}</p>
+                    {move || err_of("configs")().map(|m| view! { <p class="field-error" id="configs-error" role="alert">{m}</p> })}
                 </fieldset>
             })}
             <div class="field">
@@ -223,7 +223,7 @@ pub fn LaunchForm(
                 <div class="char-count" id="prompt-count" class:over=move || { prompt_len() > PROMPT_MAX } aria-live="polite">
                     {move || format!("{} / {} {}", prompt_len(), PROMPT_MAX, Msg::TaskChars.text(lang.get()))}
                 </div>
-                <p class="field-error" id="prompt-error" role="alert">{err_of("prompt")}</p>
+                {move || err_of("prompt")().map(|m| view! { <p class="field-error" id="prompt-error" role="alert">{m}</p> })}
             </div>
             <div class="form-grid">
                 <div class="field">
@@ -315,7 +315,7 @@ pub fn LaunchForm(
                     <p class="muted" role="status">{t(Msg::TaskUploading)}</p>
                 </Show>
                 {move || upload_error.get().map(|err| view! { <ErrorBox err/> })}
-                <p class="field-error" role="alert">{err_of("local_images")}</p>
+                {move || err_of("local_images")().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
                 <div class="previews">
                     <For each=move || locals.get() key=|l| l.blob.name.clone() let:img>
                         <div class="preview">
@@ -335,7 +335,7 @@ pub fn LaunchForm(
                     {t(Msg::TaskOnlyFirst10)}" ("{image_count}")"
                 </p>
             </Show>
-            <p class="field-error" role="alert">{err_of("images")}</p>
+            {move || err_of("images")().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
             {move || other_error().map(|err| view! { <ErrorBox err/> })}
             <div class="form-actions">
                 <button type="submit" class="btn btn-primary" disabled=move || { launch.pending().get() || uploading.get() > 0 }>

@@ -8,7 +8,7 @@
 /// status PAUSED · `#cancel` CANCEL · `#never` runs forever · `#slow` 1.5 s per answer ·
 /// `#hang` submit answers after 60 s · `#flaky` half the polls fail with 500 · `#succeed` and
 /// `#cancelled` use the other spellings · `#polls=N` RUNNING polls before the end (default 2) ·
-/// `#results=N` result images (default 1) · `#b64` nano-banana answers base64 · `#id=X` marks a
+/// `#queued=N` QUEUED polls first (default 1) · `#results=N` result images (default 1) · `#b64` nano-banana answers base64 · `#id=X` marks a
 /// prompt for double-submit counting.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scenario {
@@ -30,6 +30,8 @@ pub struct Scenario {
     pub flaky: bool,
     pub alt_spelling: bool,
     pub polls: u32,
+    /// Polls answered QUEUED before RUNNING (default 1).
+    pub queued: u32,
     pub results: u32,
     pub b64: bool,
     pub marker: Option<String>,
@@ -39,6 +41,7 @@ impl Scenario {
     pub fn from_prompt(prompt: &str) -> Scenario {
         let mut s = Scenario {
             polls: 2,
+            queued: 1,
             results: 1,
             ..Default::default()
         };
@@ -71,6 +74,7 @@ impl Scenario {
                     }
                 }
                 "polls" => s.polls = value.parse().unwrap_or(2).min(1000),
+                "queued" => s.queued = value.parse().unwrap_or(1).clamp(1, 1000),
                 "results" => s.results = value.parse().unwrap_or(1).clamp(1, 8),
                 "b64" => s.b64 = true,
                 "id" if !value.is_empty() => s.marker = Some(value.to_owned()),
@@ -82,10 +86,10 @@ impl Scenario {
 
     /// The status after `polls` queries: QUEUED, then RUNNING, then the end.
     pub fn status_after(&self, polls: u32) -> &'static str {
-        if polls <= 1 {
+        if polls <= self.queued {
             return "QUEUED";
         }
-        if self.never || polls <= 1 + self.polls {
+        if self.never || polls <= self.queued + self.polls {
             return if self.unknown && polls > 1 { "PAUSED" } else { "RUNNING" };
         }
         if self.fail.is_some() {

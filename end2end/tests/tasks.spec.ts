@@ -1,0 +1,165 @@
+import { Page } from '@playwright/test';
+import { Console, freePort } from '../support/console';
+import { Env, createSandboxConfig, expect, hydrated, signIn, test } from '../support/fixtures';
+
+test.describe.configure({ mode: 'serial' });
+
+async function launchOn(page: Page, env: Env, configId: number, prompt: string, urls = ['https://example.com/cat.png']) {
+  await page.goto(`${env.console.url}/configs/${configId}`);
+  await hydrated(page);
+  await page.getByLabel(/^提示词/).fill(prompt);
+  for (let i = 0; i < urls.length; i++) {
+    if (i > 0) await page.getByRole('button', { name: /添加链接/ }).click();
+    await page.getByLabel(`图片链接 ${i + 1}`, { exact: true }).fill(urls[i]);
+  }
+  await page.getByRole('button', { name: '提交测试' }).click();
+  await expect(page).toHaveURL(/\/tasks\/\d+$/);
+  await hydrated(page);
+}
+
+test.describe('test tasks', () => {
+  let config = 0;
+
+  test.beforeAll(async ({ browser, env }) => {
+    const page = await browser.newPage();
+    await signIn(page, env.console);
+    config = (await createSandboxConfig(page.request, env, 'Sandbox-A')).id;
+    await page.close();
+  });
+
+  test('a task goes queued → running → succeeded and its image appears without reloading', async ({ page, env }) => {
+    await signIn(page, env.console);
+    await launchOn(page, env, config, 'make the cat blue #queued=6 #polls=6');
+    const status = page.getByTestId('task-status');
+    await expect(status).toHaveAttribute('data-status', 'queued');
+    await expect(status).toHaveAttribute('data-status', 'running');
+    await expect(status).toHaveAttribute('data-status', 'succeeded');
+    await expect(page.getByTestId('result-image')).toHaveCount(1);
+    await expect(page.getByTestId('result-image')).toHaveJSProperty('complete', true);
+    await expect(page.getByTestId('provider-task-id')).toHaveText(/^\d+$/);
+    await expect(page.getByTestId('cost')).toHaveText('0.14');
+    const timeline = page.getByTestId('timeline');
+    await expect(timeline).toContainText('Accepted: taskId');
+    await expect(timeline).toContainText('Provider status: RUNNING');
+    await expect(timeline).toContainText('Succeeded after');
+    // Shown once each: no duplicates from the stream.
+    const seqs = await timeline.locator('li').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+  });
+
+  test('a failing task shows the code, the message and what it means', async ({ page, env }) => {
+    await signIn(page, env.console);
+    await launchOn(page, env, config, 'not allowed #moderation');
+    await expect(page.getByTestId('task-status')).toHaveAttribute('data-status', 'failed');
+    await expect(page.getByTestId('error-code')).toHaveText('1501');
+    await expect(page.getByTestId('error-message')).toHaveText('Content verification failed');
+    await expect(page.getByTestId('explanation')).toContainText('内容审核未通过');
+  });
+
+  test('reloading mid-task shows the whole history and goes on live', async ({ page, env }) => {
+    await signIn(page, env.console);
+    await launchOn(page, env, config, 'long running #polls=25');
+    await expect(page.getByTestId('task-status')).toHaveAttribute('data-status', 'running');
+    await page.waitForTimeout(1200);
+    await page.reload();
+    await hydrated(page);
+    const timeline = page.getByTestId('timeline');
+    await expect(timeline.locator('li').first()).toHaveAttribute('data-seq', '1');
+    await expect(page.getByTestId('task-status')).toHaveAttribute('data-status', 'succeeded', { timeout: 30_000 });
+    const seqs = await timeline.locator('li').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    await expect(timeline).toContainText('Succeeded after');
+  });
+
+  test('from the 11th image URL on, a warning says only 10 are sent', async ({ page, env }) => {
+    await signIn(page, env.console, undefined, '/tasks/new');
+    for (let i = 0; i < 10; i++) {
+      if (i > 0) await page.getByRole('button', { name: /添加链接/ }).click();
+      await page.getByLabel(`图片链接 ${i + 1}`, { exact: true }).fill(`https://example.com/${i}.png`);
+    }
+    await expect(page.getByTestId('only-first-10')).toHaveCount(0);
+    await page.getByRole('button', { name: /添加链接/ }).click();
+    await page.getByLabel('图片链接 11', { exact: true }).fill('https://example.com/10.png');
+    await expect(page.getByTestId('only-first-10')).toBeVisible();
+    await page.getByRole('button', { name: '移除 11' }).click();
+    await expect(page.getByTestId('only-first-10')).toHaveCount(0);
+  });
+
+  test('a batch test runs on two configs and fills in a comparison table', async ({ page, env }) => {
+    await signIn(page, env.console);
+    await createSandboxConfig(page.request, env, 'Sandbox-B');
+    await page.goto(`${env.console.url}/tasks/new`);
+    await hydrated(page);
+    await page.getByLabel(/Sandbox-A/).check();
+    await page.getByLabel(/Sandbox-B/).check();
+    await page.getByLabel(/^提示词/).fill('compare these #polls=3');
+    await page.getByLabel('图片链接 1', { exact: true }).fill('https://example.com/cmp.png');
+    await page.getByRole('button', { name: '提交测试' }).click();
+    await expect(page).toHaveURL(/\/tasks\?batch=\d+/);
+    await hydrated(page);
+    const rows = page.locator('table tbody tr');
+    await expect(rows).toHaveCount(2);
+    await expect(rows.nth(0)).toHaveAttribute('data-status', 'succeeded', { timeout: 30_000 });
+    await expect(rows.nth(1)).toHaveAttribute('data-status', 'succeeded', { timeout: 30_000 });
+    await expect(rows.nth(0)).toContainText('0.14');
+    await expect(rows.nth(0).locator('img.thumb')).toHaveCount(1);
+  });
+
+  test('the list filters by status and finds a task by prompt', async ({ page, env }) => {
+    await signIn(page, env.console);
+    await page.goto(`${env.console.url}/tasks?q=${encodeURIComponent('not allowed')}`);
+    await hydrated(page);
+    await expect(page.locator('table tbody tr')).toHaveCount(1);
+    await expect(page.locator('table tbody tr')).toContainText('not allowed');
+    await page.goto(`${env.console.url}/tasks`);
+    await hydrated(page);
+    await page.getByLabel('状态').selectOption('failed');
+    await page.getByRole('button', { name: '筛选' }).click();
+    await expect(page).toHaveURL(/status=failed/);
+    await expect(page.locator('table tbody tr')).toHaveCount(1);
+    await expect(page.locator('table tbody tr').first()).toHaveAttribute('data-status', 'failed');
+  });
+
+  test('a new task appears in the list live', async ({ page, env }) => {
+    await signIn(page, env.console, undefined, '/tasks');
+    const before = await page.locator('table tbody tr').count();
+    const r = await page.request.post(`${env.console.url}/api/tasks/launch`, {
+      headers: { 'content-type': 'application/json', origin: env.console.url },
+      data: JSON.stringify({
+        configs: [config],
+        spec: { prompt: 'appears live', resolution: '1k', aspect_ratio: 'auto', image_urls: ['https://example.com/x.png'], local_images: [], region: '' },
+      }),
+    });
+    expect(r.ok()).toBeTruthy();
+    await expect(page.locator('table tbody tr')).toHaveCount(before + 1);
+    await expect(page.locator('table tbody tr').first()).toContainText('appears live');
+    await expect(page.locator('table tbody tr').first()).toHaveAttribute('data-status', 'succeeded', { timeout: 20_000 });
+  });
+});
+
+test('the page reconnects after a server restart and the task completes', async ({ page, env }) => {
+  // Its own console on a fixed port, sharing the worker's fake provider.
+  const port = await freePort();
+  let c = await Console.start({ port });
+  try {
+    const token = new URL(c.setupLink!).searchParams.get('token')!;
+    await fetch(`${c.url}/api/setup/complete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token, username: 'admin', password: 'correct horse battery staple', confirm: 'correct horse battery staple' }),
+    });
+    await signIn(page, c);
+    const id = (await createSandboxConfig(page.request, { console: c, sandbox: env.sandbox }, 'Sandbox-R')).id;
+    await launchOn(page, { console: c, sandbox: env.sandbox }, id, 'survive a restart #polls=30');
+    await expect(page.getByTestId('task-status')).toHaveAttribute('data-status', 'running');
+    c = await c.restart('SIGTERM');
+    await expect(page.getByTestId('task-status')).toHaveAttribute('data-status', 'succeeded', { timeout: 45_000 });
+    const timeline = page.getByTestId('timeline');
+    await expect(timeline).toContainText('Picked up again after a restart');
+    const seqs = await timeline.locator('li').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+  } finally {
+    await c.stop();
+    c.cleanup();
+  }
+});
