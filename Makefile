@@ -14,6 +14,10 @@ TOOLS        := $(CURDIR)/.tools
 export PATH  := $(HOME)/.cargo/bin:$(TOOLS)/node_modules/.bin:$(PATH)
 # Queries are checked at compile time against the committed .sqlx data: no database needed.
 export SQLX_OFFLINE := true
+# cargo-leptos sets this when it builds; Leptos reads it at compile time (to name the wasm file).
+# Setting it for every cargo command keeps plain `cargo test` builds identical to cargo-leptos
+# ones, so they share the cache instead of rebuilding each other.
+export LEPTOS_OUTPUT_NAME := rhconsole
 
 CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)

@@ -30,33 +30,103 @@ pub use crate::domain::DeleteOutcome;
 pub trait Backend: Send + Sync + 'static {
     // --- sessions and sign-in ---
     /// The user behind a session, or `None` when the user is gone, disabled or changed since.
-    async fn session_user(&self, id: UserId, auth_version: i64) -> Result<Option<UserInfo>, AppError>;
-    async fn login(&self, username: &str, password: &str, ip: Option<IpAddr>) -> Result<SignedIn, AppError>;
+    async fn session_user(
+        &self,
+        id: UserId,
+        auth_version: i64,
+    ) -> Result<Option<UserInfo>, AppError>;
+    async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        ip: Option<IpAddr>,
+    ) -> Result<SignedIn, AppError>;
     async fn setup_token_valid(&self, token: &str) -> Result<bool, AppError>;
     async fn complete_setup(&self, token: &str, user: NewUser) -> Result<UserInfo, AppError>;
 
     // --- users (admin) ---
     async fn list_users(&self, actor: &UserInfo) -> Result<Vec<UserInfo>, AppError>;
     async fn add_user(&self, actor: &UserInfo, user: NewUser) -> Result<UserInfo, AppError>;
-    async fn set_user_role(&self, actor: &UserInfo, id: UserId, role: Role) -> Result<(), AppError>;
-    async fn set_user_disabled(&self, actor: &UserInfo, id: UserId, disabled: bool) -> Result<(), AppError>;
-    async fn reset_password(&self, actor: &UserInfo, id: UserId, password: String) -> Result<(), AppError>;
+    async fn set_user_role(&self, actor: &UserInfo, id: UserId, role: Role)
+    -> Result<(), AppError>;
+    async fn set_user_disabled(
+        &self,
+        actor: &UserInfo,
+        id: UserId,
+        disabled: bool,
+    ) -> Result<(), AppError>;
+    async fn reset_password(
+        &self,
+        actor: &UserInfo,
+        id: UserId,
+        password: String,
+    ) -> Result<(), AppError>;
 
     // --- configurations ---
-    async fn list_configs(&self, actor: &UserInfo, filter: ConfigFilter) -> Result<Vec<ConfigListItem>, AppError>;
+    async fn list_configs(
+        &self,
+        actor: &UserInfo,
+        filter: ConfigFilter,
+    ) -> Result<Vec<ConfigListItem>, AppError>;
     async fn get_config(&self, actor: &UserInfo, id: ConfigId) -> Result<ConfigView, AppError>;
-    async fn config_history(&self, actor: &UserInfo, id: ConfigId) -> Result<Vec<HistoryEntry>, AppError>;
-    async fn create_config(&self, actor: &UserInfo, input: ConfigInput) -> Result<ConfigView, AppError>;
-    async fn update_config(&self, actor: &UserInfo, id: ConfigId, input: ConfigInput) -> Result<ConfigView, AppError>;
-    async fn set_config_active(&self, actor: &UserInfo, id: ConfigId, active: bool) -> Result<ConfigView, AppError>;
-    async fn delete_config(&self, actor: &UserInfo, id: ConfigId) -> Result<DeleteOutcome, AppError>;
-    async fn unarchive_config(&self, actor: &UserInfo, id: ConfigId) -> Result<ConfigView, AppError>;
-    async fn revert_config(&self, actor: &UserInfo, id: ConfigId, version: i64) -> Result<ConfigView, AppError>;
-    async fn reveal_key(&self, actor: &UserInfo, id: ConfigId, password: String) -> Result<String, AppError>;
+    async fn config_history(
+        &self,
+        actor: &UserInfo,
+        id: ConfigId,
+    ) -> Result<Vec<HistoryEntry>, AppError>;
+    async fn create_config(
+        &self,
+        actor: &UserInfo,
+        input: ConfigInput,
+    ) -> Result<ConfigView, AppError>;
+    async fn update_config(
+        &self,
+        actor: &UserInfo,
+        id: ConfigId,
+        input: ConfigInput,
+    ) -> Result<ConfigView, AppError>;
+    async fn set_config_active(
+        &self,
+        actor: &UserInfo,
+        id: ConfigId,
+        active: bool,
+    ) -> Result<ConfigView, AppError>;
+    async fn delete_config(
+        &self,
+        actor: &UserInfo,
+        id: ConfigId,
+    ) -> Result<DeleteOutcome, AppError>;
+    async fn unarchive_config(
+        &self,
+        actor: &UserInfo,
+        id: ConfigId,
+    ) -> Result<ConfigView, AppError>;
+    async fn revert_config(
+        &self,
+        actor: &UserInfo,
+        id: ConfigId,
+        version: i64,
+    ) -> Result<ConfigView, AppError>;
+    async fn reveal_key(
+        &self,
+        actor: &UserInfo,
+        id: ConfigId,
+        password: String,
+    ) -> Result<String, AppError>;
 
     // --- test tasks ---
-    async fn store_upload(&self, actor: &UserInfo, original_name: String, bytes: Vec<u8>) -> Result<BlobRef, AppError>;
-    async fn launch_tasks(&self, actor: &UserInfo, configs: Vec<ConfigId>, spec: TaskSpec) -> Result<Vec<TaskId>, AppError>;
+    async fn store_upload(
+        &self,
+        actor: &UserInfo,
+        original_name: String,
+        bytes: Vec<u8>,
+    ) -> Result<BlobRef, AppError>;
+    async fn launch_tasks(
+        &self,
+        actor: &UserInfo,
+        configs: Vec<ConfigId>,
+        spec: TaskSpec,
+    ) -> Result<Vec<TaskId>, AppError>;
     async fn rerun_task(&self, actor: &UserInfo, id: TaskId) -> Result<TaskId, AppError>;
     async fn cancel_task(&self, actor: &UserInfo, id: TaskId) -> Result<(), AppError>;
     async fn get_task(&self, actor: &UserInfo, id: TaskId) -> Result<TaskView, AppError>;
@@ -64,9 +134,17 @@ pub trait Backend: Send + Sync + 'static {
     async fn get_task_detail(&self, actor: &UserInfo, id: TaskId) -> Result<TaskDetail, AppError>;
     async fn list_tasks(&self, actor: &UserInfo, filter: TaskFilter) -> Result<TaskPage, AppError>;
     /// The task's events after `after_seq`, then live ones, ending after the final event.
-    async fn task_stream(&self, actor: &UserInfo, id: TaskId, after_seq: i64) -> Result<BoxStream<'static, StreamMsg>, AppError>;
+    async fn task_stream(
+        &self,
+        actor: &UserInfo,
+        id: TaskId,
+        after_seq: i64,
+    ) -> Result<BoxStream<'static, StreamMsg>, AppError>;
     /// Every task change from now on (for lists that update live).
-    async fn changes_stream(&self, actor: &UserInfo) -> Result<BoxStream<'static, Option<TaskChange>>, AppError>;
+    async fn changes_stream(
+        &self,
+        actor: &UserInfo,
+    ) -> Result<BoxStream<'static, Option<TaskChange>>, AppError>;
     async fn overview(&self, actor: &UserInfo) -> Result<Overview, AppError>;
 }
 
@@ -104,10 +182,18 @@ fn session_err(e: tower_sessions::session::Error) -> AppError {
 /// The signed-in user, if any.
 pub async fn current_user() -> Result<Option<UserInfo>, AppError> {
     let session = session().await?;
-    let Some(uid) = session.get::<i64>(SESSION_USER).await.map_err(session_err)? else {
+    let Some(uid) = session
+        .get::<i64>(SESSION_USER)
+        .await
+        .map_err(session_err)?
+    else {
         return Ok(None);
     };
-    let version = session.get::<i64>(SESSION_AUTH_VERSION).await.map_err(session_err)?.unwrap_or(-1);
+    let version = session
+        .get::<i64>(SESSION_AUTH_VERSION)
+        .await
+        .map_err(session_err)?
+        .unwrap_or(-1);
     let user = backend()?.session_user(UserId(uid), version).await?;
     if user.is_none() {
         // The account changed since this session began: end the session.
@@ -124,14 +210,21 @@ pub async fn require_user() -> Result<UserInfo, AppError> {
 /// The signed-in admin, or 401/403.
 pub async fn require_admin() -> Result<UserInfo, AppError> {
     let user = require_user().await?;
-    if user.is_admin() { Ok(user) } else { Err(AppError::Forbidden) }
+    if user.is_admin() {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 /// Starts a fresh session for `signed` (a new id, so a planted id is worthless).
 pub async fn start_session(signed: &SignedIn) -> Result<(), AppError> {
     let session = session().await?;
     session.cycle_id().await.map_err(session_err)?;
-    session.insert(SESSION_USER, signed.user.id.0).await.map_err(session_err)?;
+    session
+        .insert(SESSION_USER, signed.user.id.0)
+        .await
+        .map_err(session_err)?;
     session
         .insert(SESSION_AUTH_VERSION, signed.auth_version)
         .await
@@ -152,18 +245,25 @@ pub async fn client_ip() -> Option<IpAddr> {
 }
 
 /// Runs a server function body and gives its error the right HTTP status (and `Retry-After`).
-pub async fn respond<T>(fut: impl std::future::Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+pub async fn respond<T>(
+    fut: impl std::future::Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
     let result = fut.await;
     // While a page renders, a failed data call is shown inside the page; only direct calls
     // (fetch, scripts, forms) carry the error's status.
     let rendering_page = use_context::<leptos_meta::ServerMetaContext>().is_some();
     if let Err(e) = &result {
-        if let Some(opts) = use_context::<leptos_axum::ResponseOptions>().filter(|_| !rendering_page) {
-            opts.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
-            if let AppError::TooManyRequests { retry_after_secs } = e {
-                if let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string()) {
-                    opts.insert_header(http::header::RETRY_AFTER, v);
-                }
+        if let Some(opts) =
+            use_context::<leptos_axum::ResponseOptions>().filter(|_| !rendering_page)
+        {
+            opts.set_status(
+                http::StatusCode::from_u16(e.status())
+                    .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+            );
+            if let AppError::TooManyRequests { retry_after_secs } = e
+                && let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string())
+            {
+                opts.insert_header(http::header::RETRY_AFTER, v);
             }
         }
         match e {

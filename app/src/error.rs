@@ -87,7 +87,9 @@ impl AppError {
                     Lang::En => format!("{} (in about {mins} min)", Msg::ErrLoginLocked.en()),
                 }
             }
-            AppError::Internal { request_id } => format!("{} ({request_id})", Msg::ErrInternal.text(lang)),
+            AppError::Internal { request_id } => {
+                format!("{} ({request_id})", Msg::ErrInternal.text(lang))
+            }
             AppError::Call(_) => Msg::ErrNetwork.text(lang).to_owned(),
         }
     }
@@ -123,13 +125,21 @@ mod tests {
     fn statuses_follow_http_meaning() {
         assert_eq!(AppError::Unauthorized.status(), 401);
         assert_eq!(AppError::Forbidden.status(), 403);
-        assert_eq!(AppError::TooManyRequests { retry_after_secs: 10 }.status(), 429);
+        assert_eq!(
+            AppError::TooManyRequests {
+                retry_after_secs: 10
+            }
+            .status(),
+            429
+        );
         assert_eq!(AppError::field("name", Msg::ErrRequired).status(), 422);
     }
 
     #[test]
     fn the_lockout_message_names_the_wait() {
-        let e = AppError::TooManyRequests { retry_after_secs: 125 };
+        let e = AppError::TooManyRequests {
+            retry_after_secs: 125,
+        };
         assert!(e.message(Lang::En).contains("3 min"));
         assert!(e.message(Lang::Zh).contains("3 分钟"));
     }

@@ -26,7 +26,11 @@ impl Lang {
         }
     }
     pub fn parse(s: &str) -> Lang {
-        if s.trim().eq_ignore_ascii_case("en") { Lang::En } else { Lang::Zh }
+        if s.trim().eq_ignore_ascii_case("en") {
+            Lang::En
+        } else {
+            Lang::Zh
+        }
     }
 }
 

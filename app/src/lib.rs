@@ -91,7 +91,10 @@ pub fn App() -> impl IntoView {
 /// (the hydration script), wasm allowed, nothing may frame the console.
 #[cfg(feature = "ssr")]
 fn set_content_security_policy() {
-    let (Some(nonce), Some(resp)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else {
+    let (Some(nonce), Some(resp)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
         return;
     };
     let csp = format!(

@@ -100,7 +100,9 @@ pub fn set_pref_cookie(name: &str, value: &str) {
     {
         use wasm_bindgen::JsCast;
         if let Ok(d) = document().dyn_into::<web_sys::HtmlDocument>() {
-            let _ = d.set_cookie(&format!("{name}={value}; Path=/; Max-Age=31536000; SameSite=Lax"));
+            let _ = d.set_cookie(&format!(
+                "{name}={value}; Path=/; Max-Age=31536000; SameSite=Lax"
+            ));
         }
     }
     #[cfg(feature = "ssr")]

@@ -35,26 +35,40 @@ impl BlobStore {
     }
 
     /// Stores an image; refuses anything that is not a real image within the provider's limit.
-    pub async fn put(&self, bytes: &[u8], original_name: &str, by: Option<UserId>) -> Result<BlobRef, AppError> {
+    pub async fn put(
+        &self,
+        bytes: &[u8],
+        original_name: &str,
+        by: Option<UserId>,
+    ) -> Result<BlobRef, AppError> {
         if bytes.len() > IMAGE_BYTES_MAX {
             return Err(AppError::rejected(413, Msg::ErrImageTooLarge));
         }
-        let (mime, ext) = sniff_image(bytes).ok_or_else(|| AppError::rejected(415, Msg::ErrImageType))?;
+        let (mime, ext) =
+            sniff_image(bytes).ok_or_else(|| AppError::rejected(415, Msg::ErrImageType))?;
         let name = format!("{}.{ext}", hex::encode(Sha256::digest(bytes)));
         let path = self.dir.join(&name);
         if !path.exists() {
-            let tmp = self.dir.join(format!(".{name}.{}", uuid::Uuid::new_v4().simple()));
+            let tmp = self
+                .dir
+                .join(format!(".{name}.{}", uuid::Uuid::new_v4().simple()));
             tokio::fs::write(&tmp, bytes).await.or_internal()?;
             tokio::fs::rename(&tmp, &path).await.or_internal()?;
         }
-        let original: String = original_name.chars().filter(|c| !c.is_control()).take(200).collect();
+        let original: String = original_name
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
         let blob = BlobRef {
             name,
             mime: mime.to_owned(),
             size: bytes.len() as u64,
             original_name: original,
         };
-        db::blob::insert(&self.db.write, &blob, by, self.clock.now_ms()).await.or_internal()?;
+        db::blob::insert(&self.db.write, &blob, by, self.clock.now_ms())
+            .await
+            .or_internal()?;
         Ok(blob)
     }
 
@@ -63,7 +77,9 @@ impl BlobStore {
         if !BlobRef::is_valid_name(name) {
             return Ok(None);
         }
-        let Some(blob) = db::blob::get(&self.db.read, name).await? else { return Ok(None) };
+        let Some(blob) = db::blob::get(&self.db.read, name).await? else {
+            return Ok(None);
+        };
         match tokio::fs::read(self.dir.join(name)).await {
             Ok(b) => Ok(Some((blob, bytes::Bytes::from(b)))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -78,9 +94,18 @@ mod tests {
 
     #[test]
     fn images_are_recognised_by_content_not_name() {
-        assert_eq!(sniff_image(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Some(("image/png", "png")));
-        assert_eq!(sniff_image(b"\xff\xd8\xff\xe0\0\x10JFIF\0"), Some(("image/jpeg", "jpg")));
-        assert_eq!(sniff_image(b"RIFF\0\0\0\0WEBPVP8 "), Some(("image/webp", "webp")));
+        assert_eq!(
+            sniff_image(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+            Some(("image/png", "png"))
+        );
+        assert_eq!(
+            sniff_image(b"\xff\xd8\xff\xe0\0\x10JFIF\0"),
+            Some(("image/jpeg", "jpg"))
+        );
+        assert_eq!(
+            sniff_image(b"RIFF\0\0\0\0WEBPVP8 "),
+            Some(("image/webp", "webp"))
+        );
         assert_eq!(sniff_image(b"GIF89a......"), None);
         assert_eq!(sniff_image(b"<html>not an image</html>"), None);
     }

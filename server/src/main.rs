@@ -25,7 +25,9 @@ async fn main() -> ExitCode {
             };
         }
     };
-    let Some(serve) = serve else { return ExitCode::SUCCESS };
+    let Some(serve) = serve else {
+        return ExitCode::SUCCESS;
+    };
     let settings = Settings {
         data_dir: cli.global.data_dir.clone(),
         serve,
@@ -49,7 +51,10 @@ async fn serve_app(settings: Settings) -> anyhow::Result<()> {
         println!();
     }
     if let Some(sb) = &app.sandbox {
-        println!("Sandbox provider on {} (configuration \"Sandbox\")", sb.base_url());
+        println!(
+            "Sandbox provider on {} (configuration \"Sandbox\")",
+            sb.base_url()
+        );
     }
     app.run_until_stopped(shutdown_signal()).await
 }

@@ -50,15 +50,38 @@ impl Default for Metrics {
     fn default() -> Self {
         let mut registry = Registry::with_prefix("rhconsole");
         let login_failures = Family::<ReasonLabel, Counter>::default();
-        let provider_latency = Family::<CallLabels, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
+        let provider_latency =
+            Family::<CallLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                latency_histogram,
+            );
         let retries = Family::<StageLabel, Counter>::default();
         let in_flight = Gauge::default();
         let tasks = Family::<TaskLabels, Gauge>::default();
-        registry.register("login_failures", "Failed sign-ins by reason", login_failures.clone());
-        registry.register("provider_call_seconds", "Provider call latency by API type, call and outcome", provider_latency.clone());
-        registry.register("retries", "Retries scheduled by API type and stage", retries.clone());
-        registry.register("tasks_in_flight", "Test tasks not yet final", in_flight.clone());
-        registry.register("tasks", "Test tasks by configuration and status", tasks.clone());
+        registry.register(
+            "login_failures",
+            "Failed sign-ins by reason",
+            login_failures.clone(),
+        );
+        registry.register(
+            "provider_call_seconds",
+            "Provider call latency by API type, call and outcome",
+            provider_latency.clone(),
+        );
+        registry.register(
+            "retries",
+            "Retries scheduled by API type and stage",
+            retries.clone(),
+        );
+        registry.register(
+            "tasks_in_flight",
+            "Test tasks not yet final",
+            in_flight.clone(),
+        );
+        registry.register(
+            "tasks",
+            "Test tasks by configuration and status",
+            tasks.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             login_failures,
@@ -72,7 +95,11 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn login_failure(&self, reason: &str) {
-        self.login_failures.get_or_create(&ReasonLabel { reason: reason.to_owned() }).inc();
+        self.login_failures
+            .get_or_create(&ReasonLabel {
+                reason: reason.to_owned(),
+            })
+            .inc();
     }
 
     pub fn provider_call(&self, api_type: &str, call: &str, ok: bool, latency_ms: i64) {
@@ -81,7 +108,9 @@ impl Metrics {
             call: call.to_owned(),
             outcome: if ok { "ok" } else { "error" }.to_owned(),
         };
-        self.provider_latency.get_or_create(&labels).observe(latency_ms.max(0) as f64 / 1000.0);
+        self.provider_latency
+            .get_or_create(&labels)
+            .observe(latency_ms.max(0) as f64 / 1000.0);
     }
 
     pub fn retry(&self, api_type: &str, stage: &str) {

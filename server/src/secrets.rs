@@ -48,11 +48,12 @@ fn parse_master_key(text: &str) -> anyhow::Result<SecretBox<[u8; 32]>> {
     let bytes = if t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit()) {
         hex::decode(t).context("the master key is not valid hex")?
     } else {
-        B64.decode(t).context("the master key is neither 64 hex digits nor base64")?
+        B64.decode(t)
+            .context("the master key is neither 64 hex digits nor base64")?
     };
-    let arr: [u8; 32] = bytes
-        .try_into()
-        .map_err(|b: Vec<u8>| anyhow::anyhow!("the master key must be 32 bytes, not {}", b.len()))?;
+    let arr: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| {
+        anyhow::anyhow!("the master key must be 32 bytes, not {}", b.len())
+    })?;
     Ok(SecretBox::new(Box::new(arr)))
 }
 
@@ -77,15 +78,29 @@ impl Secrets {
 
     /// Finds the master key (environment, then file, else a new file if the database has never
     /// held keys) and checks it against the database's check value.
-    pub async fn load(data_dir: &Path, env_value: Option<SecretString>, db: &crate::db::Db, now: i64) -> anyhow::Result<(Secrets, KeySource)> {
+    pub async fn load(
+        data_dir: &Path,
+        env_value: Option<SecretString>,
+        db: &crate::db::Db,
+        now: i64,
+    ) -> anyhow::Result<(Secrets, KeySource)> {
         let check = crate::db::meta::get(&db.read, CHECK_META_KEY).await?;
         let path = data_dir.join(MASTER_KEY_FILE);
         let (key, source) = if let Some(v) = env_value {
-            (parse_master_key(v.expose_secret()).with_context(|| format!("{MASTER_KEY_ENV} is not usable"))?, KeySource::Env)
+            (
+                parse_master_key(v.expose_secret())
+                    .with_context(|| format!("{MASTER_KEY_ENV} is not usable"))?,
+                KeySource::Env,
+            )
         } else if path.exists() {
             warn_if_readable_by_others(&path);
-            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read the master key file {}", path.display()))?;
-            (parse_master_key(&text).with_context(|| format!("{} is not a usable master key", path.display()))?, KeySource::File(path.clone()))
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read the master key file {}", path.display()))?;
+            (
+                parse_master_key(&text)
+                    .with_context(|| format!("{} is not a usable master key", path.display()))?,
+                KeySource::File(path.clone()),
+            )
         } else if check.is_some() {
             bail!(
                 "the master key is missing: this database holds encrypted API keys, but neither {MASTER_KEY_ENV} nor {} exists. \
@@ -96,7 +111,10 @@ impl Secrets {
             let key = XChaCha20Poly1305::generate_key(&mut OsRng);
             write_new_key_file(&path, &B64.encode(key.as_slice()))?;
             let arr: [u8; 32] = key.into();
-            (SecretBox::new(Box::new(arr)), KeySource::Generated(path.clone()))
+            (
+                SecretBox::new(Box::new(arr)),
+                KeySource::Generated(path.clone()),
+            )
         };
         let secrets = Secrets::from_key(&key);
         match check {
@@ -113,7 +131,13 @@ impl Secrets {
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         let ct = self
             .cipher
-            .encrypt(&nonce, Payload { msg: CHECK_PLAINTEXT, aad: CHECK_AAD })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: CHECK_PLAINTEXT,
+                    aad: CHECK_AAD,
+                },
+            )
             .map_err(|_| anyhow::anyhow!("encryption failed"))?;
         let mut out = nonce.to_vec();
         out.extend(ct);
@@ -121,14 +145,22 @@ impl Secrets {
     }
 
     fn verify_check(&self, stored: &str) -> anyhow::Result<()> {
-        let bytes = B64.decode(stored.trim()).context("the stored check value is damaged")?;
+        let bytes = B64
+            .decode(stored.trim())
+            .context("the stored check value is damaged")?;
         if bytes.len() < 24 {
             bail!("the stored check value is damaged");
         }
         let (nonce, ct) = bytes.split_at(24);
         let pt = self
             .cipher
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: CHECK_AAD })
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: ct,
+                    aad: CHECK_AAD,
+                },
+            )
             .map_err(|_| anyhow::anyhow!("the master key cannot open the check value"))?;
         if pt != CHECK_PLAINTEXT {
             bail!("the check value does not match");
@@ -141,7 +173,13 @@ impl Secrets {
         let aad = aad(config_id);
         let ciphertext = self
             .cipher
-            .encrypt(&nonce, Payload { msg: key.expose_secret().as_bytes(), aad: &aad })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: key.expose_secret().as_bytes(),
+                    aad: &aad,
+                },
+            )
             .map_err(|_| anyhow::anyhow!("encryption failed"))?;
         Ok(Sealed {
             ciphertext,
@@ -156,8 +194,16 @@ impl Secrets {
         let aad = aad(config_id);
         let pt = self
             .cipher
-            .decrypt(XNonce::from_slice(&sealed.nonce), Payload { msg: &sealed.ciphertext, aad: &aad })
-            .map_err(|_| anyhow::anyhow!("the stored key of config {config_id} cannot be decrypted"))?;
+            .decrypt(
+                XNonce::from_slice(&sealed.nonce),
+                Payload {
+                    msg: &sealed.ciphertext,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| {
+                anyhow::anyhow!("the stored key of config {config_id} cannot be decrypted")
+            })?;
         let s = String::from_utf8(pt).context("the decrypted key is not text")?;
         Ok(SecretString::from(s))
     }
@@ -185,10 +231,10 @@ fn warn_if_readable_by_others(path: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path) {
-            if meta.permissions().mode() & 0o077 != 0 {
-                tracing::warn!(path = %path.display(), "the master key file is readable by others; chmod 600 it");
-            }
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(path = %path.display(), "the master key file is readable by others; chmod 600 it");
         }
     }
 }
@@ -203,7 +249,10 @@ mod tests {
         let key = SecretString::from("sk-test-0123456789abcdef".to_owned());
         let sealed = s.seal(7, &key).expect("seal");
         assert!(!sealed.ciphertext.windows(8).any(|w| w == b"sk-test-"));
-        assert_eq!(s.open(7, &sealed).expect("open").expose_secret(), key.expose_secret());
+        assert_eq!(
+            s.open(7, &sealed).expect("open").expose_secret(),
+            key.expose_secret()
+        );
         assert!(s.open(8, &sealed).is_err());
         assert!(Secrets::random().open(7, &sealed).is_err());
     }

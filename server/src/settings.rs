@@ -83,7 +83,10 @@ impl Settings {
         if local.join("pkg").exists() {
             return local;
         }
-        if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(|p| p.to_path_buf())) {
+        if let Some(dir) = std::env::current_exe()
+            .ok()
+            .and_then(|e| e.parent().map(|p| p.to_path_buf()))
+        {
             for candidate in [dir.join("../site"), dir.join("site")] {
                 if candidate.join("pkg").exists() {
                     return candidate;
@@ -95,7 +98,10 @@ impl Settings {
 
     /// `https://…` public URLs mean Secure cookies.
     pub fn secure_cookies(&self) -> bool {
-        self.serve.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+        self.serve
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
     }
 
     /// The public URL's origin (`scheme://host[:port]`), if configured.

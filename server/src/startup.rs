@@ -28,15 +28,26 @@ pub const DB_FILE: &str = "rhconsole.db";
 pub const SANDBOX_CONFIG: &str = "Sandbox";
 
 /// Opens the database, the master key and the engine over `data_dir`.
-pub async fn open_core(data_dir: &Path, clock: SharedClock, engine: EngineSettings, request_timeout: Duration) -> anyhow::Result<Arc<Core>> {
-    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+pub async fn open_core(
+    data_dir: &Path,
+    clock: SharedClock,
+    engine: EngineSettings,
+    request_timeout: Duration,
+) -> anyhow::Result<Arc<Core>> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
     let db = Db::open(&data_dir.join(DB_FILE)).await?;
-    let env_key = std::env::var(MASTER_KEY_ENV).ok().filter(|v| !v.trim().is_empty()).map(SecretString::from);
+    let env_key = std::env::var(MASTER_KEY_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .map(SecretString::from);
     let (secrets, source) = Secrets::load(data_dir, env_key, &db, clock.now_ms()).await?;
     match source {
         KeySource::Env => tracing::info!("master key from {MASTER_KEY_ENV}"),
         KeySource::File(p) => tracing::info!(path = %p.display(), "master key from file"),
-        KeySource::Generated(p) => tracing::warn!(path = %p.display(), "generated a new master key; back it up with the database"),
+        KeySource::Generated(p) => {
+            tracing::warn!(path = %p.display(), "generated a new master key; back it up with the database")
+        }
     }
     let secrets = Arc::new(secrets);
     let metrics = Arc::new(Metrics::default());
@@ -63,7 +74,10 @@ pub async fn open_core(data_dir: &Path, clock: SharedClock, engine: EngineSettin
 }
 
 fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// The core for command-line use (no web server, nothing resumed).
@@ -104,7 +118,13 @@ impl Application {
             max_requests: s.max_requests,
             ..Default::default()
         };
-        let core = open_core(&settings.data_dir, clock, engine_settings, Duration::from_secs(s.request_timeout_secs.max(1))).await?;
+        let core = open_core(
+            &settings.data_dir,
+            clock,
+            engine_settings,
+            Duration::from_secs(s.request_timeout_secs.max(1)),
+        )
+        .await?;
 
         let sandbox = if s.sandbox {
             let handle = crate::sandbox::spawn(s.sandbox_addr, false)
@@ -122,7 +142,9 @@ impl Application {
             tracing::info!(resumed, "picked up tasks still in flight");
         }
 
-        let listener = tokio::net::TcpListener::bind(s.addr).await.with_context(|| format!("cannot listen on {}", s.addr))?;
+        let listener = tokio::net::TcpListener::bind(s.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", s.addr))?;
         let addr = listener.local_addr()?;
         let setup_token = if db::user::count(&core.db.read).await? == 0 {
             Some(core.setup.issue())
@@ -133,12 +155,17 @@ impl Application {
         let sessions = tower_sessions_sqlx_store::SqliteStore::new(core.db.write.clone())
             .with_table_name("session")
             .map_err(|e| anyhow::anyhow!("session table name: {e}"))?;
-        sessions.migrate().await.context("cannot create the session table")?;
+        sessions
+            .migrate()
+            .await
+            .context("cannot create the session table")?;
         tokio::spawn({
             let store = sessions.clone();
             async move {
                 use tower_sessions::ExpiredDeletion;
-                let _ = store.continuously_delete_expired(Duration::from_secs(3600)).await;
+                let _ = store
+                    .continuously_delete_expired(Duration::from_secs(3600))
+                    .await;
             }
         });
 
@@ -178,15 +205,22 @@ impl Application {
     }
 
     pub fn setup_link(&self) -> Option<String> {
-        self.setup_token.as_ref().map(|t| format!("{}/setup?token={t}", self.base_url()))
+        self.setup_token
+            .as_ref()
+            .map(|t| format!("{}/setup?token={t}", self.base_url()))
     }
 
     /// Serves until `shutdown` resolves; then lets requests in flight finish and stops
     /// following tasks (they resume at next start).
-    pub async fn run_until_stopped(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let engine = self.core.engine.clone();
         let stop_streams = engine.shutdown_token();
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, service)
             .with_graceful_shutdown(async move {
                 shutdown.await;
@@ -212,19 +246,26 @@ async fn ensure_sandbox_config(core: &Core, base_url: &str) -> anyhow::Result<()
     input.api_key = SANDBOX_KEY.to_owned();
     input.allow_local = true;
     input.timeout_secs = 300;
-    let to_anyhow = |e: app::error::AppError| anyhow::anyhow!("cannot save the Sandbox configuration: {e}");
+    let to_anyhow =
+        |e: app::error::AppError| anyhow::anyhow!("cannot save the Sandbox configuration: {e}");
     match db::config::id_by_name(&core.db.read, SANDBOX_CONFIG).await? {
         None => {
-            configs::create_config(core, Actor(None), input, HistoryAction::Created).await.map_err(to_anyhow)?;
+            configs::create_config(core, Actor(None), input, HistoryAction::Created)
+                .await
+                .map_err(to_anyhow)?;
         }
         Some(id) => {
-            let row = db::config::by_id(&core.db.read, id).await?.context("the Sandbox configuration vanished")?;
+            let row = db::config::by_id(&core.db.read, id)
+                .await?
+                .context("the Sandbox configuration vanished")?;
             if row.view.fields.host_domestic != base_url || !row.view.fields.allow_local {
                 let mut current = row.view.fields.to_input();
                 current.host_domestic = base_url.to_owned();
                 current.host_overseas = base_url.to_owned();
                 current.allow_local = true;
-                configs::update_config(core, Actor(None), id, current).await.map_err(to_anyhow)?;
+                configs::update_config(core, Actor(None), id, current)
+                    .await
+                    .map_err(to_anyhow)?;
             }
         }
     }

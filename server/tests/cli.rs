@@ -12,7 +12,12 @@ const KEY: &str = "rh-0123456789abcdef0123456789ab9f3a";
 
 fn run(data: &TempDir, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(BIN)
-        .args(["--data-dir", data.path().to_str().expect("path"), "--log", "warn"])
+        .args([
+            "--data-dir",
+            data.path().to_str().expect("path"),
+            "--log",
+            "warn",
+        ])
         .args(args)
         .env("RHCONSOLE_POLL_INTERVAL_MS", "50")
         .env("RHCONSOLE_RETRY_UNIT_MS", "10")
@@ -22,33 +27,92 @@ fn run(data: &TempDir, args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn rhconsole");
-    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
     child.wait_with_output().expect("wait")
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 #[test]
 fn users_are_managed_from_the_shell() {
     let data = TempDir::new().expect("tmp");
-    let o = run(&data, &["user", "add", "--username", "alice", "--role", "admin", "--password-stdin"], "a strong password\n");
+    let o = run(
+        &data,
+        &[
+            "user",
+            "add",
+            "--username",
+            "alice",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        "a strong password\n",
+    );
     assert!(o.status.success(), "{}", text(&o));
-    let o = run(&data, &["user", "add", "--username", "bob", "--role", "operator", "--password-stdin"], "short\n");
+    let o = run(
+        &data,
+        &[
+            "user",
+            "add",
+            "--username",
+            "bob",
+            "--role",
+            "operator",
+            "--password-stdin",
+        ],
+        "short\n",
+    );
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("password"), "{}", text(&o));
-    let o = run(&data, &["user", "add", "--username", "alice", "--role", "admin", "--password-stdin"], "another password\n");
-    assert_eq!(o.status.code(), Some(2), "a taken name is bad input: {}", text(&o));
+    let o = run(
+        &data,
+        &[
+            "user",
+            "add",
+            "--username",
+            "alice",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        "another password\n",
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a taken name is bad input: {}",
+        text(&o)
+    );
     let o = run(&data, &["user", "list", "--json"], "");
     let users: Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(users[0]["username"], "alice");
     assert_eq!(users[0]["role"], "admin");
     assert!(!text(&o).contains("argon2"), "no hashes in the listing");
-    let o = run(&data, &["user", "passwd", "alice", "--password-stdin"], "a new strong password\n");
+    let o = run(
+        &data,
+        &["user", "passwd", "alice", "--password-stdin"],
+        "a new strong password\n",
+    );
     assert!(o.status.success(), "{}", text(&o));
     let o = run(&data, &["user", "disable", "alice"], "");
-    assert_eq!(o.status.code(), Some(2), "the last admin stays: {}", text(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "the last admin stays: {}",
+        text(&o)
+    );
     let o = run(&data, &["user", "disable", "nobody"], "");
     assert_eq!(o.status.code(), Some(2));
 }
@@ -56,27 +120,73 @@ fn users_are_managed_from_the_shell() {
 #[test]
 fn add_runninghub_with_flags_saves_and_masks_the_key() {
     let data = TempDir::new().expect("tmp");
-    let o = run(&data, &["config", "add-runninghub", "--api-key-stdin", "--model", "rhart-image-n-pro", "--yes"], &format!("{KEY}\n"));
+    let o = run(
+        &data,
+        &[
+            "config",
+            "add-runninghub",
+            "--api-key-stdin",
+            "--model",
+            "rhart-image-n-pro",
+            "--yes",
+        ],
+        &format!("{KEY}\n"),
+    );
     assert!(o.status.success(), "{}", text(&o));
     let out = text(&o);
     assert!(out.contains("RunningHub-全能图片PRO"), "{out}");
     assert!(out.contains("…9f3a"), "{out}");
     assert!(!out.contains(KEY), "the key was printed");
-    let o = run(&data, &["config", "show", "RunningHub-全能图片PRO", "--json"], "");
+    let o = run(
+        &data,
+        &["config", "show", "RunningHub-全能图片PRO", "--json"],
+        "",
+    );
     let c: Value = serde_json::from_slice(&o.stdout).expect("json");
-    assert_eq!(c["fields"]["draw_endpoint"], "/openapi/v2/rhart-image-n-pro/edit");
-    assert_eq!(c["fields"]["upload_endpoint"], "/openapi/v2/media/upload/binary");
+    assert_eq!(
+        c["fields"]["draw_endpoint"],
+        "/openapi/v2/rhart-image-n-pro/edit"
+    );
+    assert_eq!(
+        c["fields"]["upload_endpoint"],
+        "/openapi/v2/media/upload/binary"
+    );
     assert_eq!(c["fields"]["is_sync_api"], false);
     assert_eq!(c["fields"]["enable_retry"], true);
 
     // It exists now: without --yes and without a terminal, nothing changes.
-    let o = run(&data, &["config", "add-runninghub", "--api-key-stdin", "--model", "x"], &format!("{KEY}\n"));
+    let o = run(
+        &data,
+        &[
+            "config",
+            "add-runninghub",
+            "--api-key-stdin",
+            "--model",
+            "x",
+        ],
+        &format!("{KEY}\n"),
+    );
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("already exists"), "{}", text(&o));
     // With --yes it is updated; an empty key keeps the stored one.
-    let o = run(&data, &["config", "add-runninghub", "--api-key-stdin", "--model", "other-model", "--yes"], "\n");
+    let o = run(
+        &data,
+        &[
+            "config",
+            "add-runninghub",
+            "--api-key-stdin",
+            "--model",
+            "other-model",
+            "--yes",
+        ],
+        "\n",
+    );
     assert!(o.status.success(), "{}", text(&o));
-    let o = run(&data, &["config", "show", "RunningHub-全能图片PRO", "--json"], "");
+    let o = run(
+        &data,
+        &["config", "show", "RunningHub-全能图片PRO", "--json"],
+        "",
+    );
     let c: Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(c["fields"]["model_name"], "other-model");
     assert_eq!(c["key_mask"], "rh-…9f3a");
@@ -89,7 +199,10 @@ fn add_runninghub_asks_at_a_terminal() {
         return;
     }
     let data = TempDir::new().expect("tmp");
-    let cmd = format!("{BIN} --data-dir {} --log warn config add-runninghub --name PtyConfig", data.path().display());
+    let cmd = format!(
+        "{BIN} --data-dir {} --log warn config add-runninghub --name PtyConfig",
+        data.path().display()
+    );
     let mut child = Command::new("script")
         .args(["-qec", &cmd, "/dev/null"])
         .stdin(Stdio::piped())
@@ -107,7 +220,10 @@ fn add_runninghub_asks_at_a_terminal() {
     let o = child.wait_with_output().expect("wait");
     let out = text(&o);
     assert!(o.status.success(), "{out}");
-    assert!(out.contains("RunningHub API key"), "asked for the key: {out}");
+    assert!(
+        out.contains("RunningHub API key"),
+        "asked for the key: {out}"
+    );
     assert!(out.contains("Model name"), "asked for the model: {out}");
     assert!(!out.contains(KEY), "the key was echoed: {out}");
     let o = run(&data, &["config", "show", "PtyConfig", "--json"], "");
@@ -140,25 +256,51 @@ fn an_import_with_one_bad_record_writes_nothing() {
     let mut bad = record("Broken", "https://x.cn");
     bad["host_domestic"] = json!("not a url");
     let path = export_file(&files, json!([record("Good", "https://x.cn"), bad]));
-    let o = run(&data, &["config", "import", path.to_str().expect("path")], "");
+    let o = run(
+        &data,
+        &["config", "import", path.to_str().expect("path")],
+        "",
+    );
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("record 2 (\"Broken\"): host_domestic"), "{}", text(&o));
+    assert!(
+        text(&o).contains("record 2 (\"Broken\"): host_domestic"),
+        "{}",
+        text(&o)
+    );
     let o = run(&data, &["config", "list", "--json"], "");
-    assert_eq!(serde_json::from_slice::<Value>(&o.stdout).expect("json"), json!([]));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&o.stdout).expect("json"),
+        json!([])
+    );
 
     let path = export_file(&files, json!([record("Good", "https://x.cn")]));
-    let o = run(&data, &["config", "import", path.to_str().expect("path")], "");
+    let o = run(
+        &data,
+        &["config", "import", path.to_str().expect("path")],
+        "",
+    );
     assert!(o.status.success(), "{}", text(&o));
     // Importing again keeps the existing one unless --update.
     let mut changed = record("good", "https://y.cn");
     changed["model_name"] = json!("changed");
     let path = export_file(&files, json!([changed]));
-    let o = run(&data, &["config", "import", path.to_str().expect("path")], "");
+    let o = run(
+        &data,
+        &["config", "import", path.to_str().expect("path")],
+        "",
+    );
     assert!(text(&o).contains("Kept existing"), "{}", text(&o));
-    let o = run(&data, &["config", "import", "--update", path.to_str().expect("path")], "");
+    let o = run(
+        &data,
+        &["config", "import", "--update", path.to_str().expect("path")],
+        "",
+    );
     assert!(o.status.success(), "{}", text(&o));
     let o = run(&data, &["config", "show", "Good", "--json"], "");
-    assert_eq!(serde_json::from_slice::<Value>(&o.stdout).expect("json")["fields"]["model_name"], "changed");
+    assert_eq!(
+        serde_json::from_slice::<Value>(&o.stdout).expect("json")["fields"]["model_name"],
+        "changed"
+    );
 }
 
 #[test]
@@ -166,18 +308,32 @@ fn export_leaves_keys_out_unless_asked() {
     let data = TempDir::new().expect("tmp");
     let files = TempDir::new().expect("tmp");
     let path = export_file(&files, json!([record("Exported", "https://x.cn")]));
-    assert!(run(&data, &["config", "import", path.to_str().expect("path")], "").status.success());
+    assert!(
+        run(
+            &data,
+            &["config", "import", path.to_str().expect("path")],
+            ""
+        )
+        .status
+        .success()
+    );
     let o = run(&data, &["config", "export"], "");
     let doc: Value = serde_json::from_slice(&o.stdout).expect("json");
     assert!(doc["configs"][0].get("api_key").is_none());
     assert!(!text(&o).contains(rhconsole::sandbox::SANDBOX_KEY));
     let o = run(&data, &["config", "export", "--with-keys"], "");
     let doc: Value = serde_json::from_slice(&o.stdout).expect("json");
-    assert_eq!(doc["configs"][0]["api_key"], rhconsole::sandbox::SANDBOX_KEY);
+    assert_eq!(
+        doc["configs"][0]["api_key"],
+        rhconsole::sandbox::SANDBOX_KEY
+    );
     let o = run(&data, &["config", "set-active", "Exported", "false"], "");
     assert!(o.status.success(), "{}", text(&o));
     let o = run(&data, &["config", "show", "Exported", "--json"], "");
-    assert_eq!(serde_json::from_slice::<Value>(&o.stdout).expect("json")["fields"]["is_active"], false);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&o.stdout).expect("json")["fields"]["is_active"],
+        false
+    );
 }
 
 #[tokio::test]
@@ -199,66 +355,141 @@ async fn task_run_follows_the_task_and_exits_by_its_outcome() {
         cmd.output().expect("run")
     };
     let r = run_blocking.clone();
-    let o = tokio::task::spawn_blocking(move || r(vec!["config".into(), "import".into(), p.to_str().expect("p").into()])).await.expect("join");
+    let o = tokio::task::spawn_blocking(move || {
+        r(vec![
+            "config".into(),
+            "import".into(),
+            p.to_str().expect("p").into(),
+        ])
+    })
+    .await
+    .expect("join");
     assert!(o.status.success(), "{}", text(&o));
 
     let r = run_blocking.clone();
     let o = tokio::task::spawn_blocking(move || {
-        r(["task", "run", "--config", "Sandbox", "--prompt", "make it blue", "--image", "https://example.com/a.png", "--resolution", "2K"]
-            .map(String::from)
-            .to_vec())
+        r([
+            "task",
+            "run",
+            "--config",
+            "Sandbox",
+            "--prompt",
+            "make it blue",
+            "--image",
+            "https://example.com/a.png",
+            "--resolution",
+            "2K",
+        ]
+        .map(String::from)
+        .to_vec())
     })
     .await
     .expect("join");
     let out = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
-    assert!(out.contains("Accepted: taskId"), "events are printed: {out}");
+    assert!(
+        out.contains("Accepted: taskId"),
+        "events are printed: {out}"
+    );
     assert!(out.contains("succeeded"), "{out}");
     assert!(out.contains("/output/"), "the result URL is printed: {out}");
 
     let r = run_blocking.clone();
     let o = tokio::task::spawn_blocking(move || {
-        r(["task", "run", "--config", "Sandbox", "--prompt", "no #moderation", "--image", "https://example.com/a.png", "--json"]
-            .map(String::from)
-            .to_vec())
+        r([
+            "task",
+            "run",
+            "--config",
+            "Sandbox",
+            "--prompt",
+            "no #moderation",
+            "--image",
+            "https://example.com/a.png",
+            "--json",
+        ]
+        .map(String::from)
+        .to_vec())
     })
     .await
     .expect("join");
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    let lines: Vec<Value> = String::from_utf8_lossy(&o.stdout).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
+    let lines: Vec<Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
     assert!(lines.iter().any(|l| l["kind"] == "event"));
     assert_eq!(lines.last().expect("lines")["kind"], "end");
 
     let r = run_blocking.clone();
     let o = tokio::task::spawn_blocking(move || {
-        r(["task", "run", "--config", "Nope", "--prompt", "x", "--image", "https://example.com/a.png"].map(String::from).to_vec())
+        r([
+            "task",
+            "run",
+            "--config",
+            "Nope",
+            "--prompt",
+            "x",
+            "--image",
+            "https://example.com/a.png",
+        ]
+        .map(String::from)
+        .to_vec())
     })
     .await
     .expect("join");
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let r = run_blocking.clone();
     let o = tokio::task::spawn_blocking(move || {
-        r(["task", "run", "--config", "Sandbox", "--prompt", "x", "--image", "/no/such/file.png"].map(String::from).to_vec())
+        r([
+            "task",
+            "run",
+            "--config",
+            "Sandbox",
+            "--prompt",
+            "x",
+            "--image",
+            "/no/such/file.png",
+        ]
+        .map(String::from)
+        .to_vec())
     })
     .await
     .expect("join");
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 
     let r = run_blocking.clone();
-    let o = tokio::task::spawn_blocking(move || r(["task", "list", "--json"].map(String::from).to_vec())).await.expect("join");
+    let o = tokio::task::spawn_blocking(move || {
+        r(["task", "list", "--json"].map(String::from).to_vec())
+    })
+    .await
+    .expect("join");
     let list: Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(list.as_array().map(Vec::len), Some(2));
     assert_eq!(list[0]["status"], "failed");
     let id = list[1]["id"].to_string();
     let r = run_blocking.clone();
-    let o = tokio::task::spawn_blocking(move || r(vec!["task".into(), "show".into(), id])).await.expect("join");
+    let o = tokio::task::spawn_blocking(move || r(vec!["task".into(), "show".into(), id]))
+        .await
+        .expect("join");
     assert!(text(&o).contains("Execution log"), "{}", text(&o));
 }
 
 #[test]
 fn backup_writes_a_consistent_copy() {
     let data = TempDir::new().expect("tmp");
-    let o = run(&data, &["user", "add", "--username", "alice", "--role", "admin", "--password-stdin"], "a strong password\n");
+    let o = run(
+        &data,
+        &[
+            "user",
+            "add",
+            "--username",
+            "alice",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        "a strong password\n",
+    );
     assert!(o.status.success());
     let out = TempDir::new().expect("tmp");
     let file = out.path().join("copy.db");

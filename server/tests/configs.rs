@@ -21,13 +21,26 @@ async fn get(app: &TestApp, c: &reqwest::Client, id: i64) -> Value {
 }
 
 async fn history(app: &TestApp, c: &reqwest::Client, id: i64) -> Vec<Value> {
-    body_json(app.json(c, "configs/history", json!({ "id": id })).await).await.as_array().cloned().expect("history")
+    body_json(app.json(c, "configs/history", json!({ "id": id })).await)
+        .await
+        .as_array()
+        .cloned()
+        .expect("history")
 }
 
 fn field_errors(body: &Value) -> Vec<(String, String)> {
     body["Invalid"]
         .as_array()
-        .map(|a| a.iter().map(|f| (f["field"].as_str().unwrap_or_default().to_owned(), f["msg"].as_str().unwrap_or_default().to_owned())).collect())
+        .map(|a| {
+            a.iter()
+                .map(|f| {
+                    (
+                        f["field"].as_str().unwrap_or_default().to_owned(),
+                        f["msg"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -44,43 +57,96 @@ async fn create_edit_toggle_archive_and_restore() {
     let mut edit = input("RunningHub-全能图片PRO");
     edit["model_name"] = json!("rhart-image-n-pro-v2");
     edit["api_key"] = json!("");
-    let r = app.json(&admin, "configs/update", json!({ "id": id, "input": edit })).await;
+    let r = app
+        .json(&admin, "configs/update", json!({ "id": id, "input": edit }))
+        .await;
     assert_eq!(r.status(), 200);
     let c = get(&app, &admin, id).await;
     assert_eq!(c["fields"]["model_name"], "rhart-image-n-pro-v2");
     assert_eq!(c["version"], 2);
     assert_eq!(c["key_mask"], "sk-…9f3a", "a blank key keeps the key");
 
-    let r = app.json(&admin, "configs/set_active", json!({ "id": id, "active": false })).await;
+    let r = app
+        .json(
+            &admin,
+            "configs/set_active",
+            json!({ "id": id, "active": false }),
+        )
+        .await;
     assert_eq!(body_json(r).await["fields"]["is_active"], false);
 
     // No tasks yet: deleting erases it.
     let other = create_config(&app, &admin, input("Throwaway")).await;
-    let r = body_json(app.json(&admin, "configs/delete", json!({ "id": other })).await).await;
+    let r = body_json(
+        app.json(&admin, "configs/delete", json!({ "id": other }))
+            .await,
+    )
+    .await;
     assert_eq!(r, json!("Deleted"));
-    assert_eq!(app.json(&admin, "configs/get", json!({ "id": other })).await.status(), 404);
+    assert_eq!(
+        app.json(&admin, "configs/get", json!({ "id": other }))
+            .await
+            .status(),
+        404
+    );
 
     // With a task: deleting archives it, and it can come back.
-    app.json(&admin, "configs/set_active", json!({ "id": id, "active": true })).await;
+    app.json(
+        &admin,
+        "configs/set_active",
+        json!({ "id": id, "active": true }),
+    )
+    .await;
     let sb = sandbox().await;
     let sandbox_cfg = create_config(&app, &admin, rh_config("Sandbox", &sb.base_url())).await;
     let task = launch(&app, sandbox_cfg, spec("keep me")).await;
     wait_final(&app, task, 20).await;
-    let r = body_json(app.json(&admin, "configs/delete", json!({ "id": sandbox_cfg })).await).await;
+    let r = body_json(
+        app.json(&admin, "configs/delete", json!({ "id": sandbox_cfg }))
+            .await,
+    )
+    .await;
     assert_eq!(r, json!("Archived"));
-    let listed = body_json(app.json(&admin, "configs/list", json!({ "filter": {} })).await).await;
-    assert!(listed.as_array().expect("list").iter().all(|i| i["config"]["id"] != sandbox_cfg), "archived configs are hidden");
-    let archived = body_json(app.json(&admin, "configs/list", json!({ "filter": { "archived": true } })).await).await;
+    let listed = body_json(
+        app.json(&admin, "configs/list", json!({ "filter": {} }))
+            .await,
+    )
+    .await;
+    assert!(
+        listed
+            .as_array()
+            .expect("list")
+            .iter()
+            .all(|i| i["config"]["id"] != sandbox_cfg),
+        "archived configs are hidden"
+    );
+    let archived = body_json(
+        app.json(
+            &admin,
+            "configs/list",
+            json!({ "filter": { "archived": true } }),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(archived.as_array().map(Vec::len), Some(1));
     let task_view = body_json(app.json(&admin, "tasks/get", json!({ "id": task.0 })).await).await;
-    assert_eq!(task_view["task"]["config_name"], "Sandbox", "history keeps its config");
-    let r = app.json(&admin, "configs/unarchive", json!({ "id": sandbox_cfg })).await;
+    assert_eq!(
+        task_view["task"]["config_name"], "Sandbox",
+        "history keeps its config"
+    );
+    let r = app
+        .json(&admin, "configs/unarchive", json!({ "id": sandbox_cfg }))
+        .await;
     assert_eq!(r.status(), 200);
     assert!(body_json(r).await["archived_at"].is_null());
 
     let h = history(&app, &admin, id).await;
     let actions: Vec<&str> = h.iter().filter_map(|e| e["action"].as_str()).collect();
-    assert_eq!(actions, vec!["activated", "deactivated", "updated", "created"]);
+    assert_eq!(
+        actions,
+        vec!["activated", "deactivated", "updated", "created"]
+    );
 }
 
 #[tokio::test]
@@ -89,12 +155,23 @@ async fn duplicate_names_are_refused_whatever_their_case_or_spaces() {
     let admin = app.admin().await;
     create_config(&app, &admin, input("RunningHub-Pro")).await;
     for dup in ["RunningHub-Pro", "runninghub-pro", "  RUNNINGHUB-PRO  "] {
-        let r = app.json(&admin, "configs/create", json!({ "input": input(dup) })).await;
+        let r = app
+            .json(&admin, "configs/create", json!({ "input": input(dup) }))
+            .await;
         assert_eq!(r.status(), 422, "{dup:?}");
-        assert_eq!(field_errors(&body_json(r).await), vec![("name".to_owned(), "ErrNameTaken".to_owned())]);
+        assert_eq!(
+            field_errors(&body_json(r).await),
+            vec![("name".to_owned(), "ErrNameTaken".to_owned())]
+        );
     }
     let second = create_config(&app, &admin, input("Second")).await;
-    let r = app.json(&admin, "configs/update", json!({ "id": second, "input": input("runninghub-PRO") })).await;
+    let r = app
+        .json(
+            &admin,
+            "configs/update",
+            json!({ "id": second, "input": input("runninghub-PRO") }),
+        )
+        .await;
     assert_eq!(r.status(), 422, "renaming onto a taken name is refused too");
 }
 
@@ -109,9 +186,21 @@ async fn every_validation_rule_has_its_message_and_changes_nothing() {
         ("name", json!("x".repeat(65)), "ErrNameLength"),
         ("api_type", json!("dall-e-3"), "ErrApiTypeUnknown"),
         ("host_domestic", json!("www.runninghub.cn"), "ErrHostScheme"),
-        ("host_domestic", json!("https://www.runninghub.cn/openapi"), "ErrHostPath"),
-        ("host_overseas", json!("https://www.runninghub.ai?x=1"), "ErrHostPath"),
-        ("draw_endpoint", json!("openapi/v2/edit"), "ErrEndpointSlash"),
+        (
+            "host_domestic",
+            json!("https://www.runninghub.cn/openapi"),
+            "ErrHostPath",
+        ),
+        (
+            "host_overseas",
+            json!("https://www.runninghub.ai?x=1"),
+            "ErrHostPath",
+        ),
+        (
+            "draw_endpoint",
+            json!("openapi/v2/edit"),
+            "ErrEndpointSlash",
+        ),
         ("result_endpoint", json!("query"), "ErrEndpointSlash"),
         ("upload_endpoint", json!("upload"), "ErrEndpointSlash"),
         ("api_key", json!("sk-…9f3a"), "ErrKeyLooksMasked"),
@@ -122,17 +211,31 @@ async fn every_validation_rule_has_its_message_and_changes_nothing() {
     for (field, value, msg) in cases {
         let mut bad = input("Valid");
         bad[field] = value.clone();
-        let r = app.json(&admin, "configs/update", json!({ "id": id, "input": bad })).await;
+        let r = app
+            .json(&admin, "configs/update", json!({ "id": id, "input": bad }))
+            .await;
         assert_eq!(r.status(), 422, "{field}={value}");
         let errs = field_errors(&body_json(r).await);
-        assert!(errs.contains(&(field.to_owned(), msg.to_owned())), "{field}={value}: {errs:?}");
+        assert!(
+            errs.contains(&(field.to_owned(), msg.to_owned())),
+            "{field}={value}: {errs:?}"
+        );
     }
     // An active config needs a key.
     let mut no_key = input("Keyless");
     no_key["api_key"] = json!("");
-    let r = app.json(&admin, "configs/create", json!({ "input": no_key })).await;
-    assert_eq!(field_errors(&body_json(r).await), vec![("api_key".to_owned(), "ErrKeyRequiredActive".to_owned())]);
-    assert_eq!(get(&app, &admin, id).await, before, "bad input changed nothing");
+    let r = app
+        .json(&admin, "configs/create", json!({ "input": no_key }))
+        .await;
+    assert_eq!(
+        field_errors(&body_json(r).await),
+        vec![("api_key".to_owned(), "ErrKeyRequiredActive".to_owned())]
+    );
+    assert_eq!(
+        get(&app, &admin, id).await,
+        before,
+        "bad input changed nothing"
+    );
     assert_eq!(history(&app, &admin, id).await.len(), 1);
 }
 
@@ -147,9 +250,20 @@ async fn no_page_or_answer_contains_the_key_and_the_database_file_neither() {
         ("configs/list", json!({ "filter": {} })),
         ("configs/history", json!({ "id": id })),
     ] {
-        answers.push(app.json(&admin, endpoint, body).await.text().await.expect("body"));
+        answers.push(
+            app.json(&admin, endpoint, body)
+                .await
+                .text()
+                .await
+                .expect("body"),
+        );
     }
-    for page in ["/configs", &format!("/configs/{id}"), &format!("/configs/{id}/edit"), "/"] {
+    for page in [
+        "/configs",
+        &format!("/configs/{id}"),
+        &format!("/configs/{id}/edit"),
+        "/",
+    ] {
         let r = admin.get(app.url(page)).send().await.expect("page");
         assert_eq!(r.status(), 200, "{page}");
         answers.push(r.text().await.expect("html"));
@@ -160,10 +274,16 @@ async fn no_page_or_answer_contains_the_key_and_the_database_file_neither() {
     }
     assert!(answers[0].contains("sk-…9f3a"));
     // Checkpoint the WAL so the whole database is in the main file, then search the raw bytes.
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&app.core.db.write).await.expect("checkpoint");
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&app.core.db.write)
+        .await
+        .expect("checkpoint");
     for name in ["rhconsole.db", "rhconsole.db-wal"] {
         if let Ok(bytes) = std::fs::read(app.data.path().join(name)) {
-            assert!(!bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()), "the key is in {name} in clear");
+            assert!(
+                !bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()),
+                "the key is in {name} in clear"
+            );
         }
     }
 }
@@ -173,15 +293,33 @@ async fn revealing_the_key_needs_the_password_and_is_recorded() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let id = create_config(&app, &admin, input("Reveal")).await;
-    let r = app.json(&admin, "configs/reveal_key", json!({ "id": id, "password": "wrong" })).await;
+    let r = app
+        .json(
+            &admin,
+            "configs/reveal_key",
+            json!({ "id": id, "password": "wrong" }),
+        )
+        .await;
     assert_eq!(r.status(), 422);
-    let r = app.json(&admin, "configs/reveal_key", json!({ "id": id, "password": ADMIN_PW })).await;
+    let r = app
+        .json(
+            &admin,
+            "configs/reveal_key",
+            json!({ "id": id, "password": ADMIN_PW }),
+        )
+        .await;
     assert_eq!(body_json(r).await, json!(KEY));
     let h = history(&app, &admin, id).await;
     assert_eq!(h[0]["action"], "key_revealed");
     assert_eq!(h[0]["actor"], ADMIN);
     let op = app.operator(&admin, "olga").await;
-    let r = app.json(&op, "configs/reveal_key", json!({ "id": id, "password": "operator password 1" })).await;
+    let r = app
+        .json(
+            &op,
+            "configs/reveal_key",
+            json!({ "id": id, "password": "operator password 1" }),
+        )
+        .await;
     assert_eq!(r.status(), 403);
 }
 
@@ -193,21 +331,34 @@ async fn history_shows_a_field_diff_and_any_version_can_be_restored() {
     let mut v2 = input("Versions");
     v2["model_name"] = json!("second-model");
     v2["api_key"] = json!("sk-live-0000000000000000000000000000new1");
-    app.json(&admin, "configs/update", json!({ "id": id, "input": v2 })).await;
+    app.json(&admin, "configs/update", json!({ "id": id, "input": v2 }))
+        .await;
     let h = history(&app, &admin, id).await;
     let changes = h[0]["changes"].as_array().expect("changes");
-    assert!(changes.iter().any(|c| c["field"] == "model_name" && c["before"] == "rhart-image-n-pro" && c["after"] == "second-model"));
-    let key_change = changes.iter().find(|c| c["field"] == "api_key").expect("key change");
-    assert!(key_change["before"].is_null() && key_change["after"].is_null(), "a key change shows only as changed");
+    assert!(changes.iter().any(|c| c["field"] == "model_name"
+        && c["before"] == "rhart-image-n-pro"
+        && c["after"] == "second-model"));
+    let key_change = changes
+        .iter()
+        .find(|c| c["field"] == "api_key")
+        .expect("key change");
+    assert!(
+        key_change["before"].is_null() && key_change["after"].is_null(),
+        "a key change shows only as changed"
+    );
 
-    let r = app.json(&admin, "configs/revert", json!({ "id": id, "version": 1 })).await;
+    let r = app
+        .json(&admin, "configs/revert", json!({ "id": id, "version": 1 }))
+        .await;
     assert_eq!(r.status(), 200);
     let c = get(&app, &admin, id).await;
     assert_eq!(c["fields"]["model_name"], "rhart-image-n-pro");
     assert_eq!(c["version"], 3);
     assert_eq!(c["key_mask"], "sk-…new1", "the key is not restored");
     assert_eq!(history(&app, &admin, id).await[0]["action"], "reverted");
-    let r = app.json(&admin, "configs/revert", json!({ "id": id, "version": 99 })).await;
+    let r = app
+        .json(&admin, "configs/revert", json!({ "id": id, "version": 99 }))
+        .await;
     assert_eq!(r.status(), 400);
 }
 
@@ -217,17 +368,29 @@ async fn operators_may_read_configs_but_not_change_them() {
     let admin = app.admin().await;
     let id = create_config(&app, &admin, input("ReadOnly")).await;
     let op = app.operator(&admin, "otto").await;
-    assert_eq!(app.json(&op, "configs/get", json!({ "id": id })).await.status(), 200);
+    assert_eq!(
+        app.json(&op, "configs/get", json!({ "id": id }))
+            .await
+            .status(),
+        200
+    );
     let writes = [
         ("configs/create", json!({ "input": input("Other") })),
-        ("configs/update", json!({ "id": id, "input": input("ReadOnly") })),
+        (
+            "configs/update",
+            json!({ "id": id, "input": input("ReadOnly") }),
+        ),
         ("configs/set_active", json!({ "id": id, "active": false })),
         ("configs/delete", json!({ "id": id })),
         ("configs/unarchive", json!({ "id": id })),
         ("configs/revert", json!({ "id": id, "version": 1 })),
     ];
     for (endpoint, body) in writes {
-        assert_eq!(app.json(&op, endpoint, body).await.status(), 403, "{endpoint}");
+        assert_eq!(
+            app.json(&op, endpoint, body).await.status(),
+            403,
+            "{endpoint}"
+        );
     }
     assert_eq!(get(&app, &admin, id).await["version"], 1);
 }

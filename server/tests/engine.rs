@@ -35,15 +35,30 @@ async fn a_task_goes_queued_running_succeeded_with_results_and_cost() {
     let v = wait_final(&app, id, 20).await;
     assert_eq!(v.status, TaskStatus::Succeeded);
     assert_eq!(v.results.len(), 1);
-    assert!(v.results[0].url.as_deref().is_some_and(|u| u.ends_with("-0.png")));
+    assert!(
+        v.results[0]
+            .url
+            .as_deref()
+            .is_some_and(|u| u.ends_with("-0.png"))
+    );
     assert_eq!(v.usage.cost().as_deref(), Some("0.14"));
     assert!(v.provider_task_id.is_some());
     let evs = events(&app, id).await;
     let seqs: Vec<i64> = evs.iter().map(|e| e.seq).collect();
-    assert_eq!(seqs, (1..=evs.len() as i64).collect::<Vec<_>>(), "events are numbered without gaps");
+    assert_eq!(
+        seqs,
+        (1..=evs.len() as i64).collect::<Vec<_>>(),
+        "events are numbered without gaps"
+    );
     assert_eq!(
         statuses(&evs),
-        vec![TaskStatus::Pending, TaskStatus::Submitting, TaskStatus::Queued, TaskStatus::Running, TaskStatus::Succeeded]
+        vec![
+            TaskStatus::Pending,
+            TaskStatus::Submitting,
+            TaskStatus::Queued,
+            TaskStatus::Running,
+            TaskStatus::Succeeded
+        ]
     );
 }
 
@@ -92,7 +107,10 @@ async fn an_error_inside_http_200_fails_without_retry() {
         assert_eq!(v.error_code.as_deref(), Some(code));
         assert_eq!(v.attempts, 1, "{tag} is never retried");
     }
-    let sent = submits(&sb).iter().filter(|r| r.body.contains("#auth") || r.body.contains("#balance")).count();
+    let sent = submits(&sb)
+        .iter()
+        .filter(|r| r.body.contains("#auth") || r.body.contains("#balance"))
+        .count();
     assert_eq!(sent, 2);
 }
 
@@ -104,9 +122,16 @@ async fn an_html_502_is_retried_and_then_succeeds() {
     assert_eq!(v.status, TaskStatus::Succeeded);
     assert_eq!(v.attempts, 2);
     let evs = events(&app, id).await;
-    let retry = evs.iter().find(|e| e.stage == Stage::Retry).expect("a retry event");
+    let retry = evs
+        .iter()
+        .find(|e| e.stage == Stage::Retry)
+        .expect("a retry event");
     assert_eq!(retry.http_status, Some(502));
-    assert!(retry.message.contains("502 Bad Gateway"), "{}", retry.message);
+    assert!(
+        retry.message.contains("502 Bad Gateway"),
+        "{}",
+        retry.message
+    );
 }
 
 #[tokio::test]
@@ -154,10 +179,20 @@ async fn malformed_json_fails_clearly() {
     let v = wait_final(&app, id, 10).await;
     assert_eq!(v.status, TaskStatus::Failed);
     assert_eq!(v.error_code.as_deref(), Some("malformed"));
-    assert!(v.error_message.as_deref().is_some_and(|m| m.contains("not JSON")), "{:?}", v.error_message);
+    assert!(
+        v.error_message
+            .as_deref()
+            .is_some_and(|m| m.contains("not JSON")),
+        "{:?}",
+        v.error_message
+    );
     let id = launch(&app, cfg, spec("garbage #malformedpoll")).await;
     let v = wait_final(&app, id, 10).await;
-    assert_eq!(v.status, TaskStatus::Failed, "5 garbled polls in a row end the task");
+    assert_eq!(
+        v.status,
+        TaskStatus::Failed,
+        "5 garbled polls in a row end the task"
+    );
 }
 
 #[tokio::test]
@@ -169,7 +204,11 @@ async fn a_task_times_out_after_its_limit() {
     let v = wait_final(&app, id, 10).await;
     assert_eq!(v.status, TaskStatus::TimedOut);
     let last = events(&app, id).await.pop().expect("event");
-    assert!(last.message.contains("Timed out after 1 min 00 s"), "{}", last.message);
+    assert!(
+        last.message.contains("Timed out after 1 min 00 s"),
+        "{}",
+        last.message
+    );
 }
 
 #[tokio::test]
@@ -183,7 +222,12 @@ async fn cancel_stops_following_at_once() {
     let polls = sb.state.stats().polls;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sb.state.stats().polls, polls, "no polls after cancel");
-    let again = app.core.engine.cancel(None, id).await.expect_err("already final");
+    let again = app
+        .core
+        .engine
+        .cancel(None, id)
+        .await
+        .expect_err("already final");
     assert_eq!(again.status(), 409);
 }
 
@@ -191,12 +235,18 @@ async fn cancel_stops_following_at_once() {
 async fn eleven_images_send_ten_and_warn() {
     let (app, sb, cfg) = setup(true).await;
     let mut s = spec("many images");
-    s.image_urls = (0..11).map(|i| format!("https://example.com/{i}.png")).collect();
+    s.image_urls = (0..11)
+        .map(|i| format!("https://example.com/{i}.png"))
+        .collect();
     let id = launch(&app, cfg, s).await;
     let v = wait_final(&app, id, 20).await;
     assert_eq!(v.status, TaskStatus::Succeeded);
     assert_eq!(v.warnings.len(), 1);
-    assert!(v.warnings[0].contains("only the first 10"), "{:?}", v.warnings);
+    assert!(
+        v.warnings[0].contains("only the first 10"),
+        "{:?}",
+        v.warnings
+    );
     let body: Value = serde_json::from_str(&submits(&sb)[0].body).expect("json");
     assert_eq!(body["imageUrls"].as_array().map(Vec::len), Some(10));
     assert_eq!(body["imageUrls"][9], "https://example.com/9.png");
@@ -230,19 +280,34 @@ async fn the_key_travels_as_a_bearer_header_and_nowhere_else() {
     let seen = sb.state.seen.lock().expect("seen").clone();
     assert!(!seen.is_empty());
     for r in &seen {
-        assert_eq!(r.authorization.as_deref(), Some(format!("Bearer {key}").as_str()), "{}", r.path);
+        assert_eq!(
+            r.authorization.as_deref(),
+            Some(format!("Bearer {key}").as_str()),
+            "{}",
+            r.path
+        );
         assert!(!r.body.contains(key), "key in the body of {}", r.path);
     }
     let stored = v.request_json.expect("request recorded");
     assert!(!stored.contains(key));
-    assert!(v.request_curl.expect("curl").contains("$RUNNINGHUB_API_KEY"));
+    assert!(
+        v.request_curl
+            .expect("curl")
+            .contains("$RUNNINGHUB_API_KEY")
+    );
 }
 
 #[tokio::test]
 async fn local_images_are_uploaded_and_their_urls_sent() {
     let (app, sb, cfg) = setup(true).await;
     let png = rhconsole::sandbox::generate_png("local-image");
-    let blob = app.core.engine.blobs().put(&png, "cat.png", None).await.expect("stored");
+    let blob = app
+        .core
+        .engine
+        .blobs()
+        .put(&png, "cat.png", None)
+        .await
+        .expect("stored");
     let mut s = spec("with a local image");
     s.image_urls = vec![];
     s.local_images = vec![blob];
@@ -252,8 +317,16 @@ async fn local_images_are_uploaded_and_their_urls_sent() {
     assert_eq!(sb.state.stats().uploads, 1);
     let body: Value = serde_json::from_str(&submits(&sb)[0].body).expect("json");
     let url = body["imageUrls"][0].as_str().expect("url");
-    assert!(url.starts_with(&format!("{}/uploads/", sb.base_url())), "{url}");
-    assert!(events(&app, id).await.iter().any(|e| e.stage == Stage::Upload && e.message.contains("Uploaded image 1/1")));
+    assert!(
+        url.starts_with(&format!("{}/uploads/", sb.base_url())),
+        "{url}"
+    );
+    assert!(
+        events(&app, id)
+            .await
+            .iter()
+            .any(|e| e.stage == Stage::Upload && e.message.contains("Uploaded image 1/1"))
+    );
 }
 
 #[tokio::test]
@@ -265,7 +338,12 @@ async fn a_restart_mid_task_resumes_following_it() {
     let v = wait_final(&app, id, 30).await;
     assert_eq!(v.status, TaskStatus::Succeeded);
     assert_eq!(sb.state.stats().submits, 1, "resumed, not resubmitted");
-    assert!(events(&app, id).await.iter().any(|e| e.stage == Stage::Resume));
+    assert!(
+        events(&app, id)
+            .await
+            .iter()
+            .any(|e| e.stage == Stage::Resume)
+    );
 }
 
 #[tokio::test]
@@ -279,7 +357,10 @@ async fn a_crash_during_a_submit_is_never_resubmitted() {
     let v = wait_final(&app, id, 10).await;
     assert_eq!(v.status, TaskStatus::SubmitUncertain);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let sent = submits(&sb).iter().filter(|r| r.body.contains("#id=once")).count();
+    let sent = submits(&sb)
+        .iter()
+        .filter(|r| r.body.contains("#id=once"))
+        .count();
     assert_eq!(sent, 1, "exactly the one submit before the crash");
 }
 
@@ -297,16 +378,31 @@ async fn nano_banana_sync_answers_urls_or_base64() {
     cfg["is_sync_api"] = json!(true);
     let cfg = create_config(&app, &admin, cfg).await;
     let png = rhconsole::sandbox::generate_png("input");
-    let blob = app.core.engine.blobs().put(&png, "in.png", None).await.expect("stored");
+    let blob = app
+        .core
+        .engine
+        .blobs()
+        .put(&png, "in.png", None)
+        .await
+        .expect("stored");
     let mut s = spec("nano url");
     s.image_urls = vec![];
     s.local_images = vec![blob.clone()];
     let id = launch(&app, cfg, s).await;
     let v = wait_final(&app, id, 20).await;
     assert_eq!(v.status, TaskStatus::Succeeded, "{:?}", v.error_message);
-    assert!(v.results[0].url.as_deref().is_some_and(|u| u.starts_with("http://")));
+    assert!(
+        v.results[0]
+            .url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("http://"))
+    );
     let req = submits(&sb).pop().expect("a submit");
-    assert!(req.content_type.as_deref().is_some_and(|c| c.starts_with("multipart/form-data")));
+    assert!(
+        req.content_type
+            .as_deref()
+            .is_some_and(|c| c.starts_with("multipart/form-data"))
+    );
 
     let mut s = spec("nano b64 #b64");
     s.image_urls = vec![];
@@ -334,7 +430,13 @@ async fn nano_banana_async_is_polled_on_the_result_endpoint() {
     cfg["is_sync_api"] = json!(false);
     let cfg = create_config(&app, &admin, cfg).await;
     let png = rhconsole::sandbox::generate_png("input");
-    let blob = app.core.engine.blobs().put(&png, "in.png", None).await.expect("stored");
+    let blob = app
+        .core
+        .engine
+        .blobs()
+        .put(&png, "in.png", None)
+        .await
+        .expect("stored");
     let mut s = spec("nano async");
     s.image_urls = vec![];
     s.local_images = vec![blob];
@@ -353,16 +455,25 @@ async fn resuming_a_stream_from_n_yields_exactly_the_events_after_n() {
     let all = events(&app, id).await;
     assert_eq!(all.len() as i64, v.last_seq);
     for n in [0, 1, 3, v.last_seq - 1, v.last_seq] {
-        let mut s = rhconsole::tasks::stream::task_stream(&app.core.engine, id, n).await.expect("stream");
+        let mut s = rhconsole::tasks::stream::task_stream(&app.core.engine, id, n)
+            .await
+            .expect("stream");
         let mut seen = Vec::new();
-        while let Some(m) = tokio::time::timeout(Duration::from_secs(5), s.next()).await.expect("no hang") {
+        while let Some(m) = tokio::time::timeout(Duration::from_secs(5), s.next())
+            .await
+            .expect("no hang")
+        {
             match m {
                 StreamMsg::Event { event } => seen.push(event.seq),
                 StreamMsg::End => break,
                 _ => {}
             }
         }
-        assert_eq!(seen, ((n + 1)..=v.last_seq).collect::<Vec<_>>(), "after {n}");
+        assert_eq!(
+            seen,
+            ((n + 1)..=v.last_seq).collect::<Vec<_>>(),
+            "after {n}"
+        );
     }
 }
 
@@ -373,9 +484,14 @@ async fn a_live_stream_has_no_gaps_and_no_duplicates() {
     let id = launch(&app, cfg, spec("live #polls=15")).await;
     wait_status(&app, id, TaskStatus::Queued, 10).await;
     // Join late, from the middle.
-    let mut s = rhconsole::tasks::stream::task_stream(&app.core.engine, id, 2).await.expect("stream");
+    let mut s = rhconsole::tasks::stream::task_stream(&app.core.engine, id, 2)
+        .await
+        .expect("stream");
     let mut seen = Vec::new();
-    while let Some(m) = tokio::time::timeout(Duration::from_secs(15), s.next()).await.expect("no hang") {
+    while let Some(m) = tokio::time::timeout(Duration::from_secs(15), s.next())
+        .await
+        .expect("no hang")
+    {
         match m {
             StreamMsg::Event { event } => seen.push(event.seq),
             StreamMsg::End => break,

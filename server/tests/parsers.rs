@@ -9,19 +9,43 @@ fn json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
-        any::<i64>().prop_map(|n| Value::from(n)),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null)),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)),
         ".{0,20}".prop_map(Value::String),
         prop_oneof![
-            Just("SUCCESS"), Just("QUEUED"), Just("RUNNING"), Just("FAILED"), Just("CANCEL"), Just("1501"), Just(""),
-            Just("https://cdn.example/x.png"), Just("aGVsbG8=")
+            Just("SUCCESS"),
+            Just("QUEUED"),
+            Just("RUNNING"),
+            Just("FAILED"),
+            Just("CANCEL"),
+            Just("1501"),
+            Just(""),
+            Just("https://cdn.example/x.png"),
+            Just("aGVsbG8=")
         ]
         .prop_map(|s| Value::String(s.to_owned())),
     ];
     let keys = prop_oneof![
-        Just("taskId"), Just("status"), Just("errorCode"), Just("errorMessage"), Just("results"), Just("usage"),
-        Just("url"), Just("outputUrl"), Just("code"), Just("message"), Just("msg"), Just("data"), Just("download_url"),
-        Just("b64_json"), Just("task_id"), Just("error"), Just("failedReason"), Just("other"),
+        Just("taskId"),
+        Just("status"),
+        Just("errorCode"),
+        Just("errorMessage"),
+        Just("results"),
+        Just("usage"),
+        Just("url"),
+        Just("outputUrl"),
+        Just("code"),
+        Just("message"),
+        Just("msg"),
+        Just("data"),
+        Just("download_url"),
+        Just("b64_json"),
+        Just("task_id"),
+        Just("error"),
+        Just("failedReason"),
+        Just("other"),
     ];
     leaf.prop_recursive(4, 48, 6, move |inner| {
         prop_oneof![

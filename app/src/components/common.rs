@@ -34,10 +34,12 @@ pub fn ErrorBox(err: AppError) -> impl IntoView {
 pub fn PageError(err: AppError) -> impl IntoView {
     let not_found = err == AppError::NotFound;
     #[cfg(feature = "ssr")]
-    if matches!(err, AppError::NotFound | AppError::Forbidden) {
-        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
-            resp.set_status(http::StatusCode::from_u16(err.status()).unwrap_or(http::StatusCode::NOT_FOUND));
-        }
+    if matches!(err, AppError::NotFound | AppError::Forbidden)
+        && let Some(resp) = use_context::<leptos_axum::ResponseOptions>()
+    {
+        resp.set_status(
+            http::StatusCode::from_u16(err.status()).unwrap_or(http::StatusCode::NOT_FOUND),
+        );
     }
     view! {
         <section class="empty-state">
@@ -67,7 +69,10 @@ pub fn FieldMsg(
 }
 
 /// `true` when the field has an error: for `aria-invalid`.
-pub fn invalid(errors: Signal<Option<FieldErrors>>, field: &'static str) -> impl Fn() -> Option<&'static str> + Copy {
+pub fn invalid(
+    errors: Signal<Option<FieldErrors>>,
+    field: &'static str,
+) -> impl Fn() -> Option<&'static str> + Copy {
     move || errors.get().and_then(|e| e.get(field)).map(|_| "true")
 }
 
@@ -94,7 +99,10 @@ pub fn StatusBadge(#[prop(into)] status: Signal<TaskStatus>) -> impl IntoView {
 
 /// Copies `text` to the clipboard and says so for a moment.
 #[component]
-pub fn CopyButton(#[prop(into)] text: Signal<String>, #[prop(optional)] label: Option<Msg>) -> impl IntoView {
+pub fn CopyButton(
+    #[prop(into)] text: Signal<String>,
+    #[prop(optional)] label: Option<Msg>,
+) -> impl IntoView {
     let copied = RwSignal::new(false);
     let on_click = move |_| {
         let value = text.get_untracked();
@@ -103,7 +111,10 @@ pub fn CopyButton(#[prop(into)] text: Signal<String>, #[prop(optional)] label: O
         leptos::task::spawn_local(async move {
             if wasm_bindgen_futures_lite(promise).await {
                 copied.set(true);
-                set_timeout(move || copied.set(false), std::time::Duration::from_millis(1500));
+                set_timeout(
+                    move || copied.set(false),
+                    std::time::Duration::from_millis(1500),
+                );
             }
         });
     };

@@ -62,7 +62,12 @@ pub fn TextField(
 
 /// A checkbox with its label.
 #[component]
-pub fn CheckField(name: &'static str, label: Msg, value: RwSignal<bool>, #[prop(optional)] hint: Option<Msg>) -> impl IntoView {
+pub fn CheckField(
+    name: &'static str,
+    label: Msg,
+    value: RwSignal<bool>,
+    #[prop(optional)] hint: Option<Msg>,
+) -> impl IntoView {
     let lang = use_i18n().lang;
     view! {
         <div class="field">
@@ -79,7 +84,14 @@ pub fn CheckField(name: &'static str, label: Msg, value: RwSignal<bool>, #[prop(
 
 /// A labelled number input bound to a `u32` signal.
 #[component]
-pub fn NumberField(name: &'static str, label: Msg, value: RwSignal<u32>, errors: Signal<Option<FieldErrors>>, min: u32, max: u32) -> impl IntoView {
+pub fn NumberField(
+    name: &'static str,
+    label: Msg,
+    value: RwSignal<u32>,
+    errors: Signal<Option<FieldErrors>>,
+    min: u32,
+    max: u32,
+) -> impl IntoView {
     let lang = use_i18n().lang;
     let err = move || errors.get().and_then(|e| e.get(name));
     view! {

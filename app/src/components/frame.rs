@@ -64,7 +64,11 @@ fn Nav() -> impl IntoView {
     let current = move |prefix: &'static str| {
         move || {
             let p = location.pathname.get();
-            let on = if prefix == "/" { p == "/" } else { p.starts_with(prefix) };
+            let on = if prefix == "/" {
+                p == "/"
+            } else {
+                p.starts_with(prefix)
+            };
             on.then_some("page")
         }
     };
@@ -106,7 +110,9 @@ fn LangSwitch() -> impl IntoView {
 
 #[component]
 fn ThemeSwitch() -> impl IntoView {
-    let theme = use_context::<ThemeSignal>().map(|t| t.0).unwrap_or_else(|| RwSignal::new(Theme::Auto));
+    let theme = use_context::<ThemeSignal>()
+        .map(|t| t.0)
+        .unwrap_or_else(|| RwSignal::new(Theme::Auto));
     let toggle = move |_| {
         let dark_now = match theme.get_untracked() {
             Theme::Dark => true,

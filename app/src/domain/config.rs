@@ -161,14 +161,26 @@ impl ConfigInput {
         } else if name.chars().any(char::is_control) {
             errs.push("name", Msg::ErrNameChars);
         }
-        let api_type = self.api_type.parse::<ApiType>().map_err(|m| errs.push("api_type", m)).ok();
-        let host_domestic = normalise_host(&self.host_domestic).map_err(|m| errs.push("host_domestic", m)).ok();
-        let host_overseas = normalise_host(&self.host_overseas).map_err(|m| errs.push("host_overseas", m)).ok();
-        let draw_endpoint = normalise_endpoint(&self.draw_endpoint, true).map_err(|m| errs.push("draw_endpoint", m)).ok();
+        let api_type = self
+            .api_type
+            .parse::<ApiType>()
+            .map_err(|m| errs.push("api_type", m))
+            .ok();
+        let host_domestic = normalise_host(&self.host_domestic)
+            .map_err(|m| errs.push("host_domestic", m))
+            .ok();
+        let host_overseas = normalise_host(&self.host_overseas)
+            .map_err(|m| errs.push("host_overseas", m))
+            .ok();
+        let draw_endpoint = normalise_endpoint(&self.draw_endpoint, true)
+            .map_err(|m| errs.push("draw_endpoint", m))
+            .ok();
         let result_endpoint = normalise_endpoint(&self.result_endpoint, !self.is_sync_api)
             .map_err(|m| errs.push("result_endpoint", m))
             .ok();
-        let upload_endpoint = normalise_endpoint(&self.upload_endpoint, false).map_err(|m| errs.push("upload_endpoint", m)).ok();
+        let upload_endpoint = normalise_endpoint(&self.upload_endpoint, false)
+            .map_err(|m| errs.push("upload_endpoint", m))
+            .ok();
         let model_name = self.model_name.trim().to_owned();
         if char_len(&model_name) > MODEL_MAX || model_name.chars().any(char::is_control) {
             errs.push("model_name", Msg::ErrModelInvalid);
@@ -189,30 +201,40 @@ impl ConfigInput {
         if !(1..=MAX_CONCURRENCY_LIMIT).contains(&self.max_concurrency) {
             errs.push("max_concurrency", Msg::ErrConcurrencyRange);
         }
-        match (api_type, host_domestic, host_overseas, draw_endpoint, result_endpoint, upload_endpoint) {
-            (Some(api_type), Some(host_domestic), Some(host_overseas), Some(draw_endpoint), Some(result_endpoint), Some(upload_endpoint))
-                if errs.is_empty() =>
-            {
-                Ok(ValidConfig {
-                    fields: ConfigSnapshot {
-                        name,
-                        api_type,
-                        host_domestic,
-                        host_overseas,
-                        draw_endpoint,
-                        result_endpoint,
-                        upload_endpoint,
-                        model_name,
-                        is_sync_api: self.is_sync_api,
-                        enable_retry: self.enable_retry,
-                        is_active: self.is_active,
-                        timeout_secs: self.timeout_secs,
-                        max_concurrency: self.max_concurrency,
-                        allow_local: self.allow_local,
-                    },
-                    new_key,
-                })
-            }
+        match (
+            api_type,
+            host_domestic,
+            host_overseas,
+            draw_endpoint,
+            result_endpoint,
+            upload_endpoint,
+        ) {
+            (
+                Some(api_type),
+                Some(host_domestic),
+                Some(host_overseas),
+                Some(draw_endpoint),
+                Some(result_endpoint),
+                Some(upload_endpoint),
+            ) if errs.is_empty() => Ok(ValidConfig {
+                fields: ConfigSnapshot {
+                    name,
+                    api_type,
+                    host_domestic,
+                    host_overseas,
+                    draw_endpoint,
+                    result_endpoint,
+                    upload_endpoint,
+                    model_name,
+                    is_sync_api: self.is_sync_api,
+                    enable_retry: self.enable_retry,
+                    is_active: self.is_active,
+                    timeout_secs: self.timeout_secs,
+                    max_concurrency: self.max_concurrency,
+                    allow_local: self.allow_local,
+                },
+                new_key,
+            }),
             _ => Err(errs),
         }
     }
@@ -232,7 +254,9 @@ pub fn validate_key(raw: &str) -> Result<Option<String>, Msg> {
     if !(KEY_MIN..=KEY_MAX).contains(&n) {
         return Err(Msg::ErrKeyLength);
     }
-    if k.chars().any(|c| c.is_whitespace() || c.is_control() || !c.is_ascii()) {
+    if k.chars()
+        .any(|c| c.is_whitespace() || c.is_control() || !c.is_ascii())
+    {
         return Err(Msg::ErrKeyChars);
     }
     Ok(Some(k.to_owned()))
@@ -542,10 +566,16 @@ mod tests {
         assert_eq!(v.fields.api_type, ApiType::RunningHubRhartEdit);
         assert_eq!(v.fields.draw_endpoint, "/openapi/v2/rhart-image-n-pro/edit");
         assert!(v.new_key.is_some());
-        let no_key = ApiType::RunningHubRhartEdit.preset().validate(false).expect_err("key needed");
+        let no_key = ApiType::RunningHubRhartEdit
+            .preset()
+            .validate(false)
+            .expect_err("key needed");
         assert_eq!(no_key.get("api_key"), Some(Msg::ErrKeyRequiredActive));
         assert!(ApiType::RunningHubRhartEdit.preset().validate(true).is_ok());
-        let inactive = ConfigInput { is_active: false, ..ApiType::RunningHubRhartEdit.preset() };
+        let inactive = ConfigInput {
+            is_active: false,
+            ..ApiType::RunningHubRhartEdit.preset()
+        };
         assert!(inactive.validate(false).is_ok());
     }
 
@@ -580,7 +610,9 @@ mod tests {
         let name: String = "图".repeat(64);
         assert!(ConfigInput { name, ..valid() }.validate(false).is_ok());
         let name: String = "图".repeat(65);
-        let errs = ConfigInput { name, ..valid() }.validate(false).expect_err("too long");
+        let errs = ConfigInput { name, ..valid() }
+            .validate(false)
+            .expect_err("too long");
         assert_eq!(errs.get("name"), Some(Msg::ErrNameLength));
     }
 

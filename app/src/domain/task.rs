@@ -62,7 +62,11 @@ impl TaskStatus {
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
-            TaskStatus::Succeeded | TaskStatus::Failed | TaskStatus::Cancelled | TaskStatus::TimedOut | TaskStatus::SubmitUncertain
+            TaskStatus::Succeeded
+                | TaskStatus::Failed
+                | TaskStatus::Cancelled
+                | TaskStatus::TimedOut
+                | TaskStatus::SubmitUncertain
         )
     }
 
@@ -84,7 +88,10 @@ impl TaskStatus {
     /// The CSS tone of the badge.
     pub fn tone(self) -> &'static str {
         match self {
-            TaskStatus::Pending | TaskStatus::Uploading | TaskStatus::Submitting | TaskStatus::Queued => "queued",
+            TaskStatus::Pending
+            | TaskStatus::Uploading
+            | TaskStatus::Submitting
+            | TaskStatus::Queued => "queued",
             TaskStatus::Running => "running",
             TaskStatus::Succeeded => "ok",
             TaskStatus::Failed | TaskStatus::TimedOut => "bad",
@@ -284,7 +291,9 @@ impl BlobRef {
         match name.split_once('.') {
             Some((hash, ext)) => {
                 hash.len() == 64
-                    && hash.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+                    && hash
+                        .chars()
+                        .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
                     && matches!(ext, "png" | "jpg" | "webp")
             }
             None => false,
@@ -329,16 +338,26 @@ impl TaskSpec {
         } else if char_len(&prompt) > PROMPT_MAX {
             errs.push("prompt", Msg::ErrPromptLong);
         }
-        let resolution = self.resolution.parse::<Resolution>().map_err(|m| errs.push("resolution", m)).ok();
+        let resolution = self
+            .resolution
+            .parse::<Resolution>()
+            .map_err(|m| errs.push("resolution", m))
+            .ok();
         let aspect_ratio = if self.aspect_ratio.trim().is_empty() {
             Some(AspectRatio::Auto)
         } else {
-            self.aspect_ratio.parse::<AspectRatio>().map_err(|m| errs.push("aspect_ratio", m)).ok()
+            self.aspect_ratio
+                .parse::<AspectRatio>()
+                .map_err(|m| errs.push("aspect_ratio", m))
+                .ok()
         };
         let region = if self.region.trim().is_empty() {
             Some(Region::Domestic)
         } else {
-            self.region.parse::<Region>().map_err(|m| errs.push("region", m)).ok()
+            self.region
+                .parse::<Region>()
+                .map_err(|m| errs.push("region", m))
+                .ok()
         };
         let mut urls = Vec::new();
         for (i, u) in self.image_urls.iter().enumerate() {
@@ -363,14 +382,16 @@ impl TaskSpec {
             errs.push("images", Msg::ErrImagesTooMany);
         }
         match (resolution, aspect_ratio, region) {
-            (Some(resolution), Some(aspect_ratio), Some(region)) if errs.is_empty() => Ok(ValidSpec {
-                prompt,
-                resolution,
-                aspect_ratio,
-                image_urls: urls,
-                local_images: self.local_images.clone(),
-                region,
-            }),
+            (Some(resolution), Some(aspect_ratio), Some(region)) if errs.is_empty() => {
+                Ok(ValidSpec {
+                    prompt,
+                    resolution,
+                    aspect_ratio,
+                    image_urls: urls,
+                    local_images: self.local_images.clone(),
+                    region,
+                })
+            }
             _ => Err(errs),
         }
     }
@@ -632,8 +653,12 @@ pub struct TaskChange {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum StreamMsg {
     /// The whole task as it is now (sent first and when it ends).
-    Task { task: Box<TaskView> },
-    Event { event: TaskEvent },
+    Task {
+        task: Box<TaskView>,
+    },
+    Event {
+        event: TaskEvent,
+    },
     /// Keeps idle connections alive and lets the page notice a dead one.
     Heartbeat,
     /// The task is final and every event was sent.
@@ -678,7 +703,10 @@ pub fn explain_error(code: Option<&str>, message: Option<&str>) -> Option<Msg> {
         _ => None,
     };
     by_code.or_else(|| {
-        if message.contains("apikey") || message.contains("api key") || message.contains("unauthorized") {
+        if message.contains("apikey")
+            || message.contains("api key")
+            || message.contains("unauthorized")
+        {
             Some(Msg::ExplainAuth)
         } else if message.contains("balance") || message.contains("insufficient") {
             Some(Msg::Explain812)
@@ -708,7 +736,10 @@ mod tests {
     #[test]
     fn resolutions_accept_either_case_and_send_lowercase() {
         for (input, sent) in [("1K", "1k"), ("2k", "2k"), (" 4K ", "4k")] {
-            assert_eq!(input.parse::<Resolution>().map(Resolution::as_str), Ok(sent));
+            assert_eq!(
+                input.parse::<Resolution>().map(Resolution::as_str),
+                Ok(sent)
+            );
         }
         assert_eq!("8k".parse::<Resolution>(), Err(Msg::ErrResolutionUnknown));
     }
@@ -716,7 +747,10 @@ mod tests {
     #[test]
     fn auto_aspect_ratio_is_left_out() {
         assert_eq!(AspectRatio::Auto.to_provider(), None);
-        assert_eq!("3:4".parse::<AspectRatio>().map(AspectRatio::to_provider), Ok(Some("3:4")));
+        assert_eq!(
+            "3:4".parse::<AspectRatio>().map(AspectRatio::to_provider),
+            Ok(Some("3:4"))
+        );
         assert_eq!("7:3".parse::<AspectRatio>(), Err(Msg::ErrAspectUnknown));
     }
 
@@ -729,11 +763,22 @@ mod tests {
 
     #[test]
     fn a_spec_needs_a_prompt_and_an_image() {
-        let errs = TaskSpec { prompt: " ".into(), image_urls: vec![], ..spec() }.validate().expect_err("invalid");
+        let errs = TaskSpec {
+            prompt: " ".into(),
+            image_urls: vec![],
+            ..spec()
+        }
+        .validate()
+        .expect_err("invalid");
         assert_eq!(errs.get("prompt"), Some(Msg::ErrRequired));
         assert_eq!(errs.get("images"), Some(Msg::ErrImagesRequired));
         let long = "字".repeat(PROMPT_MAX + 1);
-        let errs = TaskSpec { prompt: long, ..spec() }.validate().expect_err("too long");
+        let errs = TaskSpec {
+            prompt: long,
+            ..spec()
+        }
+        .validate()
+        .expect_err("too long");
         assert_eq!(errs.get("prompt"), Some(Msg::ErrPromptLong));
     }
 
@@ -741,23 +786,42 @@ mod tests {
     fn image_urls_must_be_http_or_data_images() {
         assert!(validate_image_url("https://x.cn/a.png").is_ok());
         assert!(validate_image_url("data:image/png;base64,AAAA").is_ok());
-        assert_eq!(validate_image_url("file:///etc/passwd"), Err(Msg::ErrImageUrlScheme));
-        assert_eq!(validate_image_url("data:text/html;base64,AAAA"), Err(Msg::ErrImageUrlInvalid));
-        let errs = TaskSpec { image_urls: vec!["ftp://x/a.png".into()], ..spec() }.validate().expect_err("bad url");
+        assert_eq!(
+            validate_image_url("file:///etc/passwd"),
+            Err(Msg::ErrImageUrlScheme)
+        );
+        assert_eq!(
+            validate_image_url("data:text/html;base64,AAAA"),
+            Err(Msg::ErrImageUrlInvalid)
+        );
+        let errs = TaskSpec {
+            image_urls: vec!["ftp://x/a.png".into()],
+            ..spec()
+        }
+        .validate()
+        .expect_err("bad url");
         assert_eq!(errs.get("image_urls.0"), Some(Msg::ErrImageUrlScheme));
     }
 
     #[test]
     fn eleven_images_are_accepted_here_and_cut_later() {
         let urls = (0..11).map(|i| format!("https://x.cn/{i}.png")).collect();
-        let v = TaskSpec { image_urls: urls, ..spec() }.validate().expect("valid");
+        let v = TaskSpec {
+            image_urls: urls,
+            ..spec()
+        }
+        .validate()
+        .expect("valid");
         assert_eq!(v.image_count(), 11);
     }
 
     #[test]
     fn known_error_codes_have_explanations() {
         assert_eq!(explain_error(Some("1501"), None), Some(Msg::Explain1501));
-        assert_eq!(explain_error(Some(""), Some("ApiKey verification failed")), Some(Msg::ExplainAuth));
+        assert_eq!(
+            explain_error(Some(""), Some("ApiKey verification failed")),
+            Some(Msg::ExplainAuth)
+        );
         assert_eq!(explain_error(Some("9999"), Some("??")), None);
     }
 

@@ -80,7 +80,10 @@ pub fn validate_username(raw: &str) -> Result<String, Msg> {
     if !(3..=USERNAME_MAX).contains(&n) {
         return Err(Msg::ErrUsernameLength);
     }
-    if !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
         return Err(Msg::ErrUsernameChars);
     }
     Ok(s.to_owned())
@@ -108,9 +111,16 @@ pub struct NewUser {
 
 impl NewUser {
     /// Checks every field; `confirm` is the repeated password when the form has one.
-    pub fn validate(username: &str, password: &str, confirm: Option<&str>, role: &str) -> Result<NewUser, FieldErrors> {
+    pub fn validate(
+        username: &str,
+        password: &str,
+        confirm: Option<&str>,
+        role: &str,
+    ) -> Result<NewUser, FieldErrors> {
         let mut errs = FieldErrors::new();
-        let username = validate_username(username).map_err(|m| errs.push("username", m)).ok();
+        let username = validate_username(username)
+            .map_err(|m| errs.push("username", m))
+            .ok();
         if let Err(m) = validate_password(password) {
             errs.push("password", m);
         } else if confirm.is_some_and(|c| c != password) {
@@ -154,8 +164,11 @@ mod tests {
         assert_eq!(errs.get("username"), Some(Msg::ErrUsernameLength));
         assert_eq!(errs.get("password"), Some(Msg::ErrPasswordShort));
         assert_eq!(errs.get("role"), Some(Msg::ErrRoleUnknown));
-        let errs = NewUser::validate("alice", "long enough pw", Some("other"), "admin").expect_err("mismatch");
+        let errs = NewUser::validate("alice", "long enough pw", Some("other"), "admin")
+            .expect_err("mismatch");
         assert_eq!(errs.get("confirm"), Some(Msg::ErrPasswordMismatch));
-        assert!(NewUser::validate("alice", "long enough pw", Some("long enough pw"), "admin").is_ok());
+        assert!(
+            NewUser::validate("alice", "long enough pw", Some("long enough pw"), "admin").is_ok()
+        );
     }
 }

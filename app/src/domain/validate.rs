@@ -37,7 +37,11 @@ impl FieldErrors {
 
     /// `Ok(value)` when nothing was pushed.
     pub fn into_result<T>(self, value: T) -> Result<T, FieldErrors> {
-        if self.is_empty() { Ok(value) } else { Err(self) }
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 }
 
@@ -80,13 +84,18 @@ pub fn normalise_host(raw: &str) -> Result<String, Msg> {
         _ => (rest, None),
     };
     let host_ok = if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        !inner.is_empty() && inner.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        !inner.is_empty()
+            && inner
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
     } else {
         !host.is_empty()
             && host.len() <= 253
-            && host
-                .split('.')
-                .all(|label| !label.is_empty() && label.len() <= 63 && label.chars().all(|c| c.is_alphanumeric() || c == '-'))
+            && host.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+            })
     };
     if !host_ok {
         return Err(Msg::ErrHostInvalid);
@@ -101,12 +110,19 @@ pub fn normalise_host(raw: &str) -> Result<String, Msg> {
 pub fn normalise_endpoint(raw: &str, required: bool) -> Result<String, Msg> {
     let s = raw.trim();
     if s.is_empty() {
-        return if required { Err(Msg::ErrRequired) } else { Ok(String::new()) };
+        return if required {
+            Err(Msg::ErrRequired)
+        } else {
+            Ok(String::new())
+        };
     }
     if !s.starts_with('/') || s.starts_with("//") {
         return Err(Msg::ErrEndpointSlash);
     }
-    if s.len() > 512 || s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '#') {
+    if s.len() > 512
+        || s.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '#')
+    {
         return Err(Msg::ErrEndpointInvalid);
     }
     Ok(s.to_owned())
@@ -118,26 +134,59 @@ mod tests {
 
     #[test]
     fn hosts_are_absolute_urls_without_path_or_query() {
-        assert_eq!(normalise_host("https://www.runninghub.cn").as_deref(), Ok("https://www.runninghub.cn"));
-        assert_eq!(normalise_host(" https://WWW.RunningHub.ai/ ").as_deref(), Ok("https://www.runninghub.ai"));
-        assert_eq!(normalise_host("http://127.0.0.1:3900").as_deref(), Ok("http://127.0.0.1:3900"));
-        assert_eq!(normalise_host("http://[::1]:8080").as_deref(), Ok("http://[::1]:8080"));
+        assert_eq!(
+            normalise_host("https://www.runninghub.cn").as_deref(),
+            Ok("https://www.runninghub.cn")
+        );
+        assert_eq!(
+            normalise_host(" https://WWW.RunningHub.ai/ ").as_deref(),
+            Ok("https://www.runninghub.ai")
+        );
+        assert_eq!(
+            normalise_host("http://127.0.0.1:3900").as_deref(),
+            Ok("http://127.0.0.1:3900")
+        );
+        assert_eq!(
+            normalise_host("http://[::1]:8080").as_deref(),
+            Ok("http://[::1]:8080")
+        );
         assert_eq!(normalise_host("www.runninghub.cn"), Err(Msg::ErrHostScheme));
         assert_eq!(normalise_host("ftp://x.cn"), Err(Msg::ErrHostScheme));
-        assert_eq!(normalise_host("https://x.cn/openapi"), Err(Msg::ErrHostPath));
+        assert_eq!(
+            normalise_host("https://x.cn/openapi"),
+            Err(Msg::ErrHostPath)
+        );
         assert_eq!(normalise_host("https://x.cn?a=1"), Err(Msg::ErrHostPath));
         assert_eq!(normalise_host("https://"), Err(Msg::ErrHostInvalid));
-        assert_eq!(normalise_host("https://user@x.cn"), Err(Msg::ErrHostInvalid));
-        assert_eq!(normalise_host("https://x.cn:99999"), Err(Msg::ErrHostInvalid));
+        assert_eq!(
+            normalise_host("https://user@x.cn"),
+            Err(Msg::ErrHostInvalid)
+        );
+        assert_eq!(
+            normalise_host("https://x.cn:99999"),
+            Err(Msg::ErrHostInvalid)
+        );
         assert_eq!(normalise_host(""), Err(Msg::ErrRequired));
     }
 
     #[test]
     fn endpoints_start_with_a_slash() {
-        assert_eq!(normalise_endpoint("/openapi/v2/query", true).as_deref(), Ok("/openapi/v2/query"));
-        assert_eq!(normalise_endpoint("openapi/v2/query", true), Err(Msg::ErrEndpointSlash));
-        assert_eq!(normalise_endpoint("//evil.com/x", true), Err(Msg::ErrEndpointSlash));
-        assert_eq!(normalise_endpoint("/a b", true), Err(Msg::ErrEndpointInvalid));
+        assert_eq!(
+            normalise_endpoint("/openapi/v2/query", true).as_deref(),
+            Ok("/openapi/v2/query")
+        );
+        assert_eq!(
+            normalise_endpoint("openapi/v2/query", true),
+            Err(Msg::ErrEndpointSlash)
+        );
+        assert_eq!(
+            normalise_endpoint("//evil.com/x", true),
+            Err(Msg::ErrEndpointSlash)
+        );
+        assert_eq!(
+            normalise_endpoint("/a b", true),
+            Err(Msg::ErrEndpointInvalid)
+        );
         assert_eq!(normalise_endpoint("", false).as_deref(), Ok(""));
         assert_eq!(normalise_endpoint("", true), Err(Msg::ErrRequired));
     }

@@ -51,14 +51,24 @@ pub async fn logout() -> Result<(), AppError> {
 #[cfg(feature = "ssr")]
 fn accepts_html() -> bool {
     use_context::<http::request::Parts>()
-        .and_then(|p| p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+        .and_then(|p| {
+            p.headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
         .unwrap_or(false)
 }
 
 /// Only local paths: `/configs/3`, never `//evil.example` or `https://…`.
 pub fn safe_next(next: &str) -> String {
     let n = next.trim();
-    if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/login") && n.len() < 2048 {
+    if n.starts_with('/')
+        && !n.starts_with("//")
+        && !n.contains('\\')
+        && !n.starts_with("/login")
+        && n.len() < 2048
+    {
         n.to_owned()
     } else {
         "/".to_owned()

@@ -78,27 +78,52 @@ pub async fn reveal_key(id: ConfigId, password: String) -> Result<String, AppErr
 #[component]
 pub fn ConfigDetailPage() -> impl IntoView {
     let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<ConfigId>().ok()));
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<ConfigId>().ok())
+    });
     let delete = ServerAction::<DeleteConfig>::new();
     let unarchive = ServerAction::<UnarchiveConfig>::new();
     let revert = ServerAction::<RevertConfig>::new();
     let reveal = ServerAction::<RevealKey>::new();
-    let versions = move || (unarchive.version().get(), revert.version().get(), reveal.version().get(), delete.version().get());
-    let config = Resource::new(move || (id.get(), versions()), |(id, _)| async move {
-        match id {
-            Some(id) => get_config(id).await,
-            None => Err(AppError::NotFound),
-        }
-    });
-    let history = Resource::new(move || (id.get(), versions()), |(id, _)| async move {
-        match id {
-            Some(id) => config_history(id).await,
-            None => Err(AppError::NotFound),
-        }
-    });
-    let recent = Resource::new(move || id.get(), |id| async move {
-        list_tasks(TaskFilter { config_id: id, ..Default::default() }).await
-    });
+    let versions = move || {
+        (
+            unarchive.version().get(),
+            revert.version().get(),
+            reveal.version().get(),
+            delete.version().get(),
+        )
+    };
+    let config = Resource::new(
+        move || (id.get(), versions()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_config(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    let history = Resource::new(
+        move || (id.get(), versions()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => config_history(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    let recent = Resource::new(
+        move || id.get(),
+        |id| async move {
+            list_tasks(TaskFilter {
+                config_id: id,
+                ..Default::default()
+            })
+            .await
+        },
+    );
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(DeleteOutcome::Deleted)) = delete.value().get() {
@@ -107,10 +132,14 @@ pub fn ConfigDetailPage() -> impl IntoView {
     });
     let admin = is_admin();
     let action_error = move || {
-        [delete.value().get().and_then(Result::err), unarchive.value().get().and_then(Result::err), revert.value().get().and_then(Result::err)]
-            .into_iter()
-            .flatten()
-            .next()
+        [
+            delete.value().get().and_then(Result::err),
+            unarchive.value().get().and_then(Result::err),
+            revert.value().get().and_then(Result::err),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
     };
 
     view! {
@@ -210,11 +239,23 @@ fn ConfigHeader(
 }
 
 #[component]
-fn ConfigDetails(c: ConfigView, admin: impl Fn() -> bool + Copy + Send + Sync + 'static, reveal: ServerAction<RevealKey>) -> impl IntoView {
+fn ConfigDetails(
+    c: ConfigView,
+    admin: impl Fn() -> bool + Copy + Send + Sync + 'static,
+    reveal: ServerAction<RevealKey>,
+) -> impl IntoView {
     let lang = use_i18n().lang;
     let f = c.fields.clone();
     let id = c.id;
-    let yes_no = move |b: bool| move || if b { Msg::Yes.text(lang.get()) } else { Msg::No.text(lang.get()) };
+    let yes_no = move |b: bool| {
+        move || {
+            if b {
+                Msg::Yes.text(lang.get())
+            } else {
+                Msg::No.text(lang.get())
+            }
+        }
+    };
     let asking = RwSignal::new(false);
     let password = RwSignal::new(String::new());
     let revealed = Signal::derive(move || reveal.value().get().and_then(Result::ok));
@@ -319,7 +360,12 @@ fn History(
 ) -> impl IntoView {
     let lang = use_i18n().lang;
     let params = use_params_map();
-    let id = move || params.read_untracked().get("id").and_then(|s| s.parse::<ConfigId>().ok());
+    let id = move || {
+        params
+            .read_untracked()
+            .get("id")
+            .and_then(|s| s.parse::<ConfigId>().ok())
+    };
     let confirm = RwSignal::new(None::<i64>);
     view! {
         <section class="card" aria-labelledby="history-h">

@@ -44,7 +44,12 @@ pub fn ConfigNewPage() -> impl IntoView {
 #[component]
 pub fn ConfigEditPage() -> impl IntoView {
     let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<ConfigId>().ok());
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<ConfigId>().ok())
+    };
     let config = Resource::new(id, |id| async move {
         match id {
             Some(id) => get_config(id).await,
@@ -152,7 +157,11 @@ impl FormState {
 }
 
 #[component]
-fn ConfigForm(initial: ConfigInput, id: Option<ConfigId>, key_mask: Option<String>) -> impl IntoView {
+fn ConfigForm(
+    initial: ConfigInput,
+    id: Option<ConfigId>,
+    key_mask: Option<String>,
+) -> impl IntoView {
     let lang = use_i18n().lang;
     let f = FormState::new(initial);
     let create = ServerAction::<CreateConfig>::new();
@@ -172,7 +181,11 @@ fn ConfigForm(initial: ConfigInput, id: Option<ConfigId>, key_mask: Option<Strin
     let pending = Signal::derive(move || create.pending().get() || update.pending().get());
     let navigate = use_navigate();
     Effect::new(move |_| {
-        let saved = create.value().get().and_then(Result::ok).or_else(|| update.value().get().and_then(Result::ok));
+        let saved = create
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .or_else(|| update.value().get().and_then(Result::ok));
         if let Some(v) = saved {
             navigate(&format!("/configs/{}", v.id.0), Default::default());
         }
@@ -203,7 +216,9 @@ fn ConfigForm(initial: ConfigInput, id: Option<ConfigId>, key_mask: Option<Strin
             }
         }
     };
-    let cancel_href = id.map(|i| format!("/configs/{}", i.0)).unwrap_or_else(|| "/configs".to_owned());
+    let cancel_href = id
+        .map(|i| format!("/configs/{}", i.0))
+        .unwrap_or_else(|| "/configs".to_owned());
 
     view! {
         <form class="card" on:submit=on_submit novalidate>

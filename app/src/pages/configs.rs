@@ -47,7 +47,12 @@ fn filter_from_query(q: &leptos_router::params::ParamsMap) -> ConfigFilter {
 
 pub fn is_admin() -> impl Fn() -> bool + Copy {
     let me = use_me();
-    move || me.and_then(|m| m.0.get()).and_then(|r| r.ok()).flatten().is_some_and(|u| u.is_admin())
+    move || {
+        me.and_then(|m| m.0.get())
+            .and_then(|r| r.ok())
+            .flatten()
+            .is_some_and(|u| u.is_admin())
+    }
 }
 
 #[component]
@@ -149,7 +154,10 @@ pub fn ConfigsPage() -> impl IntoView {
 }
 
 #[component]
-fn ConfigRow(item: ConfigListItem, admin: impl Fn() -> bool + Copy + Send + Sync + 'static) -> impl IntoView {
+fn ConfigRow(
+    item: ConfigListItem,
+    admin: impl Fn() -> bool + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let lang = use_i18n().lang;
     let toggle = ServerAction::<SetConfigActive>::new();
     let c = item.config;
@@ -167,7 +175,14 @@ fn ConfigRow(item: ConfigListItem, admin: impl Fn() -> bool + Copy + Send + Sync
         Some(Err(_)) => active.set(last_saved.get_untracked()),
         None => {}
     });
-    let rate = (item.finished_24h > 0).then(|| format!("{:.0}% ({}/{})", item.succeeded_24h as f64 * 100.0 / item.finished_24h as f64, item.succeeded_24h, item.finished_24h));
+    let rate = (item.finished_24h > 0).then(|| {
+        format!(
+            "{:.0}% ({}/{})",
+            item.succeeded_24h as f64 * 100.0 / item.finished_24h as f64,
+            item.succeeded_24h,
+            item.finished_24h
+        )
+    });
     let switch_label = {
         let name = name.clone();
         Signal::derive(move || format!("{} {}", Msg::ConfigsToggleActive.text(lang.get()), name))

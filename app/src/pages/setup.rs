@@ -17,7 +17,12 @@ pub async fn setup_check(token: String) -> Result<bool, AppError> {
 
 /// Creates the first admin with a valid setup token; the token dies with it.
 #[server(endpoint = "setup/complete")]
-pub async fn setup_complete(token: String, username: String, password: String, confirm: String) -> Result<(), AppError> {
+pub async fn setup_complete(
+    token: String,
+    username: String,
+    password: String,
+    confirm: String,
+) -> Result<(), AppError> {
     use crate::backend::*;
     use crate::domain::{NewUser, Role};
     respond(async move {
@@ -35,7 +40,8 @@ pub fn SetupPage() -> impl IntoView {
     let valid = Resource::new(token, setup_check);
     let action = ServerAction::<SetupComplete>::new();
     let done = move || matches!(action.value().get(), Some(Ok(())));
-    let errors = Signal::derive(move || field_errors_of(action.value().get().and_then(Result::err)));
+    let errors =
+        Signal::derive(move || field_errors_of(action.value().get().and_then(Result::err)));
     let other_error = move || match action.value().get() {
         Some(Err(AppError::Invalid(_))) | None | Some(Ok(())) => None,
         Some(Err(e)) => Some(e),

@@ -32,7 +32,12 @@ pub async fn task_events(id: TaskId, after: i64) -> Result<TextStream<AppError>,
     respond(async move {
         let actor = require_user().await?;
         let stream = backend()?.task_stream(&actor, id, after).await?;
-        let lines = stream.map(|m| Ok(format!("{}\n", serde_json::to_string(&m).unwrap_or_default())));
+        let lines = stream.map(|m| {
+            Ok(format!(
+                "{}\n",
+                serde_json::to_string(&m).unwrap_or_default()
+            ))
+        });
         Ok(TextStream::new(lines))
     })
     .await
@@ -70,13 +75,21 @@ enum Link {
 #[component]
 pub fn TaskPage() -> impl IntoView {
     let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<TaskId>().ok()));
-    let detail = Resource::new(move || id.get(), |id| async move {
-        match id {
-            Some(id) => get_task(id).await,
-            None => Err(AppError::NotFound),
-        }
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<TaskId>().ok())
     });
+    let detail = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => get_task(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
     view! {
         <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
             {move || Suspend::new(async move {
@@ -94,13 +107,20 @@ fn LiveTask(detail: TaskDetail) -> impl IntoView {
     let id = detail.task.id;
     let task = RwSignal::new(detail.task);
     let events = RwSignal::new(detail.events);
-    let link = RwSignal::new(if task.get_untracked().status.is_terminal() { Link::Done } else { Link::Connecting });
+    let link = RwSignal::new(if task.get_untracked().status.is_terminal() {
+        Link::Done
+    } else {
+        Link::Connecting
+    });
     follow(id, task, events, link);
 
     let now = RwSignal::new(now_ms());
     #[cfg(not(feature = "ssr"))]
     {
-        if let Ok(handle) = set_interval_with_handle(move || now.set(now_ms()), std::time::Duration::from_millis(500)) {
+        if let Ok(handle) = set_interval_with_handle(
+            move || now.set(now_ms()),
+            std::time::Duration::from_millis(500),
+        ) {
             on_cleanup(move || handle.clear());
         }
     }
@@ -152,7 +172,12 @@ fn LiveTask(detail: TaskDetail) -> impl IntoView {
 }
 
 /// Streams the task's events into the page, reconnecting after the last one seen.
-fn follow(id: TaskId, task: RwSignal<TaskView>, events: RwSignal<Vec<TaskEvent>>, link: RwSignal<Link>) {
+fn follow(
+    id: TaskId,
+    task: RwSignal<TaskView>,
+    events: RwSignal<Vec<TaskEvent>>,
+    link: RwSignal<Link>,
+) {
     #[cfg(not(feature = "ssr"))]
     Effect::new(move |_| {
         use crate::live::{sleep_ms, take_lines};
@@ -198,7 +223,9 @@ fn follow(id: TaskId, task: RwSignal<TaskView>, events: RwSignal<Vec<TaskEvent>>
                             }
                         }
                     }
-                    Err(AppError::NotFound) | Err(AppError::Unauthorized) | Err(AppError::Forbidden) => return,
+                    Err(AppError::NotFound)
+                    | Err(AppError::Unauthorized)
+                    | Err(AppError::Forbidden) => return,
                     Err(_) => {}
                 }
                 if !alive.load(Ordering::Relaxed) {
@@ -238,7 +265,13 @@ fn TaskActions(task: RwSignal<TaskView>) -> impl IntoView {
     });
     let id = task.with_untracked(|t| t.id);
     let in_flight = move || !task.with(|t| t.status.is_terminal());
-    let error = move || cancel.value().get().and_then(Result::err).or_else(|| rerun.value().get().and_then(Result::err));
+    let error = move || {
+        cancel
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| rerun.value().get().and_then(Result::err))
+    };
     view! {
         <div class="page-actions">
             <Show when=in_flight>
@@ -289,7 +322,8 @@ fn Failure(task: RwSignal<TaskView>) -> impl IntoView {
     let lang = use_i18n().lang;
     let failed = move || {
         task.with(|t| {
-            (t.status.is_terminal() && t.status != TaskStatus::Succeeded).then(|| (t.status, t.error_code.clone(), t.error_message.clone()))
+            (t.status.is_terminal() && t.status != TaskStatus::Succeeded)
+                .then(|| (t.status, t.error_code.clone(), t.error_message.clone()))
         })
     };
     view! {

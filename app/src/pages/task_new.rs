@@ -13,7 +13,10 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 /// Launches the test case on each config (a batch when several).
 #[server(endpoint = "tasks/launch", input = Json)]
-pub async fn launch_tasks(configs: Vec<ConfigId>, spec: TaskSpec) -> Result<LaunchResult, AppError> {
+pub async fn launch_tasks(
+    configs: Vec<ConfigId>,
+    spec: TaskSpec,
+) -> Result<LaunchResult, AppError> {
     use crate::backend::*;
     respond(async move {
         let actor = require_user().await?;
@@ -35,7 +38,9 @@ pub async fn upload_image(data: MultipartData) -> Result<BlobRef, AppError> {
     use crate::backend::*;
     respond(async move {
         let actor = require_user().await?;
-        let mut form = data.into_inner().ok_or_else(|| AppError::bad_request(Msg::ErrBadRequest))?;
+        let mut form = data
+            .into_inner()
+            .ok_or_else(|| AppError::bad_request(Msg::ErrBadRequest))?;
         while let Ok(Some(mut field)) = form.next_field().await {
             if field.name() != Some("file") {
                 continue;
@@ -58,7 +63,10 @@ pub async fn upload_image(data: MultipartData) -> Result<BlobRef, AppError> {
 #[component]
 pub fn TaskNewPage() -> impl IntoView {
     let query = use_query_map();
-    let preset = query.read_untracked().get("config").and_then(|c| c.parse::<ConfigId>().ok());
+    let preset = query
+        .read_untracked()
+        .get("config")
+        .and_then(|c| c.parse::<ConfigId>().ok());
     view! {
         <Title text=t(Msg::TasksNew)/>
         <div class="page-head">
@@ -110,7 +118,12 @@ pub fn LaunchForm(
     };
     let configs = Resource::new(
         || (),
-        |_| list_configs(ConfigFilter { active: Some(true), ..Default::default() }),
+        |_| {
+            list_configs(ConfigFilter {
+                active: Some(true),
+                ..Default::default()
+            })
+        },
     );
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -122,9 +135,17 @@ pub fn LaunchForm(
             }
         }
     });
-    let image_count = move || urls.get().iter().filter(|u| !u.trim().is_empty()).count() + locals.get().len();
+    let image_count =
+        move || urls.get().iter().filter(|u| !u.trim().is_empty()).count() + locals.get().len();
     let prompt_len = move || prompt.get().chars().count();
-    let err_of = move |field: &'static str| move || errors.get().and_then(|e| e.get(field)).map(|m| m.text(lang.get()));
+    let err_of = move |field: &'static str| {
+        move || {
+            errors
+                .get()
+                .and_then(|e| e.get(field))
+                .map(|m| m.text(lang.get()))
+        }
+    };
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -149,7 +170,10 @@ pub fn LaunchForm(
             return;
         }
         local_errors.set(None);
-        launch.dispatch(LaunchTasks { configs: targets, spec });
+        launch.dispatch(LaunchTasks {
+            configs: targets,
+            spec,
+        });
     };
 
     let add_files = move |files: Vec<web_sys::File>| {
@@ -355,7 +379,8 @@ fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
 async fn send_file(file: &web_sys::File) -> Result<(BlobRef, String), AppError> {
     #[cfg(not(feature = "ssr"))]
     {
-        let form = web_sys::FormData::new().map_err(|_| AppError::bad_request(Msg::ErrBadRequest))?;
+        let form =
+            web_sys::FormData::new().map_err(|_| AppError::bad_request(Msg::ErrBadRequest))?;
         form.append_with_blob_and_filename("file", file, &file.name())
             .map_err(|_| AppError::bad_request(Msg::ErrBadRequest))?;
         let blob = upload_image(form.into()).await?;

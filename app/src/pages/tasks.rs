@@ -30,7 +30,12 @@ pub async fn task_changes() -> Result<TextStream<AppError>, AppError> {
     respond(async move {
         let actor = require_user().await?;
         let stream = backend()?.changes_stream(&actor).await?;
-        let lines = stream.map(|c| Ok(format!("{}\n", serde_json::to_string(&c).unwrap_or_else(|_| "null".into()))));
+        let lines = stream.map(|c| {
+            Ok(format!(
+                "{}\n",
+                serde_json::to_string(&c).unwrap_or_else(|_| "null".into())
+            ))
+        });
         Ok(TextStream::new(lines))
     })
     .await
@@ -45,7 +50,9 @@ fn filter_from_query(q: &leptos_router::params::ParamsMap) -> TaskFilter {
         to: nonempty("to"),
         q: q.get("q").unwrap_or_default(),
         before: nonempty("before").and_then(|b| b.parse().ok()),
-        batch_id: nonempty("batch").and_then(|b| b.parse::<i64>().ok()).map(BatchId),
+        batch_id: nonempty("batch")
+            .and_then(|b| b.parse::<i64>().ok())
+            .map(BatchId),
     }
 }
 
@@ -94,7 +101,10 @@ fn follow_changes(rows: RwSignal<Vec<TaskSummary>>, filter: Memo<TaskFilter>) {
                             return;
                         }
                         buf.push_str(&chunk);
-                        for change in take_lines::<Option<TaskChange>>(&mut buf).into_iter().flatten() {
+                        for change in take_lines::<Option<TaskChange>>(&mut buf)
+                            .into_iter()
+                            .flatten()
+                        {
                             apply_change(rows, &filter.get_untracked(), change.summary);
                         }
                     }

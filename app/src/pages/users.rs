@@ -19,7 +19,11 @@ pub async fn list_users() -> Result<Vec<UserInfo>, AppError> {
 }
 
 #[server(endpoint = "users/add")]
-pub async fn add_user(username: String, password: String, role: String) -> Result<UserInfo, AppError> {
+pub async fn add_user(
+    username: String,
+    password: String,
+    role: String,
+) -> Result<UserInfo, AppError> {
     use crate::backend::*;
     respond(async move {
         let actor = require_admin().await?;
@@ -34,7 +38,9 @@ pub async fn set_user_role(id: UserId, role: String) -> Result<(), AppError> {
     use crate::backend::*;
     respond(async move {
         let actor = require_admin().await?;
-        let role = role.parse::<Role>().map_err(|m| AppError::field("role", m))?;
+        let role = role
+            .parse::<Role>()
+            .map_err(|m| AppError::field("role", m))?;
         backend()?.set_user_role(&actor, id, role).await
     })
     .await
@@ -68,19 +74,30 @@ pub fn UsersPage() -> impl IntoView {
     let set_disabled = ServerAction::<SetUserDisabled>::new();
     let reset = ServerAction::<ResetPassword>::new();
     let users = Resource::new(
-        move || (add.version().get(), set_role.version().get(), set_disabled.version().get()),
+        move || {
+            (
+                add.version().get(),
+                set_role.version().get(),
+                set_disabled.version().get(),
+            )
+        },
         |_| list_users(),
     );
-    let add_errors = Signal::derive(move || field_errors_of(add.value().get().and_then(Result::err)));
+    let add_errors =
+        Signal::derive(move || field_errors_of(add.value().get().and_then(Result::err)));
     let add_other = move || match add.value().get() {
         Some(Err(AppError::Invalid(_))) | None | Some(Ok(_)) => None,
         Some(Err(e)) => Some(e),
     };
     let row_error = move || {
-        [set_role.value().get(), set_disabled.value().get(), reset.value().get()]
-            .into_iter()
-            .flatten()
-            .find_map(Result::err)
+        [
+            set_role.value().get(),
+            set_disabled.value().get(),
+            reset.value().get(),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(Result::err)
     };
 
     view! {
@@ -154,7 +171,11 @@ fn UserRow(
     reset: ServerAction<ResetPassword>,
 ) -> impl IntoView {
     let lang = use_i18n().lang;
-    let me_id = use_me().and_then(|m| m.0.get_untracked()).and_then(|r| r.ok()).flatten().map(|u| u.id);
+    let me_id = use_me()
+        .and_then(|m| m.0.get_untracked())
+        .and_then(|r| r.ok())
+        .flatten()
+        .map(|u| u.id);
     let is_me = me_id == Some(user.id);
     let id = user.id;
     let disabled = user.disabled;

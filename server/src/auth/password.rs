@@ -9,7 +9,8 @@ use secrecy::{ExposeSecret, SecretString};
 use std::sync::OnceLock;
 
 fn hasher() -> anyhow::Result<Argon2<'static>> {
-    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
+    let params = Params::new(19 * 1024, 2, 1, None)
+        .map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -22,7 +23,8 @@ fn hash_sync(password: &SecretString) -> anyhow::Result<String> {
 }
 
 fn verify_sync(password: &SecretString, hash: &str) -> anyhow::Result<bool> {
-    let parsed = PasswordHash::new(hash).map_err(|e| anyhow::anyhow!("stored hash is unreadable: {e}"))?;
+    let parsed =
+        PasswordHash::new(hash).map_err(|e| anyhow::anyhow!("stored hash is unreadable: {e}"))?;
     Ok(hasher()?
         .verify_password(password.expose_secret().as_bytes(), &parsed)
         .is_ok())
@@ -57,9 +59,22 @@ mod tests {
 
     #[tokio::test]
     async fn a_hash_verifies_its_password_and_nothing_else() {
-        let h = hash(SecretString::from("correct horse battery".to_owned())).await.expect("hash");
+        let h = hash(SecretString::from("correct horse battery".to_owned()))
+            .await
+            .expect("hash");
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify(SecretString::from("correct horse battery".to_owned()), h.clone()).await.expect("verify"));
-        assert!(!verify(SecretString::from("wrong horse battery".to_owned()), h).await.expect("verify"));
+        assert!(
+            verify(
+                SecretString::from("correct horse battery".to_owned()),
+                h.clone()
+            )
+            .await
+            .expect("verify")
+        );
+        assert!(
+            !verify(SecretString::from("wrong horse battery".to_owned()), h)
+                .await
+                .expect("verify")
+        );
     }
 }

@@ -25,7 +25,10 @@ impl SetupToken {
 
     pub fn matches(&self, token: &str) -> bool {
         let guess: [u8; 32] = Sha256::digest(token.trim().as_bytes()).into();
-        self.0.lock().map(|slot| *slot == Some(guess)).unwrap_or(false)
+        self.0
+            .lock()
+            .map(|slot| *slot == Some(guess))
+            .unwrap_or(false)
     }
 
     /// Kills the token; `true` if `token` was the live one (so only one caller wins).

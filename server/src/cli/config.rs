@@ -2,8 +2,8 @@
 
 use super::{CliError, GlobalArgs, bad, from_app, io};
 use crate::db;
-use crate::services::configs::{self, Actor};
 use crate::services::Core;
+use crate::services::configs::{self, Actor};
 use app::domain::*;
 use clap::Subcommand;
 use serde::{Deserialize, Serialize};
@@ -163,7 +163,10 @@ fn print_config(v: &ConfigView) {
     println!("  api_type        {}", f.api_type);
     println!("  host_domestic   {}", f.host_domestic);
     println!("  host_overseas   {}", f.host_overseas);
-    println!("  api_key         {}", v.key_mask.as_deref().unwrap_or("(none)"));
+    println!(
+        "  api_key         {}",
+        v.key_mask.as_deref().unwrap_or("(none)")
+    );
     println!("  draw_endpoint   {}", f.draw_endpoint);
     println!("  result_endpoint {}", f.result_endpoint);
     println!("  upload_endpoint {}", f.upload_endpoint);
@@ -199,24 +202,43 @@ pub async fn run(global: &GlobalArgs, cmd: ConfigCmd) -> Result<(), CliError> {
 
 async fn dispatch(core: &Core, cmd: ConfigCmd) -> Result<(), CliError> {
     match cmd {
-        ConfigCmd::AddRunninghub { name, api_key_stdin, model, host, overseas_host, yes } => {
-            add_runninghub(core, name, api_key_stdin, model, host, overseas_host, yes).await
-        }
+        ConfigCmd::AddRunninghub {
+            name,
+            api_key_stdin,
+            model,
+            host,
+            overseas_host,
+            yes,
+        } => add_runninghub(core, name, api_key_stdin, model, host, overseas_host, yes).await,
         ConfigCmd::List { json, archived } => {
-            let filter = ConfigFilter { archived, ..Default::default() };
-            let items = configs::list_configs(core, filter).await.map_err(from_app)?;
+            let filter = ConfigFilter {
+                archived,
+                ..Default::default()
+            };
+            let items = configs::list_configs(core, filter)
+                .await
+                .map_err(from_app)?;
             if json {
                 let views: Vec<&ConfigView> = items.iter().map(|i| &i.config).collect();
-                println!("{}", serde_json::to_string_pretty(&views).map_err(anyhow::Error::from)?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&views).map_err(anyhow::Error::from)?
+                );
                 return Ok(());
             }
             if items.is_empty() {
                 println!("No configurations.");
             }
-            println!("{:<4} {:<28} {:<24} {:<7} {:<10} LAST TEST", "ID", "NAME", "TYPE", "ACTIVE", "KEY");
+            println!(
+                "{:<4} {:<28} {:<24} {:<7} {:<10} LAST TEST",
+                "ID", "NAME", "TYPE", "ACTIVE", "KEY"
+            );
             for i in items {
                 let c = &i.config;
-                let last = i.last_test.map(|l| format!("{} {}", l.status, l.at.format())).unwrap_or_else(|| "never".into());
+                let last = i
+                    .last_test
+                    .map(|l| format!("{} {}", l.status, l.at.format()))
+                    .unwrap_or_else(|| "never".into());
                 println!(
                     "{:<4} {:<28} {:<24} {:<7} {:<10} {last}",
                     c.id.0,
@@ -231,7 +253,10 @@ async fn dispatch(core: &Core, cmd: ConfigCmd) -> Result<(), CliError> {
         ConfigCmd::Show { name, json } => {
             let row = by_name(core, &name).await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&row.view).map_err(anyhow::Error::from)?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&row.view).map_err(anyhow::Error::from)?
+                );
             } else {
                 print_config(&row.view);
             }
@@ -239,8 +264,14 @@ async fn dispatch(core: &Core, cmd: ConfigCmd) -> Result<(), CliError> {
         }
         ConfigCmd::SetActive { name, active } => {
             let row = by_name(core, &name).await?;
-            let v = configs::set_config_active(core, Actor(None), row.view.id, active).await.map_err(from_app)?;
-            println!("{} is now {}", v.fields.name, if v.fields.is_active { "on" } else { "off" });
+            let v = configs::set_config_active(core, Actor(None), row.view.id, active)
+                .await
+                .map_err(from_app)?;
+            println!(
+                "{} is now {}",
+                v.fields.name,
+                if v.fields.is_active { "on" } else { "off" }
+            );
             Ok(())
         }
         ConfigCmd::Export { with_keys, output } => export(core, with_keys, output).await,
@@ -249,9 +280,22 @@ async fn dispatch(core: &Core, cmd: ConfigCmd) -> Result<(), CliError> {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn add_runninghub(core: &Core, name: String, api_key_stdin: bool, model: Option<String>, host: String, overseas_host: String, yes: bool) -> Result<(), CliError> {
-    let existing = match db::config::id_by_name(&core.db.read, &name).await.map_err(anyhow::Error::from)? {
-        Some(id) => db::config::by_id(&core.db.read, id).await.map_err(anyhow::Error::from)?,
+async fn add_runninghub(
+    core: &Core,
+    name: String,
+    api_key_stdin: bool,
+    model: Option<String>,
+    host: String,
+    overseas_host: String,
+    yes: bool,
+) -> Result<(), CliError> {
+    let existing = match db::config::id_by_name(&core.db.read, &name)
+        .await
+        .map_err(anyhow::Error::from)?
+    {
+        Some(id) => db::config::by_id(&core.db.read, id)
+            .await
+            .map_err(anyhow::Error::from)?,
         None => None,
     };
     if let Some(row) = &existing {
@@ -276,7 +320,11 @@ async fn add_runninghub(core: &Core, name: String, api_key_stdin: bool, model: O
     let key = if api_key_stdin {
         io::read_stdin_line()?
     } else {
-        let prompt = if existing.is_some() { "RunningHub API key (empty keeps the current one)" } else { "RunningHub API key" };
+        let prompt = if existing.is_some() {
+            "RunningHub API key (empty keeps the current one)"
+        } else {
+            "RunningHub API key"
+        };
         io::secret(prompt)?
     };
     let model = match model {
@@ -292,9 +340,13 @@ async fn add_runninghub(core: &Core, name: String, api_key_stdin: bool, model: O
     let view = match existing {
         Some(row) => {
             input.is_active = row.view.fields.is_active || !input.api_key.trim().is_empty();
-            configs::update_config(core, Actor(None), row.view.id, input).await.map_err(from_app)?
+            configs::update_config(core, Actor(None), row.view.id, input)
+                .await
+                .map_err(from_app)?
         }
-        None => configs::create_config(core, Actor(None), input, HistoryAction::Created).await.map_err(from_app)?,
+        None => configs::create_config(core, Actor(None), input, HistoryAction::Created)
+            .await
+            .map_err(from_app)?,
     };
     println!("Saved:");
     print_config(&view);
@@ -304,10 +356,15 @@ async fn add_runninghub(core: &Core, name: String, api_key_stdin: bool, model: O
 async fn export(core: &Core, with_keys: bool, output: Option<PathBuf>) -> Result<(), CliError> {
     let mut records = Vec::new();
     for archived in [false, true] {
-        let rows = db::config::list(&core.db.read, "", None, None, archived).await.map_err(anyhow::Error::from)?;
+        let rows = db::config::list(&core.db.read, "", None, None, archived)
+            .await
+            .map_err(anyhow::Error::from)?;
         for row in rows {
             let key = match (&row.sealed, with_keys) {
-                (Some(s), true) => Some(secrecy::ExposeSecret::expose_secret(&core.secrets.open(row.view.id.0, s)?).to_owned()),
+                (Some(s), true) => Some(
+                    secrecy::ExposeSecret::expose_secret(&core.secrets.open(row.view.id.0, s)?)
+                        .to_owned(),
+                ),
                 _ => None,
             };
             records.push(ConfigRecord::from_snapshot(&row.view.fields, key));
@@ -322,7 +379,16 @@ async fn export(core: &Core, with_keys: bool, output: Option<PathBuf>) -> Result
     match output {
         Some(path) => {
             write_private(&path, &text)?;
-            eprintln!("Exported {} configuration(s) to {}{}", file.configs.len(), path.display(), if with_keys { " (with keys: keep it safe)" } else { "" });
+            eprintln!(
+                "Exported {} configuration(s) to {}{}",
+                file.configs.len(),
+                path.display(),
+                if with_keys {
+                    " (with keys: keep it safe)"
+                } else {
+                    ""
+                }
+            );
         }
         None => println!("{text}"),
     }
@@ -338,7 +404,9 @@ fn write_private(path: &std::path::Path, text: &str) -> Result<(), CliError> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path).map_err(|e| bad(format!("cannot write {}: {e}", path.display())))?;
+    let mut f = opts
+        .open(path)
+        .map_err(|e| bad(format!("cannot write {}: {e}", path.display())))?;
     f.write_all(text.as_bytes()).map_err(anyhow::Error::from)?;
     Ok(())
 }
@@ -351,10 +419,19 @@ enum Plan {
 }
 
 async fn import(core: &Core, path: &std::path::Path, update: bool) -> Result<(), CliError> {
-    let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?;
-    let file: ExportFile = serde_json::from_str(&text).map_err(|e| bad(format!("{} is not a configuration export: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?;
+    let file: ExportFile = serde_json::from_str(&text).map_err(|e| {
+        bad(format!(
+            "{} is not a configuration export: {e}",
+            path.display()
+        ))
+    })?;
     if file.format != EXPORT_FORMAT {
-        return Err(bad(format!("unsupported format {:?} (expected {EXPORT_FORMAT})", file.format)));
+        return Err(bad(format!(
+            "unsupported format {:?} (expected {EXPORT_FORMAT})",
+            file.format
+        )));
     }
     let mut problems = Vec::new();
     let mut plans = Vec::new();
@@ -366,9 +443,14 @@ async fn import(core: &Core, path: &std::path::Path, update: bool) -> Result<(),
             continue;
         }
         let input = rec.to_input();
-        let existing = db::config::id_by_name(&core.db.read, &rec.name).await.map_err(anyhow::Error::from)?;
+        let existing = db::config::id_by_name(&core.db.read, &rec.name)
+            .await
+            .map_err(anyhow::Error::from)?;
         let has_key = match existing {
-            Some(id) => db::config::by_id(&core.db.read, id).await.map_err(anyhow::Error::from)?.is_some_and(|r| r.has_key()),
+            Some(id) => db::config::by_id(&core.db.read, id)
+                .await
+                .map_err(anyhow::Error::from)?
+                .is_some_and(|r| r.has_key()),
             None => false,
         };
         if let Err(errs) = input.validate(has_key) {
@@ -387,17 +469,25 @@ async fn import(core: &Core, path: &std::path::Path, update: bool) -> Result<(),
         for p in &problems {
             eprintln!("  {p}");
         }
-        return Err(bad(format!("{} problem(s) in {}: nothing was imported", problems.len(), path.display())));
+        return Err(bad(format!(
+            "{} problem(s) in {}: nothing was imported",
+            problems.len(),
+            path.display()
+        )));
     }
     let (mut created, mut updated, mut kept) = (0, 0, 0);
     for plan in plans {
         match plan {
             Plan::Create(input) => {
-                configs::create_config(core, Actor(None), input, HistoryAction::Imported).await.map_err(from_app)?;
+                configs::create_config(core, Actor(None), input, HistoryAction::Imported)
+                    .await
+                    .map_err(from_app)?;
                 created += 1;
             }
             Plan::Update(id, input) => {
-                configs::update_config(core, Actor(None), id, input).await.map_err(from_app)?;
+                configs::update_config(core, Actor(None), id, input)
+                    .await
+                    .map_err(from_app)?;
                 updated += 1;
             }
             Plan::Keep(name) => {

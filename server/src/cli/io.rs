@@ -10,14 +10,19 @@ pub fn stdin_is_terminal() -> bool {
 /// One line from standard input, without its line end.
 pub fn read_stdin_line() -> Result<String, CliError> {
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(anyhow::Error::from)?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(anyhow::Error::from)?;
     Ok(line.trim_end_matches(['\n', '\r']).to_owned())
 }
 
 /// Asks for a secret without echo (a terminal is required).
 pub fn secret(prompt: &str) -> Result<String, CliError> {
     if !stdin_is_terminal() {
-        return Err(bad(format!("{prompt}: no terminal to ask on; pass it on standard input with the --*-stdin flag")));
+        return Err(bad(format!(
+            "{prompt}: no terminal to ask on; pass it on standard input with the --*-stdin flag"
+        )));
     }
     rpassword::prompt_password(format!("{prompt}: ")).map_err(|e| CliError::Failed(e.into()))
 }
@@ -30,7 +35,11 @@ pub fn ask(prompt: &str, default: &str) -> Result<String, CliError> {
     print!("{prompt} [{default}]: ");
     std::io::stdout().flush().map_err(anyhow::Error::from)?;
     let answer = read_stdin_line()?;
-    Ok(if answer.trim().is_empty() { default.to_owned() } else { answer.trim().to_owned() })
+    Ok(if answer.trim().is_empty() {
+        default.to_owned()
+    } else {
+        answer.trim().to_owned()
+    })
 }
 
 /// Asks a yes/no question; without a terminal the answer is `default`.

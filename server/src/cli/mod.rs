@@ -36,7 +36,12 @@ pub struct Cli {
 #[derive(Debug, Args, Clone)]
 pub struct GlobalArgs {
     /// Data directory: the SQLite database, the master key and stored images.
-    #[arg(long, env = "RHCONSOLE_DATA_DIR", default_value = "data", global = true)]
+    #[arg(
+        long,
+        env = "RHCONSOLE_DATA_DIR",
+        default_value = "data",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// Log filter, e.g. `info`, `debug`, `rhconsole=debug,tower_http=info`.
     #[arg(long, env = "RHCONSOLE_LOG", default_value = "info", global = true)]
@@ -128,14 +133,12 @@ pub async fn run(global: &GlobalArgs, command: Command) -> Result<u8, CliError> 
 pub fn from_app(e: app::error::AppError) -> CliError {
     use app::error::AppError;
     match &e {
-        AppError::Invalid(fields) => bad(
-            fields
-                .0
-                .iter()
-                .map(|f| format!("{}: {}", f.field, f.msg.en()))
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
+        AppError::Invalid(fields) => bad(fields
+            .0
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.msg.en()))
+            .collect::<Vec<_>>()
+            .join("; ")),
         AppError::Rejected { msg, .. } => bad(msg.en()),
         AppError::NotFound => bad("not found"),
         _ => CliError::Failed(anyhow::anyhow!("{e}")),

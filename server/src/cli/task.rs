@@ -63,8 +63,18 @@ fn event_line(e: &TaskEvent) -> String {
     if let Some(l) = e.latency_ms {
         extra.push(format!("{l} ms"));
     }
-    let extra = if extra.is_empty() { String::new() } else { format!(" ({})", extra.join(", ")) };
-    format!("{} {:<5} {:<8} {}{extra}", e.at.format_time_ms(), e.level.as_str(), e.stage.as_str(), e.message)
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", extra.join(", "))
+    };
+    format!(
+        "{} {:<5} {:<8} {}{extra}",
+        e.at.format_time_ms(),
+        e.level.as_str(),
+        e.stage.as_str(),
+        e.message
+    )
 }
 
 fn print_summary(v: &TaskView) {
@@ -99,22 +109,49 @@ fn print_summary(v: &TaskView) {
 pub async fn run(global: &GlobalArgs, cmd: TaskCmd) -> Result<u8, CliError> {
     let core = crate::startup::open_core_for_cli(&global.data_dir).await?;
     let result = dispatch(&core, cmd).await;
-    core.engine.shutdown(std::time::Duration::from_secs(5)).await;
+    core.engine
+        .shutdown(std::time::Duration::from_secs(5))
+        .await;
     core.db.close().await;
     result
 }
 
 async fn dispatch(core: &Core, cmd: TaskCmd) -> Result<u8, CliError> {
     match cmd {
-        TaskCmd::Run { config, prompt, images, resolution, aspect_ratio, region, json } => {
-            run_task(core, config, prompt, images, resolution, aspect_ratio, region, json).await
+        TaskCmd::Run {
+            config,
+            prompt,
+            images,
+            resolution,
+            aspect_ratio,
+            region,
+            json,
+        } => {
+            run_task(
+                core,
+                config,
+                prompt,
+                images,
+                resolution,
+                aspect_ratio,
+                region,
+                json,
+            )
+            .await
         }
         TaskCmd::Show { id, json } => {
-            let view = db::task::view(&core.db.read, TaskId(id)).await?.ok_or_else(|| bad(format!("no task #{id}")))?;
-            let events = db::task_event::after(&core.db.read, view.id, 0).await.map_err(anyhow::Error::from)?;
+            let view = db::task::view(&core.db.read, TaskId(id))
+                .await?
+                .ok_or_else(|| bad(format!("no task #{id}")))?;
+            let events = db::task_event::after(&core.db.read, view.id, 0)
+                .await
+                .map_err(anyhow::Error::from)?;
             if json {
                 let out = serde_json::json!({ "task": view, "events": events });
-                println!("{}", serde_json::to_string_pretty(&out).map_err(anyhow::Error::from)?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&out).map_err(anyhow::Error::from)?
+                );
             } else {
                 print_summary(&view);
                 println!("Execution log:");
@@ -124,8 +161,15 @@ async fn dispatch(core: &Core, cmd: TaskCmd) -> Result<u8, CliError> {
             }
             Ok(0)
         }
-        TaskCmd::List { status, config, limit, json } => {
-            let status = status.map(|s| s.parse::<TaskStatus>().map_err(|m| bad(m.en()))).transpose()?;
+        TaskCmd::List {
+            status,
+            config,
+            limit,
+            json,
+        } => {
+            let status = status
+                .map(|s| s.parse::<TaskStatus>().map_err(|m| bad(m.en())))
+                .transpose()?;
             let config_id = match config {
                 Some(name) => Some(
                     db::config::id_by_name(&core.db.read, &name)
@@ -135,21 +179,42 @@ async fn dispatch(core: &Core, cmd: TaskCmd) -> Result<u8, CliError> {
                 ),
                 None => None,
             };
-            let filter = TaskFilter { config_id, status, ..Default::default() };
-            let page = db::task::list(&core.db.read, &filter, None, None, limit.clamp(1, 1000)).await.map_err(anyhow::Error::from)?;
+            let filter = TaskFilter {
+                config_id,
+                status,
+                ..Default::default()
+            };
+            let page = db::task::list(&core.db.read, &filter, None, None, limit.clamp(1, 1000))
+                .await
+                .map_err(anyhow::Error::from)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&page.items).map_err(anyhow::Error::from)?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&page.items).map_err(anyhow::Error::from)?
+                );
             } else {
-                println!("{:<7} {:<17} {:<20} {:<24} PROMPT", "ID", "STATUS", "CREATED", "CONFIG");
+                println!(
+                    "{:<7} {:<17} {:<20} {:<24} PROMPT",
+                    "ID", "STATUS", "CREATED", "CONFIG"
+                );
                 for t in page.items {
                     let prompt: String = t.prompt.chars().take(40).collect();
-                    println!("{:<7} {:<17} {:<20} {:<24} {prompt}", t.id.0, t.status.as_str(), t.created_at.format(), t.config_name);
+                    println!(
+                        "{:<7} {:<17} {:<20} {:<24} {prompt}",
+                        t.id.0,
+                        t.status.as_str(),
+                        t.created_at.format(),
+                        t.config_name
+                    );
                 }
             }
             Ok(0)
         }
         TaskCmd::Cancel { id } => {
-            core.engine.cancel(None, TaskId(id)).await.map_err(from_app)?;
+            core.engine
+                .cancel(None, TaskId(id))
+                .await
+                .map_err(from_app)?;
             println!("Task #{id} cancelled");
             Ok(0)
         }
@@ -179,8 +244,12 @@ async fn run_task(
             continue;
         }
         let path = std::path::Path::new(&img);
-        let bytes = std::fs::read(path).map_err(|e| bad(format!("cannot read image {img}: {e}")))?;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let bytes =
+            std::fs::read(path).map_err(|e| bad(format!("cannot read image {img}: {e}")))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let blob = core
             .engine
             .blobs()
@@ -189,23 +258,38 @@ async fn run_task(
             .map_err(|e| bad(format!("{img}: {}", e.message(app::i18n::Lang::En))))?;
         local_images.push(blob);
     }
-    let spec = TaskSpec { prompt, resolution, aspect_ratio, image_urls, local_images, region };
-    let ids = core.engine.launch(None, vec![config_id], spec).await.map_err(from_app)?;
-    let id = ids.first().copied().ok_or_else(|| bad("no task was created"))?;
+    let spec = TaskSpec {
+        prompt,
+        resolution,
+        aspect_ratio,
+        image_urls,
+        local_images,
+        region,
+    };
+    let ids = core
+        .engine
+        .launch(None, vec![config_id], spec)
+        .await
+        .map_err(from_app)?;
+    let id = ids
+        .first()
+        .copied()
+        .ok_or_else(|| bad("no task was created"))?;
     if !json {
         println!("Task #{id} launched on {config}");
     }
-    let mut stream = crate::tasks::stream::task_stream(&core.engine, id, 0).await.map_err(from_app)?;
+    let mut stream = crate::tasks::stream::task_stream(&core.engine, id, 0)
+        .await
+        .map_err(from_app)?;
     let mut last_view: Option<TaskView> = None;
     loop {
         tokio::select! {
             msg = stream.next() => {
                 let Some(msg) = msg else { break };
-                if json {
-                    if !matches!(msg, StreamMsg::Heartbeat) {
+                if json
+                    && !matches!(msg, StreamMsg::Heartbeat) {
                         println!("{}", serde_json::to_string(&msg).map_err(anyhow::Error::from)?);
                     }
-                }
                 match msg {
                     StreamMsg::Event { event } if !json => println!("{}", event_line(&event)),
                     StreamMsg::Task { task } => last_view = Some(*task),
@@ -222,10 +306,16 @@ async fn run_task(
     }
     let view = match last_view {
         Some(v) if v.status.is_terminal() => v,
-        _ => db::task::view(&core.db.read, id).await?.ok_or_else(|| bad("the task disappeared"))?,
+        _ => db::task::view(&core.db.read, id)
+            .await?
+            .ok_or_else(|| bad("the task disappeared"))?,
     };
     if !json {
         print_summary(&view);
     }
-    Ok(if view.status == TaskStatus::Succeeded { 0 } else { 1 })
+    Ok(if view.status == TaskStatus::Succeeded {
+        0
+    } else {
+        1
+    })
 }

@@ -59,40 +59,65 @@ pub async fn run(global: &GlobalArgs, cmd: UserCmd) -> Result<(), CliError> {
         }
     };
     match cmd {
-        UserCmd::Add { username, role, password_stdin } => {
+        UserCmd::Add {
+            username,
+            role,
+            password_stdin,
+        } => {
             role.parse::<Role>().map_err(|m| bad(m.en()))?;
             let password = read_password(password_stdin)?;
-            let user = NewUser::validate(&username, &password, None, &role).map_err(|e| from_app(e.into()))?;
+            let user = NewUser::validate(&username, &password, None, &role)
+                .map_err(|e| from_app(e.into()))?;
             let info = users::add_user(&core, None, user).await.map_err(from_app)?;
             println!("Added {} ({})", info.username, info.role);
         }
         UserCmd::List { json } => {
-            let list = crate::db::user::list(&core.db.read).await.map_err(anyhow::Error::from)?;
+            let list = crate::db::user::list(&core.db.read)
+                .await
+                .map_err(anyhow::Error::from)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&list).map_err(anyhow::Error::from)?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&list).map_err(anyhow::Error::from)?
+                );
             } else {
                 println!("{:<24} {:<9} {:<9} CREATED", "USERNAME", "ROLE", "STATUS");
                 for u in list {
                     let status = if u.disabled { "disabled" } else { "active" };
-                    println!("{:<24} {:<9} {:<9} {}", u.username, u.role, status, u.created_at.format());
+                    println!(
+                        "{:<24} {:<9} {:<9} {}",
+                        u.username,
+                        u.role,
+                        status,
+                        u.created_at.format()
+                    );
                 }
             }
         }
-        UserCmd::Passwd { username, password_stdin } => {
+        UserCmd::Passwd {
+            username,
+            password_stdin,
+        } => {
             let row = find(username).await?;
             let password = read_password(password_stdin)?;
             validate_password(&password).map_err(|m| bad(m.en()))?;
-            users::reset_password(&core, None, row.info.id, password).await.map_err(from_app)?;
+            users::reset_password(&core, None, row.info.id, password)
+                .await
+                .map_err(from_app)?;
             println!("Password changed for {}", row.info.username);
         }
         UserCmd::Disable { username } => {
             let row = find(username).await?;
-            users::set_user_disabled(&core, None, row.info.id, true).await.map_err(from_app)?;
+            users::set_user_disabled(&core, None, row.info.id, true)
+                .await
+                .map_err(from_app)?;
             println!("Disabled {}", row.info.username);
         }
         UserCmd::Enable { username } => {
             let row = find(username).await?;
-            users::set_user_disabled(&core, None, row.info.id, false).await.map_err(from_app)?;
+            users::set_user_disabled(&core, None, row.info.id, false)
+                .await
+                .map_err(from_app)?;
             println!("Enabled {}", row.info.username);
         }
     }

@@ -3,7 +3,12 @@
 use app::domain::{BlobRef, UserId};
 use sqlx::SqliteExecutor;
 
-pub async fn insert(db: impl SqliteExecutor<'_>, b: &BlobRef, created_by: Option<UserId>, now: i64) -> sqlx::Result<()> {
+pub async fn insert(
+    db: impl SqliteExecutor<'_>,
+    b: &BlobRef,
+    created_by: Option<UserId>,
+    now: i64,
+) -> sqlx::Result<()> {
     let size = i64::try_from(b.size).unwrap_or(i64::MAX);
     let by = created_by.map(|u| u.0);
     sqlx::query!(
@@ -22,9 +27,12 @@ pub async fn insert(db: impl SqliteExecutor<'_>, b: &BlobRef, created_by: Option
 }
 
 pub async fn get(db: impl SqliteExecutor<'_>, name: &str) -> sqlx::Result<Option<BlobRef>> {
-    let r = sqlx::query!("SELECT name, mime, size, original_name FROM blob WHERE name = ?1", name)
-        .fetch_optional(db)
-        .await?;
+    let r = sqlx::query!(
+        "SELECT name, mime, size, original_name FROM blob WHERE name = ?1",
+        name
+    )
+    .fetch_optional(db)
+    .await?;
     Ok(r.map(|r| BlobRef {
         name: r.name,
         mime: r.mime,

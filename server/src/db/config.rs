@@ -56,7 +56,10 @@ impl Raw {
                 fields: ConfigSnapshot {
                     name: self.name,
                     // Only known types are ever written.
-                    api_type: self.api_type.parse().unwrap_or(ApiType::RunningHubRhartEdit),
+                    api_type: self
+                        .api_type
+                        .parse()
+                        .unwrap_or(ApiType::RunningHubRhartEdit),
                     host_domestic: self.host_domestic,
                     host_overseas: self.host_overseas,
                     draw_endpoint: self.draw_endpoint,
@@ -66,11 +69,16 @@ impl Raw {
                     is_sync_api: self.is_sync_api,
                     enable_retry: self.enable_retry,
                     is_active: self.is_active,
-                    timeout_secs: u32::try_from(self.timeout_secs).unwrap_or(app::domain::DEFAULT_TIMEOUT_SECS),
+                    timeout_secs: u32::try_from(self.timeout_secs)
+                        .unwrap_or(app::domain::DEFAULT_TIMEOUT_SECS),
                     max_concurrency: u32::try_from(self.max_concurrency).unwrap_or(1),
                     allow_local: self.allow_local,
                 },
-                key_mask: if sealed.is_some() { self.key_mask } else { None },
+                key_mask: if sealed.is_some() {
+                    self.key_mask
+                } else {
+                    None
+                },
                 version: self.version,
                 archived_at: self.archived_at.map(Timestamp),
                 created_at: Timestamp(self.created_at),
@@ -112,9 +120,12 @@ pub async fn by_id(db: impl SqliteExecutor<'_>, id: ConfigId) -> sqlx::Result<Op
 
 pub async fn id_by_name(db: impl SqliteExecutor<'_>, name: &str) -> sqlx::Result<Option<ConfigId>> {
     let key = name_key(name);
-    let id = sqlx::query_scalar!(r#"SELECT id AS "id!: i64" FROM config WHERE name_key = ?1"#, key)
-        .fetch_optional(db)
-        .await?;
+    let id = sqlx::query_scalar!(
+        r#"SELECT id AS "id!: i64" FROM config WHERE name_key = ?1"#,
+        key
+    )
+    .fetch_optional(db)
+    .await?;
     Ok(id.map(ConfigId))
 }
 
@@ -157,7 +168,12 @@ pub async fn list(
     Ok(raws.into_iter().map(Raw::into_row).collect())
 }
 
-pub async fn insert(db: impl SqliteExecutor<'_>, f: &ConfigSnapshot, actor: Option<UserId>, now: i64) -> sqlx::Result<ConfigId> {
+pub async fn insert(
+    db: impl SqliteExecutor<'_>,
+    f: &ConfigSnapshot,
+    actor: Option<UserId>,
+    now: i64,
+) -> sqlx::Result<ConfigId> {
     let key = name_key(&f.name);
     let api_type = f.api_type.as_str();
     let actor = actor.map(|a| a.0);
@@ -192,7 +208,14 @@ pub async fn insert(db: impl SqliteExecutor<'_>, f: &ConfigSnapshot, actor: Opti
 }
 
 /// Writes every field and the new version number.
-pub async fn update(db: impl SqliteExecutor<'_>, id: ConfigId, f: &ConfigSnapshot, version: i64, actor: Option<UserId>, now: i64) -> sqlx::Result<()> {
+pub async fn update(
+    db: impl SqliteExecutor<'_>,
+    id: ConfigId,
+    f: &ConfigSnapshot,
+    version: i64,
+    actor: Option<UserId>,
+    now: i64,
+) -> sqlx::Result<()> {
     let key = name_key(&f.name);
     let api_type = f.api_type.as_str();
     let actor = actor.map(|a| a.0);
@@ -227,7 +250,12 @@ pub async fn update(db: impl SqliteExecutor<'_>, id: ConfigId, f: &ConfigSnapsho
     Ok(())
 }
 
-pub async fn set_key(db: impl SqliteExecutor<'_>, id: ConfigId, sealed: &Sealed, mask: &str) -> sqlx::Result<()> {
+pub async fn set_key(
+    db: impl SqliteExecutor<'_>,
+    id: ConfigId,
+    sealed: &Sealed,
+    mask: &str,
+) -> sqlx::Result<()> {
     sqlx::query!(
         "UPDATE config SET key_ciphertext = ?2, key_nonce = ?3, key_mask = ?4 WHERE id = ?1",
         id.0,
@@ -240,7 +268,13 @@ pub async fn set_key(db: impl SqliteExecutor<'_>, id: ConfigId, sealed: &Sealed,
     Ok(())
 }
 
-pub async fn set_archived(db: impl SqliteExecutor<'_>, id: ConfigId, archived_at: Option<i64>, actor: Option<UserId>, now: i64) -> sqlx::Result<()> {
+pub async fn set_archived(
+    db: impl SqliteExecutor<'_>,
+    id: ConfigId,
+    archived_at: Option<i64>,
+    actor: Option<UserId>,
+    now: i64,
+) -> sqlx::Result<()> {
     let actor = actor.map(|a| a.0);
     sqlx::query!(
         "UPDATE config SET archived_at = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1",
@@ -255,13 +289,18 @@ pub async fn set_archived(db: impl SqliteExecutor<'_>, id: ConfigId, archived_at
 }
 
 pub async fn delete(db: impl SqliteExecutor<'_>, id: ConfigId) -> sqlx::Result<()> {
-    sqlx::query!("DELETE FROM config WHERE id = ?1", id.0).execute(db).await?;
+    sqlx::query!("DELETE FROM config WHERE id = ?1", id.0)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
 pub async fn has_tasks(db: impl SqliteExecutor<'_>, id: ConfigId) -> sqlx::Result<bool> {
-    let n = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM task WHERE config_id = ?1) AS "n!: bool""#, id.0)
-        .fetch_one(db)
-        .await?;
+    let n = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM task WHERE config_id = ?1) AS "n!: bool""#,
+        id.0
+    )
+    .fetch_one(db)
+    .await?;
     Ok(n)
 }

@@ -35,7 +35,10 @@ pub async fn insert(db: impl SqliteExecutor<'_>, e: NewEvent<'_>, now: i64) -> a
     Ok(())
 }
 
-pub async fn list(db: impl SqliteExecutor<'_>, config_id: ConfigId) -> anyhow::Result<Vec<HistoryEntry>> {
+pub async fn list(
+    db: impl SqliteExecutor<'_>,
+    config_id: ConfigId,
+) -> anyhow::Result<Vec<HistoryEntry>> {
     let rows = sqlx::query!(
         r#"SELECT id AS "id!: i64", version, action, snapshot IS NOT NULL AS "restorable!: bool", changes,
                   actor_name, created_at
@@ -60,7 +63,11 @@ pub async fn list(db: impl SqliteExecutor<'_>, config_id: ConfigId) -> anyhow::R
 }
 
 /// The snapshot (JSON) of `version`, if that version was recorded.
-pub async fn snapshot(db: impl SqliteExecutor<'_>, config_id: ConfigId, version: i64) -> sqlx::Result<Option<String>> {
+pub async fn snapshot(
+    db: impl SqliteExecutor<'_>,
+    config_id: ConfigId,
+    version: i64,
+) -> sqlx::Result<Option<String>> {
     let s = sqlx::query_scalar!(
         r#"SELECT snapshot AS "snapshot!: String" FROM config_event
            WHERE config_id = ?1 AND version = ?2 AND snapshot IS NOT NULL ORDER BY id DESC LIMIT 1"#,

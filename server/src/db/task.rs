@@ -28,7 +28,12 @@ pub struct NewTask<'a> {
     pub created_by: Option<UserId>,
 }
 
-pub async fn insert_batch(db: impl SqliteExecutor<'_>, spec_json: &str, created_by: Option<UserId>, now: i64) -> sqlx::Result<BatchId> {
+pub async fn insert_batch(
+    db: impl SqliteExecutor<'_>,
+    spec_json: &str,
+    created_by: Option<UserId>,
+    now: i64,
+) -> sqlx::Result<BatchId> {
     let by = created_by.map(|u| u.0);
     let id = sqlx::query_scalar!(
         r#"INSERT INTO batch (spec, created_by, created_at, updated_at) VALUES (?1, ?2, ?3, ?3) RETURNING id AS "id!: i64""#,
@@ -83,7 +88,12 @@ pub struct TaskUpdate {
 
 /// Applies `u` to a task still in flight and takes the next event number. `None` when the task
 /// is already final (nothing changes then).
-pub async fn apply(db: impl SqliteExecutor<'_>, id: TaskId, u: &TaskUpdate, now: i64) -> sqlx::Result<Option<(i64, TaskStatus)>> {
+pub async fn apply(
+    db: impl SqliteExecutor<'_>,
+    id: TaskId,
+    u: &TaskUpdate,
+    now: i64,
+) -> sqlx::Result<Option<(i64, TaskStatus)>> {
     let status = u.status.map(TaskStatus::as_str);
     let attempts = i64::from(u.add_attempt);
     let started = u.started.then_some(now);
@@ -138,7 +148,10 @@ pub struct EngineTask {
     pub created_at: i64,
 }
 
-pub async fn engine_task(db: impl SqliteExecutor<'_>, id: TaskId) -> anyhow::Result<Option<EngineTask>> {
+pub async fn engine_task(
+    db: impl SqliteExecutor<'_>,
+    id: TaskId,
+) -> anyhow::Result<Option<EngineTask>> {
     let r = sqlx::query!(
         r#"SELECT id AS "id!: i64", config_id, spec, status, submit_state, provider_task_id, attempts, deadline_at, created_at
            FROM task WHERE id = ?1"#,
@@ -178,8 +191,13 @@ pub async fn count_in_flight(db: impl SqliteExecutor<'_>) -> sqlx::Result<i64> {
     .await
 }
 
-pub async fn status_of(db: impl SqliteExecutor<'_>, id: TaskId) -> sqlx::Result<Option<(TaskStatus, i64)>> {
-    let r = sqlx::query!(r#"SELECT status, last_seq FROM task WHERE id = ?1"#, id.0).fetch_optional(db).await?;
+pub async fn status_of(
+    db: impl SqliteExecutor<'_>,
+    id: TaskId,
+) -> sqlx::Result<Option<(TaskStatus, i64)>> {
+    let r = sqlx::query!(r#"SELECT status, last_seq FROM task WHERE id = ?1"#, id.0)
+        .fetch_optional(db)
+        .await?;
     Ok(r.map(|r| (r.status.parse().unwrap_or(TaskStatus::Failed), r.last_seq)))
 }
 
@@ -197,7 +215,11 @@ pub async fn view(db: impl SqliteExecutor<'_>, id: TaskId) -> anyhow::Result<Opt
     .await?;
     let Some(r) = r else { return Ok(None) };
     let stored: StoredSpec = serde_json::from_str(&r.spec)?;
-    let request: Option<serde_json::Value> = r.request_json.as_deref().map(serde_json::from_str).transpose()?;
+    let request: Option<serde_json::Value> = r
+        .request_json
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()?;
     Ok(Some(TaskView {
         id: TaskId(r.id),
         config_id: ConfigId(r.config_id),
@@ -213,7 +235,12 @@ pub async fn view(db: impl SqliteExecutor<'_>, id: TaskId) -> anyhow::Result<Opt
         error_code: r.error_code,
         error_message: r.error_message,
         results: serde_json::from_str(&r.results)?,
-        usage: r.usage.as_deref().map(serde_json::from_str).transpose()?.unwrap_or_default(),
+        usage: r
+            .usage
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()?
+            .unwrap_or_default(),
         attempts: r.attempts,
         warnings: serde_json::from_str(&r.warnings)?,
         batch_id: r.batch_id.map(BatchId),
@@ -222,14 +249,24 @@ pub async fn view(db: impl SqliteExecutor<'_>, id: TaskId) -> anyhow::Result<Opt
         started_at: r.started_at.map(Timestamp),
         finished_at: r.finished_at.map(Timestamp),
         last_seq: r.last_seq,
-        request_json: request.as_ref().and_then(|v| v.get("json")).map(|j| serde_json::to_string_pretty(j).unwrap_or_default()),
-        request_curl: request.as_ref().and_then(|v| v.get("curl")).and_then(|c| c.as_str()).map(str::to_owned),
+        request_json: request
+            .as_ref()
+            .and_then(|v| v.get("json"))
+            .map(|j| serde_json::to_string_pretty(j).unwrap_or_default()),
+        request_curl: request
+            .as_ref()
+            .and_then(|v| v.get("curl"))
+            .and_then(|c| c.as_str())
+            .map(str::to_owned),
     }))
 }
 
 fn summary_from_row(r: &sqlx::sqlite::SqliteRow) -> sqlx::Result<TaskSummary> {
-    let results: Vec<ResultItem> = serde_json::from_str(&r.try_get::<String, _>("results")?).unwrap_or_default();
-    let usage: Option<Usage> = r.try_get::<Option<String>, _>("usage")?.and_then(|u| serde_json::from_str(&u).ok());
+    let results: Vec<ResultItem> =
+        serde_json::from_str(&r.try_get::<String, _>("results")?).unwrap_or_default();
+    let usage: Option<Usage> = r
+        .try_get::<Option<String>, _>("usage")?
+        .and_then(|u| serde_json::from_str(&u).ok());
     let status: String = r.try_get("status")?;
     let prompt: String = r.try_get("prompt")?;
     Ok(TaskSummary {
@@ -262,9 +299,16 @@ pub async fn summary(db: impl SqliteExecutor<'_>, id: TaskId) -> sqlx::Result<Op
 /// One page of the task list, newest first. Filters are optional, so the SQL is built here
 /// (the checked macros cannot vary their WHERE clause); every value is bound, never spliced.
 /// Paging is by id (keyset), so page 2,000 costs what page 1 costs.
-pub async fn list(db: impl SqliteExecutor<'_>, f: &TaskFilter, from_ms: Option<i64>, to_ms: Option<i64>, limit: i64) -> sqlx::Result<TaskPage> {
+pub async fn list(
+    db: impl SqliteExecutor<'_>,
+    f: &TaskFilter,
+    from_ms: Option<i64>,
+    to_ms: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<TaskPage> {
     let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(SUMMARY_COLUMNS);
-    q.push(" WHERE t.id < ").push_bind(f.before.map(|b| b.0).unwrap_or(i64::MAX));
+    q.push(" WHERE t.id < ")
+        .push_bind(f.before.map(|b| b.0).unwrap_or(i64::MAX));
     if let Some(c) = f.config_id {
         q.push(" AND t.config_id = ").push_bind(c.0);
     }
@@ -282,15 +326,21 @@ pub async fn list(db: impl SqliteExecutor<'_>, f: &TaskFilter, from_ms: Option<i
     }
     let needle = f.q.trim();
     if !needle.is_empty() {
-        q.push(" AND (t.provider_task_id = ").push_bind(needle.to_owned());
+        q.push(" AND (t.provider_task_id = ")
+            .push_bind(needle.to_owned());
         if let Ok(n) = needle.trim_start_matches('#').parse::<i64>() {
             q.push(" OR t.id = ").push_bind(n);
         }
-        q.push(" OR instr(lower(t.prompt), ").push_bind(needle.to_lowercase()).push(") > 0)");
+        q.push(" OR instr(lower(t.prompt), ")
+            .push_bind(needle.to_lowercase())
+            .push(") > 0)");
     }
     q.push(" ORDER BY t.id DESC LIMIT ").push_bind(limit + 1);
     let rows = q.build().fetch_all(db).await?;
-    let mut items = rows.iter().map(summary_from_row).collect::<sqlx::Result<Vec<_>>>()?;
+    let mut items = rows
+        .iter()
+        .map(summary_from_row)
+        .collect::<sqlx::Result<Vec<_>>>()?;
     let next_before = if items.len() as i64 > limit {
         items.truncate(usize::try_from(limit).unwrap_or(0));
         items.last().map(|t| t.id)
@@ -308,7 +358,10 @@ pub struct ConfigStats {
     pub finished_24h: i64,
 }
 
-pub async fn config_stats(db: &sqlx::SqlitePool, since: i64) -> sqlx::Result<HashMap<ConfigId, ConfigStats>> {
+pub async fn config_stats(
+    db: &sqlx::SqlitePool,
+    since: i64,
+) -> sqlx::Result<HashMap<ConfigId, ConfigStats>> {
     let mut out: HashMap<ConfigId, ConfigStats> = HashMap::new();
     let last = sqlx::query!(
         r#"SELECT t.config_id, t.id AS "id!: i64", t.status, t.created_at, t.finished_at
@@ -343,12 +396,15 @@ pub async fn config_stats(db: &sqlx::SqlitePool, since: i64) -> sqlx::Result<Has
 
 /// Today's numbers for the home page (`since` is the start of the day).
 pub async fn overview(db: &sqlx::SqlitePool, since: i64) -> sqlx::Result<Overview> {
-    let by_status = sqlx::query!(r#"SELECT status, COUNT(*) AS "n!: i64" FROM task WHERE created_at >= ?1 GROUP BY status"#, since)
-        .fetch_all(db)
-        .await?
-        .into_iter()
-        .filter_map(|r| r.status.parse::<TaskStatus>().ok().map(|s| (s, r.n)))
-        .collect();
+    let by_status = sqlx::query!(
+        r#"SELECT status, COUNT(*) AS "n!: i64" FROM task WHERE created_at >= ?1 GROUP BY status"#,
+        since
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .filter_map(|r| r.status.parse::<TaskStatus>().ok().map(|s| (s, r.n)))
+    .collect();
     let in_flight = count_in_flight(db).await?;
     let rows = sqlx::query!(
         r#"SELECT t.config_id, c.name AS config_name, t.status, t.created_at, t.finished_at
@@ -359,7 +415,9 @@ pub async fn overview(db: &sqlx::SqlitePool, since: i64) -> sqlx::Result<Overvie
     .await?;
     let mut per: HashMap<i64, (String, i64, i64, i64, Vec<i64>)> = HashMap::new();
     for r in rows {
-        let e = per.entry(r.config_id).or_insert_with(|| (r.config_name.clone(), 0, 0, 0, Vec::new()));
+        let e = per
+            .entry(r.config_id)
+            .or_insert_with(|| (r.config_name.clone(), 0, 0, 0, Vec::new()));
         e.1 += 1;
         let status: TaskStatus = r.status.parse().unwrap_or(TaskStatus::Failed);
         if status == TaskStatus::Succeeded {
@@ -386,7 +444,11 @@ pub async fn overview(db: &sqlx::SqlitePool, since: i64) -> sqlx::Result<Overvie
             }
         })
         .collect();
-    per_config.sort_by(|a, b| b.total.cmp(&a.total).then(a.config_name.cmp(&b.config_name)));
+    per_config.sort_by(|a, b| {
+        b.total
+            .cmp(&a.total)
+            .then(a.config_name.cmp(&b.config_name))
+    });
     Ok(Overview {
         by_status,
         in_flight,
@@ -395,12 +457,17 @@ pub async fn overview(db: &sqlx::SqlitePool, since: i64) -> sqlx::Result<Overvie
 }
 
 /// `(config name, status, count)` over every task, for metrics.
-pub async fn counts_by_config_status(db: &sqlx::SqlitePool) -> sqlx::Result<Vec<(String, String, i64)>> {
+pub async fn counts_by_config_status(
+    db: &sqlx::SqlitePool,
+) -> sqlx::Result<Vec<(String, String, i64)>> {
     let rows = sqlx::query!(
         r#"SELECT c.name AS config, t.status, COUNT(*) AS "n!: i64"
            FROM task t JOIN config c ON c.id = t.config_id GROUP BY c.name, t.status"#
     )
     .fetch_all(db)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.config, r.status, r.n)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.config, r.status, r.n))
+        .collect())
 }

@@ -3,7 +3,11 @@
 use app::domain::{Level, Stage, TaskEvent, TaskId, TaskStatus, Timestamp};
 use sqlx::SqliteExecutor;
 
-pub async fn insert(db: impl SqliteExecutor<'_>, e: &TaskEvent, detail: Option<&str>) -> sqlx::Result<()> {
+pub async fn insert(
+    db: impl SqliteExecutor<'_>,
+    e: &TaskEvent,
+    detail: Option<&str>,
+) -> sqlx::Result<()> {
     let level = e.level.as_str();
     let stage = e.stage.as_str();
     let status = e.status.as_str();
@@ -27,7 +31,11 @@ pub async fn insert(db: impl SqliteExecutor<'_>, e: &TaskEvent, detail: Option<&
 }
 
 /// Events of `task` with `seq > after`, in order.
-pub async fn after(db: impl SqliteExecutor<'_>, task: TaskId, after: i64) -> sqlx::Result<Vec<TaskEvent>> {
+pub async fn after(
+    db: impl SqliteExecutor<'_>,
+    task: TaskId,
+    after: i64,
+) -> sqlx::Result<Vec<TaskEvent>> {
     let rows = sqlx::query!(
         r#"SELECT task_id, seq, level, stage, message, http_status, latency_ms, status, created_at
            FROM task_event WHERE task_id = ?1 AND seq > ?2 ORDER BY seq"#,

@@ -39,16 +39,23 @@ impl Raw {
 }
 
 pub async fn count(db: impl SqliteExecutor<'_>) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM user"#).fetch_one(db).await
-}
-
-pub async fn count_active_admins(db: impl SqliteExecutor<'_>) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM user WHERE role = 'admin' AND disabled = 0"#)
+    sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM user"#)
         .fetch_one(db)
         .await
 }
 
-pub async fn by_username(db: impl SqliteExecutor<'_>, username: &str) -> sqlx::Result<Option<UserRow>> {
+pub async fn count_active_admins(db: impl SqliteExecutor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"SELECT COUNT(*) AS "n!: i64" FROM user WHERE role = 'admin' AND disabled = 0"#
+    )
+    .fetch_one(db)
+    .await
+}
+
+pub async fn by_username(
+    db: impl SqliteExecutor<'_>,
+    username: &str,
+) -> sqlx::Result<Option<UserRow>> {
     let raw = sqlx::query_as!(
         Raw,
         r#"SELECT id AS "id!", username, password_hash, role, disabled AS "disabled: bool", auth_version, created_at
@@ -84,7 +91,13 @@ pub async fn list(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<UserInfo>> {
 }
 
 /// Inserts a user; a taken username is a unique-constraint error.
-pub async fn insert(db: impl SqliteExecutor<'_>, username: &str, password_hash: &str, role: Role, now: i64) -> sqlx::Result<UserId> {
+pub async fn insert(
+    db: impl SqliteExecutor<'_>,
+    username: &str,
+    password_hash: &str,
+    role: Role,
+    now: i64,
+) -> sqlx::Result<UserId> {
     let role = role.as_str();
     let id = sqlx::query_scalar!(
         r#"INSERT INTO user (username, password_hash, role, created_at, updated_at)
@@ -99,7 +112,12 @@ pub async fn insert(db: impl SqliteExecutor<'_>, username: &str, password_hash: 
     Ok(UserId(id))
 }
 
-pub async fn set_password(db: impl SqliteExecutor<'_>, id: UserId, password_hash: &str, now: i64) -> sqlx::Result<bool> {
+pub async fn set_password(
+    db: impl SqliteExecutor<'_>,
+    id: UserId,
+    password_hash: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
     let r = sqlx::query!(
         "UPDATE user SET password_hash = ?2, auth_version = auth_version + 1, updated_at = ?3 WHERE id = ?1",
         id.0,
@@ -111,7 +129,12 @@ pub async fn set_password(db: impl SqliteExecutor<'_>, id: UserId, password_hash
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn set_role(db: impl SqliteExecutor<'_>, id: UserId, role: Role, now: i64) -> sqlx::Result<bool> {
+pub async fn set_role(
+    db: impl SqliteExecutor<'_>,
+    id: UserId,
+    role: Role,
+    now: i64,
+) -> sqlx::Result<bool> {
     let role = role.as_str();
     let r = sqlx::query!(
         "UPDATE user SET role = ?2, auth_version = auth_version + 1, updated_at = ?3 WHERE id = ?1 AND role <> ?2",
@@ -124,7 +147,12 @@ pub async fn set_role(db: impl SqliteExecutor<'_>, id: UserId, role: Role, now: 
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn set_disabled(db: impl SqliteExecutor<'_>, id: UserId, disabled: bool, now: i64) -> sqlx::Result<bool> {
+pub async fn set_disabled(
+    db: impl SqliteExecutor<'_>,
+    id: UserId,
+    disabled: bool,
+    now: i64,
+) -> sqlx::Result<bool> {
     let r = sqlx::query!(
         "UPDATE user SET disabled = ?2, auth_version = auth_version + 1, updated_at = ?3 WHERE id = ?1 AND disabled <> ?2",
         id.0,

@@ -12,7 +12,10 @@ pub enum ProviderState {
     /// RUNNING and friends.
     Running(String),
     Succeeded,
-    Failed { code: Option<String>, message: Option<String> },
+    Failed {
+        code: Option<String>,
+        message: Option<String>,
+    },
     Cancelled(String),
     /// A status nobody documented: reported as an error event, never a silent hang.
     Unknown(String),
@@ -23,17 +26,25 @@ impl ProviderState {
     pub fn from_status(raw: &str) -> ProviderState {
         let s = raw.trim().to_ascii_uppercase();
         match s.as_str() {
-            "CREATE" | "CREATED" | "QUEUED" | "QUEUE" | "PENDING" | "SUBMITTED" | "WAITING" => ProviderState::Queued(s),
+            "CREATE" | "CREATED" | "QUEUED" | "QUEUE" | "PENDING" | "SUBMITTED" | "WAITING" => {
+                ProviderState::Queued(s)
+            }
             "RUNNING" | "PROCESSING" | "IN_PROGRESS" | "STARTED" => ProviderState::Running(s),
             "SUCCESS" | "SUCCEED" | "SUCCEEDED" | "COMPLETED" | "DONE" => ProviderState::Succeeded,
-            "FAILED" | "FAIL" | "FAILURE" | "ERROR" => ProviderState::Failed { code: None, message: None },
+            "FAILED" | "FAIL" | "FAILURE" | "ERROR" => ProviderState::Failed {
+                code: None,
+                message: None,
+            },
             "CANCEL" | "CANCELLED" | "CANCELED" => ProviderState::Cancelled(s),
             _ => ProviderState::Unknown(raw.trim().to_owned()),
         }
     }
 
     pub fn is_final(&self) -> bool {
-        matches!(self, ProviderState::Succeeded | ProviderState::Failed { .. } | ProviderState::Cancelled(_))
+        matches!(
+            self,
+            ProviderState::Succeeded | ProviderState::Failed { .. } | ProviderState::Cancelled(_)
+        )
     }
 }
 
@@ -93,10 +104,28 @@ impl fmt::Display for CallError {
 }
 
 /// Codes that mean "too much at once, later will work".
-const QUEUE_FULL_CODES: &[&str] = &["421", "415", "814", "TASK_QUEUE_MAXED", "TASK_INSTANCE_MAXED", "429", "rate_limit_exceeded"];
+const QUEUE_FULL_CODES: &[&str] = &[
+    "421",
+    "415",
+    "814",
+    "TASK_QUEUE_MAXED",
+    "TASK_INSTANCE_MAXED",
+    "429",
+    "rate_limit_exceeded",
+];
 /// Codes that will fail the same way every time.
 const NEVER_RETRY_CODES: &[&str] = &[
-    "802", "401", "403", "APIKEY_UNAUTHORIZED", "812", "1501", "1505", "301", "PARAMS_INVALID", "433", "VALIDATE_PROMPT_FAILED",
+    "802",
+    "401",
+    "403",
+    "APIKEY_UNAUTHORIZED",
+    "812",
+    "1501",
+    "1505",
+    "301",
+    "PARAMS_INVALID",
+    "433",
+    "VALIDATE_PROMPT_FAILED",
 ];
 
 impl CallError {
@@ -136,7 +165,11 @@ impl CallError {
     pub fn is_transient(&self) -> bool {
         let code = self.code.as_deref().unwrap_or_default();
         let msg = self.message.to_ascii_lowercase();
-        if NEVER_RETRY_CODES.contains(&code) || looks_like_auth(&msg) || msg.contains("insufficient") || msg.contains("balance") {
+        if NEVER_RETRY_CODES.contains(&code)
+            || looks_like_auth(&msg)
+            || msg.contains("insufficient")
+            || msg.contains("balance")
+        {
             return false;
         }
         match self.kind {
@@ -177,7 +210,10 @@ impl CallError {
 }
 
 fn looks_like_auth(msg: &str) -> bool {
-    msg.contains("apikey") || msg.contains("api key") || msg.contains("unauthorized") || msg.contains("verification failed") && msg.contains("key")
+    msg.contains("apikey")
+        || msg.contains("api key")
+        || msg.contains("unauthorized")
+        || msg.contains("verification failed") && msg.contains("key")
 }
 
 /// Classifies a reqwest failure.
@@ -216,16 +252,40 @@ mod tests {
 
     #[test]
     fn both_spellings_of_success_and_cancel_are_understood() {
-        assert_eq!(ProviderState::from_status("SUCCESS"), ProviderState::Succeeded);
-        assert_eq!(ProviderState::from_status("SUCCEED"), ProviderState::Succeeded);
-        assert!(matches!(ProviderState::from_status("CANCEL"), ProviderState::Cancelled(_)));
-        assert!(matches!(ProviderState::from_status("CANCELLED"), ProviderState::Cancelled(_)));
+        assert_eq!(
+            ProviderState::from_status("SUCCESS"),
+            ProviderState::Succeeded
+        );
+        assert_eq!(
+            ProviderState::from_status("SUCCEED"),
+            ProviderState::Succeeded
+        );
+        assert!(matches!(
+            ProviderState::from_status("CANCEL"),
+            ProviderState::Cancelled(_)
+        ));
+        assert!(matches!(
+            ProviderState::from_status("CANCELLED"),
+            ProviderState::Cancelled(_)
+        ));
         for s in ["CREATE", "QUEUED"] {
-            assert!(matches!(ProviderState::from_status(s), ProviderState::Queued(_)));
+            assert!(matches!(
+                ProviderState::from_status(s),
+                ProviderState::Queued(_)
+            ));
         }
-        assert!(matches!(ProviderState::from_status("RUNNING"), ProviderState::Running(_)));
-        assert!(matches!(ProviderState::from_status("FAILED"), ProviderState::Failed { .. }));
-        assert_eq!(ProviderState::from_status("WEIRD"), ProviderState::Unknown("WEIRD".to_owned()));
+        assert!(matches!(
+            ProviderState::from_status("RUNNING"),
+            ProviderState::Running(_)
+        ));
+        assert!(matches!(
+            ProviderState::from_status("FAILED"),
+            ProviderState::Failed { .. }
+        ));
+        assert_eq!(
+            ProviderState::from_status("WEIRD"),
+            ProviderState::Unknown("WEIRD".to_owned())
+        );
     }
 
     #[test]
@@ -239,7 +299,9 @@ mod tests {
         assert!(CallError::api(Some("421".into()), "TASK_QUEUE_MAXED", 200).is_transient());
         assert!(!CallError::api(Some("802".into()), "APIKEY_UNAUTHORIZED", 200).is_transient());
         assert!(!CallError::api(None, "ApiKey verification failed", 200).is_transient());
-        assert!(!CallError::api(Some("1501".into()), "Content verification failed", 200).is_transient());
+        assert!(
+            !CallError::api(Some("1501".into()), "Content verification failed", 200).is_transient()
+        );
         assert!(!CallError::api(Some("812".into()), "insufficient funds", 200).is_transient());
         assert!(!CallError::api(Some("301".into()), "PARAMS_INVALID", 500).is_transient());
         assert!(!CallError::new(CallErrorKind::Malformed, "m").is_transient());

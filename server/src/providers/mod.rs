@@ -6,7 +6,7 @@ pub mod nano_banana;
 pub mod net;
 pub mod runninghub;
 
-use app::domain::{ApiType, AspectRatio, ResultItem, Resolution, Usage};
+use app::domain::{ApiType, AspectRatio, Resolution, ResultItem, Usage};
 use async_trait::async_trait;
 use secrecy::SecretString;
 use std::sync::Arc;
@@ -74,9 +74,17 @@ pub trait Provider: Send + Sync + 'static {
     /// Sends a local image to the upload endpoint; answers the URL to use.
     async fn upload(&self, target: &Target, file: &ImageFile) -> Result<UploadAnswer, CallError>;
 
-    async fn submit(&self, target: &Target, req: &SubmitRequest) -> Result<ProviderAnswer, CallError>;
+    async fn submit(
+        &self,
+        target: &Target,
+        req: &SubmitRequest,
+    ) -> Result<ProviderAnswer, CallError>;
 
-    async fn poll(&self, target: &Target, provider_task_id: &str) -> Result<ProviderAnswer, CallError>;
+    async fn poll(
+        &self,
+        target: &Target,
+        provider_task_id: &str,
+    ) -> Result<ProviderAnswer, CallError>;
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -122,13 +130,31 @@ pub fn results_from(items: &[serde_json::Value]) -> Vec<ResultItem> {
                 });
             }
             let o = v.as_object()?;
-            let text_of = |k: &str| o.get(k).and_then(|x| x.as_str()).filter(|s| !s.is_empty()).map(str::to_owned);
-            let url = ["url", "outputUrl", "output_url", "fileUrl", "content", "output"].iter().find_map(|k| {
-                text_of(k).filter(|s| s.starts_with("http://") || s.starts_with("https://") || s.starts_with('/'))
+            let text_of = |k: &str| {
+                o.get(k)
+                    .and_then(|x| x.as_str())
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+            };
+            let url = [
+                "url",
+                "outputUrl",
+                "output_url",
+                "fileUrl",
+                "content",
+                "output",
+            ]
+            .iter()
+            .find_map(|k| {
+                text_of(k).filter(|s| {
+                    s.starts_with("http://") || s.starts_with("https://") || s.starts_with('/')
+                })
             });
             let item = ResultItem {
                 url,
-                output_type: text_of("outputType").or_else(|| text_of("output_type")).or_else(|| text_of("fileType")),
+                output_type: text_of("outputType")
+                    .or_else(|| text_of("output_type"))
+                    .or_else(|| text_of("fileType")),
                 text: text_of("text"),
             };
             (item.url.is_some() || item.text.is_some()).then_some(item)

@@ -4,9 +4,14 @@
 //! is polled on the result endpoint (`{task_id}` in the endpoint is replaced, else the id is
 //! POSTed as JSON).
 
-use super::answer::{CallError, CallErrorKind, ProviderAnswer, ProviderState, excerpt, from_reqwest};
+use super::answer::{
+    CallError, CallErrorKind, ProviderAnswer, ProviderState, excerpt, from_reqwest,
+};
 use super::net::Outbound;
-use super::{ImageFile, ImageInput, Provider, RequestRecord, SubmitRequest, Target, UploadAnswer, results_from, shell_quote};
+use super::{
+    ImageFile, ImageInput, Provider, RequestRecord, SubmitRequest, Target, UploadAnswer,
+    results_from, shell_quote,
+};
 use app::domain::{IMAGE_BYTES_MAX, ResultItem};
 use async_trait::async_trait;
 use base64::Engine as _;
@@ -23,34 +28,61 @@ impl NanoBanana {
         NanoBanana { http }
     }
 
-    async fn send(&self, target: &Target, req: reqwest::RequestBuilder) -> Result<(u16, bytes::Bytes, i64), CallError> {
+    async fn send(
+        &self,
+        target: &Target,
+        req: reqwest::RequestBuilder,
+    ) -> Result<(u16, bytes::Bytes, i64), CallError> {
         let started = Instant::now();
         let ms = || i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-        let resp = req.bearer_auth(target.key.expose_secret()).send().await.map_err(|e| from_reqwest(&e, ms()))?;
+        let resp = req
+            .bearer_auth(target.key.expose_secret())
+            .send()
+            .await
+            .map_err(|e| from_reqwest(&e, ms()))?;
         let status = resp.status().as_u16();
         let body = resp.bytes().await.map_err(|e| from_reqwest(&e, ms()))?;
         Ok((status, body, ms()))
     }
 
     /// Every input image as bytes: local files as they are, URLs downloaded (safely).
-    async fn files(&self, target: &Target, req: &SubmitRequest) -> Result<Vec<ImageFile>, CallError> {
+    async fn files(
+        &self,
+        target: &Target,
+        req: &SubmitRequest,
+    ) -> Result<Vec<ImageFile>, CallError> {
         let mut out = Vec::with_capacity(req.images.len());
         for (i, img) in req.images.iter().enumerate() {
             match img {
                 ImageInput::File(f) => out.push(f.clone()),
                 ImageInput::Url(u) => {
                     let bytes = if let Some(data) = u.strip_prefix("data:") {
-                        let b64 = data.split_once(";base64,").map(|(_, b)| b).unwrap_or_default();
+                        let b64 = data
+                            .split_once(";base64,")
+                            .map(|(_, b)| b)
+                            .unwrap_or_default();
                         base64::engine::general_purpose::STANDARD
                             .decode(b64)
                             .map(bytes::Bytes::from)
-                            .map_err(|e| CallError::new(CallErrorKind::Refused, format!("image {} is not valid base64: {e}", i + 1)))?
+                            .map_err(|e| {
+                                CallError::new(
+                                    CallErrorKind::Refused,
+                                    format!("image {} is not valid base64: {e}", i + 1),
+                                )
+                            })?
                     } else {
-                        self.http.download(u, target.allow_local, IMAGE_BYTES_MAX).await?
+                        self.http
+                            .download(u, target.allow_local, IMAGE_BYTES_MAX)
+                            .await?
                     };
-                    let kind = infer::get(&bytes).map(|k| k.mime_type()).unwrap_or("application/octet-stream");
+                    let kind = infer::get(&bytes)
+                        .map(|k| k.mime_type())
+                        .unwrap_or("application/octet-stream");
                     if !matches!(kind, "image/png" | "image/jpeg" | "image/webp") {
-                        return Err(CallError::new(CallErrorKind::Refused, format!("image {} is not a PNG, JPEG or WEBP image", i + 1)));
+                        return Err(CallError::new(
+                            CallErrorKind::Refused,
+                            format!("image {} is not a PNG, JPEG or WEBP image", i + 1),
+                        ));
                     }
                     let ext = match kind {
                         "image/png" => "png",
@@ -78,7 +110,11 @@ fn text(o: &Map<String, Value>, key: &str) -> Option<String> {
 }
 
 /// Reads an images answer (sync), a task answer (async submit) or a task status (async poll).
-pub fn parse_images_answer(http_status: u16, body: &[u8], latency_ms: i64) -> Result<ProviderAnswer, CallError> {
+pub fn parse_images_answer(
+    http_status: u16,
+    body: &[u8],
+    latency_ms: i64,
+) -> Result<ProviderAnswer, CallError> {
     let parsed: Result<Value, _> = serde_json::from_slice(body);
     let err_of = |o: &Map<String, Value>| -> Option<CallError> {
         match o.get("error") {
@@ -87,28 +123,49 @@ pub fn parse_images_answer(http_status: u16, body: &[u8], latency_ms: i64) -> Re
                 text(e, "message").unwrap_or_else(|| "error without a message".into()),
                 http_status,
             )),
-            Some(Value::String(s)) if !s.is_empty() => Some(CallError::api(None, s.clone(), http_status)),
+            Some(Value::String(s)) if !s.is_empty() => {
+                Some(CallError::api(None, s.clone(), http_status))
+            }
             _ => None,
         }
     };
     if !(200..300).contains(&http_status) {
-        if let Ok(Value::Object(o)) = &parsed {
-            if let Some(e) = err_of(o) {
-                return Err(e.with_latency(latency_ms));
-            }
+        if let Ok(Value::Object(o)) = &parsed
+            && let Some(e) = err_of(o)
+        {
+            return Err(e.with_latency(latency_ms));
         }
-        return Err(CallError::new(CallErrorKind::Http, format!("HTTP {http_status}: {}", excerpt(body)))
-            .with_status(http_status)
-            .with_latency(latency_ms));
+        return Err(CallError::new(
+            CallErrorKind::Http,
+            format!("HTTP {http_status}: {}", excerpt(body)),
+        )
+        .with_status(http_status)
+        .with_latency(latency_ms));
     }
-    let malformed = |why: String| CallError::new(CallErrorKind::Malformed, why).with_status(http_status).with_latency(latency_ms);
-    let v = parsed.map_err(|e| malformed(format!("the answer is not JSON ({e}): {}", excerpt(body))))?;
-    let o = v.as_object().ok_or_else(|| malformed(format!("the answer is not a JSON object: {}", excerpt(body))))?;
+    let malformed = |why: String| {
+        CallError::new(CallErrorKind::Malformed, why)
+            .with_status(http_status)
+            .with_latency(latency_ms)
+    };
+    let v = parsed
+        .map_err(|e| malformed(format!("the answer is not JSON ({e}): {}", excerpt(body))))?;
+    let o = v.as_object().ok_or_else(|| {
+        malformed(format!(
+            "the answer is not a JSON object: {}",
+            excerpt(body)
+        ))
+    })?;
     if let Some(e) = err_of(o) {
         return Err(e.with_latency(latency_ms));
     }
-    let task_id = text(o, "task_id").or_else(|| text(o, "taskId")).or_else(|| text(o, "id"));
-    let raw_status = o.get("status").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let task_id = text(o, "task_id")
+        .or_else(|| text(o, "taskId"))
+        .or_else(|| text(o, "id"));
+    let raw_status = o
+        .get("status")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let mut results: Vec<ResultItem> = Vec::new();
     let mut inline_images = Vec::new();
     if let Some(items) = o.get("data").and_then(Value::as_array) {
@@ -127,7 +184,9 @@ pub fn parse_images_answer(http_status: u16, body: &[u8], latency_ms: i64) -> Re
         match ProviderState::from_status(&raw_status) {
             ProviderState::Failed { .. } => ProviderState::Failed {
                 code: text(o, "error_code").or_else(|| text(o, "errorCode")),
-                message: text(o, "error_message").or_else(|| text(o, "errorMessage")).or_else(|| text(o, "message")),
+                message: text(o, "error_message")
+                    .or_else(|| text(o, "errorMessage"))
+                    .or_else(|| text(o, "message")),
             },
             ProviderState::Succeeded if !has_output => ProviderState::Failed {
                 code: None,
@@ -140,11 +199,18 @@ pub fn parse_images_answer(http_status: u16, body: &[u8], latency_ms: i64) -> Re
     } else if task_id.is_some() {
         ProviderState::Queued("SUBMITTED".into())
     } else {
-        return Err(malformed(format!("the answer has no images, no task id and no status: {}", excerpt(body))));
+        return Err(malformed(format!(
+            "the answer has no images, no task id and no status: {}",
+            excerpt(body)
+        )));
     };
     Ok(ProviderAnswer {
         task_id,
-        raw_status: if raw_status.is_empty() && has_output { "SUCCESS".into() } else { raw_status },
+        raw_status: if raw_status.is_empty() && has_output {
+            "SUCCESS".into()
+        } else {
+            raw_status
+        },
         state,
         results,
         usage: None,
@@ -179,10 +245,16 @@ impl Provider for NanoBanana {
             shell_quote(&format!("prompt={}", req.prompt))
         );
         if let Some(ar) = req.aspect_ratio.to_provider() {
-            curl.push_str(&format!(" \\\n  -F {}", shell_quote(&format!("aspect_ratio={ar}"))));
+            curl.push_str(&format!(
+                " \\\n  -F {}",
+                shell_quote(&format!("aspect_ratio={ar}"))
+            ));
         }
         for (i, _) in images.iter().enumerate() {
-            curl.push_str(&format!(" \\\n  -F {}", shell_quote(&format!("{field}=@image-{}.png", i + 1))));
+            curl.push_str(&format!(
+                " \\\n  -F {}",
+                shell_quote(&format!("{field}=@image-{}.png", i + 1))
+            ));
         }
         RequestRecord { json, curl }
     }
@@ -192,10 +264,17 @@ impl Provider for NanoBanana {
     }
 
     async fn upload(&self, _target: &Target, _file: &ImageFile) -> Result<UploadAnswer, CallError> {
-        Err(CallError::new(CallErrorKind::Refused, "this API type sends images inline; it has no upload step"))
+        Err(CallError::new(
+            CallErrorKind::Refused,
+            "this API type sends images inline; it has no upload step",
+        ))
     }
 
-    async fn submit(&self, target: &Target, req: &SubmitRequest) -> Result<ProviderAnswer, CallError> {
+    async fn submit(
+        &self,
+        target: &Target,
+        req: &SubmitRequest,
+    ) -> Result<ProviderAnswer, CallError> {
         let url = target.url(&target.draw_endpoint);
         let client = self.http.client_for(&url, target.allow_local)?;
         let files = self.files(target, req).await?;
@@ -210,14 +289,20 @@ impl Provider for NanoBanana {
             let part = reqwest::multipart::Part::bytes(f.bytes.to_vec())
                 .file_name(f.file_name)
                 .mime_str(&f.mime)
-                .map_err(|e| CallError::new(CallErrorKind::Refused, format!("bad mime type: {e}")))?;
+                .map_err(|e| {
+                    CallError::new(CallErrorKind::Refused, format!("bad mime type: {e}"))
+                })?;
             form = form.part(field, part);
         }
         let (status, bytes, ms) = self.send(target, client.post(&url).multipart(form)).await?;
         parse_images_answer(status, &bytes, ms)
     }
 
-    async fn poll(&self, target: &Target, provider_task_id: &str) -> Result<ProviderAnswer, CallError> {
+    async fn poll(
+        &self,
+        target: &Target,
+        provider_task_id: &str,
+    ) -> Result<ProviderAnswer, CallError> {
         let endpoint = &target.result_endpoint;
         let (status, bytes, ms) = if endpoint.contains("{task_id}") {
             let url = target.url(&endpoint.replace("{task_id}", &urlencode(provider_task_id)));
@@ -226,8 +311,13 @@ impl Provider for NanoBanana {
         } else {
             let url = target.url(endpoint);
             let client = self.http.client_for(&url, target.allow_local)?;
-            self.send(target, client.post(&url).json(&json!({ "taskId": provider_task_id, "task_id": provider_task_id })))
-                .await?
+            self.send(
+                target,
+                client
+                    .post(&url)
+                    .json(&json!({ "taskId": provider_task_id, "task_id": provider_task_id })),
+            )
+            .await?
         };
         parse_images_answer(status, &bytes, ms)
     }
@@ -243,7 +333,12 @@ mod tests {
 
     #[test]
     fn a_sync_answer_with_urls_succeeds() {
-        let a = parse_images_answer(200, br#"{"created":1,"data":[{"url":"https://cdn/a.png"}]}"#, 3).expect("answer");
+        let a = parse_images_answer(
+            200,
+            br#"{"created":1,"data":[{"url":"https://cdn/a.png"}]}"#,
+            3,
+        )
+        .expect("answer");
         assert_eq!(a.state, ProviderState::Succeeded);
         assert_eq!(a.results[0].url.as_deref(), Some("https://cdn/a.png"));
     }
@@ -264,18 +359,36 @@ mod tests {
             .expect_err("error");
         assert_eq!(e.kind, CallErrorKind::Api);
         assert!(!e.is_transient());
-        let e = parse_images_answer(200, br#"{"error":{"message":"rate limit exceeded","code":"rate_limit_exceeded"}}"#, 1).expect_err("error");
+        let e = parse_images_answer(
+            200,
+            br#"{"error":{"message":"rate limit exceeded","code":"rate_limit_exceeded"}}"#,
+            1,
+        )
+        .expect_err("error");
         assert!(e.is_transient());
     }
 
     #[test]
     fn an_async_answer_is_a_task_id_then_a_status() {
-        let a = parse_images_answer(200, br#"{"task_id":"t-1","status":"queued"}"#, 1).expect("answer");
+        let a =
+            parse_images_answer(200, br#"{"task_id":"t-1","status":"queued"}"#, 1).expect("answer");
         assert_eq!(a.task_id.as_deref(), Some("t-1"));
         assert!(matches!(a.state, ProviderState::Queued(_)));
-        let a = parse_images_answer(200, br#"{"task_id":"t-1","status":"succeeded","data":[{"url":"https://cdn/b.png"}]}"#, 1).expect("answer");
+        let a = parse_images_answer(
+            200,
+            br#"{"task_id":"t-1","status":"succeeded","data":[{"url":"https://cdn/b.png"}]}"#,
+            1,
+        )
+        .expect("answer");
         assert_eq!(a.state, ProviderState::Succeeded);
-        let a = parse_images_answer(200, br#"{"task_id":"t-1","status":"failed","error_message":"nsfw"}"#, 1).expect("answer");
-        assert!(matches!(a.state, ProviderState::Failed { message: Some(ref m), .. } if m == "nsfw"));
+        let a = parse_images_answer(
+            200,
+            br#"{"task_id":"t-1","status":"failed","error_message":"nsfw"}"#,
+            1,
+        )
+        .expect("answer");
+        assert!(
+            matches!(a.state, ProviderState::Failed { message: Some(ref m), .. } if m == "nsfw")
+        );
     }
 }

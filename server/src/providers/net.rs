@@ -33,7 +33,11 @@ pub fn is_internal(ip: IpAddr) -> bool {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_internal(IpAddr::V4(v4));
             }
-            v6.is_loopback() || v6.is_unspecified() || v6.is_multicast() || v6.is_unique_local() || v6.is_unicast_link_local()
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || v6.is_unique_local()
+                || v6.is_unicast_link_local()
         }
     }
 }
@@ -45,11 +49,15 @@ impl Resolve for PublicOnly {
     fn resolve(&self, name: Name) -> Resolving {
         Box::pin(async move {
             let host = name.as_str().to_owned();
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let public: Vec<SocketAddr> = addrs.into_iter().filter(|a| !is_internal(a.ip())).collect();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let public: Vec<SocketAddr> =
+                addrs.into_iter().filter(|a| !is_internal(a.ip())).collect();
             if public.is_empty() {
-                let err: Box<dyn std::error::Error + Send + Sync> =
-                    format!("{host} resolves only to local or private addresses, which are not allowed").into();
+                let err: Box<dyn std::error::Error + Send + Sync> = format!(
+                    "{host} resolves only to local or private addresses, which are not allowed"
+                )
+                .into();
                 return Err(err);
             }
             let it: Addrs = Box::new(public.into_iter());
@@ -87,9 +95,17 @@ impl Outbound {
 
     /// The client for a URL, after checking its scheme and literal host.
     pub fn client_for(&self, url: &str, allow_local: bool) -> Result<&reqwest::Client, CallError> {
-        let parsed = url::Url::parse(url).map_err(|e| CallError::new(CallErrorKind::Refused, format!("invalid URL {url}: {e}")))?;
+        let parsed = url::Url::parse(url).map_err(|e| {
+            CallError::new(CallErrorKind::Refused, format!("invalid URL {url}: {e}"))
+        })?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(CallError::new(CallErrorKind::Refused, format!("only http and https URLs are allowed, not {}", parsed.scheme())));
+            return Err(CallError::new(
+                CallErrorKind::Refused,
+                format!(
+                    "only http and https URLs are allowed, not {}",
+                    parsed.scheme()
+                ),
+            ));
         }
         if allow_local {
             return Ok(&self.local);
@@ -97,11 +113,18 @@ impl Outbound {
         let literal = match parsed.host() {
             Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
             Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
-            Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost") => {
+            Some(url::Host::Domain(d))
+                if d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost") =>
+            {
                 Some(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))
             }
             Some(url::Host::Domain(_)) => None,
-            None => return Err(CallError::new(CallErrorKind::Refused, format!("URL without a host: {url}"))),
+            None => {
+                return Err(CallError::new(
+                    CallErrorKind::Refused,
+                    format!("URL without a host: {url}"),
+                ));
+            }
         };
         if literal.is_some_and(is_internal) {
             return Err(CallError::new(
@@ -113,25 +136,44 @@ impl Outbound {
     }
 
     /// Downloads an image someone named by URL, within `max_bytes` and the download timeout.
-    pub async fn download(&self, url: &str, allow_local: bool, max_bytes: usize) -> Result<bytes::Bytes, CallError> {
+    pub async fn download(
+        &self,
+        url: &str,
+        allow_local: bool,
+        max_bytes: usize,
+    ) -> Result<bytes::Bytes, CallError> {
         let client = self.client_for(url, allow_local)?;
         let started = Instant::now();
         let ms = |s: Instant| i64::try_from(s.elapsed().as_millis()).unwrap_or(i64::MAX);
         let fut = async {
-            let resp = client.get(url).send().await.map_err(|e| from_reqwest(&e, ms(started)))?;
+            let resp = client
+                .get(url)
+                .send()
+                .await
+                .map_err(|e| from_reqwest(&e, ms(started)))?;
             let status = resp.status().as_u16();
             if !resp.status().is_success() {
-                return Err(CallError::new(CallErrorKind::Http, format!("downloading {url} answered HTTP {status}")).with_status(status));
+                return Err(CallError::new(
+                    CallErrorKind::Http,
+                    format!("downloading {url} answered HTTP {status}"),
+                )
+                .with_status(status));
             }
             if resp.content_length().is_some_and(|n| n > max_bytes as u64) {
-                return Err(CallError::new(CallErrorKind::Refused, format!("{url} is larger than {max_bytes} bytes")));
+                return Err(CallError::new(
+                    CallErrorKind::Refused,
+                    format!("{url} is larger than {max_bytes} bytes"),
+                ));
             }
             let mut body = Vec::new();
             let mut stream = resp.bytes_stream();
             while let Some(chunk) = stream.next().await {
                 let chunk = chunk.map_err(|e| from_reqwest(&e, ms(started)))?;
                 if body.len() + chunk.len() > max_bytes {
-                    return Err(CallError::new(CallErrorKind::Refused, format!("{url} is larger than {max_bytes} bytes")));
+                    return Err(CallError::new(
+                        CallErrorKind::Refused,
+                        format!("{url} is larger than {max_bytes} bytes"),
+                    ));
                 }
                 body.extend_from_slice(&chunk);
             }
@@ -139,7 +181,12 @@ impl Outbound {
         };
         tokio::time::timeout(self.download_timeout, fut)
             .await
-            .map_err(|_| CallError::new(CallErrorKind::Timeout, format!("downloading {url} took too long")))?
+            .map_err(|_| {
+                CallError::new(
+                    CallErrorKind::Timeout,
+                    format!("downloading {url} took too long"),
+                )
+            })?
     }
 }
 
@@ -149,19 +196,48 @@ mod tests {
 
     #[test]
     fn internal_addresses_are_recognised() {
-        for ip in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0", "100.64.0.1", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1"] {
-            assert!(is_internal(ip.parse().expect("ip")), "{ip} should be internal");
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(
+                is_internal(ip.parse().expect("ip")),
+                "{ip} should be internal"
+            );
         }
         for ip in ["8.8.8.8", "47.100.1.1", "2606:4700::1111"] {
-            assert!(!is_internal(ip.parse().expect("ip")), "{ip} should be public");
+            assert!(
+                !is_internal(ip.parse().expect("ip")),
+                "{ip} should be public"
+            );
         }
     }
 
     #[test]
     fn literal_internal_hosts_and_other_schemes_are_refused() {
         let o = Outbound::new(Duration::from_secs(5)).expect("client");
-        for url in ["http://127.0.0.1/x.png", "http://10.0.0.1/x", "http://169.254.169.254/latest/meta-data", "http://[::1]/x", "http://localhost:8080/x", "file:///etc/passwd", "ftp://x.cn/a"] {
-            let e = o.client_for(url, false).err().unwrap_or_else(|| panic!("{url} should be refused"));
+        for url in [
+            "http://127.0.0.1/x.png",
+            "http://10.0.0.1/x",
+            "http://169.254.169.254/latest/meta-data",
+            "http://[::1]/x",
+            "http://localhost:8080/x",
+            "file:///etc/passwd",
+            "ftp://x.cn/a",
+        ] {
+            let e = o
+                .client_for(url, false)
+                .err()
+                .unwrap_or_else(|| panic!("{url} should be refused"));
             assert_eq!(e.kind, CallErrorKind::Refused, "{url}");
         }
         assert!(o.client_for("https://www.runninghub.cn/x", false).is_ok());
@@ -173,7 +249,16 @@ mod tests {
     async fn names_that_resolve_inside_are_refused() {
         let o = Outbound::new(Duration::from_secs(5)).expect("client");
         // localtest.me-style names need DNS; "localhost." with a trailing dot goes through the resolver.
-        let e = o.download("http://localhost./x.png", false, 1024).await.expect_err("refused");
-        assert!(matches!(e.kind, CallErrorKind::Connect | CallErrorKind::Network | CallErrorKind::Refused), "{e:?}");
+        let e = o
+            .download("http://localhost./x.png", false, 1024)
+            .await
+            .expect_err("refused");
+        assert!(
+            matches!(
+                e.kind,
+                CallErrorKind::Connect | CallErrorKind::Network | CallErrorKind::Refused
+            ),
+            "{e:?}"
+        );
     }
 }

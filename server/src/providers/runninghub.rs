@@ -3,9 +3,14 @@
 //! envelope. Errors often arrive with HTTP 200: a non-empty `errorCode` or `errorMessage` is a
 //! failure whatever the status.
 
-use super::answer::{CallError, CallErrorKind, ProviderAnswer, ProviderState, excerpt, from_reqwest};
+use super::answer::{
+    CallError, CallErrorKind, ProviderAnswer, ProviderState, excerpt, from_reqwest,
+};
 use super::net::Outbound;
-use super::{ImageFile, ImageInput, Provider, RequestRecord, SubmitRequest, Target, UploadAnswer, results_from, shell_quote, usage_from};
+use super::{
+    ImageFile, ImageInput, Provider, RequestRecord, SubmitRequest, Target, UploadAnswer,
+    results_from, shell_quote, usage_from,
+};
 use async_trait::async_trait;
 use secrecy::ExposeSecret;
 use serde_json::{Map, Value, json};
@@ -20,10 +25,19 @@ impl RunningHub {
         RunningHub { http }
     }
 
-    async fn post(&self, target: &Target, url: &str, body: reqwest::Body, content_type: Option<&str>) -> Result<(u16, bytes::Bytes, i64), CallError> {
+    async fn post(
+        &self,
+        target: &Target,
+        url: &str,
+        body: reqwest::Body,
+        content_type: Option<&str>,
+    ) -> Result<(u16, bytes::Bytes, i64), CallError> {
         let client = self.http.client_for(url, target.allow_local)?;
         let started = Instant::now();
-        let mut req = client.post(url).bearer_auth(target.key.expose_secret()).body(body);
+        let mut req = client
+            .post(url)
+            .bearer_auth(target.key.expose_secret())
+            .body(body);
         if let Some(ct) = content_type {
             req = req.header(reqwest::header::CONTENT_TYPE, ct);
         }
@@ -59,11 +73,12 @@ pub fn submit_body(req: &SubmitRequest) -> Value {
 fn shorten_data_urls(mut v: Value) -> Value {
     if let Some(urls) = v.get_mut("imageUrls").and_then(Value::as_array_mut) {
         for u in urls {
-            if let Some(s) = u.as_str() {
-                if s.starts_with("data:") && s.len() > 120 {
-                    let head: String = s.chars().take(40).collect();
-                    *u = json!(format!("{head}…({} bytes)", s.len()));
-                }
+            if let Some(s) = u.as_str()
+                && s.starts_with("data:")
+                && s.len() > 120
+            {
+                let head: String = s.chars().take(40).collect();
+                *u = json!(format!("{head}…({} bytes)", s.len()));
             }
         }
     }
@@ -82,56 +97,91 @@ fn text(o: &Map<String, Value>, key: &str) -> Option<String> {
 /// `{code, msg|message, data}` envelopes (uploads, v1-style answers): a non-zero code is an error.
 fn open_envelope(v: Value, http_status: u16) -> Result<Value, CallError> {
     let Some(o) = v.as_object() else { return Ok(v) };
-    let is_envelope = o.contains_key("code") && (o.contains_key("data") || o.contains_key("msg") || o.contains_key("message")) && !o.contains_key("taskId");
+    let is_envelope = o.contains_key("code")
+        && (o.contains_key("data") || o.contains_key("msg") || o.contains_key("message"))
+        && !o.contains_key("taskId");
     if !is_envelope {
         return Ok(v);
     }
     let code = text(o, "code").unwrap_or_default();
     if code != "0" && code != "200" {
-        let msg = text(o, "message").or_else(|| text(o, "msg")).unwrap_or_else(|| "error without a message".to_owned());
+        let msg = text(o, "message")
+            .or_else(|| text(o, "msg"))
+            .unwrap_or_else(|| "error without a message".to_owned());
         return Err(CallError::api(Some(code), msg, http_status));
     }
     Ok(o.get("data").cloned().unwrap_or(Value::Null))
 }
 
 /// Reads a submit or query answer.
-pub fn parse_task_answer(http_status: u16, body: &[u8], latency_ms: i64) -> Result<ProviderAnswer, CallError> {
+pub fn parse_task_answer(
+    http_status: u16,
+    body: &[u8],
+    latency_ms: i64,
+) -> Result<ProviderAnswer, CallError> {
     let parsed: Result<Value, _> = serde_json::from_slice(body);
     if !(200..300).contains(&http_status) {
         if let Ok(Value::Object(o)) = &parsed {
             let code = text(o, "errorCode").or_else(|| text(o, "code"));
-            let msg = text(o, "errorMessage").or_else(|| text(o, "message")).or_else(|| text(o, "msg"));
+            let msg = text(o, "errorMessage")
+                .or_else(|| text(o, "message"))
+                .or_else(|| text(o, "msg"));
             if code.is_some() || msg.is_some() {
-                return Err(CallError::api(code, msg.unwrap_or_default(), http_status).with_latency(latency_ms));
+                return Err(CallError::api(code, msg.unwrap_or_default(), http_status)
+                    .with_latency(latency_ms));
             }
         }
-        return Err(CallError::new(CallErrorKind::Http, format!("HTTP {http_status}: {}", excerpt(body)))
-            .with_status(http_status)
-            .with_latency(latency_ms));
+        return Err(CallError::new(
+            CallErrorKind::Http,
+            format!("HTTP {http_status}: {}", excerpt(body)),
+        )
+        .with_status(http_status)
+        .with_latency(latency_ms));
     }
     let malformed = |why: String| {
         CallError::new(CallErrorKind::Malformed, why)
             .with_status(http_status)
             .with_latency(latency_ms)
     };
-    let v = parsed.map_err(|e| malformed(format!("the answer is not JSON ({e}): {}", excerpt(body))))?;
+    let v = parsed
+        .map_err(|e| malformed(format!("the answer is not JSON ({e}): {}", excerpt(body))))?;
     let v = open_envelope(v, http_status).map_err(|e| e.with_latency(latency_ms))?;
-    let o = v.as_object().ok_or_else(|| malformed(format!("the answer is not a JSON object: {}", excerpt(body))))?;
+    let o = v.as_object().ok_or_else(|| {
+        malformed(format!(
+            "the answer is not a JSON object: {}",
+            excerpt(body)
+        ))
+    })?;
     let code = text(o, "errorCode");
     let message = text(o, "errorMessage");
     let task_id = text(o, "taskId");
-    let raw_status = o.get("status").and_then(Value::as_str).unwrap_or_default().trim().to_owned();
-    let results = o.get("results").and_then(Value::as_array).map(|a| results_from(a)).unwrap_or_default();
+    let raw_status = o
+        .get("status")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let results = o
+        .get("results")
+        .and_then(Value::as_array)
+        .map(|a| results_from(a))
+        .unwrap_or_default();
     let usage = usage_from(o.get("usage"));
 
     let state = if code.is_some() || message.is_some() {
         if task_id.is_none() && raw_status.is_empty() {
             // An error about the call itself (auth, balance, parameters, queue full …).
-            return Err(CallError::api(code, message.unwrap_or_default(), http_status).with_latency(latency_ms));
+            return Err(
+                CallError::api(code, message.unwrap_or_default(), http_status)
+                    .with_latency(latency_ms),
+            );
         }
         ProviderState::Failed { code, message }
     } else if raw_status.is_empty() {
-        return Err(malformed(format!("the answer has neither a status nor an error: {}", excerpt(body))));
+        return Err(malformed(format!(
+            "the answer has neither a status nor an error: {}",
+            excerpt(body)
+        )));
     } else {
         match ProviderState::from_status(&raw_status) {
             ProviderState::Failed { .. } => ProviderState::Failed {
@@ -167,35 +217,55 @@ fn failed_reason(o: &Map<String, Value>) -> Option<String> {
 }
 
 /// Reads an upload answer: `data.download_url` is the URL to send.
-pub fn parse_upload_answer(http_status: u16, body: &[u8], latency_ms: i64) -> Result<UploadAnswer, CallError> {
+pub fn parse_upload_answer(
+    http_status: u16,
+    body: &[u8],
+    latency_ms: i64,
+) -> Result<UploadAnswer, CallError> {
     let parsed: Result<Value, _> = serde_json::from_slice(body);
     let v = match parsed {
         Ok(v) => v,
         Err(_) if !(200..300).contains(&http_status) => {
-            return Err(CallError::new(CallErrorKind::Http, format!("HTTP {http_status}: {}", excerpt(body)))
-                .with_status(http_status)
-                .with_latency(latency_ms));
+            return Err(CallError::new(
+                CallErrorKind::Http,
+                format!("HTTP {http_status}: {}", excerpt(body)),
+            )
+            .with_status(http_status)
+            .with_latency(latency_ms));
         }
         Err(e) => {
-            return Err(CallError::new(CallErrorKind::Malformed, format!("the upload answer is not JSON ({e}): {}", excerpt(body)))
-                .with_status(http_status)
-                .with_latency(latency_ms));
+            return Err(CallError::new(
+                CallErrorKind::Malformed,
+                format!("the upload answer is not JSON ({e}): {}", excerpt(body)),
+            )
+            .with_status(http_status)
+            .with_latency(latency_ms));
         }
     };
     let data = open_envelope(v, http_status).map_err(|e| e.with_latency(latency_ms))?;
     if !(200..300).contains(&http_status) {
-        return Err(CallError::new(CallErrorKind::Http, format!("HTTP {http_status}: {}", excerpt(body)))
-            .with_status(http_status)
-            .with_latency(latency_ms));
+        return Err(CallError::new(
+            CallErrorKind::Http,
+            format!("HTTP {http_status}: {}", excerpt(body)),
+        )
+        .with_status(http_status)
+        .with_latency(latency_ms));
     }
     let url = data
         .as_object()
-        .and_then(|d| text(d, "download_url").or_else(|| text(d, "downloadUrl")).or_else(|| text(d, "url")))
+        .and_then(|d| {
+            text(d, "download_url")
+                .or_else(|| text(d, "downloadUrl"))
+                .or_else(|| text(d, "url"))
+        })
         .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
         .ok_or_else(|| {
-            CallError::new(CallErrorKind::Malformed, format!("the upload answer has no download_url: {}", excerpt(body)))
-                .with_status(http_status)
-                .with_latency(latency_ms)
+            CallError::new(
+                CallErrorKind::Malformed,
+                format!("the upload answer has no download_url: {}", excerpt(body)),
+            )
+            .with_status(http_status)
+            .with_latency(latency_ms)
         })?;
     Ok(UploadAnswer {
         url,
@@ -222,7 +292,10 @@ impl Provider for RunningHub {
 
     async fn upload(&self, target: &Target, file: &ImageFile) -> Result<UploadAnswer, CallError> {
         if target.upload_endpoint.is_empty() {
-            return Err(CallError::new(CallErrorKind::Refused, "this configuration has no upload endpoint"));
+            return Err(CallError::new(
+                CallErrorKind::Refused,
+                "this configuration has no upload endpoint",
+            ));
         }
         let url = target.url(&target.upload_endpoint);
         let part = reqwest::multipart::Part::bytes(file.bytes.to_vec())
@@ -236,17 +309,29 @@ impl Provider for RunningHub {
         parse_upload_answer(status, &bytes, ms)
     }
 
-    async fn submit(&self, target: &Target, req: &SubmitRequest) -> Result<ProviderAnswer, CallError> {
+    async fn submit(
+        &self,
+        target: &Target,
+        req: &SubmitRequest,
+    ) -> Result<ProviderAnswer, CallError> {
         let url = target.url(&target.draw_endpoint);
         let body = submit_body(req).to_string();
-        let (status, bytes, ms) = self.post(target, &url, body.into(), Some("application/json")).await?;
+        let (status, bytes, ms) = self
+            .post(target, &url, body.into(), Some("application/json"))
+            .await?;
         parse_task_answer(status, &bytes, ms)
     }
 
-    async fn poll(&self, target: &Target, provider_task_id: &str) -> Result<ProviderAnswer, CallError> {
+    async fn poll(
+        &self,
+        target: &Target,
+        provider_task_id: &str,
+    ) -> Result<ProviderAnswer, CallError> {
         let url = target.url(&target.result_endpoint);
         let body = json!({ "taskId": provider_task_id }).to_string();
-        let (status, bytes, ms) = self.post(target, &url, body.into(), Some("application/json")).await?;
+        let (status, bytes, ms) = self
+            .post(target, &url, body.into(), Some("application/json"))
+            .await?;
         parse_task_answer(status, &bytes, ms)
     }
 }
@@ -261,7 +346,9 @@ mod tests {
             prompt: "p".into(),
             resolution: Resolution::R2k,
             aspect_ratio: ar,
-            images: (0..n).map(|i| ImageInput::Url(format!("https://x/{i}.png"))).collect(),
+            images: (0..n)
+                .map(|i| ImageInput::Url(format!("https://x/{i}.png")))
+                .collect(),
         }
     }
 
@@ -296,13 +383,17 @@ mod tests {
 
     #[test]
     fn an_error_inside_http_200_is_a_failure() {
-        let body = br#"{"taskId":"","status":"","errorCode":"802","errorMessage":"APIKEY_UNAUTHORIZED"}"#;
+        let body =
+            br#"{"taskId":"","status":"","errorCode":"802","errorMessage":"APIKEY_UNAUTHORIZED"}"#;
         let e = parse_task_answer(200, body, 5).expect_err("error");
         assert_eq!(e.kind, CallErrorKind::Api);
         assert_eq!(e.code.as_deref(), Some("802"));
         assert!(!e.is_transient());
         let body = br#"{"errorMessage":"ApiKey verification failed"}"#;
-        assert_eq!(parse_task_answer(200, body, 5).expect_err("error").kind, CallErrorKind::Api);
+        assert_eq!(
+            parse_task_answer(200, body, 5).expect_err("error").kind,
+            CallErrorKind::Api
+        );
     }
 
     #[test]
@@ -347,14 +438,25 @@ mod tests {
     #[test]
     fn upload_answers_are_envelopes() {
         let ok = br#"{"code":0,"message":"success","data":{"type":"image","download_url":"https://cdn/u.png","fileName":"openapi/x.png","size":"3490"}}"#;
-        assert_eq!(parse_upload_answer(200, ok, 1).expect("ok").url, "https://cdn/u.png");
+        assert_eq!(
+            parse_upload_answer(200, ok, 1).expect("ok").url,
+            "https://cdn/u.png"
+        );
         let ok_msg = br#"{"code":0,"msg":"success","data":{"download_url":"https://cdn/v.png"}}"#;
-        assert_eq!(parse_upload_answer(200, ok_msg, 1).expect("ok").url, "https://cdn/v.png");
+        assert_eq!(
+            parse_upload_answer(200, ok_msg, 1).expect("ok").url,
+            "https://cdn/v.png"
+        );
         let err = br#"{"code":401,"message":"ApiKey verification failed","data":null}"#;
         let e = parse_upload_answer(200, err, 1).expect_err("error");
         assert_eq!(e.code.as_deref(), Some("401"));
         assert!(!e.is_transient());
-        assert_eq!(parse_upload_answer(200, br#"{"code":0,"data":{}}"#, 1).expect_err("no url").kind, CallErrorKind::Malformed);
+        assert_eq!(
+            parse_upload_answer(200, br#"{"code":0,"data":{}}"#, 1)
+                .expect_err("no url")
+                .kind,
+            CallErrorKind::Malformed
+        );
     }
 
     #[test]
@@ -369,10 +471,15 @@ mod tests {
             allow_local: false,
             key: secrecy::SecretString::from("sk-secret-key-123456".to_owned()),
         };
-        let rec = RunningHub::new(Outbound::new(std::time::Duration::from_secs(1)).expect("client")).describe_submit(&target, &req(1, AspectRatio::Auto));
+        let rec =
+            RunningHub::new(Outbound::new(std::time::Duration::from_secs(1)).expect("client"))
+                .describe_submit(&target, &req(1, AspectRatio::Auto));
         assert!(!rec.curl.contains("sk-secret"));
         assert!(!rec.json.to_string().contains("sk-secret"));
         assert!(rec.curl.contains("$RUNNINGHUB_API_KEY"));
-        assert!(rec.curl.contains("https://www.runninghub.cn/openapi/v2/rhart-image-n-pro/edit"));
+        assert!(
+            rec.curl
+                .contains("https://www.runninghub.cn/openapi/v2/rhart-image-n-pro/edit")
+        );
     }
 }

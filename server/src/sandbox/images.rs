@@ -16,7 +16,9 @@ pub fn generate_png(seed: &str) -> Vec<u8> {
     for y in 0..N {
         for x in 0..N {
             let t = (x + y) as f32 / (2 * N) as f32;
-            let ring = (((x as f32 - 192.0).powi(2) + (y as f32 - 192.0).powi(2)).sqrt() / 24.0).sin() * 0.08;
+            let ring = (((x as f32 - 192.0).powi(2) + (y as f32 - 192.0).powi(2)).sqrt() / 24.0)
+                .sin()
+                * 0.08;
             for c in 0..3 {
                 let v = f32::from(a[c]) * (1.0 - t) + f32::from(b[c]) * t;
                 data.push((v * (1.0 + ring)).clamp(0.0, 255.0) as u8);
@@ -39,7 +41,14 @@ pub async fn output(Path(name): Path<String>) -> Response {
     let Some(stem) = name.strip_suffix(".png") else {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     };
-    ([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "public, max-age=86400")], generate_png(stem)).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "image/png"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        generate_png(stem),
+    )
+        .into_response()
 }
 
 pub async fn uploaded(State(s): State<Arc<SandboxState>>, Path(name): Path<String>) -> Response {

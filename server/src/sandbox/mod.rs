@@ -128,7 +128,10 @@ impl SandboxState {
 
 pub fn router(state: Arc<SandboxState>) -> Router {
     Router::new()
-        .route("/openapi/v2/rhart-image-n-pro/edit", post(runninghub::submit))
+        .route(
+            "/openapi/v2/rhart-image-n-pro/edit",
+            post(runninghub::submit),
+        )
         .route("/openapi/v2/query", post(runninghub::query))
         .route("/openapi/v2/media/upload/binary", post(runninghub::upload))
         .route("/v1/file/upload", post(runninghub::upload))
@@ -157,7 +160,10 @@ struct Faults {
     failure_rate: f64,
 }
 
-async fn set_faults(State(s): State<Arc<SandboxState>>, axum::Json(f): axum::Json<Faults>) -> &'static str {
+async fn set_faults(
+    State(s): State<Arc<SandboxState>>,
+    axum::Json(f): axum::Json<Faults>,
+) -> &'static str {
     if let Ok(mut r) = s.failure_rate.lock() {
         *r = f.failure_rate.clamp(0.0, 1.0);
     }

@@ -21,11 +21,22 @@ struct Edit {
     images: usize,
 }
 
-async fn read(s: &SandboxState, headers: &HeaderMap, path: &str, mut multipart: Multipart) -> Result<Edit, Response> {
+async fn read(
+    s: &SandboxState,
+    headers: &HeaderMap,
+    path: &str,
+    mut multipart: Multipart,
+) -> Result<Edit, Response> {
     remember(s, "POST", path, headers, b"(multipart)");
-    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     if !s.key_ok(auth) {
-        return Err(error(StatusCode::UNAUTHORIZED, "invalid_api_key", "Invalid API key"));
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_api_key",
+            "Invalid API key",
+        ));
     }
     let mut prompt = String::new();
     let mut images = 0;
@@ -36,7 +47,11 @@ async fn read(s: &SandboxState, headers: &HeaderMap, path: &str, mut multipart: 
             "image" | "image[]" => {
                 let bytes = field.bytes().await.unwrap_or_default();
                 if sniff_image(&bytes).is_none() {
-                    return Err(error(StatusCode::BAD_REQUEST, "invalid_image", "image is not a PNG, JPEG or WEBP file"));
+                    return Err(error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_image",
+                        "image is not a PNG, JPEG or WEBP file",
+                    ));
                 }
                 images += 1;
             }
@@ -46,10 +61,18 @@ async fn read(s: &SandboxState, headers: &HeaderMap, path: &str, mut multipart: 
         }
     }
     if prompt.trim().is_empty() {
-        return Err(error(StatusCode::BAD_REQUEST, "invalid_prompt", "prompt is required"));
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "invalid_prompt",
+            "prompt is required",
+        ));
     }
     if images == 0 {
-        return Err(error(StatusCode::BAD_REQUEST, "invalid_image", "at least one image is required"));
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "invalid_image",
+            "at least one image is required",
+        ));
     }
     Ok(Edit { prompt, images })
 }
@@ -67,7 +90,11 @@ fn data(s: &SandboxState, id: &str, sc: &Scenario) -> Value {
     Value::Array(items)
 }
 
-pub async fn edits_sync(State(s): State<Arc<SandboxState>>, headers: HeaderMap, multipart: Multipart) -> Response {
+pub async fn edits_sync(
+    State(s): State<Arc<SandboxState>>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
     let edit = match read(&s, &headers, "/v1/images/edits", multipart).await {
         Ok(e) => e,
         Err(r) => return r,
@@ -87,7 +114,11 @@ pub async fn edits_sync(State(s): State<Arc<SandboxState>>, headers: HeaderMap, 
     axum::Json(json!({ "created": 1_767_225_600, "data": data(&s, &id, &sc) })).into_response()
 }
 
-pub async fn edits_async(State(s): State<Arc<SandboxState>>, headers: HeaderMap, multipart: Multipart) -> Response {
+pub async fn edits_async(
+    State(s): State<Arc<SandboxState>>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
     let edit = match read(&s, &headers, "/v1/async/images/edits", multipart).await {
         Ok(e) => e,
         Err(r) => return r,
@@ -110,11 +141,21 @@ pub async fn edits_async(State(s): State<Arc<SandboxState>>, headers: HeaderMap,
     axum::Json(json!({ "task_id": id, "status": "queued" })).into_response()
 }
 
-pub async fn task(State(s): State<Arc<SandboxState>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+pub async fn task(
+    State(s): State<Arc<SandboxState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     remember(&s, "GET", "/v1/async/tasks", &headers, b"");
-    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     if !s.key_ok(auth) {
-        return error(StatusCode::UNAUTHORIZED, "invalid_api_key", "Invalid API key");
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_api_key",
+            "Invalid API key",
+        );
     }
     let task = {
         let mut tasks = s.tasks.lock().unwrap_or_else(|p| p.into_inner());

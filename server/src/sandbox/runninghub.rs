@@ -11,19 +11,33 @@ use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const ASPECTS: &[&str] = &["1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "5:4", "4:5", "21:9"];
+const ASPECTS: &[&str] = &[
+    "1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "5:4", "4:5", "21:9",
+];
 
 fn auth(headers: &HeaderMap) -> Option<String> {
-    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
-pub(super) fn remember(s: &SandboxState, method: &str, path: &str, headers: &HeaderMap, body: &[u8]) {
+pub(super) fn remember(
+    s: &SandboxState,
+    method: &str,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) {
     let text = String::from_utf8_lossy(&body[..body.len().min(4096)]).into_owned();
     s.remember(SeenRequest {
         method: method.to_owned(),
         path: path.to_owned(),
         authorization: auth(headers),
-        content_type: headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned),
+        content_type: headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
         body: text,
     });
 }
@@ -84,12 +98,26 @@ async fn pace(sc: &Scenario) {
     }
 }
 
-pub async fn submit(State(s): State<Arc<SandboxState>>, headers: HeaderMap, body: Bytes) -> Response {
-    remember(&s, "POST", "/openapi/v2/rhart-image-n-pro/edit", &headers, &body);
+pub async fn submit(
+    State(s): State<Arc<SandboxState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    remember(
+        &s,
+        "POST",
+        "/openapi/v2/rhart-image-n-pro/edit",
+        &headers,
+        &body,
+    );
     let Ok(v) = serde_json::from_slice::<Value>(&body) else {
         return task_error("301", "PARAMS_INVALID: the body is not JSON");
     };
-    let prompt = v.get("prompt").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let prompt = v
+        .get("prompt")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let sc = Scenario::from_prompt(&prompt);
     pace(&sc).await;
     if sc.hang {
@@ -115,22 +143,40 @@ pub async fn submit(State(s): State<Arc<SandboxState>>, headers: HeaderMap, body
         return task_error("812", "insufficient funds");
     }
     if sc.malformed {
-        return (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "{\"taskId\": \"1\", \"status\": ").into_response();
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            "{\"taskId\": \"1\", \"status\": ",
+        )
+            .into_response();
     }
     if prompt.trim().is_empty() || prompt.chars().count() > 20_000 {
         return task_error("301", "PARAMS_INVALID: prompt");
     }
-    let urls = v.get("imageUrls").and_then(Value::as_array).cloned().unwrap_or_default();
-    if urls.is_empty() || urls.len() > 10 || urls.iter().any(|u| u.as_str().is_none_or(|u| !(u.starts_with("http") || u.starts_with("data:image/")))) {
+    let urls = v
+        .get("imageUrls")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if urls.is_empty()
+        || urls.len() > 10
+        || urls.iter().any(|u| {
+            u.as_str()
+                .is_none_or(|u| !(u.starts_with("http") || u.starts_with("data:image/")))
+        })
+    {
         return task_error("301", "PARAMS_INVALID: imageUrls must hold 1 to 10 URLs");
     }
-    if !matches!(v.get("resolution").and_then(Value::as_str), Some("1k" | "2k" | "4k")) {
+    if !matches!(
+        v.get("resolution").and_then(Value::as_str),
+        Some("1k" | "2k" | "4k")
+    ) {
         return task_error("301", "PARAMS_INVALID: resolution must be 1k, 2k or 4k");
     }
-    if let Some(ar) = v.get("aspectRatio") {
-        if !ar.as_str().is_some_and(|a| ASPECTS.contains(&a)) {
-            return task_error("301", "PARAMS_INVALID: aspectRatio");
-        }
+    if let Some(ar) = v.get("aspectRatio")
+        && !ar.as_str().is_some_and(|a| ASPECTS.contains(&a))
+    {
+        return task_error("301", "PARAMS_INVALID: aspectRatio");
     }
     let task = FakeTask {
         id: s.new_id(),
@@ -146,7 +192,15 @@ pub async fn submit(State(s): State<Arc<SandboxState>>, headers: HeaderMap, body
         }
     }
     let answer = if sc.instant {
-        task_object(&s, &task, if sc.alt_spelling { "SUCCEED" } else { "SUCCESS" })
+        task_object(
+            &s,
+            &task,
+            if sc.alt_spelling {
+                "SUCCEED"
+            } else {
+                "SUCCESS"
+            },
+        )
     } else {
         task_object(&s, &task, "QUEUED")
     };
@@ -156,7 +210,11 @@ pub async fn submit(State(s): State<Arc<SandboxState>>, headers: HeaderMap, body
     axum::Json(answer).into_response()
 }
 
-pub async fn query(State(s): State<Arc<SandboxState>>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn query(
+    State(s): State<Arc<SandboxState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     remember(&s, "POST", "/openapi/v2/query", &headers, &body);
     if s.random_fault() {
         return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
@@ -164,9 +222,13 @@ pub async fn query(State(s): State<Arc<SandboxState>>, headers: HeaderMap, body:
     if !s.key_ok(auth(&headers).as_deref()) {
         return task_error("802", "APIKEY_UNAUTHORIZED: ApiKey verification failed");
     }
-    let id = serde_json::from_slice::<Value>(&body)
-        .ok()
-        .and_then(|v| v.get("taskId").and_then(|t| t.as_str().map(str::to_owned).or_else(|| t.as_u64().map(|n| n.to_string()))));
+    let id = serde_json::from_slice::<Value>(&body).ok().and_then(|v| {
+        v.get("taskId").and_then(|t| {
+            t.as_str()
+                .map(str::to_owned)
+                .or_else(|| t.as_u64().map(|n| n.to_string()))
+        })
+    });
     let Some(id) = id else {
         return task_error("301", "PARAMS_INVALID: taskId");
     };
@@ -198,8 +260,18 @@ fn envelope_error(code: i64, message: &str) -> Response {
     axum::Json(json!({ "code": code, "message": message, "data": null })).into_response()
 }
 
-pub async fn upload(State(s): State<Arc<SandboxState>>, headers: HeaderMap, mut multipart: Multipart) -> Response {
-    remember(&s, "POST", "/openapi/v2/media/upload/binary", &headers, b"(multipart)");
+pub async fn upload(
+    State(s): State<Arc<SandboxState>>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Response {
+    remember(
+        &s,
+        "POST",
+        "/openapi/v2/media/upload/binary",
+        &headers,
+        b"(multipart)",
+    );
     if !s.key_ok(auth(&headers).as_deref()) {
         return envelope_error(401, "ApiKey verification failed");
     }

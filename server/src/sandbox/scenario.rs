@@ -45,14 +45,19 @@ impl Scenario {
             results: 1,
             ..Default::default()
         };
-        for tag in prompt.split_whitespace().filter_map(|w| w.strip_prefix('#')) {
-            let tag = tag.trim_end_matches(|c: char| matches!(c, ',' | '.' | ';'));
+        for tag in prompt
+            .split_whitespace()
+            .filter_map(|w| w.strip_prefix('#'))
+        {
+            let tag = tag.trim_end_matches([',', '.', ';']);
             let (name, value) = tag.split_once('=').unwrap_or((tag, ""));
             match name.to_ascii_lowercase().as_str() {
                 "instant" => s.instant = true,
                 "fail" => s.fail = Some(("1000", "unknown error")),
                 "moderation" => s.fail = Some(("1501", "Content verification failed")),
-                "realperson" => s.fail = Some(("1505", "Photorealistic real people are prohibited")),
+                "realperson" => {
+                    s.fail = Some(("1505", "Photorealistic real people are prohibited"))
+                }
                 "auth" => s.auth = true,
                 "balance" => s.balance = true,
                 "queuefull" => s.queue_full = true,
@@ -90,12 +95,20 @@ impl Scenario {
             return "QUEUED";
         }
         if self.never || polls <= self.queued + self.polls {
-            return if self.unknown && polls > 1 { "PAUSED" } else { "RUNNING" };
+            return if self.unknown && polls > 1 {
+                "PAUSED"
+            } else {
+                "RUNNING"
+            };
         }
         if self.fail.is_some() {
             "FAILED"
         } else if self.cancel {
-            if self.alt_spelling { "CANCELLED" } else { "CANCEL" }
+            if self.alt_spelling {
+                "CANCELLED"
+            } else {
+                "CANCEL"
+            }
         } else if self.unknown {
             "PAUSED"
         } else if self.alt_spelling {

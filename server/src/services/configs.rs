@@ -39,7 +39,10 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 }
 
 async fn load(core: &Core, id: ConfigId) -> Result<ConfigRow, AppError> {
-    db::config::by_id(&core.db.read, id).await.or_internal()?.ok_or(AppError::NotFound)
+    db::config::by_id(&core.db.read, id)
+        .await
+        .or_internal()?
+        .ok_or(AppError::NotFound)
 }
 
 pub async fn get_config(core: &Core, id: ConfigId) -> Result<ConfigView, AppError> {
@@ -48,15 +51,29 @@ pub async fn get_config(core: &Core, id: ConfigId) -> Result<ConfigView, AppErro
 
 pub async fn config_history(core: &Core, id: ConfigId) -> Result<Vec<HistoryEntry>, AppError> {
     load(core, id).await?;
-    db::config_event::list(&core.db.read, id).await.or_internal()
+    db::config_event::list(&core.db.read, id)
+        .await
+        .or_internal()
 }
 
-pub async fn list_configs(core: &Core, filter: ConfigFilter) -> Result<Vec<ConfigListItem>, AppError> {
-    let rows = db::config::list(&core.db.read, &filter.q, filter.api_type, filter.active, filter.archived)
-        .await
-        .or_internal()?;
+pub async fn list_configs(
+    core: &Core,
+    filter: ConfigFilter,
+) -> Result<Vec<ConfigListItem>, AppError> {
+    let rows = db::config::list(
+        &core.db.read,
+        &filter.q,
+        filter.api_type,
+        filter.active,
+        filter.archived,
+    )
+    .await
+    .or_internal()?;
     let since = core.clock.now_ms() - 24 * 3600 * 1000;
-    let mut stats: HashMap<ConfigId, db::task::ConfigStats> = db::task::config_stats(&core.db.read, since).await.or_internal()?;
+    let mut stats: HashMap<ConfigId, db::task::ConfigStats> =
+        db::task::config_stats(&core.db.read, since)
+            .await
+            .or_internal()?;
     let mut items: Vec<ConfigListItem> = rows
         .into_iter()
         .map(|r| {
@@ -71,24 +88,40 @@ pub async fn list_configs(core: &Core, filter: ConfigFilter) -> Result<Vec<Confi
         .collect();
     match filter.sort {
         ConfigSort::Name => {}
-        ConfigSort::Updated => items.sort_by(|a, b| b.config.updated_at.cmp(&a.config.updated_at)),
-        ConfigSort::LastTest => items.sort_by(|a, b| b.last_test.as_ref().map(|l| l.at).cmp(&a.last_test.as_ref().map(|l| l.at))),
+        ConfigSort::Updated => items.sort_by_key(|i| std::cmp::Reverse(i.config.updated_at)),
+        ConfigSort::LastTest => items.sort_by(|a, b| {
+            b.last_test
+                .as_ref()
+                .map(|l| l.at)
+                .cmp(&a.last_test.as_ref().map(|l| l.at))
+        }),
     }
     Ok(items)
 }
 
 /// Creates a configuration (`action` is `Created`, or `Imported` from a file).
-pub async fn create_config(core: &Core, actor: Actor<'_>, input: ConfigInput, action: HistoryAction) -> Result<ConfigView, AppError> {
+pub async fn create_config(
+    core: &Core,
+    actor: Actor<'_>,
+    input: ConfigInput,
+    action: HistoryAction,
+) -> Result<ConfigView, AppError> {
     actor.require_admin()?;
     let valid = input.validate(false)?;
     let now = core.clock.now_ms();
     let mut tx = core.db.write.begin().await.or_internal()?;
-    if db::config::id_by_name(&mut *tx, &valid.fields.name).await.or_internal()?.is_some() {
+    if db::config::id_by_name(&mut *tx, &valid.fields.name)
+        .await
+        .or_internal()?
+        .is_some()
+    {
         return Err(AppError::field("name", Msg::ErrNameTaken));
     }
     let id = match db::config::insert(&mut *tx, &valid.fields, actor.id(), now).await {
         Ok(id) => id,
-        Err(e) if is_unique_violation(&e) => return Err(AppError::field("name", Msg::ErrNameTaken)),
+        Err(e) if is_unique_violation(&e) => {
+            return Err(AppError::field("name", Msg::ErrNameTaken));
+        }
         Err(e) => return Err(internal(e)),
     };
     let mut changes = valid.fields.diff_from(None);
@@ -105,16 +138,25 @@ pub async fn create_config(core: &Core, actor: Actor<'_>, input: ConfigInput, ac
         actor_id: actor.id(),
         actor_name: actor.name(),
     };
-    db::config_event::insert(&mut *tx, event, now).await.or_internal()?;
+    db::config_event::insert(&mut *tx, event, now)
+        .await
+        .or_internal()?;
     tx.commit().await.or_internal()?;
     tracing::info!(config = %id, name = %valid.fields.name, by = actor.name(), "config created");
     get_config(core, id).await
 }
 
-async fn store_key(core: &Core, tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, id: ConfigId, key: &str) -> Result<(), AppError> {
+async fn store_key(
+    core: &Core,
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    id: ConfigId,
+    key: &str,
+) -> Result<(), AppError> {
     let secret = SecretString::from(key.to_owned());
     let sealed = core.secrets.seal(id.0, &secret).or_internal()?;
-    db::config::set_key(&mut **tx, id, &sealed, &mask_key(key)).await.or_internal()
+    db::config::set_key(&mut **tx, id, &sealed, &mask_key(key))
+        .await
+        .or_internal()
 }
 
 /// Writes `fields` (and a new key, if any) as the next version, with its history row.
@@ -138,14 +180,18 @@ async fn write_version(
     let version = row.view.version + 1;
     let mut tx = core.db.write.begin().await.or_internal()?;
     // Re-check inside the transaction: the name may have been taken meanwhile.
-    if let Some(other) = db::config::id_by_name(&mut *tx, &fields.name).await.or_internal()? {
-        if other != id {
-            return Err(AppError::field("name", Msg::ErrNameTaken));
-        }
+    if let Some(other) = db::config::id_by_name(&mut *tx, &fields.name)
+        .await
+        .or_internal()?
+        && other != id
+    {
+        return Err(AppError::field("name", Msg::ErrNameTaken));
     }
     match db::config::update(&mut *tx, id, fields, version, actor.id(), now).await {
         Ok(()) => {}
-        Err(e) if is_unique_violation(&e) => return Err(AppError::field("name", Msg::ErrNameTaken)),
+        Err(e) if is_unique_violation(&e) => {
+            return Err(AppError::field("name", Msg::ErrNameTaken));
+        }
         Err(e) => return Err(internal(e)),
     }
     if let Some(key) = new_key {
@@ -160,24 +206,44 @@ async fn write_version(
         actor_id: actor.id(),
         actor_name: actor.name(),
     };
-    db::config_event::insert(&mut *tx, event, now).await.or_internal()?;
+    db::config_event::insert(&mut *tx, event, now)
+        .await
+        .or_internal()?;
     tx.commit().await.or_internal()?;
     tracing::info!(config = %id, version, action = action.as_str(), by = actor.name(), "config changed");
     core.engine.config_changed(id);
     get_config(core, id).await
 }
 
-pub async fn update_config(core: &Core, actor: Actor<'_>, id: ConfigId, input: ConfigInput) -> Result<ConfigView, AppError> {
+pub async fn update_config(
+    core: &Core,
+    actor: Actor<'_>,
+    id: ConfigId,
+    input: ConfigInput,
+) -> Result<ConfigView, AppError> {
     actor.require_admin()?;
     let row = load(core, id).await?;
     if row.view.archived_at.is_some() {
         return Err(AppError::conflict(Msg::ErrConfigArchived));
     }
     let valid = input.validate(row.has_key())?;
-    write_version(core, actor, &row, &valid.fields, valid.new_key.as_deref(), HistoryAction::Updated).await
+    write_version(
+        core,
+        actor,
+        &row,
+        &valid.fields,
+        valid.new_key.as_deref(),
+        HistoryAction::Updated,
+    )
+    .await
 }
 
-pub async fn set_config_active(core: &Core, actor: Actor<'_>, id: ConfigId, active: bool) -> Result<ConfigView, AppError> {
+pub async fn set_config_active(
+    core: &Core,
+    actor: Actor<'_>,
+    id: ConfigId,
+    active: bool,
+) -> Result<ConfigView, AppError> {
     actor.require_admin()?;
     let row = load(core, id).await?;
     if row.view.archived_at.is_some() {
@@ -188,18 +254,28 @@ pub async fn set_config_active(core: &Core, actor: Actor<'_>, id: ConfigId, acti
     }
     let mut fields = row.view.fields.clone();
     fields.is_active = active;
-    let action = if active { HistoryAction::Activated } else { HistoryAction::Deactivated };
+    let action = if active {
+        HistoryAction::Activated
+    } else {
+        HistoryAction::Deactivated
+    };
     write_version(core, actor, &row, &fields, None, action).await
 }
 
-pub async fn delete_config(core: &Core, actor: Actor<'_>, id: ConfigId) -> Result<DeleteOutcome, AppError> {
+pub async fn delete_config(
+    core: &Core,
+    actor: Actor<'_>,
+    id: ConfigId,
+) -> Result<DeleteOutcome, AppError> {
     actor.require_admin()?;
     let row = load(core, id).await?;
     let now = core.clock.now_ms();
     let mut tx = core.db.write.begin().await.or_internal()?;
     if db::config::has_tasks(&mut *tx, id).await.or_internal()? {
         if row.view.archived_at.is_none() {
-            db::config::set_archived(&mut *tx, id, Some(now), actor.id(), now).await.or_internal()?;
+            db::config::set_archived(&mut *tx, id, Some(now), actor.id(), now)
+                .await
+                .or_internal()?;
             let event = NewEvent {
                 config_id: id,
                 version: row.view.version,
@@ -209,7 +285,9 @@ pub async fn delete_config(core: &Core, actor: Actor<'_>, id: ConfigId) -> Resul
                 actor_id: actor.id(),
                 actor_name: actor.name(),
             };
-            db::config_event::insert(&mut *tx, event, now).await.or_internal()?;
+            db::config_event::insert(&mut *tx, event, now)
+                .await
+                .or_internal()?;
         }
         tx.commit().await.or_internal()?;
         tracing::info!(config = %id, by = actor.name(), "config archived (it has tasks)");
@@ -222,7 +300,11 @@ pub async fn delete_config(core: &Core, actor: Actor<'_>, id: ConfigId) -> Resul
     }
 }
 
-pub async fn unarchive_config(core: &Core, actor: Actor<'_>, id: ConfigId) -> Result<ConfigView, AppError> {
+pub async fn unarchive_config(
+    core: &Core,
+    actor: Actor<'_>,
+    id: ConfigId,
+) -> Result<ConfigView, AppError> {
     actor.require_admin()?;
     let row = load(core, id).await?;
     if row.view.archived_at.is_none() {
@@ -230,7 +312,9 @@ pub async fn unarchive_config(core: &Core, actor: Actor<'_>, id: ConfigId) -> Re
     }
     let now = core.clock.now_ms();
     let mut tx = core.db.write.begin().await.or_internal()?;
-    db::config::set_archived(&mut *tx, id, None, actor.id(), now).await.or_internal()?;
+    db::config::set_archived(&mut *tx, id, None, actor.id(), now)
+        .await
+        .or_internal()?;
     let event = NewEvent {
         config_id: id,
         version: row.view.version,
@@ -240,13 +324,20 @@ pub async fn unarchive_config(core: &Core, actor: Actor<'_>, id: ConfigId) -> Re
         actor_id: actor.id(),
         actor_name: actor.name(),
     };
-    db::config_event::insert(&mut *tx, event, now).await.or_internal()?;
+    db::config_event::insert(&mut *tx, event, now)
+        .await
+        .or_internal()?;
     tx.commit().await.or_internal()?;
     get_config(core, id).await
 }
 
 /// Makes an earlier version current again (as a new version); the key stays as it is.
-pub async fn revert_config(core: &Core, actor: Actor<'_>, id: ConfigId, version: i64) -> Result<ConfigView, AppError> {
+pub async fn revert_config(
+    core: &Core,
+    actor: Actor<'_>,
+    id: ConfigId,
+    version: i64,
+) -> Result<ConfigView, AppError> {
     actor.require_admin()?;
     let row = load(core, id).await?;
     if row.view.archived_at.is_some() {
@@ -259,16 +350,32 @@ pub async fn revert_config(core: &Core, actor: Actor<'_>, id: ConfigId, version:
     let snap: ConfigSnapshot = serde_json::from_str(&snap).or_internal()?;
     // The old version must still be valid today (a name may since belong to another config).
     let valid = snap.to_input().validate(row.has_key())?;
-    write_version(core, actor, &row, &valid.fields, None, HistoryAction::Reverted).await
+    write_version(
+        core,
+        actor,
+        &row,
+        &valid.fields,
+        None,
+        HistoryAction::Reverted,
+    )
+    .await
 }
 
-pub async fn reveal_key(core: &Core, actor: &UserInfo, id: ConfigId, password: String) -> Result<String, AppError> {
+pub async fn reveal_key(
+    core: &Core,
+    actor: &UserInfo,
+    id: ConfigId,
+    password: String,
+) -> Result<String, AppError> {
     if !actor.is_admin() {
         return Err(AppError::Forbidden);
     }
     super::users::confirm_password(core, actor, password).await?;
     let row = load(core, id).await?;
-    let sealed = row.sealed.as_ref().ok_or_else(|| AppError::conflict(Msg::ErrConfigNoKey))?;
+    let sealed = row
+        .sealed
+        .as_ref()
+        .ok_or_else(|| AppError::conflict(Msg::ErrConfigNoKey))?;
     let key = core.secrets.open(id.0, sealed).or_internal()?;
     let now = core.clock.now_ms();
     let mut tx = core.db.write.begin().await.or_internal()?;
@@ -281,7 +388,9 @@ pub async fn reveal_key(core: &Core, actor: &UserInfo, id: ConfigId, password: S
         actor_id: Some(actor.id),
         actor_name: &actor.username,
     };
-    db::config_event::insert(&mut *tx, event, now).await.or_internal()?;
+    db::config_event::insert(&mut *tx, event, now)
+        .await
+        .or_internal()?;
     db::audit::record(
         &mut *tx,
         db::audit::Audit {

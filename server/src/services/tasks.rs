@@ -3,10 +3,10 @@
 use super::Core;
 use crate::db;
 use crate::error::OrInternal;
+use ::time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 use app::domain::*;
 use app::error::AppError;
 use app::i18n::Msg;
-use ::time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 fn display_offset() -> UtcOffset {
     UtcOffset::from_hms(DISPLAY_OFFSET_HOURS, 0, 0).unwrap_or(UtcOffset::UTC)
@@ -34,23 +34,35 @@ pub fn today_start_ms(now_ms: i64) -> i64 {
 
 pub async fn list_tasks(core: &Core, filter: TaskFilter) -> Result<TaskPage, AppError> {
     let from = match filter.from.as_deref().filter(|s| !s.is_empty()) {
-        Some(d) => Some(day_start_ms(d).ok_or_else(|| AppError::field("from", Msg::ErrBadRequest))?),
+        Some(d) => {
+            Some(day_start_ms(d).ok_or_else(|| AppError::field("from", Msg::ErrBadRequest))?)
+        }
         None => None,
     };
     let to = match filter.to.as_deref().filter(|s| !s.is_empty()) {
-        Some(d) => Some(day_start_ms(d).ok_or_else(|| AppError::field("to", Msg::ErrBadRequest))? + 24 * 3600 * 1000),
+        Some(d) => Some(
+            day_start_ms(d).ok_or_else(|| AppError::field("to", Msg::ErrBadRequest))?
+                + 24 * 3600 * 1000,
+        ),
         None => None,
     };
-    db::task::list(&core.db.read, &filter, from, to, TASK_PAGE_SIZE).await.or_internal()
+    db::task::list(&core.db.read, &filter, from, to, TASK_PAGE_SIZE)
+        .await
+        .or_internal()
 }
 
 pub async fn get_task(core: &Core, id: TaskId) -> Result<TaskView, AppError> {
-    db::task::view(&core.db.read, id).await.or_internal()?.ok_or(AppError::NotFound)
+    db::task::view(&core.db.read, id)
+        .await
+        .or_internal()?
+        .ok_or(AppError::NotFound)
 }
 
 pub async fn get_task_detail(core: &Core, id: TaskId) -> Result<TaskDetail, AppError> {
     let task = get_task(core, id).await?;
-    let events = db::task_event::after(&core.db.read, id, 0).await.or_internal()?;
+    let events = db::task_event::after(&core.db.read, id, 0)
+        .await
+        .or_internal()?;
     Ok(TaskDetail { task, events })
 }
 
@@ -69,6 +81,9 @@ mod tests {
         assert_eq!(day_start_ms("2026-01-01"), Some(1_767_196_800_000));
         assert_eq!(day_start_ms("2026-13-01"), None);
         assert_eq!(day_start_ms("yesterday"), None);
-        assert_eq!(today_start_ms(1_767_196_800_000 + 5 * 3600 * 1000), 1_767_196_800_000);
+        assert_eq!(
+            today_start_ms(1_767_196_800_000 + 5 * 3600 * 1000),
+            1_767_196_800_000
+        );
     }
 }

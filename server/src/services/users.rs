@@ -15,20 +15,37 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
-pub async fn session_user(core: &Core, id: UserId, auth_version: i64) -> Result<Option<UserInfo>, AppError> {
+pub async fn session_user(
+    core: &Core,
+    id: UserId,
+    auth_version: i64,
+) -> Result<Option<UserInfo>, AppError> {
     let row = db::user::by_id(&core.db.read, id).await.or_internal()?;
-    Ok(row.filter(|r| !r.info.disabled && r.auth_version == auth_version).map(|r| r.info))
+    Ok(row
+        .filter(|r| !r.info.disabled && r.auth_version == auth_version)
+        .map(|r| r.info))
 }
 
-pub async fn login(core: &Core, username: &str, password: &str, ip: Option<IpAddr>) -> Result<SignedIn, AppError> {
+pub async fn login(
+    core: &Core,
+    username: &str,
+    password: &str,
+    ip: Option<IpAddr>,
+) -> Result<SignedIn, AppError> {
     let now = core.clock.now_ms();
     let since = now - core.lockout.window_ms();
     let name = username.trim();
     let ip_text = ip.map(|i| i.to_string());
-    let (n, oldest) = db::login_failure::for_username(&core.db.read, name, since).await.or_internal()?;
-    let mut wait = core.lockout.wait_secs(n, oldest, core.lockout.per_username, now);
+    let (n, oldest) = db::login_failure::for_username(&core.db.read, name, since)
+        .await
+        .or_internal()?;
+    let mut wait = core
+        .lockout
+        .wait_secs(n, oldest, core.lockout.per_username, now);
     if let Some(ip) = &ip_text {
-        let (n, oldest) = db::login_failure::for_ip(&core.db.read, ip, since).await.or_internal()?;
+        let (n, oldest) = db::login_failure::for_ip(&core.db.read, ip, since)
+            .await
+            .or_internal()?;
         wait = wait.max(core.lockout.wait_secs(n, oldest, core.lockout.per_ip, now));
     }
     if let Some(retry_after_secs) = wait {
@@ -36,11 +53,18 @@ pub async fn login(core: &Core, username: &str, password: &str, ip: Option<IpAdd
         return Err(AppError::TooManyRequests { retry_after_secs });
     }
 
-    let row = db::user::by_username(&core.db.read, name).await.or_internal()?;
+    let row = db::user::by_username(&core.db.read, name)
+        .await
+        .or_internal()?;
     let secret = SecretString::from(password.to_owned());
     // Unknown users are checked against a dummy hash so both failures take as long.
     let ok = match &row {
-        Some(r) => password::verify(secret, r.password_hash.clone()).await.or_internal()? && !r.info.disabled,
+        Some(r) => {
+            password::verify(secret, r.password_hash.clone())
+                .await
+                .or_internal()?
+                && !r.info.disabled
+        }
         None => {
             let dummy = password::dummy_hash().await.or_internal()?;
             let _ = password::verify(secret, dummy).await.or_internal()?;
@@ -48,13 +72,17 @@ pub async fn login(core: &Core, username: &str, password: &str, ip: Option<IpAdd
         }
     };
     let Some(row) = row.filter(|_| ok) else {
-        db::login_failure::record(&core.db.write, name, ip_text.as_deref(), now).await.or_internal()?;
+        db::login_failure::record(&core.db.write, name, ip_text.as_deref(), now)
+            .await
+            .or_internal()?;
         core.metrics.login_failure("bad_credentials");
         tracing::info!(username = %name, ip = ?ip_text, "sign-in failed");
         return Err(AppError::rejected(401, Msg::ErrLoginFailed));
     };
     let mut tx = core.db.write.begin().await.or_internal()?;
-    db::login_failure::clear_username(&mut *tx, name).await.or_internal()?;
+    db::login_failure::clear_username(&mut *tx, name)
+        .await
+        .or_internal()?;
     db::audit::record(
         &mut *tx,
         Audit {
@@ -85,13 +113,17 @@ pub async fn complete_setup(core: &Core, token: &str, user: NewUser) -> Result<U
     if !core.setup.matches(token) {
         return Err(AppError::rejected(403, Msg::SetupInvalid));
     }
-    let hash = password::hash(SecretString::from(user.password.clone())).await.or_internal()?;
+    let hash = password::hash(SecretString::from(user.password.clone()))
+        .await
+        .or_internal()?;
     let now = core.clock.now_ms();
     let mut tx = core.db.write.begin().await.or_internal()?;
     if db::user::count(&mut *tx).await.or_internal()? > 0 || !core.setup.consume(token) {
         return Err(AppError::rejected(403, Msg::SetupInvalid));
     }
-    let id = db::user::insert(&mut *tx, &user.username, &hash, Role::Admin, now).await.or_internal()?;
+    let id = db::user::insert(&mut *tx, &user.username, &hash, Role::Admin, now)
+        .await
+        .or_internal()?;
     db::audit::record(
         &mut *tx,
         Audit {
@@ -107,12 +139,19 @@ pub async fn complete_setup(core: &Core, token: &str, user: NewUser) -> Result<U
     .or_internal()?;
     tx.commit().await.or_internal()?;
     tracing::info!(username = %user.username, "first admin created through the setup link");
-    let row = db::user::by_id(&core.db.read, id).await.or_internal()?.ok_or(AppError::NotFound)?;
+    let row = db::user::by_id(&core.db.read, id)
+        .await
+        .or_internal()?
+        .ok_or(AppError::NotFound)?;
     Ok(row.info)
 }
 
 fn require_admin(actor: &UserInfo) -> Result<(), AppError> {
-    if actor.is_admin() { Ok(()) } else { Err(AppError::Forbidden) }
+    if actor.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 pub async fn list_users(core: &Core, actor: &UserInfo) -> Result<Vec<UserInfo>, AppError> {
@@ -121,23 +160,42 @@ pub async fn list_users(core: &Core, actor: &UserInfo) -> Result<Vec<UserInfo>, 
 }
 
 /// Creates a user (from the Users page or the CLI, where `actor` is `None`).
-pub async fn add_user(core: &Core, actor: Option<&UserInfo>, user: NewUser) -> Result<UserInfo, AppError> {
+pub async fn add_user(
+    core: &Core,
+    actor: Option<&UserInfo>,
+    user: NewUser,
+) -> Result<UserInfo, AppError> {
     if let Some(a) = actor {
         require_admin(a)?;
     }
-    let hash = password::hash(SecretString::from(user.password.clone())).await.or_internal()?;
+    let hash = password::hash(SecretString::from(user.password.clone()))
+        .await
+        .or_internal()?;
     let now = core.clock.now_ms();
     let mut tx = core.db.write.begin().await.or_internal()?;
     let id = match db::user::insert(&mut *tx, &user.username, &hash, user.role, now).await {
         Ok(id) => id,
-        Err(e) if is_unique_violation(&e) => return Err(AppError::field("username", Msg::ErrUsernameTaken)),
+        Err(e) if is_unique_violation(&e) => {
+            return Err(AppError::field("username", Msg::ErrUsernameTaken));
+        }
         Err(e) => return Err(internal(e)),
     };
-    audit(&mut tx, actor, "user_add", id, serde_json::json!({ "username": user.username, "role": user.role }), now).await?;
+    audit(
+        &mut tx,
+        actor,
+        "user_add",
+        id,
+        serde_json::json!({ "username": user.username, "role": user.role }),
+        now,
+    )
+    .await?;
     tx.commit().await.or_internal()?;
     // The setup link is pointless once anyone exists.
     core.setup.clear();
-    let row = db::user::by_id(&core.db.read, id).await.or_internal()?.ok_or(AppError::NotFound)?;
+    let row = db::user::by_id(&core.db.read, id)
+        .await
+        .or_internal()?
+        .ok_or(AppError::NotFound)?;
     Ok(row.info)
 }
 
@@ -164,7 +222,12 @@ async fn audit(
     .or_internal()
 }
 
-pub async fn set_user_role(core: &Core, actor: Option<&UserInfo>, id: UserId, role: Role) -> Result<(), AppError> {
+pub async fn set_user_role(
+    core: &Core,
+    actor: Option<&UserInfo>,
+    id: UserId,
+    role: Role,
+) -> Result<(), AppError> {
     if let Some(a) = actor {
         require_admin(a)?;
         if a.id == id {
@@ -173,17 +236,43 @@ pub async fn set_user_role(core: &Core, actor: Option<&UserInfo>, id: UserId, ro
     }
     let now = core.clock.now_ms();
     let mut tx = core.db.write.begin().await.or_internal()?;
-    let target = db::user::by_id(&mut *tx, id).await.or_internal()?.ok_or(AppError::NotFound)?;
-    if target.info.role == Role::Admin && role != Role::Admin && !target.info.disabled && db::user::count_active_admins(&mut *tx).await.or_internal()? <= 1 {
+    let target = db::user::by_id(&mut *tx, id)
+        .await
+        .or_internal()?
+        .ok_or(AppError::NotFound)?;
+    if target.info.role == Role::Admin
+        && role != Role::Admin
+        && !target.info.disabled
+        && db::user::count_active_admins(&mut *tx)
+            .await
+            .or_internal()?
+            <= 1
+    {
         return Err(AppError::conflict(Msg::ErrLastAdmin));
     }
-    if db::user::set_role(&mut *tx, id, role, now).await.or_internal()? {
-        audit(&mut tx, actor, "user_role", id, serde_json::json!({ "role": role }), now).await?;
+    if db::user::set_role(&mut *tx, id, role, now)
+        .await
+        .or_internal()?
+    {
+        audit(
+            &mut tx,
+            actor,
+            "user_role",
+            id,
+            serde_json::json!({ "role": role }),
+            now,
+        )
+        .await?;
     }
     tx.commit().await.or_internal()
 }
 
-pub async fn set_user_disabled(core: &Core, actor: Option<&UserInfo>, id: UserId, disabled: bool) -> Result<(), AppError> {
+pub async fn set_user_disabled(
+    core: &Core,
+    actor: Option<&UserInfo>,
+    id: UserId,
+    disabled: bool,
+) -> Result<(), AppError> {
     if let Some(a) = actor {
         require_admin(a)?;
         if a.id == id {
@@ -192,35 +281,88 @@ pub async fn set_user_disabled(core: &Core, actor: Option<&UserInfo>, id: UserId
     }
     let now = core.clock.now_ms();
     let mut tx = core.db.write.begin().await.or_internal()?;
-    let target = db::user::by_id(&mut *tx, id).await.or_internal()?.ok_or(AppError::NotFound)?;
-    if disabled && target.info.role == Role::Admin && !target.info.disabled && db::user::count_active_admins(&mut *tx).await.or_internal()? <= 1 {
+    let target = db::user::by_id(&mut *tx, id)
+        .await
+        .or_internal()?
+        .ok_or(AppError::NotFound)?;
+    if disabled
+        && target.info.role == Role::Admin
+        && !target.info.disabled
+        && db::user::count_active_admins(&mut *tx)
+            .await
+            .or_internal()?
+            <= 1
+    {
         return Err(AppError::conflict(Msg::ErrLastAdmin));
     }
-    if db::user::set_disabled(&mut *tx, id, disabled, now).await.or_internal()? {
-        audit(&mut tx, actor, if disabled { "user_disable" } else { "user_enable" }, id, serde_json::json!({}), now).await?;
+    if db::user::set_disabled(&mut *tx, id, disabled, now)
+        .await
+        .or_internal()?
+    {
+        audit(
+            &mut tx,
+            actor,
+            if disabled {
+                "user_disable"
+            } else {
+                "user_enable"
+            },
+            id,
+            serde_json::json!({}),
+            now,
+        )
+        .await?;
     }
     tx.commit().await.or_internal()
 }
 
-pub async fn reset_password(core: &Core, actor: Option<&UserInfo>, id: UserId, password: String) -> Result<(), AppError> {
+pub async fn reset_password(
+    core: &Core,
+    actor: Option<&UserInfo>,
+    id: UserId,
+    password: String,
+) -> Result<(), AppError> {
     if let Some(a) = actor {
         require_admin(a)?;
     }
     app::domain::validate_password(&password).map_err(|m| AppError::field("password", m))?;
-    let hash = password::hash(SecretString::from(password)).await.or_internal()?;
+    let hash = password::hash(SecretString::from(password))
+        .await
+        .or_internal()?;
     let now = core.clock.now_ms();
     let mut tx = core.db.write.begin().await.or_internal()?;
-    if !db::user::set_password(&mut *tx, id, &hash, now).await.or_internal()? {
+    if !db::user::set_password(&mut *tx, id, &hash, now)
+        .await
+        .or_internal()?
+    {
         return Err(AppError::NotFound);
     }
-    audit(&mut tx, actor, "user_password", id, serde_json::json!({}), now).await?;
+    audit(
+        &mut tx,
+        actor,
+        "user_password",
+        id,
+        serde_json::json!({}),
+        now,
+    )
+    .await?;
     tx.commit().await.or_internal()
 }
 
 /// Re-checks a signed-in user's password (for revealing a key).
-pub async fn confirm_password(core: &Core, actor: &UserInfo, password: String) -> Result<(), AppError> {
-    let row = db::user::by_id(&core.db.read, actor.id).await.or_internal()?.ok_or(AppError::Unauthorized)?;
-    if password::verify(SecretString::from(password), row.password_hash).await.or_internal()? {
+pub async fn confirm_password(
+    core: &Core,
+    actor: &UserInfo,
+    password: String,
+) -> Result<(), AppError> {
+    let row = db::user::by_id(&core.db.read, actor.id)
+        .await
+        .or_internal()?
+        .ok_or(AppError::Unauthorized)?;
+    if password::verify(SecretString::from(password), row.password_hash)
+        .await
+        .or_internal()?
+    {
         Ok(())
     } else {
         core.metrics.login_failure("reauth");

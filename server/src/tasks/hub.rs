@@ -25,7 +25,9 @@ impl Hub {
     /// New events of `id` from now on.
     pub fn subscribe(&self, id: TaskId) -> broadcast::Receiver<Arc<TaskEvent>> {
         let mut map = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(id).or_insert_with(|| broadcast::channel(512).0).subscribe()
+        map.entry(id)
+            .or_insert_with(|| broadcast::channel(512).0)
+            .subscribe()
     }
 
     /// Forgets the channel of `id` once nobody listens.
@@ -44,10 +46,10 @@ impl Hub {
         let id = event.task_id;
         {
             let mut map = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(tx) = map.get(&id) {
-                if tx.send(Arc::new(event)).is_err() {
-                    map.remove(&id);
-                }
+            if let Some(tx) = map.get(&id)
+                && tx.send(Arc::new(event)).is_err()
+            {
+                map.remove(&id);
             }
         }
         if status_changed {

@@ -13,7 +13,10 @@ pub mod stream;
 
 use crate::blobs::BlobStore;
 use crate::clock::SharedClock;
-use crate::db::{self, Db, task::{NewTask, StoredSpec, TaskUpdate}};
+use crate::db::{
+    self, Db,
+    task::{NewTask, StoredSpec, TaskUpdate},
+};
 use crate::error::OrInternal;
 use crate::metrics::Metrics;
 use crate::providers::Providers;
@@ -126,7 +129,9 @@ impl Engine {
         let ids = db::task::in_flight(&self.0.db.read).await?;
         let mut resumed = 0;
         for id in ids {
-            let Some(t) = db::task::engine_task(&self.0.db.read, id).await? else { continue };
+            let Some(t) = db::task::engine_task(&self.0.db.read, id).await? else {
+                continue;
+            };
             if t.submit_state == "sending" {
                 let update = TaskUpdate {
                     status: Some(TaskStatus::SubmitUncertain),
@@ -153,9 +158,21 @@ impl Engine {
             }
             let what = match &t.provider_task_id {
                 Some(p) => format!("Picked up again after a restart: following provider task {p}"),
-                None => "Picked up again after a restart: it was never sent, so it is sent now".to_owned(),
+                None => "Picked up again after a restart: it was never sent, so it is sent now"
+                    .to_owned(),
             };
-            self.0.record(id, None, TaskUpdate::default(), Level::Info, Stage::Resume, what, None, None).await?;
+            self.0
+                .record(
+                    id,
+                    None,
+                    TaskUpdate::default(),
+                    Level::Info,
+                    Stage::Resume,
+                    what,
+                    None,
+                    None,
+                )
+                .await?;
             self.spawn(id);
             resumed += 1;
         }
@@ -178,7 +195,12 @@ impl Engine {
 
     /// Checks the test case and every config, creates the tasks (one per config, one batch when
     /// several) and starts following them.
-    pub async fn launch(&self, actor: Option<&UserInfo>, configs: Vec<ConfigId>, spec: TaskSpec) -> Result<Vec<TaskId>, AppError> {
+    pub async fn launch(
+        &self,
+        actor: Option<&UserInfo>,
+        configs: Vec<ConfigId>,
+        spec: TaskSpec,
+    ) -> Result<Vec<TaskId>, AppError> {
         let valid = spec.validate()?;
         let mut ids: Vec<ConfigId> = Vec::new();
         for c in configs {
@@ -194,13 +216,20 @@ impl Engine {
         }
         let inner = &self.0;
         for b in &valid.local_images {
-            if db::blob::get(&inner.db.read, &b.name).await.or_internal()?.is_none() {
+            if db::blob::get(&inner.db.read, &b.name)
+                .await
+                .or_internal()?
+                .is_none()
+            {
                 return Err(AppError::field("local_images", Msg::ErrBlobUnknown));
             }
         }
         let mut rows = Vec::new();
         for id in &ids {
-            let row = db::config::by_id(&inner.db.read, *id).await.or_internal()?.ok_or(AppError::NotFound)?;
+            let row = db::config::by_id(&inner.db.read, *id)
+                .await
+                .or_internal()?
+                .ok_or(AppError::NotFound)?;
             if row.view.archived_at.is_some() {
                 return Err(AppError::conflict(Msg::ErrConfigArchived));
             }
@@ -211,8 +240,14 @@ impl Engine {
                 return Err(AppError::conflict(Msg::ErrConfigNoKey));
             }
             let provider = inner.providers.get(row.view.fields.api_type);
-            if !valid.local_images.is_empty() && provider.needs_upload() && row.view.fields.upload_endpoint.is_empty() {
-                return Err(AppError::field("local_images", Msg::ErrUploadEndpointMissing));
+            if !valid.local_images.is_empty()
+                && provider.needs_upload()
+                && row.view.fields.upload_endpoint.is_empty()
+            {
+                return Err(AppError::field(
+                    "local_images",
+                    Msg::ErrUploadEndpointMissing,
+                ));
             }
             rows.push(row);
         }
@@ -220,7 +255,10 @@ impl Engine {
         let images_sent = total.min(IMAGES_SENT_MAX);
         let mut warnings = Vec::new();
         if total > IMAGES_SENT_MAX {
-            warnings.push(format!("{total} images given: only the first {IMAGES_SENT_MAX} are sent, {} left out", total - IMAGES_SENT_MAX));
+            warnings.push(format!(
+                "{total} images given: only the first {IMAGES_SENT_MAX} are sent, {} left out",
+                total - IMAGES_SENT_MAX
+            ));
         }
         let warnings_json = serde_json::to_string(&warnings).or_internal()?;
         let now = inner.clock.now_ms();
@@ -228,7 +266,11 @@ impl Engine {
         let mut tx = inner.db.write.begin().await.or_internal()?;
         let batch_id = if rows.len() > 1 {
             let spec_json = serde_json::to_string(&valid).or_internal()?;
-            Some(db::task::insert_batch(&mut *tx, &spec_json, actor.map(|a| a.id), now).await.or_internal()?)
+            Some(
+                db::task::insert_batch(&mut *tx, &spec_json, actor.map(|a| a.id), now)
+                    .await
+                    .or_internal()?,
+            )
         } else {
             None
         };
@@ -269,14 +311,34 @@ impl Engine {
                 valid.aspect_ratio.as_str(),
                 total
             );
-            let ev = append(&mut tx, id, &TaskUpdate::default(), Level::Info, Stage::Validate, msg, None, None, now)
-                .await
-                .or_internal()?;
+            let ev = append(
+                &mut tx,
+                id,
+                &TaskUpdate::default(),
+                Level::Info,
+                Stage::Validate,
+                msg,
+                None,
+                None,
+                now,
+            )
+            .await
+            .or_internal()?;
             events.extend(ev);
             for w in &warnings {
-                let ev = append(&mut tx, id, &TaskUpdate::default(), Level::Warn, Stage::Validate, w.clone(), None, None, now)
-                    .await
-                    .or_internal()?;
+                let ev = append(
+                    &mut tx,
+                    id,
+                    &TaskUpdate::default(),
+                    Level::Warn,
+                    Stage::Validate,
+                    w.clone(),
+                    None,
+                    None,
+                    now,
+                )
+                .await
+                .or_internal()?;
                 events.extend(ev);
             }
             created.push(id);
@@ -294,7 +356,10 @@ impl Engine {
 
     /// Runs a finished task's test case again on the same config (as it is now).
     pub async fn rerun(&self, actor: Option<&UserInfo>, id: TaskId) -> Result<TaskId, AppError> {
-        let t = db::task::engine_task(&self.0.db.read, id).await.or_internal()?.ok_or(AppError::NotFound)?;
+        let t = db::task::engine_task(&self.0.db.read, id)
+            .await
+            .or_internal()?
+            .ok_or(AppError::NotFound)?;
         let s = &t.stored.spec;
         let spec = TaskSpec {
             prompt: s.prompt.clone(),
@@ -324,11 +389,27 @@ impl Engine {
         let msg = format!(
             "Cancelled by {who}: the console stopped following this task. If it had reached the provider, the provider may still finish it."
         );
-        let applied = self.0.record(id, None, update, Level::Warn, Stage::Cancel, msg, None, None).await.or_internal()?;
+        let applied = self
+            .0
+            .record(
+                id,
+                None,
+                update,
+                Level::Warn,
+                Stage::Cancel,
+                msg,
+                None,
+                None,
+            )
+            .await
+            .or_internal()?;
         if applied {
             return Ok(());
         }
-        match db::task::status_of(&self.0.db.read, id).await.or_internal()? {
+        match db::task::status_of(&self.0.db.read, id)
+            .await
+            .or_internal()?
+        {
             Some(_) => Err(AppError::conflict(Msg::ErrTaskFinished)),
             None => Err(AppError::NotFound),
         }
@@ -346,7 +427,10 @@ impl Engine {
     pub async fn shutdown(&self, grace: Duration) {
         self.0.shutdown.cancel();
         self.0.tracker.close();
-        if tokio::time::timeout(grace, self.0.tracker.wait()).await.is_err() {
+        if tokio::time::timeout(grace, self.0.tracker.wait())
+            .await
+            .is_err()
+        {
             tracing::warn!("some tasks were still busy at shutdown; they resume at next start");
         }
     }
@@ -390,7 +474,18 @@ impl Inner {
     ) -> anyhow::Result<bool> {
         let now = self.clock.now_ms();
         let mut tx = self.db.write.begin().await?;
-        let ev = append(&mut tx, id, &update, level, stage, message, http_status, latency_ms, now).await?;
+        let ev = append(
+            &mut tx,
+            id,
+            &update,
+            level,
+            stage,
+            message,
+            http_status,
+            latency_ms,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         match ev {
             Some(ev) => {

@@ -44,7 +44,11 @@ impl RetryPolicy {
     pub fn delay(&self, n: u32) -> Duration {
         let base = self.base_delay(n).as_secs_f64();
         let j = self.jitter.clamp(0.0, 1.0);
-        let factor = if j > 0.0 { rand::thread_rng().gen_range(1.0 - j..=1.0 + j) } else { 1.0 };
+        let factor = if j > 0.0 {
+            rand::thread_rng().gen_range(1.0 - j..=1.0 + j)
+        } else {
+            1.0
+        };
         Duration::from_secs_f64((base * factor).max(0.0))
     }
 }

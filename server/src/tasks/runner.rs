@@ -2,8 +2,14 @@
 //! until a final status, the deadline, or cancellation. Every step is an event.
 
 use super::Inner;
-use crate::db::{self, task::{EngineTask, TaskUpdate}};
-use crate::providers::{CallError, ImageFile, ImageInput, Provider, ProviderAnswer, ProviderState, SubmitRequest, Target};
+use crate::db::{
+    self,
+    task::{EngineTask, TaskUpdate},
+};
+use crate::providers::{
+    CallError, ImageFile, ImageInput, Provider, ProviderAnswer, ProviderState, SubmitRequest,
+    Target,
+};
 use app::domain::*;
 use secrecy::SecretString;
 use std::sync::Arc;
@@ -57,7 +63,9 @@ impl From<anyhow::Error> for Halt {
 type Step<T> = Result<T, Halt>;
 
 async fn drive(inner: &Arc<Inner>, id: TaskId, cancel: &CancellationToken) -> anyhow::Result<()> {
-    let Some(task) = db::task::engine_task(&inner.db.read, id).await? else { return Ok(()) };
+    let Some(task) = db::task::engine_task(&inner.db.read, id).await? else {
+        return Ok(());
+    };
     if task.status.is_terminal() {
         return Ok(());
     }
@@ -85,11 +93,28 @@ impl Run<'_> {
         self.task.stored.config.enable_retry
     }
 
-    async fn event(&mut self, update: TaskUpdate, level: Level, stage: Stage, msg: String, http: Option<u16>, latency: Option<i64>) -> Step<()> {
+    async fn event(
+        &mut self,
+        update: TaskUpdate,
+        level: Level,
+        stage: Stage,
+        msg: String,
+        http: Option<u16>,
+        latency: Option<i64>,
+    ) -> Step<()> {
         let new_status = update.status;
         let applied = self
             .inner
-            .record(self.task.id, Some(self.status), update, level, stage, msg, http, latency)
+            .record(
+                self.task.id,
+                Some(self.status),
+                update,
+                level,
+                stage,
+                msg,
+                http,
+                latency,
+            )
             .await?;
         if !applied {
             return Err(Halt::Done);
@@ -100,7 +125,14 @@ impl Run<'_> {
         Ok(())
     }
 
-    async fn fail(&mut self, stage: Stage, code: String, message: String, http: Option<u16>, latency: Option<i64>) -> Step<()> {
+    async fn fail(
+        &mut self,
+        stage: Stage,
+        code: String,
+        message: String,
+        http: Option<u16>,
+        latency: Option<i64>,
+    ) -> Step<()> {
         let text = format!("Failed: [{code}] {message}");
         let update = TaskUpdate {
             status: Some(TaskStatus::Failed),
@@ -109,12 +141,20 @@ impl Run<'_> {
             finished: true,
             ..Default::default()
         };
-        self.event(update, Level::Error, stage, text, http, latency).await?;
+        self.event(update, Level::Error, stage, text, http, latency)
+            .await?;
         Err(Halt::Done)
     }
 
     async fn fail_call(&mut self, stage: Stage, e: &CallError) -> Step<()> {
-        self.fail(stage, e.display_code(), e.message.clone(), e.http_status, Some(e.latency_ms)).await
+        self.fail(
+            stage,
+            e.display_code(),
+            e.message.clone(),
+            e.http_status,
+            Some(e.latency_ms),
+        )
+        .await
     }
 
     async fn wait(&self, d: Duration) -> Wake {
@@ -139,25 +179,50 @@ impl Run<'_> {
             finished: true,
             ..Default::default()
         };
-        self.event(update, Level::Error, Stage::Poll, format!("Timed out after {after}: the provider gave no final status in time"), None, None)
-            .await?;
+        self.event(
+            update,
+            Level::Error,
+            Stage::Poll,
+            format!("Timed out after {after}: the provider gave no final status in time"),
+            None,
+            None,
+        )
+        .await?;
         Err(Halt::Done)
     }
 
     /// The key is decrypted here, for this call only.
     async fn target(&mut self) -> Step<Target> {
         let f = &self.task.stored.config;
-        let row = db::config::by_id(&self.inner.db.read, self.task.config_id).await.map_err(anyhow::Error::from)?;
+        let row = db::config::by_id(&self.inner.db.read, self.task.config_id)
+            .await
+            .map_err(anyhow::Error::from)?;
         let sealed = row.and_then(|r| r.sealed);
-        let key: SecretString = match sealed.map(|s| self.inner.secrets.open(self.task.config_id.0, &s)) {
+        let key: SecretString = match sealed
+            .map(|s| self.inner.secrets.open(self.task.config_id.0, &s))
+        {
             Some(Ok(k)) => k,
             Some(Err(e)) => {
                 tracing::error!(task = %self.task.id, error = ?e, "the config's key cannot be decrypted");
-                self.fail(Stage::Validate, "key".into(), "The configuration's API key cannot be decrypted".into(), None, None).await?;
+                self.fail(
+                    Stage::Validate,
+                    "key".into(),
+                    "The configuration's API key cannot be decrypted".into(),
+                    None,
+                    None,
+                )
+                .await?;
                 return Err(Halt::Done);
             }
             None => {
-                self.fail(Stage::Validate, "key".into(), "The configuration has no API key".into(), None, None).await?;
+                self.fail(
+                    Stage::Validate,
+                    "key".into(),
+                    "The configuration has no API key".into(),
+                    None,
+                    None,
+                )
+                .await?;
                 return Err(Halt::Done);
             }
         };
@@ -179,7 +244,9 @@ impl Run<'_> {
 
     async fn go(&mut self) -> Step<()> {
         // Hold a slot of the config for as long as the task is at the provider.
-        let slot = self.inner.slot(self.task.config_id, self.task.stored.config.max_concurrency);
+        let slot = self
+            .inner
+            .slot(self.task.config_id, self.task.stored.config.max_concurrency);
         let _permit = tokio::select! {
             p = slot.acquire_owned() => p.map_err(|e| Halt::Db(e.into()))?,
             _ = self.cancel.cancelled() => return Err(Halt::Done),
@@ -201,7 +268,12 @@ impl Run<'_> {
     async fn submit_phase(&mut self) -> Step<Option<String>> {
         let spec = self.task.stored.spec.clone();
         let mut target = self.target().await?;
-        let mut images: Vec<ImageInput> = spec.image_urls.iter().cloned().map(ImageInput::Url).collect();
+        let mut images: Vec<ImageInput> = spec
+            .image_urls
+            .iter()
+            .cloned()
+            .map(ImageInput::Url)
+            .collect();
         let room = IMAGES_SENT_MAX.saturating_sub(images.len());
         let locals: Vec<&BlobRef> = spec.local_images.iter().take(room).collect();
         images.truncate(IMAGES_SENT_MAX);
@@ -211,13 +283,29 @@ impl Run<'_> {
                 started: true,
                 ..Default::default()
             };
-            self.event(update, Level::Info, Stage::Upload, format!("Uploading {} local image(s)", locals.len()), None, None)
-                .await?;
+            self.event(
+                update,
+                Level::Info,
+                Stage::Upload,
+                format!("Uploading {} local image(s)", locals.len()),
+                None,
+                None,
+            )
+            .await?;
         }
         for (i, blob) in locals.iter().enumerate() {
             let Some((_, bytes)) = self.inner.blobs.read(&blob.name).await? else {
                 return self
-                    .fail(Stage::Upload, "blob_missing".into(), format!("The uploaded image {} is no longer on the server", blob.original_name), None, None)
+                    .fail(
+                        Stage::Upload,
+                        "blob_missing".into(),
+                        format!(
+                            "The uploaded image {} is no longer on the server",
+                            blob.original_name
+                        ),
+                        None,
+                        None,
+                    )
                     .await
                     .map(|_| None);
             };
@@ -240,9 +328,14 @@ impl Run<'_> {
             images,
         };
         let record = self.provider.describe_submit(&target, &req);
-        let request_json = serde_json::json!({ "json": record.json, "curl": record.curl }).to_string();
+        let request_json =
+            serde_json::json!({ "json": record.json, "curl": record.curl }).to_string();
         let url = target.url(&target.draw_endpoint);
-        let max = if self.retry_on() { self.inner.settings.retry.submit_attempts.max(1) } else { 1 };
+        let max = if self.retry_on() {
+            self.inner.settings.retry.submit_attempts.max(1)
+        } else {
+            1
+        };
         let mut attempt = self.task.attempts.max(0) as u32;
         let mut first = true;
         loop {
@@ -257,32 +350,59 @@ impl Run<'_> {
                 ..Default::default()
             };
             first = false;
-            self.event(update, Level::Info, Stage::Submit, format!("Submitting (attempt {attempt}/{max}): POST {url}"), None, None)
-                .await?;
+            self.event(
+                update,
+                Level::Info,
+                Stage::Submit,
+                format!("Submitting (attempt {attempt}/{max}): POST {url}"),
+                None,
+                None,
+            )
+            .await?;
             let result = {
-                let _r = self.inner.requests.acquire().await.map_err(|e| Halt::Db(e.into()))?;
+                let _r = self
+                    .inner
+                    .requests
+                    .acquire()
+                    .await
+                    .map_err(|e| Halt::Db(e.into()))?;
                 self.provider.submit(&target, &req).await
             };
             match result {
                 Ok(answer) => {
-                    self.inner.metrics.provider_call(self.api, "submit", true, answer.latency_ms);
+                    self.inner
+                        .metrics
+                        .provider_call(self.api, "submit", true, answer.latency_ms);
                     return self.accepted(answer).await;
                 }
                 Err(e) => {
-                    self.inner.metrics.provider_call(self.api, "submit", false, e.latency_ms);
+                    self.inner
+                        .metrics
+                        .provider_call(self.api, "submit", false, e.latency_ms);
                     let retry = self.retry_on() && e.is_transient() && attempt < max;
                     if !retry {
                         let update = TaskUpdate {
                             submit_state: Some("none"),
                             ..Default::default()
                         };
-                        self.event(update, Level::Error, Stage::Submit, format!("Submit failed: {e}"), e.http_status, Some(e.latency_ms))
-                            .await?;
+                        self.event(
+                            update,
+                            Level::Error,
+                            Stage::Submit,
+                            format!("Submit failed: {e}"),
+                            e.http_status,
+                            Some(e.latency_ms),
+                        )
+                        .await?;
                         self.fail_call(Stage::Submit, &e).await?;
                         return Ok(None);
                     }
                     let delay = self.inner.settings.retry.delay(attempt);
-                    let maybe = if e.surely_not_sent() { "" } else { " (the request may have reached the provider)" };
+                    let maybe = if e.surely_not_sent() {
+                        ""
+                    } else {
+                        " (the request may have reached the provider)"
+                    };
                     let update = TaskUpdate {
                         submit_state: Some("none"),
                         ..Default::default()
@@ -292,7 +412,11 @@ impl Run<'_> {
                         update,
                         Level::Warn,
                         Stage::Retry,
-                        format!("Submit failed: {e}{maybe}; retrying in {} (attempt {}/{max})", format_duration_ms(ms(delay)), attempt + 1),
+                        format!(
+                            "Submit failed: {e}{maybe}; retrying in {} (attempt {}/{max})",
+                            format_duration_ms(ms(delay)),
+                            attempt + 1
+                        ),
                         e.http_status,
                         Some(e.latency_ms),
                     )
@@ -309,25 +433,51 @@ impl Run<'_> {
         }
     }
 
-    async fn upload(&mut self, target: &Target, file: &ImageFile, n: usize, of: usize) -> Step<String> {
-        let max = if self.retry_on() { self.inner.settings.retry.upload_attempts.max(1) } else { 1 };
+    async fn upload(
+        &mut self,
+        target: &Target,
+        file: &ImageFile,
+        n: usize,
+        of: usize,
+    ) -> Step<String> {
+        let max = if self.retry_on() {
+            self.inner.settings.retry.upload_attempts.max(1)
+        } else {
+            1
+        };
         let mut attempt = 0;
         loop {
             attempt += 1;
             let result = {
-                let _r = self.inner.requests.acquire().await.map_err(|e| Halt::Db(e.into()))?;
+                let _r = self
+                    .inner
+                    .requests
+                    .acquire()
+                    .await
+                    .map_err(|e| Halt::Db(e.into()))?;
                 self.provider.upload(target, file).await
             };
             match result {
                 Ok(up) => {
-                    self.inner.metrics.provider_call(self.api, "upload", true, up.latency_ms);
+                    self.inner
+                        .metrics
+                        .provider_call(self.api, "upload", true, up.latency_ms);
                     let update = TaskUpdate::default();
-                    self.event(update, Level::Info, Stage::Upload, format!("Uploaded image {n}/{of}: {}", up.url), Some(up.http_status), Some(up.latency_ms))
-                        .await?;
+                    self.event(
+                        update,
+                        Level::Info,
+                        Stage::Upload,
+                        format!("Uploaded image {n}/{of}: {}", up.url),
+                        Some(up.http_status),
+                        Some(up.latency_ms),
+                    )
+                    .await?;
                     return Ok(up.url);
                 }
                 Err(e) => {
-                    self.inner.metrics.provider_call(self.api, "upload", false, e.latency_ms);
+                    self.inner
+                        .metrics
+                        .provider_call(self.api, "upload", false, e.latency_ms);
                     if !(self.retry_on() && e.is_transient() && attempt < max) {
                         self.fail_call(Stage::Upload, &e).await?;
                         return Err(Halt::Done);
@@ -338,7 +488,10 @@ impl Run<'_> {
                         TaskUpdate::default(),
                         Level::Warn,
                         Stage::Retry,
-                        format!("Upload of image {n}/{of} failed: {e}; retrying in {}", format_duration_ms(ms(delay))),
+                        format!(
+                            "Upload of image {n}/{of} failed: {e}; retrying in {}",
+                            format_duration_ms(ms(delay))
+                        ),
                         e.http_status,
                         Some(e.latency_ms),
                     )
@@ -364,8 +517,18 @@ impl Run<'_> {
                     ..Default::default()
                 };
                 let id = a.task_id.clone().unwrap_or_else(|| "—".into());
-                self.event(update, Level::Info, Stage::Submit, format!("Accepted and already finished (task {id}, {})", a.raw_status), http, lat)
-                    .await?;
+                self.event(
+                    update,
+                    Level::Info,
+                    Stage::Submit,
+                    format!(
+                        "Accepted and already finished (task {id}, {})",
+                        a.raw_status
+                    ),
+                    http,
+                    lat,
+                )
+                .await?;
                 self.succeed(a).await?;
                 Ok(None)
             }
@@ -375,26 +538,49 @@ impl Run<'_> {
                     provider_task_id: a.task_id.clone(),
                     ..Default::default()
                 };
-                self.event(update, Level::Info, Stage::Submit, format!("The provider answered {}", a.raw_status), http, lat).await?;
+                self.event(
+                    update,
+                    Level::Info,
+                    Stage::Submit,
+                    format!("The provider answered {}", a.raw_status),
+                    http,
+                    lat,
+                )
+                .await?;
                 let code = code.clone().unwrap_or_else(|| "failed".into());
-                let message = message.clone().unwrap_or_else(|| format!("the provider reported {}", a.raw_status));
+                let message = message
+                    .clone()
+                    .unwrap_or_else(|| format!("the provider reported {}", a.raw_status));
                 self.fail(Stage::Submit, code, message, http, lat).await?;
                 Ok(None)
             }
             ProviderState::Cancelled(raw) => {
                 let raw = raw.clone();
-                self.cancelled_by_provider(&raw, a.task_id.clone(), http, lat).await?;
+                self.cancelled_by_provider(&raw, a.task_id.clone(), http, lat)
+                    .await?;
                 Ok(None)
             }
             _ if sync && a.task_id.is_none() => {
-                self.fail(Stage::Submit, "malformed".into(), "The synchronous API answered without any image".into(), http, lat)
-                    .await?;
+                self.fail(
+                    Stage::Submit,
+                    "malformed".into(),
+                    "The synchronous API answered without any image".into(),
+                    http,
+                    lat,
+                )
+                .await?;
                 Ok(None)
             }
             state => {
                 let Some(pid) = a.task_id.clone() else {
-                    self.fail(Stage::Submit, "malformed".into(), "The provider accepted the task but sent no taskId".into(), http, lat)
-                        .await?;
+                    self.fail(
+                        Stage::Submit,
+                        "malformed".into(),
+                        "The provider accepted the task but sent no taskId".into(),
+                        http,
+                        lat,
+                    )
+                    .await?;
                     return Ok(None);
                 };
                 let status = match state {
@@ -407,14 +593,32 @@ impl Run<'_> {
                     provider_task_id: Some(pid.clone()),
                     ..Default::default()
                 };
-                let shown = if a.raw_status.is_empty() { "accepted".to_owned() } else { a.raw_status.clone() };
-                self.event(update, Level::Info, Stage::Submit, format!("Accepted: taskId {pid}, status {shown}"), http, lat).await?;
+                let shown = if a.raw_status.is_empty() {
+                    "accepted".to_owned()
+                } else {
+                    a.raw_status.clone()
+                };
+                self.event(
+                    update,
+                    Level::Info,
+                    Stage::Submit,
+                    format!("Accepted: taskId {pid}, status {shown}"),
+                    http,
+                    lat,
+                )
+                .await?;
                 Ok(Some(pid))
             }
         }
     }
 
-    async fn cancelled_by_provider(&mut self, raw: &str, pid: Option<String>, http: Option<u16>, lat: Option<i64>) -> Step<()> {
+    async fn cancelled_by_provider(
+        &mut self,
+        raw: &str,
+        pid: Option<String>,
+        http: Option<u16>,
+        lat: Option<i64>,
+    ) -> Step<()> {
         let update = TaskUpdate {
             status: Some(TaskStatus::Cancelled),
             provider_task_id: pid,
@@ -424,7 +628,15 @@ impl Run<'_> {
             finished: true,
             ..Default::default()
         };
-        self.event(update, Level::Warn, Stage::Result, format!("The provider cancelled the task ({raw})"), http, lat).await?;
+        self.event(
+            update,
+            Level::Warn,
+            Stage::Result,
+            format!("The provider cancelled the task ({raw})"),
+            http,
+            lat,
+        )
+        .await?;
         Err(Halt::Done)
     }
 
@@ -439,35 +651,66 @@ impl Run<'_> {
                 }),
                 Err(e) => {
                     return self
-                        .fail(Stage::Result, "result_unreadable".into(), format!("An inline result image could not be stored: {e}"), None, None)
+                        .fail(
+                            Stage::Result,
+                            "result_unreadable".into(),
+                            format!("An inline result image could not be stored: {e}"),
+                            None,
+                            None,
+                        )
                         .await;
                 }
             }
         }
         if results.is_empty() {
             return self
-                .fail(Stage::Result, "no_results".into(), format!("The provider reported {} without any result", a.raw_status), Some(a.http_status), Some(a.latency_ms))
+                .fail(
+                    Stage::Result,
+                    "no_results".into(),
+                    format!("The provider reported {} without any result", a.raw_status),
+                    Some(a.http_status),
+                    Some(a.latency_ms),
+                )
                 .await;
         }
         let cost = a.usage.as_ref().and_then(Usage::cost);
         let update = TaskUpdate {
             status: Some(TaskStatus::Succeeded),
             results_json: Some(serde_json::to_string(&results).map_err(anyhow::Error::from)?),
-            usage_json: a.usage.as_ref().map(serde_json::to_string).transpose().map_err(anyhow::Error::from)?,
+            usage_json: a
+                .usage
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(anyhow::Error::from)?,
             finished: true,
             ..Default::default()
         };
         let elapsed = format_duration_ms(self.inner.clock.now_ms() - self.task.created_at);
         let cost = cost.map(|c| format!(", cost {c}")).unwrap_or_default();
-        self.event(update, Level::Info, Stage::Result, format!("Succeeded after {elapsed}: {} result(s){cost}", results.len()), Some(a.http_status), Some(a.latency_ms))
-            .await?;
+        self.event(
+            update,
+            Level::Info,
+            Stage::Result,
+            format!(
+                "Succeeded after {elapsed}: {} result(s){cost}",
+                results.len()
+            ),
+            Some(a.http_status),
+            Some(a.latency_ms),
+        )
+        .await?;
         Err(Halt::Done)
     }
 
     async fn poll_phase(&mut self, pid: &str) -> Step<()> {
         let settings = &self.inner.settings;
         let poll_interval = settings.poll_interval;
-        let max_failures = if self.retry_on() { settings.retry.poll_failures.max(1) } else { 1 };
+        let max_failures = if self.retry_on() {
+            settings.retry.poll_failures.max(1)
+        } else {
+            1
+        };
         let heartbeat = settings.heartbeat_polls.max(1);
         let mut failures = 0u32;
         let mut polls = 0u32;
@@ -493,24 +736,45 @@ impl Run<'_> {
             }
             polls += 1;
             let result = {
-                let _r = self.inner.requests.acquire().await.map_err(|e| Halt::Db(e.into()))?;
+                let _r = self
+                    .inner
+                    .requests
+                    .acquire()
+                    .await
+                    .map_err(|e| Halt::Db(e.into()))?;
                 self.provider.poll(&target, pid).await
             };
             let answer = match result {
                 Ok(a) => {
-                    self.inner.metrics.provider_call(self.api, "poll", true, a.latency_ms);
+                    self.inner
+                        .metrics
+                        .provider_call(self.api, "poll", true, a.latency_ms);
                     a
                 }
                 Err(e) => {
-                    self.inner.metrics.provider_call(self.api, "poll", false, e.latency_ms);
+                    self.inner
+                        .metrics
+                        .provider_call(self.api, "poll", false, e.latency_ms);
                     failures += 1;
                     // Polling is idempotent, so a garbled answer is worth another try; an
                     // error that will repeat (auth, balance …) is not.
-                    let worth = e.is_transient() || e.kind == crate::providers::CallErrorKind::Malformed;
+                    let worth =
+                        e.is_transient() || e.kind == crate::providers::CallErrorKind::Malformed;
                     if !worth || failures >= max_failures {
-                        let why = if worth { format!(" ({failures} failed polls in a row)") } else { String::new() };
-                        self.event(TaskUpdate::default(), Level::Error, Stage::Poll, format!("Poll failed: {e}{why}"), e.http_status, Some(e.latency_ms))
-                            .await?;
+                        let why = if worth {
+                            format!(" ({failures} failed polls in a row)")
+                        } else {
+                            String::new()
+                        };
+                        self.event(
+                            TaskUpdate::default(),
+                            Level::Error,
+                            Stage::Poll,
+                            format!("Poll failed: {e}{why}"),
+                            e.http_status,
+                            Some(e.latency_ms),
+                        )
+                        .await?;
                         return self.fail_call(Stage::Poll, &e).await;
                     }
                     self.inner.metrics.retry(self.api, "poll");
@@ -531,50 +795,92 @@ impl Run<'_> {
             match answer.state.clone() {
                 ProviderState::Queued(raw) | ProviderState::Running(raw) => {
                     failures = 0;
-                    let status = if matches!(answer.state, ProviderState::Running(_)) { TaskStatus::Running } else { TaskStatus::Queued };
+                    let status = if matches!(answer.state, ProviderState::Running(_)) {
+                        TaskStatus::Running
+                    } else {
+                        TaskStatus::Queued
+                    };
                     if status != self.status {
                         unchanged = 0;
                         let update = TaskUpdate {
                             status: Some(status),
                             ..Default::default()
                         };
-                        self.event(update, Level::Info, Stage::Poll, format!("Provider status: {raw}"), http, lat).await?;
+                        self.event(
+                            update,
+                            Level::Info,
+                            Stage::Poll,
+                            format!("Provider status: {raw}"),
+                            http,
+                            lat,
+                        )
+                        .await?;
                     } else {
                         unchanged += 1;
-                        if unchanged % heartbeat == 0 {
-                            let elapsed = format_duration_ms(self.inner.clock.now_ms() - self.task.created_at);
-                            self.event(TaskUpdate::default(), Level::Info, Stage::Poll, format!("Still {raw} after {elapsed} ({polls} polls)"), http, lat)
-                                .await?;
+                        if unchanged.is_multiple_of(heartbeat) {
+                            let elapsed = format_duration_ms(
+                                self.inner.clock.now_ms() - self.task.created_at,
+                            );
+                            self.event(
+                                TaskUpdate::default(),
+                                Level::Info,
+                                Stage::Poll,
+                                format!("Still {raw} after {elapsed} ({polls} polls)"),
+                                http,
+                                lat,
+                            )
+                            .await?;
                         }
                     }
                 }
                 ProviderState::Succeeded => {
-                    if answer.results.is_empty() && answer.inline_images.is_empty() && failures + 1 < max_failures {
+                    if answer.results.is_empty()
+                        && answer.inline_images.is_empty()
+                        && failures + 1 < max_failures
+                    {
                         failures += 1;
-                        self.event(TaskUpdate::default(), Level::Warn, Stage::Poll, "Provider says SUCCESS but sent no results yet; asking again".into(), http, lat)
-                            .await?;
+                        self.event(
+                            TaskUpdate::default(),
+                            Level::Warn,
+                            Stage::Poll,
+                            "Provider says SUCCESS but sent no results yet; asking again".into(),
+                            http,
+                            lat,
+                        )
+                        .await?;
                         continue;
                     }
                     return self.succeed(answer).await;
                 }
                 ProviderState::Failed { code, message } => {
                     let code = code.unwrap_or_else(|| "failed".into());
-                    let message = message.unwrap_or_else(|| format!("the provider reported {}", answer.raw_status));
+                    let message = message
+                        .unwrap_or_else(|| format!("the provider reported {}", answer.raw_status));
                     return self.fail(Stage::Poll, code, message, http, lat).await;
                 }
-                ProviderState::Cancelled(raw) => return self.cancelled_by_provider(&raw, None, http, lat).await,
+                ProviderState::Cancelled(raw) => {
+                    return self.cancelled_by_provider(&raw, None, http, lat).await;
+                }
                 ProviderState::Unknown(raw) => {
                     failures += 1;
                     if failures >= max_failures {
                         return self
-                            .fail(Stage::Poll, "unknown_status".into(), format!("The provider keeps answering an unknown status: {raw}"), http, lat)
+                            .fail(
+                                Stage::Poll,
+                                "unknown_status".into(),
+                                format!("The provider keeps answering an unknown status: {raw}"),
+                                http,
+                                lat,
+                            )
                             .await;
                     }
                     self.event(
                         TaskUpdate::default(),
                         Level::Error,
                         Stage::Poll,
-                        format!("Unknown status from the provider: {raw:?} ({failures}/{max_failures})"),
+                        format!(
+                            "Unknown status from the provider: {raw:?} ({failures}/{max_failures})"
+                        ),
                         http,
                         lat,
                     )

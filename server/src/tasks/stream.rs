@@ -8,19 +8,26 @@ use crate::db;
 use crate::error::OrInternal;
 use app::domain::{StreamMsg, TaskChange, TaskEvent, TaskId, TaskStatus};
 use app::error::AppError;
-use futures::stream::BoxStream;
 use futures::StreamExt;
+use futures::stream::BoxStream;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 
 pub const HEARTBEAT: Duration = Duration::from_secs(10);
 
 /// Opens the stream of `id` after `after_seq`.
-pub async fn task_stream(engine: &Engine, id: TaskId, after_seq: i64) -> Result<BoxStream<'static, StreamMsg>, AppError> {
+pub async fn task_stream(
+    engine: &Engine,
+    id: TaskId,
+    after_seq: i64,
+) -> Result<BoxStream<'static, StreamMsg>, AppError> {
     let inner = engine.0.clone();
     // Subscribe before reading the backlog: nothing can fall between the two.
     let mut rx = inner.hub.subscribe(id);
-    let view = db::task::view(&inner.db.read, id).await.or_internal()?.ok_or(AppError::NotFound)?;
+    let view = db::task::view(&inner.db.read, id)
+        .await
+        .or_internal()?
+        .ok_or(AppError::NotFound)?;
     let (tx, out) = mpsc::channel::<StreamMsg>(256);
     let shutdown = engine.shutdown_token();
     tokio::spawn(async move {
@@ -30,7 +37,11 @@ pub async fn task_stream(engine: &Engine, id: TaskId, after_seq: i64) -> Result<
             let tx = tx.clone();
             async move { tx.send(m).await.is_ok() }
         };
-        if !send(StreamMsg::Task { task: Box::new(view) }).await {
+        if !send(StreamMsg::Task {
+            task: Box::new(view),
+        })
+        .await
+        {
             return;
         }
         'outer: loop {
@@ -47,13 +58,13 @@ pub async fn task_stream(engine: &Engine, id: TaskId, after_seq: i64) -> Result<
                     break 'outer;
                 }
             }
-            if status.is_terminal() {
-                if let Ok(Some((s, seq))) = db::task::status_of(&inner.db.read, id).await {
-                    if s.is_terminal() && last >= seq {
-                        let _ = send(StreamMsg::End).await;
-                        break;
-                    }
-                }
+            if status.is_terminal()
+                && let Ok(Some((s, seq))) = db::task::status_of(&inner.db.read, id).await
+                && s.is_terminal()
+                && last >= seq
+            {
+                let _ = send(StreamMsg::End).await;
+                break;
             }
             loop {
                 tokio::select! {
@@ -98,7 +109,14 @@ pub async fn task_stream(engine: &Engine, id: TaskId, after_seq: i64) -> Result<
 }
 
 /// Sends one event (and the task again when its status changed). `false` once the viewer left.
-async fn deliver<F, Fut>(inner: &super::Inner, id: TaskId, ev: TaskEvent, last: &mut i64, status: &mut TaskStatus, send: &F) -> bool
+async fn deliver<F, Fut>(
+    inner: &super::Inner,
+    id: TaskId,
+    ev: TaskEvent,
+    last: &mut i64,
+    status: &mut TaskStatus,
+    send: &F,
+) -> bool
 where
     F: Fn(StreamMsg) -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -109,10 +127,11 @@ where
     if !send(StreamMsg::Event { event: ev }).await {
         return false;
     }
-    if changed {
-        if let Ok(Some(view)) = db::task::view(&inner.db.read, id).await {
-            return send(StreamMsg::Task { task: Box::new(view) }).await;
-        }
+    if changed && let Ok(Some(view)) = db::task::view(&inner.db.read, id).await {
+        return send(StreamMsg::Task {
+            task: Box::new(view),
+        })
+        .await;
     }
     true
 }
@@ -122,7 +141,9 @@ fn tokio_stream_from<T: Send + 'static>(mut rx: mpsc::Receiver<T>) -> BoxStream<
 }
 
 /// Every task whose status changes from now on, as list rows; `None` is a heartbeat.
-pub async fn changes_stream(engine: &Engine) -> Result<BoxStream<'static, Option<TaskChange>>, AppError> {
+pub async fn changes_stream(
+    engine: &Engine,
+) -> Result<BoxStream<'static, Option<TaskChange>>, AppError> {
     let inner = engine.0.clone();
     let mut rx = inner.hub.subscribe_changes();
     let (tx, out) = mpsc::channel::<Option<TaskChange>>(256);

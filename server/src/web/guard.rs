@@ -29,13 +29,26 @@ fn is_public(path: &str) -> bool {
 /// The user behind this request's session, if it is still valid.
 pub async fn session_user(state: &AppState, session: &Session) -> Option<UserInfo> {
     let uid = session.get::<i64>("uid").await.ok().flatten()?;
-    let version = session.get::<i64>("auth_ver").await.ok().flatten().unwrap_or(-1);
-    crate::services::users::session_user(&state.core, UserId(uid), version).await.ok().flatten()
+    let version = session
+        .get::<i64>("auth_ver")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(-1);
+    crate::services::users::session_user(&state.core, UserId(uid), version)
+        .await
+        .ok()
+        .flatten()
 }
 
 /// Signed out, every page but `/login` and `/setup` redirects to `/login`, remembering where
 /// the person wanted to go. Signed in, `/login` goes home.
-pub async fn require_sign_in(State(state): State<AppState>, session: Session, req: Request<Body>, next: Next) -> Response {
+pub async fn require_sign_in(
+    State(state): State<AppState>,
+    session: Session,
+    req: Request<Body>,
+    next: Next,
+) -> Response {
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         return next.run(req).await;
     }
@@ -50,7 +63,11 @@ pub async fn require_sign_in(State(state): State<AppState>, session: Session, re
         return next.run(req).await;
     }
     if session_user(&state, &session).await.is_none() {
-        let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let target = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
         let next_param: String = url::form_urlencoded::byte_serialize(target.as_bytes()).collect();
         return Redirect::to(&format!("/login?next={next_param}")).into_response();
     }
@@ -63,7 +80,11 @@ fn refuse(status: StatusCode, err: AppError) -> Response {
 }
 
 /// State-changing requests from another site are refused, on top of SameSite cookies.
-pub async fn check_origin(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
+pub async fn check_origin(
+    State(state): State<AppState>,
+    req: Request<Body>,
+    next: Next,
+) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
@@ -80,10 +101,16 @@ pub async fn check_origin(State(state): State<AppState>, req: Request<Body>, nex
         let configured = state.public_origin.as_deref().is_some_and(|p| p == origin);
         if !(same_host || configured) {
             tracing::warn!(origin, host = ?host, path = %req.uri().path(), "cross-site request refused");
-            return refuse(StatusCode::FORBIDDEN, AppError::rejected(403, Msg::ErrBadOrigin));
+            return refuse(
+                StatusCode::FORBIDDEN,
+                AppError::rejected(403, Msg::ErrBadOrigin),
+            );
         }
     } else if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
-        return refuse(StatusCode::FORBIDDEN, AppError::rejected(403, Msg::ErrBadOrigin));
+        return refuse(
+            StatusCode::FORBIDDEN,
+            AppError::rejected(403, Msg::ErrBadOrigin),
+        );
     }
     next.run(req).await
 }
@@ -93,14 +120,21 @@ pub const UPLOAD_LIMIT: usize = 11 * 1024 * 1024;
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 pub async fn limit_body(req: Request<Body>, next: Next) -> Response {
-    let limit = if req.uri().path().starts_with("/api/uploads/") { UPLOAD_LIMIT } else { BODY_LIMIT };
+    let limit = if req.uri().path().starts_with("/api/uploads/") {
+        UPLOAD_LIMIT
+    } else {
+        BODY_LIMIT
+    };
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
-        let mut resp = refuse(StatusCode::PAYLOAD_TOO_LARGE, AppError::rejected(413, Msg::ErrTooLarge));
+        let mut resp = refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::rejected(413, Msg::ErrTooLarge),
+        );
         if let Ok(v) = HeaderValue::from_str(&format!("request body larger than {limit} bytes")) {
             resp.headers_mut().insert("x-error", v);
         }
@@ -112,8 +146,15 @@ pub async fn limit_body(req: Request<Body>, next: Next) -> Response {
 
 /// Puts the client's address into the request (the proxy's `X-Forwarded-For` only when told to
 /// trust it).
-pub async fn client_ip_layer(State(state): State<AppState>, mut req: Request<Body>, next: Next) -> Response {
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+pub async fn client_ip_layer(
+    State(state): State<AppState>,
+    mut req: Request<Body>,
+    next: Next,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
     let forwarded = state
         .trust_proxy
         .then(|| {
@@ -136,10 +177,25 @@ mod tests {
 
     #[test]
     fn only_sign_in_setup_and_assets_are_public() {
-        for p in ["/login", "/setup", "/pkg/rhconsole.js", "/healthz", "/api/auth/login"] {
+        for p in [
+            "/login",
+            "/setup",
+            "/pkg/rhconsole.js",
+            "/healthz",
+            "/api/auth/login",
+        ] {
             assert!(is_public(p), "{p}");
         }
-        for p in ["/", "/configs", "/configs/1", "/tasks", "/tasks/9", "/users", "/setup/x", "/loginx"] {
+        for p in [
+            "/",
+            "/configs",
+            "/configs/1",
+            "/tasks",
+            "/tasks/9",
+            "/users",
+            "/setup/x",
+            "/loginx",
+        ] {
             assert!(!is_public(p), "{p}");
         }
     }

@@ -87,13 +87,27 @@ async fn undecodable_is_bad_request(req: Request<Body>, next: axum::middleware::
         return resp;
     }
     let (parts, body) = resp.into_parts();
-    let bytes = axum::body::to_bytes(body, 256 * 1024).await.unwrap_or_default();
-    if let Ok(app::error::AppError::Call(detail)) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+    let bytes = axum::body::to_bytes(body, 256 * 1024)
+        .await
+        .unwrap_or_default();
+    if let Ok(app::error::AppError::Call(detail)) =
+        serde_json::from_slice::<app::error::AppError>(&bytes)
+    {
         tracing::info!(%path, %detail, "undecodable server function request");
         let err = app::error::AppError::bad_request(app::i18n::Msg::ErrBadRequest);
-        let mut resp = (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "application/json")], serde_json::to_string(&err).unwrap_or_default())
+        let mut resp = (
+            StatusCode::BAD_REQUEST,
+            [(header::CONTENT_TYPE, "application/json")],
+            serde_json::to_string(&err).unwrap_or_default(),
+        )
             .into_response();
-        if let Ok(v) = HeaderValue::from_str(&detail.chars().filter(|c| c.is_ascii() && !c.is_ascii_control()).take(300).collect::<String>()) {
+        if let Ok(v) = HeaderValue::from_str(
+            &detail
+                .chars()
+                .filter(|c| c.is_ascii() && !c.is_ascii_control())
+                .take(300)
+                .collect::<String>(),
+        ) {
             resp.headers_mut().insert("x-error-detail", v);
         }
         return resp;
@@ -114,17 +128,26 @@ async fn healthz(State(s): State<AppState>) -> Response {
 async fn metrics(State(s): State<AppState>) -> Response {
     let db = &s.core.db.read;
     let in_flight = crate::db::task::count_in_flight(db).await.unwrap_or(-1);
-    let tasks = crate::db::task::counts_by_config_status(db).await.unwrap_or_default();
+    let tasks = crate::db::task::counts_by_config_status(db)
+        .await
+        .unwrap_or_default();
     let body = s.core.metrics.render(in_flight, &tasks);
     (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         body,
     )
         .into_response()
 }
 
 /// Images the console stores (uploads, base64 results): signed-in users only.
-async fn file(State(s): State<AppState>, session: tower_sessions::Session, Path(name): Path<String>) -> Response {
+async fn file(
+    State(s): State<AppState>,
+    session: tower_sessions::Session,
+    Path(name): Path<String>,
+) -> Response {
     if guard::session_user(&s, &session).await.is_none() {
         return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
     }
@@ -134,8 +157,10 @@ async fn file(State(s): State<AppState>, session: tower_sessions::Session, Path(
             if let Ok(v) = HeaderValue::from_str(&blob.mime) {
                 resp.headers_mut().insert(header::CONTENT_TYPE, v);
             }
-            resp.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
+            resp.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=31536000, immutable"),
+            );
             resp
         }
         Ok(None) => (StatusCode::NOT_FOUND, "no such file").into_response(),
@@ -149,7 +174,14 @@ async fn file(State(s): State<AppState>, session: tower_sessions::Session, Path(
 const FAVICON: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="14" fill="#2563eb"/><text x="32" y="42" font-family="Arial,Helvetica,sans-serif" font-size="26" font-weight="700" text-anchor="middle" fill="#fff">RH</text></svg>"##;
 
 async fn favicon() -> Response {
-    ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")], FAVICON).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        FAVICON,
+    )
+        .into_response()
 }
 
 /// Builds the backend the server functions call.

@@ -23,7 +23,10 @@ static TRACING: Once = Once::new();
 fn init_tracing() {
     TRACING.call_once(|| {
         if std::env::var("TEST_LOG").is_ok() {
-            rhconsole::telemetry::init("debug,sqlx=warn,hyper=info", rhconsole::settings::LogFormat::Plain);
+            rhconsole::telemetry::init(
+                "debug,sqlx=warn,hyper=info",
+                rhconsole::settings::LogFormat::Plain,
+            );
         }
     });
 }
@@ -60,11 +63,21 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        Self::spawn_with(Arc::new(TempDir::new().expect("tempdir")), Arc::new(ManualClock::starting_now()), Options::default()).await
+        Self::spawn_with(
+            Arc::new(TempDir::new().expect("tempdir")),
+            Arc::new(ManualClock::starting_now()),
+            Options::default(),
+        )
+        .await
     }
 
     pub async fn spawn_opts(opts: Options) -> TestApp {
-        Self::spawn_with(Arc::new(TempDir::new().expect("tempdir")), Arc::new(ManualClock::starting_now()), opts).await
+        Self::spawn_with(
+            Arc::new(TempDir::new().expect("tempdir")),
+            Arc::new(ManualClock::starting_now()),
+            opts,
+        )
+        .await
     }
 
     pub async fn spawn_with(data: Arc<TempDir>, clock: Arc<ManualClock>, opts: Options) -> TestApp {
@@ -80,7 +93,9 @@ impl TestApp {
             data_dir: data.path().to_path_buf(),
             serve,
         };
-        let app = Application::build(settings, clock.clone()).await.expect("the app builds");
+        let app = Application::build(settings, clock.clone())
+            .await
+            .expect("the app builds");
         let addr = app.addr;
         let setup_token = app.setup_token.clone();
         let core = app.core.clone();
@@ -128,7 +143,16 @@ impl TestApp {
     pub async fn restart(self) -> TestApp {
         let (poll, retry, timeout) = (self.opts_poll, self.opts_retry, self.opts_timeout);
         let (data, clock) = self.stop().await;
-        TestApp::spawn_with(data, clock, Options { poll_ms: poll, retry_unit_ms: retry, request_timeout_secs: timeout }).await
+        TestApp::spawn_with(
+            data,
+            clock,
+            Options {
+                poll_ms: poll,
+                retry_unit_ms: retry,
+                request_timeout_secs: timeout,
+            },
+        )
+        .await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -166,19 +190,47 @@ impl TestApp {
 
     /// Creates the first admin through the setup link.
     pub async fn setup_admin(&self) {
-        let token = self.setup_token.clone().expect("a setup token at first start");
+        let token = self
+            .setup_token
+            .clone()
+            .expect("a setup token at first start");
         let c = self.client();
         let r = self
-            .form(&c, "setup/complete", &[("token", &token), ("username", ADMIN), ("password", ADMIN_PW), ("confirm", ADMIN_PW)])
+            .form(
+                &c,
+                "setup/complete",
+                &[
+                    ("token", &token),
+                    ("username", ADMIN),
+                    ("password", ADMIN_PW),
+                    ("confirm", ADMIN_PW),
+                ],
+            )
             .await;
-        assert_eq!(r.status(), 200, "setup: {}", r.text().await.unwrap_or_default());
+        assert_eq!(
+            r.status(),
+            200,
+            "setup: {}",
+            r.text().await.unwrap_or_default()
+        );
     }
 
     /// A client signed in as `user`.
     pub async fn signed_in(&self, user: &str, password: &str) -> Client {
         let c = self.client();
-        let r = self.form(&c, "auth/login", &[("username", user), ("password", password), ("next", "/")]).await;
-        assert_eq!(r.status(), 200, "login as {user}: {}", r.text().await.unwrap_or_default());
+        let r = self
+            .form(
+                &c,
+                "auth/login",
+                &[("username", user), ("password", password), ("next", "/")],
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            200,
+            "login as {user}: {}",
+            r.text().await.unwrap_or_default()
+        );
         c
     }
 
@@ -190,15 +242,32 @@ impl TestApp {
 
     /// Adds an operator (through the admin's client) and signs them in.
     pub async fn operator(&self, admin: &Client, name: &str) -> Client {
-        let r = self.form(admin, "users/add", &[("username", name), ("password", "operator password 1"), ("role", "operator")]).await;
-        assert_eq!(r.status(), 200, "add operator: {}", r.text().await.unwrap_or_default());
+        let r = self
+            .form(
+                admin,
+                "users/add",
+                &[
+                    ("username", name),
+                    ("password", "operator password 1"),
+                    ("role", "operator"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            200,
+            "add operator: {}",
+            r.text().await.unwrap_or_default()
+        );
         self.signed_in(name, "operator password 1").await
     }
 }
 
 /// The fake provider on a free port.
 pub async fn sandbox() -> SandboxHandle {
-    sandbox::spawn("127.0.0.1:0".parse().expect("addr"), false).await.expect("sandbox")
+    sandbox::spawn("127.0.0.1:0".parse().expect("addr"), false)
+        .await
+        .expect("sandbox")
 }
 
 /// A RunningHub config input pointing at `base` (the sandbox).
@@ -229,8 +298,15 @@ pub async fn body_json(r: Response) -> Value {
 
 /// Creates a config through the server function and returns its id.
 pub async fn create_config(app: &TestApp, admin: &Client, input: Value) -> i64 {
-    let r = app.json(admin, "configs/create", json!({ "input": input })).await;
-    assert_eq!(r.status(), 200, "create config: {}", r.text().await.unwrap_or_default());
+    let r = app
+        .json(admin, "configs/create", json!({ "input": input }))
+        .await;
+    assert_eq!(
+        r.status(),
+        200,
+        "create config: {}",
+        r.text().await.unwrap_or_default()
+    );
     body_json(r).await["id"].as_i64().expect("id")
 }
 
@@ -258,33 +334,58 @@ pub async fn launch(app: &TestApp, config: i64, s: app::domain::TaskSpec) -> app
 }
 
 /// Waits until the task is final (or panics after `secs`).
-pub async fn wait_final(app: &TestApp, id: app::domain::TaskId, secs: u64) -> app::domain::TaskView {
+pub async fn wait_final(
+    app: &TestApp,
+    id: app::domain::TaskId,
+    secs: u64,
+) -> app::domain::TaskView {
     let deadline = std::time::Instant::now() + Duration::from_secs(secs);
     loop {
-        let v = rhconsole::db::task::view(&app.core.db.read, id).await.expect("view").expect("task");
+        let v = rhconsole::db::task::view(&app.core.db.read, id)
+            .await
+            .expect("view")
+            .expect("task");
         if v.status.is_terminal() {
             return v;
         }
-        assert!(std::time::Instant::now() < deadline, "task {id} still {} after {secs}s", v.status);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "task {id} still {} after {secs}s",
+            v.status
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
 /// Waits until the task reaches `status`.
-pub async fn wait_status(app: &TestApp, id: app::domain::TaskId, status: app::domain::TaskStatus, secs: u64) {
+pub async fn wait_status(
+    app: &TestApp,
+    id: app::domain::TaskId,
+    status: app::domain::TaskStatus,
+    secs: u64,
+) {
     let deadline = std::time::Instant::now() + Duration::from_secs(secs);
     loop {
-        let v = rhconsole::db::task::view(&app.core.db.read, id).await.expect("view").expect("task");
+        let v = rhconsole::db::task::view(&app.core.db.read, id)
+            .await
+            .expect("view")
+            .expect("task");
         if v.status == status {
             return;
         }
-        assert!(std::time::Instant::now() < deadline, "task {id} is {} not {status} after {secs}s", v.status);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "task {id} is {} not {status} after {secs}s",
+            v.status
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
 pub async fn events(app: &TestApp, id: app::domain::TaskId) -> Vec<app::domain::TaskEvent> {
-    rhconsole::db::task_event::after(&app.core.db.read, id, 0).await.expect("events")
+    rhconsole::db::task_event::after(&app.core.db.read, id, 0)
+        .await
+        .expect("events")
 }
 
 /// The submit requests the sandbox received.
@@ -292,6 +393,11 @@ pub fn submits(sb: &SandboxHandle) -> Vec<rhconsole::sandbox::SeenRequest> {
     sb.state
         .seen
         .lock()
-        .map(|v| v.iter().filter(|r| r.path.ends_with("/edit") || r.path.ends_with("/images/edits")).cloned().collect())
+        .map(|v| {
+            v.iter()
+                .filter(|r| r.path.ends_with("/edit") || r.path.ends_with("/images/edits"))
+                .cloned()
+                .collect()
+        })
         .unwrap_or_default()
 }
