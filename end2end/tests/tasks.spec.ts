@@ -39,9 +39,9 @@ test.describe('test tasks', () => {
     await expect(page.getByTestId('provider-task-id')).toHaveText(/^\d+$/);
     await expect(page.getByTestId('cost')).toHaveText('0.14');
     const timeline = page.getByTestId('timeline');
-    await expect(timeline).toContainText('Accepted: taskId');
-    await expect(timeline).toContainText('Provider status: RUNNING');
-    await expect(timeline).toContainText('Succeeded after');
+    await expect(timeline).toContainText('已受理：taskId');
+    await expect(timeline).toContainText('服务商状态：RUNNING');
+    await expect(timeline).toContainText('成功，用时');
     // Shown once each: no duplicates from the stream.
     const seqs = await timeline.locator('li').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
@@ -68,7 +68,7 @@ test.describe('test tasks', () => {
     await expect(page.getByTestId('task-status')).toHaveAttribute('data-status', 'succeeded', { timeout: 30_000 });
     const seqs = await timeline.locator('li').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
-    await expect(timeline).toContainText('Succeeded after');
+    await expect(timeline).toContainText('成功，用时');
   });
 
   test('from the 11th image URL on, a warning says only 10 are sent', async ({ page, env }) => {
@@ -155,7 +155,7 @@ test('the page reconnects after a server restart and the task completes', async 
     c = await c.restart('SIGTERM');
     await expect(page.getByTestId('task-status')).toHaveAttribute('data-status', 'succeeded', { timeout: 45_000 });
     const timeline = page.getByTestId('timeline');
-    await expect(timeline).toContainText('Picked up again after a restart');
+    await expect(timeline).toContainText('重启后继续');
     const seqs = await timeline.locator('li').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
   } finally {

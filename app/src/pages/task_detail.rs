@@ -400,6 +400,7 @@ fn Results(task: RwSignal<TaskView>) -> impl IntoView {
 
 #[component]
 fn Timeline(events: RwSignal<Vec<TaskEvent>>) -> impl IntoView {
+    let lang = use_i18n().lang;
     view! {
         <ol class="timeline" data-testid="timeline" aria-live="polite">
             <For each=move || events.get() key=|e| e.seq let:e>
@@ -407,7 +408,7 @@ fn Timeline(events: RwSignal<Vec<TaskEvent>>) -> impl IntoView {
                     <span class="t">{e.at.format_time_ms()}</span>
                     <span class="stage">{t(e.stage.label())}</span>
                     <span class="msg">
-                        {e.message.clone()}
+                        {let ev = e.clone(); move || ev.say(lang.get())}
                         {(e.http_status.is_some() || e.latency_ms.is_some()).then(|| view! {
                             <span class="extra">
                                 {e.http_status.map(|h| format!("HTTP {h}"))}
@@ -424,6 +425,7 @@ fn Timeline(events: RwSignal<Vec<TaskEvent>>) -> impl IntoView {
 
 #[component]
 fn Summary(task: RwSignal<TaskView>) -> impl IntoView {
+    let lang = use_i18n().lang;
     view! {
         <section class="card" aria-labelledby="sum-h">
             <h2 id="sum-h">{t(Msg::TaskUsage)}</h2>
@@ -440,7 +442,7 @@ fn Summary(task: RwSignal<TaskView>) -> impl IntoView {
                 (!w.is_empty()).then(|| view! {
                     <div class="alert alert-warn" style="margin-top:.75rem">
                         <strong>{t(Msg::TaskWarnings)}</strong>
-                        <ul>{w.into_iter().map(|x| view! { <li>{x}</li> }).collect_view()}</ul>
+                        <ul>{w.into_iter().map(|x| view! { <li>{move || x.render(lang.get())}</li> }).collect_view()}</ul>
                     </div>
                 })
             }}

@@ -37,7 +37,7 @@ pub async fn after(
     after: i64,
 ) -> sqlx::Result<Vec<TaskEvent>> {
     let rows = sqlx::query!(
-        r#"SELECT task_id, seq, level, stage, message, http_status, latency_ms, status, created_at
+        r#"SELECT task_id, seq, level, stage, message, http_status, latency_ms, status, detail, created_at
            FROM task_event WHERE task_id = ?1 AND seq > ?2 ORDER BY seq"#,
         task.0,
         after
@@ -53,6 +53,10 @@ pub async fn after(
             level: Level::parse(&r.level),
             stage: Stage::parse(&r.stage),
             message: r.message,
+            text: r
+                .detail
+                .as_deref()
+                .and_then(|d| serde_json::from_str(d).ok()),
             http_status: r.http_status,
             latency_ms: r.latency_ms,
             status: r.status.parse().unwrap_or(TaskStatus::Failed),

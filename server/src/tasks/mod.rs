@@ -147,19 +147,15 @@ impl Engine {
                         update,
                         Level::Warn,
                         Stage::Resume,
-                        "The server stopped while a submit request was in the air: the provider may or may not have this task. \
-                         It is not resubmitted automatically; check with the provider, then run it again if needed."
-                            .to_owned(),
+                        EventText::SubmitUncertain,
                         None,
                         None,
                     )
                     .await?;
                 continue;
             }
-            let what = match &t.provider_task_id {
-                Some(p) => format!("Picked up again after a restart: following provider task {p}"),
-                None => "Picked up again after a restart: it was never sent, so it is sent now"
-                    .to_owned(),
+            let what = EventText::Resumed {
+                provider_task_id: t.provider_task_id.clone(),
             };
             self.0
                 .record(
@@ -255,10 +251,10 @@ impl Engine {
         let images_sent = total.min(IMAGES_SENT_MAX);
         let mut warnings = Vec::new();
         if total > IMAGES_SENT_MAX {
-            warnings.push(format!(
-                "{total} images given: only the first {IMAGES_SENT_MAX} are sent, {} left out",
-                total - IMAGES_SENT_MAX
-            ));
+            warnings.push(EventText::ImagesCut {
+                total,
+                sent: IMAGES_SENT_MAX,
+            });
         }
         let warnings_json = serde_json::to_string(&warnings).or_internal()?;
         let now = inner.clock.now_ms();
@@ -301,16 +297,15 @@ impl Engine {
             )
             .await
             .or_internal()?;
-            let msg = format!(
-                "Created by {who} for {} (v{}), {} host, {} {}, aspect ratio {}, {} image(s)",
-                f.name,
-                row.view.version,
-                valid.region.as_str(),
-                valid.resolution.as_str(),
-                "resolution",
-                valid.aspect_ratio.as_str(),
-                total
-            );
+            let msg = EventText::Created {
+                by: who.to_owned(),
+                config: f.name.clone(),
+                version: row.view.version,
+                region: valid.region,
+                resolution: valid.resolution,
+                aspect: valid.aspect_ratio,
+                images: total,
+            };
             let ev = append(
                 &mut tx,
                 id,
@@ -386,9 +381,7 @@ impl Engine {
             finished: true,
             ..Default::default()
         };
-        let msg = format!(
-            "Cancelled by {who}: the console stopped following this task. If it had reached the provider, the provider may still finish it."
-        );
+        let msg = EventText::Cancelled { by: who.to_owned() };
         let applied = self
             .0
             .record(
@@ -468,7 +461,7 @@ impl Inner {
         update: TaskUpdate,
         level: Level,
         stage: Stage,
-        message: String,
+        message: EventText,
         http_status: Option<u16>,
         latency_ms: Option<i64>,
     ) -> anyhow::Result<bool> {
@@ -506,7 +499,7 @@ async fn append(
     update: &TaskUpdate,
     level: Level,
     stage: Stage,
-    message: String,
+    text: EventText,
     http_status: Option<u16>,
     latency_ms: Option<i64>,
     now: i64,
@@ -520,11 +513,13 @@ async fn append(
         at: Timestamp(now),
         level,
         stage,
-        message,
+        message: text.english(),
         http_status: http_status.map(i64::from),
         latency_ms,
         status,
+        text: Some(text),
     };
-    db::task_event::insert(&mut **tx, &ev, None).await?;
+    let detail = serde_json::to_string(&ev.text)?;
+    db::task_event::insert(&mut **tx, &ev, Some(&detail)).await?;
     Ok(Some(ev))
 }

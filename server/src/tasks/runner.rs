@@ -98,7 +98,7 @@ impl Run<'_> {
         update: TaskUpdate,
         level: Level,
         stage: Stage,
-        msg: String,
+        msg: EventText,
         http: Option<u16>,
         latency: Option<i64>,
     ) -> Step<()> {
@@ -133,7 +133,10 @@ impl Run<'_> {
         http: Option<u16>,
         latency: Option<i64>,
     ) -> Step<()> {
-        let text = format!("Failed: [{code}] {message}");
+        let text = EventText::Failed {
+            code: code.clone(),
+            message: message.clone(),
+        };
         let update = TaskUpdate {
             status: Some(TaskStatus::Failed),
             error_code: Some(code),
@@ -183,7 +186,9 @@ impl Run<'_> {
             update,
             Level::Error,
             Stage::Poll,
-            format!("Timed out after {after}: the provider gave no final status in time"),
+            EventText::TimedOut {
+                after_ms: i64::from(secs) * 1000,
+            },
             None,
             None,
         )
@@ -287,7 +292,9 @@ impl Run<'_> {
                 update,
                 Level::Info,
                 Stage::Upload,
-                format!("Uploading {} local image(s)", locals.len()),
+                EventText::Uploading {
+                    count: locals.len(),
+                },
                 None,
                 None,
             )
@@ -354,7 +361,11 @@ impl Run<'_> {
                 update,
                 Level::Info,
                 Stage::Submit,
-                format!("Submitting (attempt {attempt}/{max}): POST {url}"),
+                EventText::Submitting {
+                    attempt,
+                    max,
+                    url: url.clone(),
+                },
                 None,
                 None,
             )
@@ -389,7 +400,9 @@ impl Run<'_> {
                             update,
                             Level::Error,
                             Stage::Submit,
-                            format!("Submit failed: {e}"),
+                            EventText::SubmitFailed {
+                                error: e.to_string(),
+                            },
                             e.http_status,
                             Some(e.latency_ms),
                         )
@@ -398,11 +411,7 @@ impl Run<'_> {
                         return Ok(None);
                     }
                     let delay = self.inner.settings.retry.delay(attempt);
-                    let maybe = if e.surely_not_sent() {
-                        ""
-                    } else {
-                        " (the request may have reached the provider)"
-                    };
+                    let maybe_sent = !e.surely_not_sent();
                     let update = TaskUpdate {
                         submit_state: Some("none"),
                         ..Default::default()
@@ -412,11 +421,13 @@ impl Run<'_> {
                         update,
                         Level::Warn,
                         Stage::Retry,
-                        format!(
-                            "Submit failed: {e}{maybe}; retrying in {} (attempt {}/{max})",
-                            format_duration_ms(ms(delay)),
-                            attempt + 1
-                        ),
+                        EventText::SubmitRetry {
+                            error: e.to_string(),
+                            maybe_sent,
+                            delay_ms: ms(delay),
+                            next: attempt + 1,
+                            max,
+                        },
                         e.http_status,
                         Some(e.latency_ms),
                     )
@@ -467,7 +478,11 @@ impl Run<'_> {
                         update,
                         Level::Info,
                         Stage::Upload,
-                        format!("Uploaded image {n}/{of}: {}", up.url),
+                        EventText::Uploaded {
+                            n,
+                            of,
+                            url: up.url.clone(),
+                        },
                         Some(up.http_status),
                         Some(up.latency_ms),
                     )
@@ -488,10 +503,12 @@ impl Run<'_> {
                         TaskUpdate::default(),
                         Level::Warn,
                         Stage::Retry,
-                        format!(
-                            "Upload of image {n}/{of} failed: {e}; retrying in {}",
-                            format_duration_ms(ms(delay))
-                        ),
+                        EventText::UploadRetry {
+                            n,
+                            of,
+                            error: e.to_string(),
+                            delay_ms: ms(delay),
+                        },
                         e.http_status,
                         Some(e.latency_ms),
                     )
@@ -521,10 +538,10 @@ impl Run<'_> {
                     update,
                     Level::Info,
                     Stage::Submit,
-                    format!(
-                        "Accepted and already finished (task {id}, {})",
-                        a.raw_status
-                    ),
+                    EventText::AcceptedDone {
+                        task_id: id,
+                        status: a.raw_status.clone(),
+                    },
                     http,
                     lat,
                 )
@@ -542,7 +559,9 @@ impl Run<'_> {
                     update,
                     Level::Info,
                     Stage::Submit,
-                    format!("The provider answered {}", a.raw_status),
+                    EventText::Answered {
+                        status: a.raw_status.clone(),
+                    },
                     http,
                     lat,
                 )
@@ -602,7 +621,10 @@ impl Run<'_> {
                     update,
                     Level::Info,
                     Stage::Submit,
-                    format!("Accepted: taskId {pid}, status {shown}"),
+                    EventText::Accepted {
+                        task_id: pid.clone(),
+                        status: shown,
+                    },
                     http,
                     lat,
                 )
@@ -632,7 +654,9 @@ impl Run<'_> {
             update,
             Level::Warn,
             Stage::Result,
-            format!("The provider cancelled the task ({raw})"),
+            EventText::ProviderCancelled {
+                status: raw.to_owned(),
+            },
             http,
             lat,
         )
@@ -686,16 +710,16 @@ impl Run<'_> {
             finished: true,
             ..Default::default()
         };
-        let elapsed = format_duration_ms(self.inner.clock.now_ms() - self.task.created_at);
-        let cost = cost.map(|c| format!(", cost {c}")).unwrap_or_default();
+        let elapsed_ms = self.inner.clock.now_ms() - self.task.created_at;
         self.event(
             update,
             Level::Info,
             Stage::Result,
-            format!(
-                "Succeeded after {elapsed}: {} result(s){cost}",
-                results.len()
-            ),
+            EventText::Succeeded {
+                elapsed_ms,
+                results: results.len(),
+                cost,
+            },
             Some(a.http_status),
             Some(a.latency_ms),
         )
@@ -761,16 +785,15 @@ impl Run<'_> {
                     let worth =
                         e.is_transient() || e.kind == crate::providers::CallErrorKind::Malformed;
                     if !worth || failures >= max_failures {
-                        let why = if worth {
-                            format!(" ({failures} failed polls in a row)")
-                        } else {
-                            String::new()
-                        };
+                        let why = worth.then_some(failures);
                         self.event(
                             TaskUpdate::default(),
                             Level::Error,
                             Stage::Poll,
-                            format!("Poll failed: {e}{why}"),
+                            EventText::PollFailed {
+                                error: e.to_string(),
+                                failures: why,
+                            },
                             e.http_status,
                             Some(e.latency_ms),
                         )
@@ -782,7 +805,11 @@ impl Run<'_> {
                         TaskUpdate::default(),
                         Level::Warn,
                         Stage::Retry,
-                        format!("Poll failed: {e}; polling again ({failures}/{max_failures})"),
+                        EventText::PollRetry {
+                            error: e.to_string(),
+                            n: failures,
+                            max: max_failures,
+                        },
                         e.http_status,
                         Some(e.latency_ms),
                     )
@@ -810,7 +837,9 @@ impl Run<'_> {
                             update,
                             Level::Info,
                             Stage::Poll,
-                            format!("Provider status: {raw}"),
+                            EventText::ProviderStatus {
+                                status: raw.clone(),
+                            },
                             http,
                             lat,
                         )
@@ -818,14 +847,16 @@ impl Run<'_> {
                     } else {
                         unchanged += 1;
                         if unchanged.is_multiple_of(heartbeat) {
-                            let elapsed = format_duration_ms(
-                                self.inner.clock.now_ms() - self.task.created_at,
-                            );
+                            let elapsed_ms = self.inner.clock.now_ms() - self.task.created_at;
                             self.event(
                                 TaskUpdate::default(),
                                 Level::Info,
                                 Stage::Poll,
-                                format!("Still {raw} after {elapsed} ({polls} polls)"),
+                                EventText::StillRunning {
+                                    status: raw.clone(),
+                                    elapsed_ms,
+                                    polls,
+                                },
                                 http,
                                 lat,
                             )
@@ -843,7 +874,7 @@ impl Run<'_> {
                             TaskUpdate::default(),
                             Level::Warn,
                             Stage::Poll,
-                            "Provider says SUCCESS but sent no results yet; asking again".into(),
+                            EventText::NoResultsYet,
                             http,
                             lat,
                         )
@@ -878,9 +909,11 @@ impl Run<'_> {
                         TaskUpdate::default(),
                         Level::Error,
                         Stage::Poll,
-                        format!(
-                            "Unknown status from the provider: {raw:?} ({failures}/{max_failures})"
-                        ),
+                        EventText::UnknownStatus {
+                            status: raw.clone(),
+                            n: failures,
+                            max: max_failures,
+                        },
                         http,
                         lat,
                     )
