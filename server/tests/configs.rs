@@ -321,6 +321,25 @@ async fn revealing_the_key_needs_the_password_and_is_recorded() {
         )
         .await;
     assert_eq!(r.status(), 403);
+    // Guessing through the reveal dialog is locked like signing in (one wrong try above).
+    for _ in 0..4 {
+        let r = app
+            .json(
+                &admin,
+                "configs/reveal_key",
+                json!({ "id": id, "password": "guess" }),
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+    }
+    let r = app
+        .json(
+            &admin,
+            "configs/reveal_key",
+            json!({ "id": id, "password": ADMIN_PW }),
+        )
+        .await;
+    assert_eq!(r.status(), 429);
 }
 
 #[tokio::test]

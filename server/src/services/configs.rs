@@ -38,6 +38,29 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
+/// Records an action that made no new version (archive, unarchive, key reveal).
+async fn note(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    actor: Actor<'_>,
+    id: ConfigId,
+    version: i64,
+    action: HistoryAction,
+    now: i64,
+) -> Result<(), AppError> {
+    let event = NewEvent {
+        config_id: id,
+        version,
+        action,
+        snapshot: None,
+        changes: &[],
+        actor_id: actor.id(),
+        actor_name: actor.name(),
+    };
+    db::config_event::insert(&mut **tx, event, now)
+        .await
+        .or_internal()
+}
+
 async fn load(core: &Core, id: ConfigId) -> Result<ConfigRow, AppError> {
     db::config::by_id(&core.db.read, id)
         .await
@@ -276,18 +299,15 @@ pub async fn delete_config(
             db::config::set_archived(&mut *tx, id, Some(now), actor.id(), now)
                 .await
                 .or_internal()?;
-            let event = NewEvent {
-                config_id: id,
-                version: row.view.version,
-                action: HistoryAction::Archived,
-                snapshot: None,
-                changes: &[],
-                actor_id: actor.id(),
-                actor_name: actor.name(),
-            };
-            db::config_event::insert(&mut *tx, event, now)
-                .await
-                .or_internal()?;
+            note(
+                &mut tx,
+                actor,
+                id,
+                row.view.version,
+                HistoryAction::Archived,
+                now,
+            )
+            .await?;
         }
         tx.commit().await.or_internal()?;
         tracing::info!(config = %id, by = actor.name(), "config archived (it has tasks)");
@@ -315,18 +335,15 @@ pub async fn unarchive_config(
     db::config::set_archived(&mut *tx, id, None, actor.id(), now)
         .await
         .or_internal()?;
-    let event = NewEvent {
-        config_id: id,
-        version: row.view.version,
-        action: HistoryAction::Unarchived,
-        snapshot: None,
-        changes: &[],
-        actor_id: actor.id(),
-        actor_name: actor.name(),
-    };
-    db::config_event::insert(&mut *tx, event, now)
-        .await
-        .or_internal()?;
+    note(
+        &mut tx,
+        actor,
+        id,
+        row.view.version,
+        HistoryAction::Unarchived,
+        now,
+    )
+    .await?;
     tx.commit().await.or_internal()?;
     get_config(core, id).await
 }
@@ -379,18 +396,15 @@ pub async fn reveal_key(
     let key = core.secrets.open(id.0, sealed).or_internal()?;
     let now = core.clock.now_ms();
     let mut tx = core.db.write.begin().await.or_internal()?;
-    let event = NewEvent {
-        config_id: id,
-        version: row.view.version,
-        action: HistoryAction::KeyRevealed,
-        snapshot: None,
-        changes: &[],
-        actor_id: Some(actor.id),
-        actor_name: &actor.username,
-    };
-    db::config_event::insert(&mut *tx, event, now)
-        .await
-        .or_internal()?;
+    note(
+        &mut tx,
+        Actor(Some(actor)),
+        id,
+        row.view.version,
+        HistoryAction::KeyRevealed,
+        now,
+    )
+    .await?;
     db::audit::record(
         &mut *tx,
         db::audit::Audit {

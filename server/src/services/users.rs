@@ -349,12 +349,24 @@ pub async fn reset_password(
     tx.commit().await.or_internal()
 }
 
-/// Re-checks a signed-in user's password (for revealing a key).
+/// Re-checks a signed-in user's password (for revealing a key). Wrong answers count as failed
+/// sign-ins, so the reveal dialog cannot be used to guess a password either.
 pub async fn confirm_password(
     core: &Core,
     actor: &UserInfo,
     password: String,
 ) -> Result<(), AppError> {
+    let now = core.clock.now_ms();
+    let since = now - core.lockout.window_ms();
+    let (n, oldest) = db::login_failure::for_username(&core.db.read, &actor.username, since)
+        .await
+        .or_internal()?;
+    if let Some(retry_after_secs) =
+        core.lockout
+            .wait_secs(n, oldest, core.lockout.per_username, now)
+    {
+        return Err(AppError::TooManyRequests { retry_after_secs });
+    }
     let row = db::user::by_id(&core.db.read, actor.id)
         .await
         .or_internal()?
@@ -365,6 +377,9 @@ pub async fn confirm_password(
     {
         Ok(())
     } else {
+        db::login_failure::record(&core.db.write, &actor.username, None, now)
+            .await
+            .or_internal()?;
         core.metrics.login_failure("reauth");
         Err(AppError::field("password", Msg::ErrPasswordWrong))
     }
