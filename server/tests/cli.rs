@@ -500,3 +500,77 @@ fn backup_writes_a_consistent_copy() {
     let o = run(&data, &["backup", file.to_str().expect("path")], "");
     assert_eq!(o.status.code(), Some(1), "never overwrites: {}", text(&o));
 }
+
+#[test]
+fn a_missing_or_wrong_master_key_stops_the_start_and_loses_nothing() {
+    let data = TempDir::new().expect("tmp");
+    let files = TempDir::new().expect("tmp");
+    let path = export_file(&files, json!([record("Keyed", "https://x.cn")]));
+    assert!(
+        run(
+            &data,
+            &["config", "import", path.to_str().expect("path")],
+            ""
+        )
+        .status
+        .success()
+    );
+    let key_file = data.path().join("master.key");
+    let saved = std::fs::read(&key_file).expect("the master key was created");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file)
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the master key file is private");
+    }
+    let db_before = std::fs::read(data.path().join("rhconsole.db")).expect("db");
+
+    std::fs::remove_file(&key_file).expect("remove");
+    let o = run(&data, &["config", "list"], "");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("the master key is missing"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        !key_file.exists(),
+        "no new key is made over existing secrets"
+    );
+
+    let wrong = Command::new(BIN)
+        .args([
+            "--data-dir",
+            data.path().to_str().expect("path"),
+            "config",
+            "list",
+        ])
+        .env("RHCONSOLE_MASTER_KEY", "ab".repeat(32))
+        .output()
+        .expect("run");
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(
+        text(&wrong).contains("does not match this database"),
+        "{}",
+        text(&wrong)
+    );
+
+    std::fs::write(&key_file, &saved).expect("restore");
+    let o = run(&data, &["config", "export", "--with-keys"], "");
+    assert!(o.status.success(), "{}", text(&o));
+    let doc: Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(
+        doc["configs"][0]["api_key"],
+        rhconsole::sandbox::SANDBOX_KEY,
+        "the key survived"
+    );
+    assert_eq!(
+        std::fs::read(data.path().join("rhconsole.db"))
+            .expect("db")
+            .len(),
+        db_before.len()
+    );
+}

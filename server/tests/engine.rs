@@ -502,3 +502,37 @@ async fn a_live_stream_has_no_gaps_and_no_duplicates() {
     let v = wait_final(&app, id, 5).await;
     assert_eq!(seen, (3..=v.last_seq).collect::<Vec<_>>());
 }
+
+#[tokio::test]
+async fn a_slow_provider_does_not_hold_up_another() {
+    let slow_sb = sandbox().await;
+    let fast_sb = sandbox().await;
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mut slow_cfg = rh_config("Slow", &slow_sb.base_url());
+    slow_cfg["max_concurrency"] = json!(3);
+    let slow = create_config(&app, &admin, slow_cfg).await;
+    let fast = create_config(&app, &admin, rh_config("Fast", &fast_sb.base_url())).await;
+    let mut stuck = Vec::new();
+    for i in 0..6 {
+        stuck.push(launch(&app, slow, spec(&format!("stuck {i} #hang"))).await);
+    }
+    let quick = launch(&app, fast, spec("quick")).await;
+    let v = wait_final(&app, quick, 5).await;
+    assert_eq!(v.status, TaskStatus::Succeeded);
+    let mut waiting = 0;
+    for id in stuck {
+        let t = rhconsole::db::task::view(&app.core.db.read, id)
+            .await
+            .expect("view")
+            .expect("task");
+        assert!(!t.status.is_terminal(), "the slow ones are still going");
+        if t.status == TaskStatus::Pending {
+            waiting += 1;
+        }
+    }
+    assert_eq!(
+        waiting, 3,
+        "the slow config's limit (3) holds the others back, not the fast config"
+    );
+}
