@@ -416,6 +416,8 @@ pub struct ConfigFilter {
     pub active: Option<bool>,
     pub archived: bool,
     pub sort: ConfigSort,
+    /// Leave out the last test and 24-hour rates (for pickers that only need names).
+    pub skip_stats: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

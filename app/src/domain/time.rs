@@ -2,7 +2,7 @@
 //! default, the operators' zone) so the server render and the browser render agree.
 
 use serde::{Deserialize, Serialize};
-use time::{OffsetDateTime, UtcOffset, macros::format_description};
+use time::{OffsetDateTime, UtcOffset};
 
 /// Milliseconds since the unix epoch, UTC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -12,9 +12,11 @@ pub struct Timestamp(pub i64);
 /// The zone used to show times: China Standard Time.
 pub const DISPLAY_OFFSET_HOURS: i8 = 8;
 
+// Formatted by hand rather than with `time`'s formatting machinery: this code also runs in the
+// browser, where every formatting feature is paid for in bundle size.
 impl Timestamp {
-    fn to_display(self) -> Option<OffsetDateTime> {
-        let offset = UtcOffset::from_hms(DISPLAY_OFFSET_HOURS, 0, 0).ok()?;
+    fn at_offset(self, hours: i8) -> Option<OffsetDateTime> {
+        let offset = UtcOffset::from_hms(hours, 0, 0).ok()?;
         OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000)
             .ok()
             .map(|t| t.to_offset(offset))
@@ -22,30 +24,67 @@ impl Timestamp {
 
     /// `2026-11-23 14:05:09`
     pub fn format(self) -> String {
-        let fmt = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-        self.to_display()
-            .and_then(|t| t.format(&fmt).ok())
-            .unwrap_or_else(|| "—".to_owned())
+        match self.at_offset(DISPLAY_OFFSET_HOURS) {
+            Some(t) => format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            ),
+            None => "—".to_owned(),
+        }
     }
 
     /// `14:05:09.123`, for event timelines.
     pub fn format_time_ms(self) -> String {
-        let fmt = format_description!("[hour]:[minute]:[second].[subsecond digits:3]");
-        self.to_display()
-            .and_then(|t| t.format(&fmt).ok())
-            .unwrap_or_else(|| "—".to_owned())
+        match self.at_offset(DISPLAY_OFFSET_HOURS) {
+            Some(t) => format!(
+                "{:02}:{:02}:{:02}.{:03}",
+                t.hour(),
+                t.minute(),
+                t.second(),
+                t.millisecond()
+            ),
+            None => "—".to_owned(),
+        }
     }
 
     /// RFC 3339 in UTC, for `<time datetime=…>` and JSON exports.
     pub fn rfc3339(self) -> String {
-        OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000)
-            .ok()
-            .and_then(|t| {
-                t.format(&time::format_description::well_known::Rfc3339)
-                    .ok()
-            })
-            .unwrap_or_default()
+        match self.at_offset(0) {
+            Some(t) if t.millisecond() == 0 => format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            ),
+            Some(t) => format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+                t.millisecond()
+            ),
+            None => String::new(),
+        }
     }
+}
+
+/// `83%`: a share rounded to a whole percent, `—` when there is nothing to count.
+pub fn percent(part: i64, whole: i64) -> String {
+    if whole <= 0 {
+        return "—".to_owned();
+    }
+    format!("{}%", (part * 200 + whole) / (2 * whole))
 }
 
 /// `1.2 s`, `2 min 03 s`, `1 h 02 min`.
@@ -55,7 +94,9 @@ pub fn format_duration_ms(ms: i64) -> String {
         return format!("{ms} ms");
     }
     if ms < 60_000 {
-        return format!("{:.1} s", ms as f64 / 1000.0);
+        // Tenths by integer arithmetic (no float formatting code in the browser bundle).
+        let tenths = (ms + 50) / 100;
+        return format!("{}.{} s", tenths / 10, tenths % 10);
     }
     let secs = ms / 1000;
     if secs < 3600 {
@@ -74,12 +115,23 @@ mod tests {
         let t = Timestamp(1_767_225_600_000);
         assert_eq!(t.format(), "2026-01-01 08:00:00");
         assert_eq!(t.rfc3339(), "2026-01-01T00:00:00Z");
+        assert_eq!(
+            Timestamp(1_767_225_600_123).rfc3339(),
+            "2026-01-01T00:00:00.123Z"
+        );
+        assert_eq!(
+            Timestamp(1_767_225_600_123).format_time_ms(),
+            "08:00:00.123"
+        );
     }
 
     #[test]
     fn durations_pick_a_readable_unit() {
         assert_eq!(format_duration_ms(250), "250 ms");
         assert_eq!(format_duration_ms(1_500), "1.5 s");
+        assert_eq!(format_duration_ms(59_960), "60.0 s");
+        assert_eq!(percent(2, 3), "67%");
+        assert_eq!(percent(0, 0), "—");
         assert_eq!(format_duration_ms(123_000), "2 min 03 s");
         assert_eq!(format_duration_ms(3_720_000), "1 h 02 min");
     }

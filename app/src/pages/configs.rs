@@ -42,6 +42,7 @@ fn filter_from_query(q: &leptos_router::params::ParamsMap) -> ConfigFilter {
         },
         archived: q.get("archived").is_some_and(|v| v == "1" || v == "on"),
         sort: ConfigSort::parse(&q.get("sort").unwrap_or_default()),
+        skip_stats: false,
     }
 }
 
@@ -177,8 +178,8 @@ fn ConfigRow(
     });
     let rate = (item.finished_24h > 0).then(|| {
         format!(
-            "{:.0}% ({}/{})",
-            item.succeeded_24h as f64 * 100.0 / item.finished_24h as f64,
+            "{} ({}/{})",
+            percent(item.succeeded_24h, item.finished_24h),
             item.succeeded_24h,
             item.finished_24h
         )

@@ -53,7 +53,7 @@ pub fn HomePage() -> impl IntoView {
                         let total: i64 = o.by_status.iter().map(|(_, n)| n).sum();
                         let succeeded: i64 = o.by_status.iter().filter(|(s, _)| *s == TaskStatus::Succeeded).map(|(_, n)| n).sum();
                         let finished: i64 = o.by_status.iter().filter(|(s, _)| s.is_terminal()).map(|(_, n)| n).sum();
-                        let rate = if finished > 0 { format!("{:.0}%", succeeded as f64 * 100.0 / finished as f64) } else { "—".into() };
+                        let rate = percent(succeeded, finished);
                         view! {
                             <div class="stats">
                                 <div class="stat"><div class="stat-label">{t(Msg::HomeToday)}</div><div class="stat-value" data-testid="today-total">{total}</div></div>
@@ -94,7 +94,7 @@ pub fn HomePage() -> impl IntoView {
                                                         <tr>
                                                             <th scope="row"><A href=format!("/configs/{}", c.config_id.0)>{c.config_name.clone()}</A></th>
                                                             <td class="num">{c.total}</td>
-                                                            <td class="num">{if c.finished > 0 { format!("{:.0}%", c.succeeded as f64 * 100.0 / c.finished as f64) } else { "—".into() }}</td>
+                                                            <td class="num">{percent(c.succeeded, c.finished)}</td>
                                                             <td class="num">{c.median_ms.map(format_duration_ms).unwrap_or_else(|| "—".into())}</td>
                                                         </tr>
                                                     }).collect_view()}

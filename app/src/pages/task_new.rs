@@ -121,6 +121,7 @@ pub fn LaunchForm(
         |_| {
             list_configs(ConfigFilter {
                 active: Some(true),
+                skip_stats: true,
                 ..Default::default()
             })
         },

@@ -144,7 +144,15 @@ pub fn TasksPage() -> impl IntoView {
     let query = use_query_map();
     let filter = Memo::new(move |_| filter_from_query(&query.read()));
     let page = Resource::new(move || filter.get(), list_tasks);
-    let configs = Resource::new(|| (), |_| list_configs(ConfigFilter::default()));
+    let configs = Resource::new(
+        || (),
+        |_| {
+            list_configs(ConfigFilter {
+                skip_stats: true,
+                ..Default::default()
+            })
+        },
+    );
     let lang = use_i18n().lang;
     let batch = move || filter.get().batch_id;
 

@@ -50,6 +50,11 @@ impl Db {
             .run(&write)
             .await
             .with_context(|| format!("cannot migrate the database {}", path.display()))?;
+        // Keeps the query planner's statistics fresh (SQLite's advice for long-lived processes).
+        sqlx::query("PRAGMA optimize=0x10002")
+            .execute(&write)
+            .await
+            .context("cannot optimize the database")?;
         let read = SqlitePoolOptions::new()
             .max_connections(6)
             .acquire_timeout(Duration::from_secs(30))

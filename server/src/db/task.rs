@@ -365,7 +365,8 @@ pub async fn config_stats(
     let mut out: HashMap<ConfigId, ConfigStats> = HashMap::new();
     let last = sqlx::query!(
         r#"SELECT t.config_id, t.id AS "id!: i64", t.status, t.created_at, t.finished_at
-           FROM task t WHERE t.id IN (SELECT MAX(id) FROM task GROUP BY config_id)"#
+           FROM task t
+           WHERE t.id IN (SELECT (SELECT MAX(id) FROM task WHERE config_id = c.id) FROM config c)"#
     )
     .fetch_all(db)
     .await?;
@@ -381,7 +382,7 @@ pub async fn config_stats(
         r#"SELECT config_id,
                   SUM(status = 'succeeded') AS "succeeded!: i64",
                   SUM(status IN ('succeeded','failed','cancelled','timed_out','submit_uncertain')) AS "finished!: i64"
-           FROM task WHERE created_at >= ?1 GROUP BY config_id"#,
+           FROM task INDEXED BY task_created_stats WHERE created_at >= ?1 GROUP BY config_id"#,
         since
     )
     .fetch_all(db)
@@ -397,7 +398,8 @@ pub async fn config_stats(
 /// Today's numbers for the home page (`since` is the start of the day).
 pub async fn overview(db: &sqlx::SqlitePool, since: i64) -> sqlx::Result<Overview> {
     let by_status = sqlx::query!(
-        r#"SELECT status, COUNT(*) AS "n!: i64" FROM task WHERE created_at >= ?1 GROUP BY status"#,
+        r#"SELECT status, COUNT(*) AS "n!: i64" FROM task INDEXED BY task_created_stats
+           WHERE created_at >= ?1 GROUP BY status"#,
         since
     )
     .fetch_all(db)
@@ -408,7 +410,8 @@ pub async fn overview(db: &sqlx::SqlitePool, since: i64) -> sqlx::Result<Overvie
     let in_flight = count_in_flight(db).await?;
     let rows = sqlx::query!(
         r#"SELECT t.config_id, c.name AS config_name, t.status, t.created_at, t.finished_at
-           FROM task t JOIN config c ON c.id = t.config_id WHERE t.created_at >= ?1"#,
+           FROM task t INDEXED BY task_created_stats JOIN config c ON c.id = t.config_id
+           WHERE t.created_at >= ?1"#,
         since
     )
     .fetch_all(db)

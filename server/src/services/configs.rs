@@ -93,10 +93,13 @@ pub async fn list_configs(
     .await
     .or_internal()?;
     let since = core.clock.now_ms() - 24 * 3600 * 1000;
-    let mut stats: HashMap<ConfigId, db::task::ConfigStats> =
+    let mut stats: HashMap<ConfigId, db::task::ConfigStats> = if filter.skip_stats {
+        HashMap::new()
+    } else {
         db::task::config_stats(&core.db.read, since)
             .await
-            .or_internal()?;
+            .or_internal()?
+    };
     let mut items: Vec<ConfigListItem> = rows
         .into_iter()
         .map(|r| {
