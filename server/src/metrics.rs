@@ -11,20 +11,20 @@ use std::sync::Mutex;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ReasonLabel {
-    reason: String,
+    reason: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CallLabels {
-    api_type: String,
-    call: String,
-    outcome: String,
+    api_type: &'static str,
+    call: &'static str,
+    outcome: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StageLabel {
-    api_type: String,
-    stage: String,
+    api_type: &'static str,
+    stage: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -94,31 +94,33 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    pub fn login_failure(&self, reason: &str) {
+    pub fn login_failure(&self, reason: &'static str) {
         self.login_failures
-            .get_or_create(&ReasonLabel {
-                reason: reason.to_owned(),
-            })
+            .get_or_create(&ReasonLabel { reason })
             .inc();
     }
 
-    pub fn provider_call(&self, api_type: &str, call: &str, ok: bool, latency_ms: i64) {
+    /// Called for every provider call: labels are static strings, so this allocates nothing.
+    pub fn provider_call(
+        &self,
+        api_type: &'static str,
+        call: &'static str,
+        ok: bool,
+        latency_ms: i64,
+    ) {
         let labels = CallLabels {
-            api_type: api_type.to_owned(),
-            call: call.to_owned(),
-            outcome: if ok { "ok" } else { "error" }.to_owned(),
+            api_type,
+            call,
+            outcome: if ok { "ok" } else { "error" },
         };
         self.provider_latency
             .get_or_create(&labels)
             .observe(latency_ms.max(0) as f64 / 1000.0);
     }
 
-    pub fn retry(&self, api_type: &str, stage: &str) {
+    pub fn retry(&self, api_type: &'static str, stage: &'static str) {
         self.retries
-            .get_or_create(&StageLabel {
-                api_type: api_type.to_owned(),
-                stage: stage.to_owned(),
-            })
+            .get_or_create(&StageLabel { api_type, stage })
             .inc();
     }
 

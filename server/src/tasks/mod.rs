@@ -40,7 +40,7 @@ pub struct EngineSettings {
     pub retry: RetryPolicy,
     /// Provider HTTP calls in the air at once, over all configs.
     pub max_requests: usize,
-    /// Write a "still running" event every this many unchanged polls.
+    /// Write a "still running" event every this many unchanged polls (a minute at 3 s).
     pub heartbeat_polls: u32,
 }
 
@@ -50,7 +50,7 @@ impl Default for EngineSettings {
             poll_interval: Duration::from_secs(3),
             retry: RetryPolicy::default(),
             max_requests: 256,
-            heartbeat_polls: 10,
+            heartbeat_polls: 20,
         }
     }
 }
