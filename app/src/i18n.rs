@@ -389,6 +389,26 @@ pub fn t(msg: Msg) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
     move || msg.text(lang.get())
 }
 
+/// A page title that follows the language in the browser. On the server it is computed once,
+/// while the page renders: the title is written into `<head>` after the page's reactive values
+/// may already be gone, so it must not read them then.
+pub fn title_of(f: impl Fn() -> String + Send + Sync + 'static) -> leptos::prelude::TextProp {
+    #[cfg(feature = "ssr")]
+    {
+        leptos::prelude::TextProp::from(f())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        leptos::prelude::TextProp::from(f)
+    }
+}
+
+/// The title for a page named by `msg`.
+pub fn title(msg: Msg) -> leptos::prelude::TextProp {
+    let lang = use_i18n().lang;
+    title_of(move || msg.text(lang.get()).to_owned())
+}
+
 /// The text now, without tracking (for attributes set once, like `aria-label`, use `t`).
 pub fn t_now(msg: Msg) -> &'static str {
     msg.text(use_i18n().lang.get_untracked())

@@ -15,7 +15,7 @@ pub mod prefs;
 pub mod backend;
 
 use crate::components::frame::Frame;
-use crate::i18n::{I18n, Msg, t};
+use crate::i18n::{I18n, Msg};
 use crate::pages::*;
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
@@ -63,7 +63,14 @@ pub fn App() -> impl IntoView {
             let _ = body.set_attribute("data-hydrated", "true");
         }
     });
-    let title = t(Msg::AppName);
+    // The title formatter runs on the server after the page rendered: take the name now there.
+    #[cfg(feature = "ssr")]
+    let title = {
+        let name = crate::i18n::t_now(Msg::AppName);
+        move || name
+    };
+    #[cfg(not(feature = "ssr"))]
+    let title = crate::i18n::t(Msg::AppName);
 
     view! {
         <Title formatter=move |page: String| if page.is_empty() { title().to_owned() } else { format!("{page} · {}", title()) }/>

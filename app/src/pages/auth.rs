@@ -89,7 +89,7 @@ pub fn LoginPage() -> impl IntoView {
     let pending = action.pending();
 
     view! {
-        <Title text=t(Msg::SignIn)/>
+        <Title text=crate::i18n::title(Msg::SignIn)/>
         <section class="auth-card">
             <h1>{t(Msg::SignInTitle)}</h1>
             <p class="muted">{t(Msg::AppTagline)}</p>

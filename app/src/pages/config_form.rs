@@ -35,7 +35,7 @@ pub async fn update_config(id: ConfigId, input: ConfigInput) -> Result<ConfigVie
 #[component]
 pub fn ConfigNewPage() -> impl IntoView {
     view! {
-        <Title text=t(Msg::ConfigNewTitle)/>
+        <Title text=crate::i18n::title(Msg::ConfigNewTitle)/>
         <div class="page-head"><h1>{t(Msg::ConfigNewTitle)}</h1></div>
         <ConfigForm initial=ApiType::RunningHubRhartEdit.preset() id=None key_mask=None/>
     }
@@ -57,7 +57,7 @@ pub fn ConfigEditPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text=t(Msg::ConfigEditTitle)/>
+        <Title text=crate::i18n::title(Msg::ConfigEditTitle)/>
         <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
             {move || Suspend::new(async move {
                 match config.await {

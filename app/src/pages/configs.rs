@@ -65,7 +65,7 @@ pub fn ConfigsPage() -> impl IntoView {
     let admin = is_admin();
 
     view! {
-        <Title text=t(Msg::ConfigsTitle)/>
+        <Title text=crate::i18n::title(Msg::ConfigsTitle)/>
         <div class="page-head">
             <div>
                 <h1>{t(Msg::ConfigsTitle)}</h1>

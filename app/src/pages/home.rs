@@ -35,7 +35,7 @@ pub fn HomePage() -> impl IntoView {
     let data = Resource::new(move || tick.get(), |_| get_overview());
     let lang = use_i18n().lang;
     view! {
-        <Title text=t(Msg::HomeTitle)/>
+        <Title text=crate::i18n::title(Msg::HomeTitle)/>
         <div class="page-head">
             <div>
                 <h1>{t(Msg::HomeTitle)}</h1>

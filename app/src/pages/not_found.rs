@@ -12,7 +12,7 @@ pub fn NotFoundPage() -> impl IntoView {
         resp.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
-        <Title text=t(Msg::NotFoundTitle)/>
+        <Title text=crate::i18n::title(Msg::NotFoundTitle)/>
         <section class="empty-state">
             <h1>{t(Msg::NotFoundTitle)}</h1>
             <p>{t(Msg::NotFoundBody)}</p>

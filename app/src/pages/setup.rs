@@ -48,7 +48,7 @@ pub fn SetupPage() -> impl IntoView {
     };
 
     view! {
-        <Title text=t(Msg::SetupTitle)/>
+        <Title text=crate::i18n::title(Msg::SetupTitle)/>
         <section class="auth-card">
             <h1>{t(Msg::SetupTitle)}</h1>
             <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>

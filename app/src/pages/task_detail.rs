@@ -134,7 +134,7 @@ fn LiveTask(detail: TaskDetail) -> impl IntoView {
     let title = move || task.with(|t| format!("#{} · {}", t.id.0, t.config_name));
 
     view! {
-        <Title text=title/>
+        <Title text=crate::i18n::title_of(title)/>
         <div class="page-head">
             <div>
                 <p class="sub"><A href="/tasks">{t(Msg::TasksTitle)}</A>" / "</p>

@@ -68,7 +68,7 @@ pub fn TaskNewPage() -> impl IntoView {
         .get("config")
         .and_then(|c| c.parse::<ConfigId>().ok());
     view! {
-        <Title text=t(Msg::TasksNew)/>
+        <Title text=crate::i18n::title(Msg::TasksNew)/>
         <div class="page-head">
             <div>
                 <h1>{t(Msg::TasksNew)}</h1>

@@ -157,7 +157,7 @@ pub fn TasksPage() -> impl IntoView {
     let batch = move || filter.get().batch_id;
 
     view! {
-        <Title text=t(Msg::TasksTitle)/>
+        <Title text=crate::i18n::title(Msg::TasksTitle)/>
         <div class="page-head">
             <div>
                 <h1>{move || if batch().is_some() { t(Msg::TaskBatchTitle)() } else { t(Msg::TasksTitle)() }}</h1>

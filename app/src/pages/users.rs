@@ -101,7 +101,7 @@ pub fn UsersPage() -> impl IntoView {
     };
 
     view! {
-        <Title text=t(Msg::UsersTitle)/>
+        <Title text=crate::i18n::title(Msg::UsersTitle)/>
         <div class="page-head">
             <h1>{t(Msg::UsersTitle)}</h1>
         </div>
