@@ -59,10 +59,10 @@ test-tools: tools
 # ---------------------------------------------------------------- build
 
 build: tools
-	cargo leptos build --release
+	cargo leptos build --release --split
 
 build-debug: tools
-	cargo leptos build
+	cargo leptos build --split
 
 # ---------------------------------------------------------------- run
 
@@ -83,8 +83,9 @@ e2e: build-debug
 # ---------------------------------------------------------------- bench
 
 bench: build test-tools
-	RUSTFLAGS="" cargo build --release -p server --bin rhconsole --bin rhbench
-	./target/release/rhbench --out BENCHMARKS.md
+	# The same RUSTFLAGS as cargo-leptos release builds (components erased), so the cache is shared.
+	RUSTFLAGS="--cfg erase_components" cargo build --release -p server --features bench --bin rhbench
+	./target/release/rhbench --bin target/release/rhconsole --site target/site --out BENCHMARKS.md
 
 # ---------------------------------------------------------------- maintenance
 

@@ -37,7 +37,7 @@ impl Lang {
 macro_rules! messages {
     ($($key:ident => $zh:literal, $en:literal;)*) => {
         /// Every piece of text the console shows.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum Msg { $($key),* }
 
         impl Msg {
@@ -46,10 +46,34 @@ macro_rules! messages {
                     $( (Msg::$key, Lang::Zh) => $zh, (Msg::$key, Lang::En) => $en, )*
                 }
             }
-            #[cfg(test)]
+            /// The name scripts see in JSON answers, e.g. `"NameTaken"`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( Msg::$key => stringify!($key), )*
+                }
+            }
             pub const ALL: &'static [Msg] = &[$(Msg::$key),*];
         }
     };
+}
+
+// By name, as serde's derive would, but without its per-format visitor code: a few hundred
+// variants made that a noticeable share of the browser bundle.
+impl Serialize for Msg {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Msg {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Msg::ALL
+            .iter()
+            .copied()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown message {name:?}")))
+    }
 }
 
 impl Msg {
@@ -424,5 +448,18 @@ mod tests {
             assert!(!m.zh().is_empty(), "{m:?} has no Chinese text");
             assert!(!m.en().is_empty(), "{m:?} has no English text");
         }
+    }
+
+    #[test]
+    fn messages_travel_in_json_by_name_and_come_back() {
+        for &m in Msg::ALL {
+            let json = serde_json::to_string(&m).expect("serialize");
+            assert_eq!(json, format!("\"{m:?}\""));
+            let back: Msg = serde_json::from_str(&json).expect("deserialize");
+            assert_eq!(back, m);
+        }
+        let err = serde_json::from_str::<Msg>("\"NoSuchMessage\"").expect_err("unknown name");
+        assert!(err.to_string().contains("NoSuchMessage"), "{err}");
+        assert!(serde_json::from_str::<Msg>("17").is_err());
     }
 }

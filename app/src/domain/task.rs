@@ -659,12 +659,12 @@ impl EventText {
                 if zh {
                     format!(
                         "{by} 创建，配置 {config}（v{version}），{region_text}线路，{} 分辨率，宽高比 {aspect_text}，{images} 张图片",
-                        resolution.as_str().to_uppercase()
+                        resolution.as_str().to_ascii_uppercase()
                     )
                 } else {
                     format!(
                         "Created by {by} for {config} (v{version}), {region_text} host, {} resolution, aspect ratio {aspect_text}, {images} image(s)",
-                        resolution.as_str().to_uppercase()
+                        resolution.as_str().to_ascii_uppercase()
                     )
                 }
             }

@@ -432,7 +432,7 @@ fn Summary(task: RwSignal<TaskView>) -> impl IntoView {
             <dl class="props">
                 <dt>{t(Msg::TaskConfig)}</dt>
                 <dd><A href=move || format!("/configs/{}", task.with(|t| t.config_id.0))>{move || task.with(|t| t.config_name.clone())}</A></dd>
-                <dt>{t(Msg::TaskResolution)}</dt><dd>{move || task.with(|t| t.resolution.as_str().to_uppercase())}</dd>
+                <dt>{t(Msg::TaskResolution)}</dt><dd>{move || task.with(|t| t.resolution.as_str().to_ascii_uppercase())}</dd>
                 <dt>{t(Msg::TaskAspect)}</dt><dd>{move || task.with(|t| t.aspect_ratio.as_str())}</dd>
                 <dt>{t(Msg::TaskCost)}</dt><dd data-testid="cost">{move || task.with(|t| t.usage.cost()).unwrap_or_else(|| "—".into())}</dd>
                 <dt>{t(Msg::TaskPrompt)}</dt><dd style="white-space:pre-wrap">{move || task.with(|t| t.prompt.clone())}</dd>

@@ -255,7 +255,7 @@ pub fn LaunchForm(
                     <label for="resolution">{t(Msg::TaskResolution)}</label>
                     <select id="resolution" name="resolution" on:change=move |ev| resolution.set(event_target_value(&ev))>
                         {Resolution::ALL.into_iter().map(|r| view! {
-                            <option value=r.as_str() selected=move || resolution.get() == r.as_str()>{r.as_str().to_uppercase()}</option>
+                            <option value=r.as_str() selected=move || resolution.get() == r.as_str()>{r.as_str().to_ascii_uppercase()}</option>
                         }).collect_view()}
                     </select>
                 </div>
