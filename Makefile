@@ -90,7 +90,7 @@ bench: build test-tools
 # ---------------------------------------------------------------- maintenance
 
 lint: tools
-	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo clippy -p app -p server --all-targets -- -D warnings
+	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo clippy -p app -p server --all-targets --features server/bench -- -D warnings
 	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 	cargo fmt --all -- --check
 
