@@ -8,6 +8,11 @@ use rhconsole::startup::{Application, shutdown_signal};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+// Thousands of followed tasks mean many small short-lived allocations per second (requests,
+// answers, timers); mimalloc handles them with less CPU and less fragmentation than glibc's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

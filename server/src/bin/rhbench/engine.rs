@@ -46,8 +46,9 @@ pub async fn run(ctx: &Ctx) -> Result<Outcome> {
         "A fresh console (`--poll-interval-ms {POLL_MS}` — the default — `--retry-unit-ms 1000 --max-requests 256`) and fake \
          provider. {TASKS} tasks are launched through `POST /api/tasks/launch` ({LAUNCH_CONCURRENCY} at a time), each with \
          `#polls=10` (1 QUEUED poll, 10 RUNNING polls, then SUCCESS: 12 polls, about 36 s at the provider). The CPU \
-         window is {} s taken once the provider has received every submit and before any task can finish, so the \
-         console only follows waiting tasks (sleeping timers plus their polls). Progress is read from the database \
+         window is {} s, taken once every task has moved from QUEUED to RUNNING (a status change each: an event \
+         and a database write) and before any can finish, so the console only follows waiting tasks: sleeping \
+         timers plus their polls, whose answers change nothing. Progress is read from the database \
          read-only, not over HTTP, so watching adds nothing to the console's load.",
         WINDOW.as_secs()
     );
@@ -119,8 +120,22 @@ pub async fn run(ctx: &Ctx) -> Result<Outcome> {
     }
     let all_submitted = t0.elapsed().as_secs_f64();
 
+    // Every task's first poll moves it from QUEUED to RUNNING (a status change: a database write
+    // and an event). The waiting window starts once that is over for all of them.
+    loop {
+        let c = watch.counts().await?;
+        if c.get("running").copied().unwrap_or(0) as usize >= launched {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("not every task was RUNNING within 180 s: {c:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let all_running = t0.elapsed().as_secs_f64();
+
     // The waiting window.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let (w_cpu0, w_polls0, w_t0) = (
         console.proc.cpu_secs()?,
         admin.sandbox_stats(&sb.base).await?.polls,
@@ -182,6 +197,10 @@ pub async fn run(ctx: &Ctx) -> Result<Outcome> {
     o.metric(
         "all submits at the provider after",
         format!("{all_submitted:.1} s"),
+    );
+    o.metric(
+        "every task RUNNING after (the waiting window starts then)",
+        format!("{all_running:.1} s"),
     );
     o.metric("final states", http::fmt_counts(&counts));
     o.metric(
