@@ -14,7 +14,7 @@ use tokio::process::{Child, ChildStdout, Command};
 pub struct Ctx {
     /// The release `rhconsole` binary.
     pub bin: PathBuf,
-    /// The built site (`pkg/` with the wasm), as produced by `cargo leptos build --release`
+    /// The built site (`pkg/` with the wasm), as produced by `cargo leptos build --release --split`
     /// (a snapshot taken at start).
     pub site: PathBuf,
     /// Where that site was taken from (for the report).

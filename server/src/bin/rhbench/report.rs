@@ -231,8 +231,9 @@ pub fn markdown(m: &Machine, outcomes: &[Outcome], total_secs: f64) -> String {
     );
     let _ = writeln!(
         s,
-        "`make bench` builds the release console and site (`cargo leptos build --release`), builds `rhbench` \
-         (`cargo build --release -p server --features bench --bin rhbench`) and runs `./target/release/rhbench --out BENCHMARKS.md`. \
+        "`make bench` builds the release console and site (`cargo leptos build --release --split`), builds `rhbench` \
+         (`cargo build --release -p server --features bench --bin rhbench`) and runs \
+         `./target/release/rhbench --bin target/release/rhconsole --site target/site --out BENCHMARKS.md`. \
          One benchmark alone: `./target/release/rhbench --only engine` (names below). Every benchmark starts its own \
          processes of the release binary `target/release/rhconsole` on 127.0.0.1 — the console and the in-repo fake \
          provider (`rhconsole sandbox`) — with temporary data directories; nothing reaches the internet.\n"
