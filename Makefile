@@ -58,11 +58,27 @@ test-tools: tools
 
 # ---------------------------------------------------------------- build
 
+# Both builds write the site to target/site; a stamp records which one is there. The release
+# build re-runs wasm-opt on every chunk each time (minutes), so it is skipped when no tracked
+# source is newer than its stamp and the binary is there.
+SOURCES       := $(shell git ls-files Cargo.toml Cargo.lock app frontend server style migrations public .sqlx 2>/dev/null)
+RELEASE_STAMP := target/.site-release
+DEBUG_STAMP   := target/.site-debug
+
 build: tools
-	cargo leptos build --release --split
+	@if [ -f $(RELEASE_STAMP) ] && [ -x target/release/rhconsole ] && \
+	    [ -z "$$(find $(SOURCES) -newer $(RELEASE_STAMP) -print -quit 2>/dev/null)" ]; then \
+		echo "Release build is up to date (touch a source or delete $(RELEASE_STAMP) to rebuild)."; \
+	else \
+		rm -f $(RELEASE_STAMP) $(DEBUG_STAMP); \
+		cargo leptos build --release --split; \
+		touch $(RELEASE_STAMP); \
+	fi
 
 build-debug: tools
+	rm -f $(RELEASE_STAMP)
 	cargo leptos build --split
+	touch $(DEBUG_STAMP)
 
 # ---------------------------------------------------------------- run
 
