@@ -60,7 +60,8 @@ test-tools: tools
 
 # Both builds write the site to target/site; a stamp records which one is there. The release
 # build re-runs wasm-opt on every chunk each time (minutes), so it is skipped when no tracked
-# source is newer than its stamp and the binary is there.
+# source is newer than its stamp and the binary is there. It also writes .gz and .br copies of
+# the static files, which the server sends to browsers that accept them.
 SOURCES       := $(shell git ls-files Cargo.toml Cargo.lock app frontend server style migrations public .sqlx 2>/dev/null)
 RELEASE_STAMP := target/.site-release
 DEBUG_STAMP   := target/.site-debug
@@ -71,7 +72,7 @@ build: tools
 		echo "Release build is up to date (touch a source or delete $(RELEASE_STAMP) to rebuild)."; \
 	else \
 		rm -f $(RELEASE_STAMP) $(DEBUG_STAMP); \
-		cargo leptos build --release --split; \
+		cargo leptos build --release --split --precompress; \
 		touch $(RELEASE_STAMP); \
 	fi
 

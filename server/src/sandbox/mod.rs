@@ -68,6 +68,17 @@ pub struct SandboxState {
     pub failure_rate: Mutex<f64>,
 }
 
+/// Task ids look like RunningHub's (19 digits) and do not repeat when the sandbox restarts: they
+/// start from the current time in milliseconds, a thousand ids apart per millisecond.
+fn first_task_id() -> u64 {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
+    let ms = u64::try_from(ms % 1_000_000_000_000).unwrap_or_default();
+    2_000_000_000_000_000_000 + ms * 1000
+}
+
 impl SandboxState {
     pub fn new(any_key: bool) -> Arc<SandboxState> {
         Arc::new(SandboxState {
@@ -75,7 +86,7 @@ impl SandboxState {
             any_key,
             tasks: Mutex::new(HashMap::new()),
             uploads: Mutex::new(HashMap::new()),
-            next_id: AtomicU64::new(2_013_508_786_110_730_000),
+            next_id: AtomicU64::new(first_task_id()),
             stats: Mutex::new(Stats::default()),
             first_seen: Mutex::new(HashMap::new()),
             seen: Mutex::new(Vec::new()),
