@@ -194,12 +194,11 @@ pub async fn current_user() -> Result<Option<UserInfo>, AppError> {
         .await
         .map_err(session_err)?
         .unwrap_or(-1);
-    let user = backend()?.session_user(UserId(uid), version).await?;
-    if user.is_none() {
-        // The account changed since this session began: end the session.
-        session.flush().await.map_err(session_err)?;
-    }
-    Ok(user)
+    // `None` when the account changed since this session began (disabled, new password or
+    // role). The session itself is ended by the server's sign-in guard before a page request is
+    // handled, not here: this also runs while a page renders, after the session layer may
+    // already be saving the session.
+    backend()?.session_user(UserId(uid), version).await
 }
 
 /// The signed-in user, or 401.

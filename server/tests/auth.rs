@@ -489,6 +489,24 @@ async fn disabling_a_user_ends_their_session() {
         .status(),
         200
     );
+    // Their next page view shows the sign-in page (never a server error) and ends the session:
+    // the cookie is cleared, and other pages send them to sign in.
+    let r = op
+        .get(app.url("/login?next=%2Fconfigs"))
+        .send()
+        .await
+        .expect("login page");
+    assert_eq!(r.status(), 200);
+    let cleared = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .any(|c| c.to_str().unwrap_or_default().starts_with("rh_session=;"));
+    assert!(cleared, "the session cookie is removed: {:?}", r.headers());
+    assert!(r.text().await.expect("html").contains("id=\"username\""));
+    let r = op.get(app.url("/configs")).send().await.expect("page");
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login?next=%2Fconfigs");
     assert_eq!(app.form(&op, "auth/me", &[]).await.status(), 401);
     let r = app
         .form(

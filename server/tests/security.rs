@@ -69,6 +69,11 @@ async fn every_page_carries_the_security_headers_and_a_fresh_nonce() {
             "{path}"
         );
     }
+    // Build output keeps its names across builds: always revalidated, never reused blindly.
+    let r = reqwest::get(app.url("/pkg/missing.js")).await.expect("get");
+    assert_eq!(r.headers()["cache-control"], "no-cache");
+    let r = reqwest::get(app.url("/favicon.svg")).await.expect("get");
+    assert_ne!(r.headers()["cache-control"], "no-cache");
 }
 
 #[tokio::test]

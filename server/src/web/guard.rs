@@ -27,6 +27,10 @@ fn is_public(path: &str) -> bool {
 }
 
 /// The user behind this request's session, if it is still valid.
+///
+/// A session whose account changed since sign-in (disabled, new password or role) is ended here,
+/// before the request is handled. Ending it later, from a server function while a page is still
+/// rendering, would race the session layer, which saves the session when the response starts.
 pub async fn session_user(state: &AppState, session: &Session) -> Option<UserInfo> {
     let uid = session.get::<i64>("uid").await.ok().flatten()?;
     let version = session
@@ -35,10 +39,19 @@ pub async fn session_user(state: &AppState, session: &Session) -> Option<UserInf
         .ok()
         .flatten()
         .unwrap_or(-1);
-    crate::services::users::session_user(&state.core, UserId(uid), version)
-        .await
-        .ok()
-        .flatten()
+    match crate::services::users::session_user(&state.core, UserId(uid), version).await {
+        Ok(Some(user)) => Some(user),
+        Ok(None) => {
+            if let Err(e) = session.flush().await {
+                tracing::warn!(error = %e, "could not end a stale session");
+            }
+            None
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, "checking the session's user failed");
+            None
+        }
+    }
 }
 
 /// Signed out, every page but `/login` and `/setup` redirects to `/login`, remembering where

@@ -10,8 +10,15 @@ const STRICT_CSP: &str =
     "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 pub async fn security_headers(req: Request<Body>, next: Next) -> Response {
+    // The wasm chunks keep their names from build to build (`chunk_85.wasm`), so a browser must
+    // never reuse one from an older build without asking: `no-cache` revalidates every time
+    // (an unchanged file costs a 304).
+    let build_output = req.uri().path().starts_with("/pkg/");
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
+    if build_output && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
     let mut set = |name: HeaderName, value: &'static str| {
         if !h.contains_key(&name) {
             h.insert(name, HeaderValue::from_static(value));
