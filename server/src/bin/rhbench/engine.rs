@@ -2,10 +2,10 @@
 //! `#polls=10` at the fake provider. Measures that every task is followed to the end, how fast,
 //! and what the console costs in CPU and memory while thousands of tasks wait between polls.
 
-use crate::http::{self, Api, DbWatch};
-use crate::procs::{Console, ConsoleOpts, Ctx, Sandbox};
+use crate::http::{self, DbWatch};
+use crate::procs::{Ctx, Stage};
 use crate::report::Outcome;
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use futures::StreamExt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -19,27 +19,12 @@ const WINDOW: Duration = Duration::from_secs(12);
 
 pub async fn run(ctx: &Ctx) -> Result<Outcome> {
     let mut o = Outcome::new("engine", "");
-    let tmp = crate::procs::tempdir("engine")?;
-    let sb = Sandbox::start(ctx, &tmp.path().join("sandbox.log")).await?;
-    let opts = ConsoleOpts {
-        poll_ms: POLL_MS,
-        retry_unit_ms: 1000,
-        max_requests: 256,
-        site_root: ctx.site.clone(),
-    };
-    let console = Console::start(
-        ctx,
-        &tmp.path().join("data"),
-        &opts,
-        true,
-        &tmp.path().join("console.log"),
-    )
-    .await?;
-    let admin = Api::new(&console.base)?;
-    admin
-        .setup_admin(console.setup_token.as_deref().context("no setup token")?)
-        .await?;
-    admin.login().await?;
+    let Stage {
+        sb,
+        console,
+        admin,
+        tmp: _tmp,
+    } = Stage::start(ctx, "engine", POLL_MS, 1000).await?;
     let cfg = admin.create_config("Engine bench", &sb.base).await?;
     let watch = DbWatch::open(&console.db_path()).await?;
     o.setup = format!(

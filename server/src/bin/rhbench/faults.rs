@@ -2,10 +2,10 @@
 //! (HTTP 500) at random. Every task must end in a final state, none may stay in flight, none
 //! may be lost from the list.
 
-use crate::http::{self, Api, DbWatch};
-use crate::procs::{Console, ConsoleOpts, Ctx, Sandbox};
+use crate::http::{self, DbWatch};
+use crate::procs::{Ctx, Stage};
 use crate::report::Outcome;
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -18,27 +18,12 @@ const TIMEOUT: Duration = Duration::from_secs(600);
 
 pub async fn run(ctx: &Ctx) -> Result<Outcome> {
     let mut o = Outcome::new("faults", "");
-    let tmp = crate::procs::tempdir("faults")?;
-    let sb = Sandbox::start(ctx, &tmp.path().join("sandbox.log")).await?;
-    let opts = ConsoleOpts {
-        poll_ms: POLL_MS,
-        retry_unit_ms: RETRY_UNIT_MS,
-        max_requests: 256,
-        site_root: ctx.site.clone(),
-    };
-    let console = Console::start(
-        ctx,
-        &tmp.path().join("data"),
-        &opts,
-        true,
-        &tmp.path().join("console.log"),
-    )
-    .await?;
-    let admin = Api::new(&console.base)?;
-    admin
-        .setup_admin(console.setup_token.as_deref().context("no setup token")?)
-        .await?;
-    admin.login().await?;
+    let Stage {
+        sb,
+        console,
+        admin,
+        tmp: _tmp,
+    } = Stage::start(ctx, "faults", POLL_MS, RETRY_UNIT_MS).await?;
     let cfg = admin.create_config("Faults bench", &sb.base).await?;
     http::set_failure_rate(&sb.base, FAILURE_RATE).await?;
     let watch = DbWatch::open(&console.db_path()).await?;

@@ -4,9 +4,9 @@
 //! so this is the most the console serves on this machine, not a typical day.
 
 use crate::http::{self, Api};
-use crate::procs::{Console, ConsoleOpts, Ctx, Sandbox};
+use crate::procs::{Ctx, Stage};
 use crate::report::Outcome;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use futures::StreamExt;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -176,27 +176,12 @@ async fn client(
 
 pub async fn run(ctx: &Ctx) -> Result<Outcome> {
     let mut o = Outcome::new("load", "");
-    let tmp = crate::procs::tempdir("load")?;
-    let sb = Sandbox::start(ctx, &tmp.path().join("sandbox.log")).await?;
-    let opts = ConsoleOpts {
-        poll_ms: 3000,
-        retry_unit_ms: 1000,
-        max_requests: 256,
-        site_root: ctx.site.clone(),
-    };
-    let console = Console::start(
-        ctx,
-        &tmp.path().join("data"),
-        &opts,
-        true,
-        &tmp.path().join("console.log"),
-    )
-    .await?;
-    let admin = Api::new(&console.base)?;
-    admin
-        .setup_admin(console.setup_token.as_deref().context("no setup token")?)
-        .await?;
-    admin.login().await?;
+    let Stage {
+        sb,
+        console,
+        admin,
+        tmp: _tmp,
+    } = Stage::start(ctx, "load", 3000, 1000).await?;
     let mut configs = Vec::new();
     for n in 0..CONFIGS {
         configs.push(admin.create_config(&format!("Load {n}"), &sb.base).await?);

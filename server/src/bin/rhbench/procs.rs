@@ -343,3 +343,45 @@ pub fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// How most benchmarks begin: a fresh fake provider and console (logs and data in a temporary
+/// directory) with the first admin set up and signed in.
+pub struct Stage {
+    pub sb: Sandbox,
+    pub console: Console,
+    pub admin: crate::http::Api,
+    /// Keep it alive until the processes are gone.
+    pub tmp: tempfile::TempDir,
+}
+
+impl Stage {
+    pub async fn start(ctx: &Ctx, name: &str, poll_ms: u64, retry_unit_ms: u64) -> Result<Stage> {
+        let tmp = tempdir(name)?;
+        let sb = Sandbox::start(ctx, &tmp.path().join("sandbox.log")).await?;
+        let opts = ConsoleOpts {
+            poll_ms,
+            retry_unit_ms,
+            max_requests: 256,
+            site_root: ctx.site.clone(),
+        };
+        let console = Console::start(
+            ctx,
+            &tmp.path().join("data"),
+            &opts,
+            true,
+            &tmp.path().join("console.log"),
+        )
+        .await?;
+        let admin = crate::http::Api::new(&console.base)?;
+        admin
+            .setup_admin(console.setup_token.as_deref().context("no setup token")?)
+            .await?;
+        admin.login().await?;
+        Ok(Stage {
+            sb,
+            console,
+            admin,
+            tmp,
+        })
+    }
+}

@@ -5,7 +5,7 @@
 //! the backlog and say nothing about live delivery).
 
 use crate::http::{self, Api};
-use crate::procs::{Console, ConsoleOpts, Ctx, Sandbox};
+use crate::procs::{Ctx, Stage};
 use crate::report::Outcome;
 use anyhow::{Context, Result, bail};
 use futures::StreamExt;
@@ -85,27 +85,12 @@ async fn collect(handles: Vec<tokio::task::JoinHandle<Result<Vec<f64>>>>, part: 
 
 pub async fn run(ctx: &Ctx) -> Result<Outcome> {
     let mut o = Outcome::new("stream-latency", "");
-    let tmp = crate::procs::tempdir("stream")?;
-    let sb = Sandbox::start(ctx, &tmp.path().join("sandbox.log")).await?;
-    let opts = ConsoleOpts {
-        poll_ms: POLL_MS,
-        retry_unit_ms: 100,
-        max_requests: 256,
-        site_root: ctx.site.clone(),
-    };
-    let console = Console::start(
-        ctx,
-        &tmp.path().join("data"),
-        &opts,
-        true,
-        &tmp.path().join("console.log"),
-    )
-    .await?;
-    let admin = Api::new(&console.base)?;
-    admin
-        .setup_admin(console.setup_token.as_deref().context("no setup token")?)
-        .await?;
-    admin.login().await?;
+    let Stage {
+        sb,
+        console,
+        admin,
+        tmp: _tmp,
+    } = Stage::start(ctx, "stream", POLL_MS, 100).await?;
     let cfg = admin.create_config("Stream bench", &sb.base).await?;
     // Viewers share one signed-in client; every stream is its own connection.
     let viewer = Api::signed_in(&console.base).await?;
