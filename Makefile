@@ -1,7 +1,7 @@
 # RH Console — the one place that knows how to build, run, test and benchmark.
 #
 #   make run    install what is missing, build (release), serve on http://127.0.0.1:3000
-#   make test   install what is missing, run every test (Rust + Playwright in Chromium)
+#   make test   install what is missing, lint, run every test (Rust + Playwright in Chromium)
 #   make bench  run the benchmarks and write BENCHMARKS.md
 #
 # Builds always go through the same targets with the same flags, so the cache is reused.
@@ -32,7 +32,7 @@ RUN_ARGS ?=
 
 help:
 	@echo "make run    build (release) and serve RH Console on http://127.0.0.1:3000"
-	@echo "make test   every test: Rust unit + integration, Playwright in Chromium"
+	@echo "make test   lint, then every test: Rust unit + integration, Playwright in Chromium"
 	@echo "make bench  benchmarks, results in BENCHMARKS.md"
 	@echo "make lint   clippy (server and browser builds) and rustfmt --check"
 
@@ -89,7 +89,8 @@ run: build
 
 # ---------------------------------------------------------------- test
 
-test: test-tools build-debug rust-test e2e
+# Lint first: CI enforces clippy -D warnings (server and wasm builds) and rustfmt.
+test: test-tools lint build-debug rust-test e2e
 
 rust-test:
 	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo test -p app -p server --no-fail-fast

@@ -8,7 +8,9 @@ export default defineConfig({
   timeout: 90_000,
   expect: { timeout: 15_000 },
   fullyParallel: false,
-  workers: process.env.CI ? 2 : 2,
+  // A stray test.only must not silently skip the rest of the suite in CI.
+  forbidOnly: !!process.env.CI,
+  workers: 2,
   retries: 0,
   reporter: [['list'], ['html', { open: 'never' }]],
   use: {

@@ -1,8 +1,9 @@
-//! RH Console's shared half: domain types, the translation table, pages, components and the
-//! server functions they call. Server-only code sits behind the `ssr` feature.
+//! RH Console's shared half: domain types, the translation table, the server functions (`api`,
+//! one module per area), pages and components. Server-only code sits behind the `ssr` feature.
 
 #![recursion_limit = "512"]
 
+pub mod api;
 pub mod components;
 pub mod domain;
 pub mod error;
@@ -10,9 +11,6 @@ pub mod i18n;
 pub mod live;
 pub mod pages;
 pub mod prefs;
-
-#[cfg(feature = "ssr")]
-pub mod backend;
 
 use crate::components::frame::Frame;
 use crate::i18n::{I18n, Msg};

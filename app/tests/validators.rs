@@ -79,7 +79,7 @@ proptest! {
     #[test]
     fn user_forms_never_panic(u in any_text(), p in any_text(), c in any_text(), role in any_text()) {
         if let Ok(user) = NewUser::validate(&u, &p, Some(&c), &role) {
-            prop_assert_eq!(user.password, c);
+            prop_assert_eq!(user.password.expose(), c.as_str());
         }
     }
 

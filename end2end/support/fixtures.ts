@@ -38,6 +38,11 @@ export async function signIn(page: Page, c: Console, user = ADMIN, next = '/'): 
   await hydrated(page);
 }
 
+/** The data rows of the page's table (header rows hold column headers, not cells). */
+export function dataRows(page: Page) {
+  return page.getByRole('table').getByRole('row').filter({ has: page.getByRole('cell') });
+}
+
 /** Calls a JSON server function with the page's cookies. */
 export async function callJson(request: APIRequestContext, c: Console, endpoint: string, body: unknown) {
   return request.post(`${c.url}/api/${endpoint}`, {

@@ -63,8 +63,8 @@ test('create the RunningHub config from its preset, edit it, switch it off and o
   // The history records it all.
   await page.getByRole('row', { name: /RunningHub-全能图片PRO/ }).getByRole('link', { name: 'RunningHub-全能图片PRO' }).click();
   await hydrated(page);
-  await expect(page.getByTestId('history').locator('> li')).toHaveCount(4);
-  await expect(page.getByTestId('history').locator('> li').first()).toContainText('启用');
+  await expect(page.getByTestId('history-entry')).toHaveCount(4);
+  await expect(page.getByTestId('history-entry').first()).toContainText('启用');
 });
 
 test('revealing the key asks for the password again and is recorded', async ({ page, env }) => {

@@ -1,6 +1,6 @@
 import { Page } from '@playwright/test';
 import { Console, freePort } from '../support/console';
-import { Env, createSandboxConfig, expect, hydrated, signIn, test } from '../support/fixtures';
+import { Env, createSandboxConfig, dataRows, expect, hydrated, signIn, test } from '../support/fixtures';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -43,7 +43,7 @@ test.describe('test tasks', () => {
     await expect(timeline).toContainText('服务商状态：RUNNING');
     await expect(timeline).toContainText('成功，用时');
     // Shown once each: no duplicates from the stream.
-    const seqs = await timeline.locator('li').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
+    const seqs = await timeline.getByRole('listitem').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
   });
 
@@ -60,13 +60,15 @@ test.describe('test tasks', () => {
     await signIn(page, env.console);
     await launchOn(page, env, config, 'long running #polls=25');
     await expect(page.getByTestId('task-status')).toHaveAttribute('data-status', 'running');
-    await page.waitForTimeout(1200);
+    // Reload once the log has a few events, so there is history to show again.
+    const timeline0 = page.getByTestId('timeline');
+    await expect.poll(() => timeline0.getByRole('listitem').count()).toBeGreaterThan(3);
     await page.reload();
     await hydrated(page);
     const timeline = page.getByTestId('timeline');
-    await expect(timeline.locator('li').first()).toHaveAttribute('data-seq', '1');
+    await expect(timeline.getByRole('listitem').first()).toHaveAttribute('data-seq', '1');
     await expect(page.getByTestId('task-status')).toHaveAttribute('data-status', 'succeeded', { timeout: 30_000 });
-    const seqs = await timeline.locator('li').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
+    const seqs = await timeline.getByRole('listitem').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
     await expect(timeline).toContainText('成功，用时');
   });
@@ -97,32 +99,32 @@ test.describe('test tasks', () => {
     await page.getByRole('button', { name: '提交测试' }).click();
     await expect(page).toHaveURL(/\/tasks\?batch=\d+/);
     await hydrated(page);
-    const rows = page.locator('table tbody tr');
+    const rows = dataRows(page);
     await expect(rows).toHaveCount(2);
     await expect(rows.nth(0)).toHaveAttribute('data-status', 'succeeded', { timeout: 30_000 });
     await expect(rows.nth(1)).toHaveAttribute('data-status', 'succeeded', { timeout: 30_000 });
     await expect(rows.nth(0)).toContainText('0.14');
-    await expect(rows.nth(0).locator('img.thumb')).toHaveCount(1);
+    await expect(rows.nth(0).getByRole('img')).toHaveCount(1);
   });
 
   test('the list filters by status and finds a task by prompt', async ({ page, env }) => {
     await signIn(page, env.console);
     await page.goto(`${env.console.url}/tasks?q=${encodeURIComponent('not allowed')}`);
     await hydrated(page);
-    await expect(page.locator('table tbody tr')).toHaveCount(1);
-    await expect(page.locator('table tbody tr')).toContainText('not allowed');
+    await expect(dataRows(page)).toHaveCount(1);
+    await expect(dataRows(page)).toContainText('not allowed');
     await page.goto(`${env.console.url}/tasks`);
     await hydrated(page);
     await page.getByLabel('状态').selectOption('failed');
     await page.getByRole('button', { name: '筛选' }).click();
     await expect(page).toHaveURL(/status=failed/);
-    await expect(page.locator('table tbody tr')).toHaveCount(1);
-    await expect(page.locator('table tbody tr').first()).toHaveAttribute('data-status', 'failed');
+    await expect(dataRows(page)).toHaveCount(1);
+    await expect(dataRows(page).first()).toHaveAttribute('data-status', 'failed');
   });
 
   test('a new task appears in the list live', async ({ page, env }) => {
     await signIn(page, env.console, undefined, '/tasks');
-    const before = await page.locator('table tbody tr').count();
+    const before = await dataRows(page).count();
     const r = await page.request.post(`${env.console.url}/api/tasks/launch`, {
       headers: { 'content-type': 'application/json', origin: env.console.url },
       data: JSON.stringify({
@@ -131,9 +133,9 @@ test.describe('test tasks', () => {
       }),
     });
     expect(r.ok()).toBeTruthy();
-    await expect(page.locator('table tbody tr')).toHaveCount(before + 1);
-    await expect(page.locator('table tbody tr').first()).toContainText('appears live');
-    await expect(page.locator('table tbody tr').first()).toHaveAttribute('data-status', 'succeeded', { timeout: 20_000 });
+    await expect(dataRows(page)).toHaveCount(before + 1);
+    await expect(dataRows(page).first()).toContainText('appears live');
+    await expect(dataRows(page).first()).toHaveAttribute('data-status', 'succeeded', { timeout: 20_000 });
   });
 });
 
@@ -156,7 +158,7 @@ test('the page reconnects after a server restart and the task completes', async 
     await expect(page.getByTestId('task-status')).toHaveAttribute('data-status', 'succeeded', { timeout: 45_000 });
     const timeline = page.getByTestId('timeline');
     await expect(timeline).toContainText('重启后继续');
-    const seqs = await timeline.locator('li').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
+    const seqs = await timeline.getByRole('listitem').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
   } finally {
     await c.stop();

@@ -1,9 +1,12 @@
-//! Settings of `serve`, from flags and environment variables, with defaults that need no
-//! editing.
+//! Settings of `serve` and of the engine (shared with `task run`), from flags and environment
+//! variables, with defaults that need no editing.
 
+use crate::tasks::EngineSettings;
+use crate::tasks::retry::RetryPolicy;
 use clap::{Args, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -11,6 +14,59 @@ pub enum LogFormat {
     Plain,
     /// One JSON object per line (with the request id).
     Json,
+}
+
+/// How the engine follows tasks: one set of flags, environment variables and defaults for
+/// `serve` and for `task run` (which runs the engine in its own process).
+#[derive(Debug, Args, Clone, PartialEq, Eq)]
+pub struct EngineArgs {
+    /// Milliseconds between polls of one task.
+    #[arg(long, env = "RHCONSOLE_POLL_INTERVAL_MS", default_value_t = EngineArgs::DEFAULT.poll_interval_ms)]
+    pub poll_interval_ms: u64,
+    /// Provider HTTP calls in the air at once, over all configurations.
+    #[arg(long, env = "RHCONSOLE_MAX_REQUESTS", default_value_t = EngineArgs::DEFAULT.max_requests)]
+    pub max_requests: usize,
+    /// Timeout of one provider HTTP call, in seconds.
+    #[arg(long, env = "RHCONSOLE_REQUEST_TIMEOUT_SECS", default_value_t = EngineArgs::DEFAULT.request_timeout_secs)]
+    pub request_timeout_secs: u64,
+    /// The retry backoff unit in milliseconds (delays are min(2^n+1, 15) units).
+    #[arg(long, env = "RHCONSOLE_RETRY_UNIT_MS", default_value_t = EngineArgs::DEFAULT.retry_unit_ms)]
+    pub retry_unit_ms: u64,
+}
+
+impl EngineArgs {
+    /// The defaults, written once: a poll every 3 s, 256 calls in the air, 60 s per call,
+    /// a 1 s backoff unit.
+    pub const DEFAULT: EngineArgs = EngineArgs {
+        poll_interval_ms: 3000,
+        max_requests: 256,
+        request_timeout_secs: 60,
+        retry_unit_ms: 1000,
+    };
+
+    /// The engine's settings (values below a sane floor are raised to it).
+    pub fn engine_settings(&self) -> EngineSettings {
+        EngineSettings {
+            poll_interval: Duration::from_millis(self.poll_interval_ms.max(10)),
+            retry: RetryPolicy {
+                unit: Duration::from_millis(self.retry_unit_ms.max(1)),
+                ..Default::default()
+            },
+            max_requests: self.max_requests,
+            ..Default::default()
+        }
+    }
+
+    /// The timeout of one provider call.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs.max(1))
+    }
+}
+
+impl Default for EngineArgs {
+    fn default() -> Self {
+        EngineArgs::DEFAULT
+    }
 }
 
 #[derive(Debug, Args, Clone)]
@@ -28,18 +84,9 @@ pub struct ServeArgs {
     /// Take the client address from X-Forwarded-For (only behind a reverse proxy you run).
     #[arg(long, env = "RHCONSOLE_TRUST_PROXY")]
     pub trust_proxy: bool,
-    /// Milliseconds between polls of one task.
-    #[arg(long, env = "RHCONSOLE_POLL_INTERVAL_MS", default_value_t = 3000)]
-    pub poll_interval_ms: u64,
-    /// Provider HTTP calls in the air at once, over all configurations.
-    #[arg(long, env = "RHCONSOLE_MAX_REQUESTS", default_value_t = 256)]
-    pub max_requests: usize,
-    /// Timeout of one provider HTTP call, in seconds.
-    #[arg(long, env = "RHCONSOLE_REQUEST_TIMEOUT_SECS", default_value_t = 60)]
-    pub request_timeout_secs: u64,
-    /// The retry backoff unit in milliseconds (delays are min(2^n+1, 15) units).
-    #[arg(long, env = "RHCONSOLE_RETRY_UNIT_MS", default_value_t = 1000)]
-    pub retry_unit_ms: u64,
+    /// How tasks are followed (shared with `task run`).
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// Also run the fake RunningHub provider and keep a "Sandbox" configuration pointing at it.
     #[arg(long, env = "RHCONSOLE_SANDBOX")]
     pub sandbox: bool,
@@ -55,10 +102,7 @@ impl Default for ServeArgs {
             public_url: None,
             site_root: None,
             trust_proxy: false,
-            poll_interval_ms: 3000,
-            max_requests: 256,
-            request_timeout_secs: 60,
-            retry_unit_ms: 1000,
+            engine: EngineArgs::default(),
             sandbox: false,
             sandbox_addr: SocketAddr::from(([127, 0, 0, 1], 3900)),
         }
@@ -108,5 +152,34 @@ impl Settings {
     pub fn public_origin(&self) -> Option<String> {
         let u = url::Url::parse(self.serve.public_url.as_deref()?).ok()?;
         Some(u.origin().ascii_serialization())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Probe {
+        #[command(flatten)]
+        engine: EngineArgs,
+    }
+
+    #[test]
+    fn the_flags_defaults_are_the_engines_defaults() {
+        let parsed = Probe::try_parse_from(["probe"]).expect("parses");
+        // Only meaningful when the environment sets none of them (as in CI).
+        if std::env::vars().all(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "RHCONSOLE_POLL_INTERVAL_MS"
+                    | "RHCONSOLE_MAX_REQUESTS"
+                    | "RHCONSOLE_REQUEST_TIMEOUT_SECS"
+                    | "RHCONSOLE_RETRY_UNIT_MS"
+            )
+        }) {
+            assert_eq!(parsed.engine, EngineArgs::default());
+        }
     }
 }

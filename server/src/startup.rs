@@ -10,13 +10,13 @@ use crate::metrics::Metrics;
 use crate::providers::{Providers, net::Outbound};
 use crate::sandbox::{SANDBOX_KEY, SandboxHandle};
 use crate::secrets::{KeySource, MASTER_KEY_ENV, Secrets};
-use crate::services::configs::Actor;
 use crate::services::{Core, configs};
-use crate::settings::Settings;
-use crate::tasks::retry::RetryPolicy;
+use crate::settings::{EngineArgs, Settings};
 use crate::tasks::{Engine, EngineParts, EngineSettings};
 use crate::web::{self, AppState};
 use anyhow::Context;
+use app::api::configs::ConfigsApi;
+use app::domain::Actor;
 use app::domain::{ApiType, ConfigInput, HistoryAction};
 use secrecy::SecretString;
 use std::net::SocketAddr;
@@ -73,25 +73,16 @@ pub async fn open_core(
     }))
 }
 
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// The core for command-line use (no web server, nothing resumed).
-pub async fn open_core_for_cli(data_dir: &Path) -> anyhow::Result<Arc<Core>> {
-    let engine = EngineSettings {
-        poll_interval: Duration::from_millis(env_u64("RHCONSOLE_POLL_INTERVAL_MS", 3000)),
-        retry: RetryPolicy {
-            unit: Duration::from_millis(env_u64("RHCONSOLE_RETRY_UNIT_MS", 1000)),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let timeout = Duration::from_secs(env_u64("RHCONSOLE_REQUEST_TIMEOUT_SECS", 60));
-    open_core(data_dir, Arc::new(SystemClock), engine, timeout).await
+/// The core for command-line use (no web server, nothing resumed), with the same engine
+/// settings `serve` would use.
+pub async fn open_core_for_cli(data_dir: &Path, engine: &EngineArgs) -> anyhow::Result<Arc<Core>> {
+    open_core(
+        data_dir,
+        Arc::new(SystemClock),
+        engine.engine_settings(),
+        engine.request_timeout(),
+    )
+    .await
 }
 
 pub struct Application {
@@ -103,26 +94,18 @@ pub struct Application {
     pub setup_token: Option<String>,
     pub sandbox: Option<SandboxHandle>,
     pub settings: Settings,
+    session_cleanup: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
     /// Builds everything and binds the address (port 0 picks a free one).
     pub async fn build(settings: Settings, clock: SharedClock) -> anyhow::Result<Application> {
         let s = &settings.serve;
-        let engine_settings = EngineSettings {
-            poll_interval: Duration::from_millis(s.poll_interval_ms.max(10)),
-            retry: RetryPolicy {
-                unit: Duration::from_millis(s.retry_unit_ms.max(1)),
-                ..Default::default()
-            },
-            max_requests: s.max_requests,
-            ..Default::default()
-        };
         let core = open_core(
             &settings.data_dir,
             clock,
-            engine_settings,
-            Duration::from_secs(s.request_timeout_secs.max(1)),
+            s.engine.engine_settings(),
+            s.engine.request_timeout(),
         )
         .await?;
 
@@ -159,13 +142,21 @@ impl Application {
             .migrate()
             .await
             .context("cannot create the session table")?;
-        tokio::spawn({
+        // Deletes expired sessions hourly; stops with the engine's shutdown token, so nothing
+        // is left touching the database after `run_until_stopped` closed it.
+        let session_cleanup = tokio::spawn({
             let store = sessions.clone();
+            let stop = core.engine.shutdown_token();
             async move {
                 use tower_sessions::ExpiredDeletion;
-                let _ = store
-                    .continuously_delete_expired(Duration::from_secs(3600))
-                    .await;
+                tokio::select! {
+                    () = stop.cancelled() => {}
+                    r = store.continuously_delete_expired(Duration::from_secs(3600)) => {
+                        if let Err(e) = r {
+                            tracing::error!(error = %e, "deleting expired sessions failed; no longer trying");
+                        }
+                    }
+                }
             }
         });
 
@@ -180,7 +171,7 @@ impl Application {
         let state = AppState {
             leptos_options,
             core: core.clone(),
-            backend: web::services_for(core.clone()),
+            backend: AppState::services_for(core.clone()),
             public_origin: settings.public_origin(),
             trust_proxy: s.trust_proxy,
         };
@@ -193,6 +184,7 @@ impl Application {
             setup_token,
             sandbox,
             settings,
+            session_cleanup,
         })
     }
 
@@ -231,6 +223,10 @@ impl Application {
             .await
             .context("the web server failed")?;
         engine.shutdown(Duration::from_secs(10)).await;
+        // The cleanup loop saw the same token; wait for it before closing the database.
+        if let Err(e) = self.session_cleanup.await {
+            tracing::warn!(error = %e, "the session cleanup task ended abnormally");
+        }
         self.core.db.close().await;
         tracing::info!("stopped");
         Ok(())
@@ -250,7 +246,7 @@ async fn ensure_sandbox_config(core: &Core, base_url: &str) -> anyhow::Result<()
         |e: app::error::AppError| anyhow::anyhow!("cannot save the Sandbox configuration: {e}");
     match db::config::id_by_name(&core.db.read, SANDBOX_CONFIG).await? {
         None => {
-            configs::create_config(core, Actor(None), input, HistoryAction::Created)
+            configs::create(core, &Actor::Cli, input, HistoryAction::Created)
                 .await
                 .map_err(to_anyhow)?;
         }
@@ -263,7 +259,7 @@ async fn ensure_sandbox_config(core: &Core, base_url: &str) -> anyhow::Result<()
                 current.host_domestic = base_url.to_owned();
                 current.host_overseas = base_url.to_owned();
                 current.allow_local = true;
-                configs::update_config(core, Actor(None), id, current)
+                core.update_config(&Actor::Cli, id, current)
                     .await
                     .map_err(to_anyhow)?;
             }

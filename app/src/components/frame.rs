@@ -1,9 +1,9 @@
 //! The page frame: header with navigation, language and theme switches, the signed-in user.
 
+use crate::api::auth::{Logout, me};
 use crate::domain::UserInfo;
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg, t, use_i18n};
-use crate::pages::auth::{Logout, me};
 use crate::prefs::{LANG_COOKIE, THEME_COOKIE, Theme, ThemeSignal, set_pref_cookie};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -15,6 +15,18 @@ pub struct Me(pub Resource<Result<Option<UserInfo>, AppError>>);
 
 pub fn use_me() -> Option<Me> {
     use_context::<Me>()
+}
+
+/// Whether the signed-in user is an admin (to show only what the role can do; the server
+/// decides anyway).
+pub fn is_admin() -> impl Fn() -> bool + Copy {
+    let me = use_me();
+    move || {
+        me.and_then(|m| m.0.get())
+            .and_then(|r| r.ok())
+            .flatten()
+            .is_some_and(|u| u.is_admin())
+    }
 }
 
 #[component]

@@ -1,6 +1,7 @@
 //! Domain types shared by the server and the browser: ids, validated values and closed sets.
 //! Nothing here does I/O, so the same validation runs in both places.
 
+pub mod actor;
 pub mod config;
 pub mod ids;
 pub mod task;
@@ -8,6 +9,7 @@ pub mod time;
 pub mod user;
 pub mod validate;
 
+pub use actor::*;
 pub use config::*;
 pub use ids::*;
 pub use task::*;

@@ -101,11 +101,34 @@ pub fn validate_password(raw: &str) -> Result<(), Msg> {
     Ok(())
 }
 
+/// A password as typed, on its way to being hashed or checked. Its `Debug` prints
+/// `[redacted]`, so a logged struct or error never shows it; `expose` is called only where the
+/// password is hashed or verified.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub fn new(typed: impl Into<String>) -> Self {
+        Password(typed.into())
+    }
+
+    /// The typed text, for hashing or verifying only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
 /// The form that creates a user (first admin at setup, or by an admin).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewUser {
     pub username: String,
-    pub password: String,
+    pub password: Password,
     pub role: Role,
 }
 
@@ -130,7 +153,7 @@ impl NewUser {
         match (username, role) {
             (Some(username), Some(role)) if errs.is_empty() => Ok(NewUser {
                 username,
-                password: password.to_owned(),
+                password: Password::new(password),
                 role,
             }),
             _ => Err(errs),
@@ -156,6 +179,14 @@ mod tests {
         assert_eq!(validate_username("a b c"), Err(Msg::ErrUsernameChars));
         assert_eq!(validate_username("张三丰"), Err(Msg::ErrUsernameChars));
         assert_eq!(validate_username(""), Err(Msg::ErrRequired));
+    }
+
+    #[test]
+    fn a_new_user_never_prints_its_password() {
+        let user = NewUser::validate("alice", "hunter2hunter2", None, "admin").expect("valid");
+        let printed = format!("{user:?} {user}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(printed.contains("[redacted]"), "{printed}");
     }
 
     #[test]

@@ -1,79 +1,20 @@
 //! One configuration: its fields (key masked; admins may reveal it with their password), a
 //! launch form, its recent tasks, and its history with restore.
 
+use crate::api::configs::{
+    DeleteConfig, RevealKey, RevertConfig, UnarchiveConfig, config_history, get_config,
+};
+use crate::api::tasks::list_tasks;
+use crate::components::frame::is_admin;
+use crate::components::launch::LaunchForm;
 use crate::components::{CopyButton, ErrorBox, PageError, StatusBadge, Time};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::i18n::{Msg, t, use_i18n};
-use crate::pages::configs::is_admin;
-use crate::pages::task_new::LaunchForm;
-use crate::pages::tasks::list_tasks;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
-
-#[server(endpoint = "configs/get", input = Json)]
-pub async fn get_config(id: ConfigId) -> Result<ConfigView, AppError> {
-    use crate::backend::*;
-    respond(async move {
-        let actor = require_user().await?;
-        backend()?.get_config(&actor, id).await
-    })
-    .await
-}
-
-#[server(endpoint = "configs/history", input = Json)]
-pub async fn config_history(id: ConfigId) -> Result<Vec<HistoryEntry>, AppError> {
-    use crate::backend::*;
-    respond(async move {
-        let actor = require_user().await?;
-        backend()?.config_history(&actor, id).await
-    })
-    .await
-}
-
-#[server(endpoint = "configs/delete", input = Json)]
-pub async fn delete_config(id: ConfigId) -> Result<DeleteOutcome, AppError> {
-    use crate::backend::*;
-    respond(async move {
-        let actor = require_admin().await?;
-        backend()?.delete_config(&actor, id).await
-    })
-    .await
-}
-
-#[server(endpoint = "configs/unarchive", input = Json)]
-pub async fn unarchive_config(id: ConfigId) -> Result<ConfigView, AppError> {
-    use crate::backend::*;
-    respond(async move {
-        let actor = require_admin().await?;
-        backend()?.unarchive_config(&actor, id).await
-    })
-    .await
-}
-
-#[server(endpoint = "configs/revert", input = Json)]
-pub async fn revert_config(id: ConfigId, version: i64) -> Result<ConfigView, AppError> {
-    use crate::backend::*;
-    respond(async move {
-        let actor = require_admin().await?;
-        backend()?.revert_config(&actor, id, version).await
-    })
-    .await
-}
-
-/// The full key, after the admin typed their password again. Recorded in the history.
-#[server(endpoint = "configs/reveal_key", input = Json)]
-pub async fn reveal_key(id: ConfigId, password: String) -> Result<String, AppError> {
-    use crate::backend::*;
-    respond(async move {
-        let actor = require_admin().await?;
-        backend()?.reveal_key(&actor, id, password).await
-    })
-    .await
-}
 
 #[component]
 pub fn ConfigDetailPage() -> impl IntoView {
@@ -380,7 +321,7 @@ fn History(
                                     let version = e.version;
                                     let restorable = e.restorable && version != current;
                                     view! {
-                                        <li>
+                                        <li data-testid="history-entry">
                                             <span class="who">{e.actor.clone()}</span>" "
                                             {t(e.action.label())}" · "
                                             <span class="muted">"v"{e.version}" · "<Time at=e.at/></span>

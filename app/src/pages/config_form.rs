@@ -1,36 +1,15 @@
 //! Creating and editing a configuration. Picking a type fills its defaults; every field stays
 //! editable. The key field stays blank on edit: blank keeps the stored key.
 
+use crate::api::configs::{CreateConfig, UpdateConfig, get_config};
 use crate::components::{CheckField, ErrorBox, NumberField, PageError, TextField};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::i18n::{Msg, t, use_i18n};
-use crate::pages::config_detail::get_config;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
-
-#[server(endpoint = "configs/create", input = Json)]
-pub async fn create_config(input: ConfigInput) -> Result<ConfigView, AppError> {
-    use crate::backend::*;
-    respond(async move {
-        let actor = require_admin().await?;
-        backend()?.create_config(&actor, input).await
-    })
-    .await
-}
-
-#[server(endpoint = "configs/update", input = Json)]
-pub async fn update_config(id: ConfigId, input: ConfigInput) -> Result<ConfigView, AppError> {
-    use crate::backend::*;
-    respond(async move {
-        let actor = require_admin().await?;
-        backend()?.update_config(&actor, id, input).await
-    })
-    .await
-}
 
 #[component]
 pub fn ConfigNewPage() -> impl IntoView {

@@ -1,35 +1,14 @@
 //! The configuration list: search, filter, sort, switch on/off inline, last test and success rate.
 
-use crate::components::frame::use_me;
+use crate::api::configs::{SetConfigActive, list_configs};
+use crate::components::frame::is_admin;
 use crate::components::{ErrorBox, PageError, StatusBadge, Switch, Time};
 use crate::domain::*;
-use crate::error::AppError;
 use crate::i18n::{Msg, t, use_i18n};
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
-
-#[server(endpoint = "configs/list", input = Json)]
-pub async fn list_configs(filter: ConfigFilter) -> Result<Vec<ConfigListItem>, AppError> {
-    use crate::backend::*;
-    respond(async move {
-        let actor = require_user().await?;
-        backend()?.list_configs(&actor, filter).await
-    })
-    .await
-}
-
-#[server(endpoint = "configs/set_active", input = Json)]
-pub async fn set_config_active(id: ConfigId, active: bool) -> Result<ConfigView, AppError> {
-    use crate::backend::*;
-    respond(async move {
-        let actor = require_admin().await?;
-        backend()?.set_config_active(&actor, id, active).await
-    })
-    .await
-}
 
 fn filter_from_query(q: &leptos_router::params::ParamsMap) -> ConfigFilter {
     ConfigFilter {
@@ -43,16 +22,6 @@ fn filter_from_query(q: &leptos_router::params::ParamsMap) -> ConfigFilter {
         archived: q.get("archived").is_some_and(|v| v == "1" || v == "on"),
         sort: ConfigSort::parse(&q.get("sort").unwrap_or_default()),
         skip_stats: false,
-    }
-}
-
-pub fn is_admin() -> impl Fn() -> bool + Copy {
-    let me = use_me();
-    move || {
-        me.and_then(|m| m.0.get())
-            .and_then(|r| r.ok())
-            .flatten()
-            .is_some_and(|u| u.is_admin())
     }
 }
 

@@ -1,24 +1,13 @@
 //! The overview: today's tasks by status, success rate and median duration per config, tasks
 //! in flight.
 
+use crate::api::tasks::get_overview;
 use crate::components::{PageError, StatusBadge};
 use crate::domain::*;
-use crate::error::AppError;
 use crate::i18n::{Msg, t, use_i18n};
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 use leptos_meta::Title;
 use leptos_router::components::A;
-
-#[server(endpoint = "tasks/overview", input = Json)]
-pub async fn get_overview() -> Result<Overview, AppError> {
-    use crate::backend::*;
-    respond(async move {
-        let actor = require_user().await?;
-        backend()?.overview(&actor).await
-    })
-    .await
-}
 
 #[component]
 pub fn HomePage() -> impl IntoView {

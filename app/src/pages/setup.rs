@@ -1,5 +1,6 @@
 //! First start: the one-time link creates the first admin.
 
+use crate::api::auth::{SetupComplete, setup_check};
 use crate::components::{ErrorBox, FieldMsg, field_errors_of, invalid};
 use crate::error::AppError;
 use crate::i18n::{Msg, t};
@@ -7,31 +8,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
-
-/// Whether a setup token is still good. Needs no session: the token is the credential.
-#[server(endpoint = "setup/check")]
-pub async fn setup_check(token: String) -> Result<bool, AppError> {
-    use crate::backend::*;
-    respond(async move { backend()?.setup_token_valid(&token).await }).await
-}
-
-/// Creates the first admin with a valid setup token; the token dies with it.
-#[server(endpoint = "setup/complete")]
-pub async fn setup_complete(
-    token: String,
-    username: String,
-    password: String,
-    confirm: String,
-) -> Result<(), AppError> {
-    use crate::backend::*;
-    use crate::domain::{NewUser, Role};
-    respond(async move {
-        let user = NewUser::validate(&username, &password, Some(&confirm), Role::Admin.as_str())?;
-        backend()?.complete_setup(&token, user).await?;
-        Ok(())
-    })
-    .await
-}
 
 #[component]
 pub fn SetupPage() -> impl IntoView {

@@ -3,65 +3,16 @@
 //! was sent, re-run and cancel. A reconnect (drop, reload, server restart) resumes right after
 //! the last event seen.
 
+use crate::api::tasks::{CancelTask, RerunTask, get_task};
 use crate::components::{CopyButton, ErrorBox, PageError, StatusBadge, Time};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::i18n::{Msg, t, use_i18n};
 use crate::live::now_ms;
 use leptos::prelude::*;
-use leptos::server_fn::codec::{Json, StreamingText, TextStream};
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
-
-#[server(endpoint = "tasks/get", input = Json)]
-pub async fn get_task(id: TaskId) -> Result<TaskDetail, AppError> {
-    use crate::backend::*;
-    respond(async move {
-        let actor = require_user().await?;
-        backend()?.get_task_detail(&actor, id).await
-    })
-    .await
-}
-
-/// The task's events after `after`, then live ones: newline-delimited `StreamMsg` JSON.
-#[server(endpoint = "tasks/events", input = Json, output = StreamingText)]
-pub async fn task_events(id: TaskId, after: i64) -> Result<TextStream<AppError>, AppError> {
-    use crate::backend::*;
-    use futures::StreamExt;
-    respond(async move {
-        let actor = require_user().await?;
-        let stream = backend()?.task_stream(&actor, id, after).await?;
-        let lines = stream.map(|m| {
-            Ok(format!(
-                "{}\n",
-                serde_json::to_string(&m).unwrap_or_default()
-            ))
-        });
-        Ok(TextStream::new(lines))
-    })
-    .await
-}
-
-#[server(endpoint = "tasks/cancel", input = Json)]
-pub async fn cancel_task(id: TaskId) -> Result<(), AppError> {
-    use crate::backend::*;
-    respond(async move {
-        let actor = require_user().await?;
-        backend()?.cancel_task(&actor, id).await
-    })
-    .await
-}
-
-#[server(endpoint = "tasks/rerun", input = Json)]
-pub async fn rerun_task(id: TaskId) -> Result<TaskId, AppError> {
-    use crate::backend::*;
-    respond(async move {
-        let actor = require_user().await?;
-        backend()?.rerun_task(&actor, id).await
-    })
-    .await
-}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "ssr", allow(dead_code))]
@@ -194,7 +145,7 @@ fn follow(
             let mut backoff = 500u64;
             while alive.load(Ordering::Relaxed) {
                 let after = events.with_untracked(|e| e.last().map(|e| e.seq).unwrap_or(0));
-                match task_events(id, after).await {
+                match crate::api::tasks::task_events(id, after).await {
                     Ok(stream) => {
                         let mut s = stream.into_inner();
                         let mut buf = String::new();

@@ -1,45 +1,16 @@
 //! The task list: newest first, filters, search, keyset pages, statuses updating live; with
 //! `?batch=N`, the comparison table of one batch test filling in live.
 
+use crate::api::configs::list_configs;
+use crate::api::tasks::list_tasks;
 use crate::components::{ErrorBox, PageError, StatusBadge, Time};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::i18n::{Msg, t, use_i18n};
-use crate::pages::configs::list_configs;
 use leptos::prelude::*;
-use leptos::server_fn::codec::{Json, StreamingText, TextStream};
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
-
-#[server(endpoint = "tasks/list", input = Json)]
-pub async fn list_tasks(filter: TaskFilter) -> Result<TaskPage, AppError> {
-    use crate::backend::*;
-    respond(async move {
-        let actor = require_user().await?;
-        backend()?.list_tasks(&actor, filter).await
-    })
-    .await
-}
-
-/// Every task status change from now on, one JSON `TaskChange` (or `null`, a heartbeat) a line.
-#[server(endpoint = "tasks/changes", input = Json, output = StreamingText)]
-pub async fn task_changes() -> Result<TextStream<AppError>, AppError> {
-    use crate::backend::*;
-    use futures::StreamExt;
-    respond(async move {
-        let actor = require_user().await?;
-        let stream = backend()?.changes_stream(&actor).await?;
-        let lines = stream.map(|c| {
-            Ok(format!(
-                "{}\n",
-                serde_json::to_string(&c).unwrap_or_else(|_| "null".into())
-            ))
-        });
-        Ok(TextStream::new(lines))
-    })
-    .await
-}
 
 fn filter_from_query(q: &leptos_router::params::ParamsMap) -> TaskFilter {
     let nonempty = |k: &str| q.get(k).filter(|v| !v.trim().is_empty());
@@ -93,7 +64,7 @@ fn follow_changes(rows: RwSignal<Vec<TaskSummary>>, filter: Memo<TaskFilter>) {
         on_cleanup(move || flag.store(false, std::sync::atomic::Ordering::Relaxed));
         leptos::task::spawn_local(async move {
             while alive.load(std::sync::atomic::Ordering::Relaxed) {
-                if let Ok(stream) = task_changes().await {
+                if let Ok(stream) = crate::api::tasks::task_changes().await {
                     let mut s = stream.into_inner();
                     let mut buf = String::new();
                     while let Some(Ok(chunk)) = s.next().await {
@@ -261,7 +232,7 @@ fn TaskTable(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
                                 <td class="prompt-cell" title=r.prompt.clone()>{r.prompt.clone()}</td>
                                 <td class="hide-sm nowrap"><Time at=r.created_at/></td>
                                 <td class="hide-sm nowrap">{r.finished_at.map(|f| format_duration_ms(f.0 - r.created_at.0)).unwrap_or_default()}</td>
-                                <td class="hide-sm">{r.thumbnail.clone().map(|u| view! { <img class="thumb" src=u alt="" loading="lazy"/> })}</td>
+                                <td class="hide-sm">{r.thumbnail.clone().map(|u| view! { <img class="thumb" src=u alt=move || Msg::TaskThumbnail.text(lang.get()) loading="lazy"/> })}</td>
                             </tr>
                         </For>
                     </tbody>
@@ -293,7 +264,7 @@ fn CompareTable(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
                             <td><StatusBadge status=r.status/></td>
                             <td class="num">{r.finished_at.map(|f| format_duration_ms(f.0 - r.created_at.0)).unwrap_or_else(|| "…".into())}</td>
                             <td class="num">{r.cost.clone().unwrap_or_else(|| "—".into())}</td>
-                            <td>{r.thumbnail.clone().map(|u| view! { <img class="thumb" src=u alt=""/> })}</td>
+                            <td>{r.thumbnail.clone().map(|u| view! { <img class="thumb" src=u alt=move || Msg::TaskThumbnail.text(lang.get())/> })}</td>
                             <td>{r.error_code.clone().unwrap_or_default()}</td>
                         </tr>
                     </For>

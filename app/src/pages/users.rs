@@ -1,71 +1,13 @@
 //! Users (admins only): list, add, change role, disable, reset password.
 
+use crate::api::users::{AddUser, ResetPassword, SetUserDisabled, SetUserRole, list_users};
 use crate::components::frame::use_me;
 use crate::components::{ErrorBox, FieldMsg, PageError, Time, field_errors_of, invalid};
-use crate::domain::{Role, UserId, UserInfo};
+use crate::domain::{Role, UserInfo};
 use crate::error::AppError;
 use crate::i18n::{Msg, t, use_i18n};
 use leptos::prelude::*;
 use leptos_meta::Title;
-
-#[server(endpoint = "users/list")]
-pub async fn list_users() -> Result<Vec<UserInfo>, AppError> {
-    use crate::backend::*;
-    respond(async move {
-        let actor = require_admin().await?;
-        backend()?.list_users(&actor).await
-    })
-    .await
-}
-
-#[server(endpoint = "users/add")]
-pub async fn add_user(
-    username: String,
-    password: String,
-    role: String,
-) -> Result<UserInfo, AppError> {
-    use crate::backend::*;
-    respond(async move {
-        let actor = require_admin().await?;
-        let user = crate::domain::NewUser::validate(&username, &password, None, &role)?;
-        backend()?.add_user(&actor, user).await
-    })
-    .await
-}
-
-#[server(endpoint = "users/set_role")]
-pub async fn set_user_role(id: UserId, role: String) -> Result<(), AppError> {
-    use crate::backend::*;
-    respond(async move {
-        let actor = require_admin().await?;
-        let role = role
-            .parse::<Role>()
-            .map_err(|m| AppError::field("role", m))?;
-        backend()?.set_user_role(&actor, id, role).await
-    })
-    .await
-}
-
-#[server(endpoint = "users/set_disabled")]
-pub async fn set_user_disabled(id: UserId, disabled: bool) -> Result<(), AppError> {
-    use crate::backend::*;
-    respond(async move {
-        let actor = require_admin().await?;
-        backend()?.set_user_disabled(&actor, id, disabled).await
-    })
-    .await
-}
-
-#[server(endpoint = "users/reset_password")]
-pub async fn reset_password(id: UserId, password: String) -> Result<(), AppError> {
-    use crate::backend::*;
-    respond(async move {
-        let actor = require_admin().await?;
-        crate::domain::validate_password(&password).map_err(|m| AppError::field("password", m))?;
-        backend()?.reset_password(&actor, id, password).await
-    })
-    .await
-}
 
 #[component]
 pub fn UsersPage() -> impl IntoView {

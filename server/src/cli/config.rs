@@ -3,7 +3,9 @@
 use super::{CliError, GlobalArgs, bad, from_app, io};
 use crate::db;
 use crate::services::Core;
-use crate::services::configs::{self, Actor};
+use crate::services::configs;
+use app::api::configs::ConfigsApi;
+use app::domain::Actor;
 use app::domain::*;
 use clap::Subcommand;
 use serde::{Deserialize, Serialize};
@@ -194,7 +196,11 @@ async fn by_name(core: &Core, name: &str) -> Result<db::config::ConfigRow, CliEr
 }
 
 pub async fn run(global: &GlobalArgs, cmd: ConfigCmd) -> Result<(), CliError> {
-    let core = crate::startup::open_core_for_cli(&global.data_dir).await?;
+    let core = crate::startup::open_core_for_cli(
+        &global.data_dir,
+        &crate::settings::EngineArgs::default(),
+    )
+    .await?;
     let result = dispatch(&core, cmd).await;
     core.db.close().await;
     result
@@ -215,7 +221,8 @@ async fn dispatch(core: &Core, cmd: ConfigCmd) -> Result<(), CliError> {
                 archived,
                 ..Default::default()
             };
-            let items = configs::list_configs(core, filter)
+            let items = core
+                .list_configs(&Actor::Cli, filter)
                 .await
                 .map_err(from_app)?;
             if json {
@@ -264,7 +271,8 @@ async fn dispatch(core: &Core, cmd: ConfigCmd) -> Result<(), CliError> {
         }
         ConfigCmd::SetActive { name, active } => {
             let row = by_name(core, &name).await?;
-            let v = configs::set_config_active(core, Actor(None), row.view.id, active)
+            let v = core
+                .set_config_active(&Actor::Cli, row.view.id, active)
                 .await
                 .map_err(from_app)?;
             println!(
@@ -340,11 +348,11 @@ async fn add_runninghub(
     let view = match existing {
         Some(row) => {
             input.is_active = row.view.fields.is_active || !input.api_key.trim().is_empty();
-            configs::update_config(core, Actor(None), row.view.id, input)
+            core.update_config(&Actor::Cli, row.view.id, input)
                 .await
                 .map_err(from_app)?
         }
-        None => configs::create_config(core, Actor(None), input, HistoryAction::Created)
+        None => configs::create(core, &Actor::Cli, input, HistoryAction::Created)
             .await
             .map_err(from_app)?,
     };
@@ -479,13 +487,13 @@ async fn import(core: &Core, path: &std::path::Path, update: bool) -> Result<(),
     for plan in plans {
         match plan {
             Plan::Create(input) => {
-                configs::create_config(core, Actor(None), input, HistoryAction::Imported)
+                configs::create(core, &Actor::Cli, input, HistoryAction::Imported)
                     .await
                     .map_err(from_app)?;
                 created += 1;
             }
             Plan::Update(id, input) => {
-                configs::update_config(core, Actor(None), id, input)
+                core.update_config(&Actor::Cli, id, input)
                     .await
                     .map_err(from_app)?;
                 updated += 1;

@@ -5,6 +5,7 @@
 use super::{CliError, GlobalArgs, bad, from_app};
 use crate::db;
 use crate::services::Core;
+use crate::settings::EngineArgs;
 use app::domain::*;
 use clap::Subcommand;
 use futures::StreamExt;
@@ -33,6 +34,9 @@ pub enum TaskCmd {
         /// One JSON object per line instead of text.
         #[arg(long)]
         json: bool,
+        /// How the task is followed (the same flags and variables as `serve`).
+        #[command(flatten)]
+        engine: EngineArgs,
     },
     /// Show a task and its execution log.
     Show {
@@ -107,7 +111,11 @@ fn print_summary(v: &TaskView) {
 }
 
 pub async fn run(global: &GlobalArgs, cmd: TaskCmd) -> Result<u8, CliError> {
-    let core = crate::startup::open_core_for_cli(&global.data_dir).await?;
+    let engine = match &cmd {
+        TaskCmd::Run { engine, .. } => engine.clone(),
+        _ => EngineArgs::default(),
+    };
+    let core = crate::startup::open_core_for_cli(&global.data_dir, &engine).await?;
     let result = dispatch(&core, cmd).await;
     core.engine
         .shutdown(std::time::Duration::from_secs(5))
@@ -126,6 +134,7 @@ async fn dispatch(core: &Core, cmd: TaskCmd) -> Result<u8, CliError> {
             aspect_ratio,
             region,
             json,
+            engine: _,
         } => {
             run_task(
                 core,
@@ -212,7 +221,7 @@ async fn dispatch(core: &Core, cmd: TaskCmd) -> Result<u8, CliError> {
         }
         TaskCmd::Cancel { id } => {
             core.engine
-                .cancel(None, TaskId(id))
+                .cancel(&Actor::Cli, TaskId(id))
                 .await
                 .map_err(from_app)?;
             println!("Task #{id} cancelled");
@@ -268,7 +277,7 @@ async fn run_task(
     };
     let ids = core
         .engine
-        .launch(None, vec![config_id], spec)
+        .launch(&Actor::Cli, vec![config_id], spec)
         .await
         .map_err(from_app)?;
     let id = ids
@@ -298,7 +307,7 @@ async fn run_task(
                 }
             }
             _ = crate::startup::shutdown_signal() => {
-                let _ = core.engine.cancel(None, id).await;
+                let _ = core.engine.cancel(&app::domain::Actor::Cli, id).await;
                 eprintln!("Interrupted: task #{id} cancelled");
                 return Ok(130);
             }

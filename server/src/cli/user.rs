@@ -1,7 +1,8 @@
 //! `rhconsole user add|list|passwd|disable|enable`.
 
 use super::{CliError, GlobalArgs, bad, from_app, io};
-use crate::services::users;
+use app::api::users::UsersApi;
+use app::domain::Actor;
 use app::domain::{NewUser, Role, validate_password};
 use clap::Subcommand;
 
@@ -48,7 +49,11 @@ fn read_password(from_stdin: bool) -> Result<String, CliError> {
 }
 
 pub async fn run(global: &GlobalArgs, cmd: UserCmd) -> Result<(), CliError> {
-    let core = crate::startup::open_core_for_cli(&global.data_dir).await?;
+    let core = crate::startup::open_core_for_cli(
+        &global.data_dir,
+        &crate::settings::EngineArgs::default(),
+    )
+    .await?;
     let find = |name: String| {
         let core = core.clone();
         async move {
@@ -68,7 +73,7 @@ pub async fn run(global: &GlobalArgs, cmd: UserCmd) -> Result<(), CliError> {
             let password = read_password(password_stdin)?;
             let user = NewUser::validate(&username, &password, None, &role)
                 .map_err(|e| from_app(e.into()))?;
-            let info = users::add_user(&core, None, user).await.map_err(from_app)?;
+            let info = core.add_user(&Actor::Cli, user).await.map_err(from_app)?;
             println!("Added {} ({})", info.username, info.role);
         }
         UserCmd::List { json } => {
@@ -101,21 +106,25 @@ pub async fn run(global: &GlobalArgs, cmd: UserCmd) -> Result<(), CliError> {
             let row = find(username).await?;
             let password = read_password(password_stdin)?;
             validate_password(&password).map_err(|m| bad(m.en()))?;
-            users::reset_password(&core, None, row.info.id, password)
-                .await
-                .map_err(from_app)?;
+            core.reset_password(
+                &Actor::Cli,
+                row.info.id,
+                app::domain::Password::new(password),
+            )
+            .await
+            .map_err(from_app)?;
             println!("Password changed for {}", row.info.username);
         }
         UserCmd::Disable { username } => {
             let row = find(username).await?;
-            users::set_user_disabled(&core, None, row.info.id, true)
+            core.set_user_disabled(&Actor::Cli, row.info.id, true)
                 .await
                 .map_err(from_app)?;
             println!("Disabled {}", row.info.username);
         }
         UserCmd::Enable { username } => {
             let row = find(username).await?;
-            users::set_user_disabled(&core, None, row.info.id, false)
+            core.set_user_disabled(&Actor::Cli, row.info.id, false)
                 .await
                 .map_err(from_app)?;
             println!("Enabled {}", row.info.username);

@@ -4,31 +4,12 @@
 use super::Core;
 use crate::db::{self, config::ConfigRow, config_event::NewEvent};
 use crate::error::{OrInternal, internal};
-use app::backend::DeleteOutcome;
+use app::api::configs::ConfigsApi;
 use app::domain::*;
 use app::error::AppError;
 use app::i18n::Msg;
 use secrecy::SecretString;
 use std::collections::HashMap;
-
-/// Who is acting: a signed-in user, or the command line.
-#[derive(Clone, Copy)]
-pub struct Actor<'a>(pub Option<&'a UserInfo>);
-
-impl Actor<'_> {
-    fn id(&self) -> Option<UserId> {
-        self.0.map(|u| u.id)
-    }
-    fn name(&self) -> &str {
-        self.0.map(|u| u.username.as_str()).unwrap_or("cli")
-    }
-    fn require_admin(&self) -> Result<(), AppError> {
-        match self.0 {
-            Some(u) if !u.is_admin() => Err(AppError::Forbidden),
-            _ => Ok(()),
-        }
-    }
-}
 
 fn snapshot_json(s: &ConfigSnapshot) -> Result<String, AppError> {
     serde_json::to_string(s).or_internal()
@@ -41,7 +22,7 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 /// Records an action that made no new version (archive, unarchive, key reveal).
 async fn note(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    actor: Actor<'_>,
+    actor: &Actor,
     id: ConfigId,
     version: i64,
     action: HistoryAction,
@@ -53,7 +34,7 @@ async fn note(
         action,
         snapshot: None,
         changes: &[],
-        actor_id: actor.id(),
+        actor_id: actor.user_id(),
         actor_name: actor.name(),
     };
     db::config_event::insert(&mut **tx, event, now)
@@ -68,67 +49,10 @@ async fn load(core: &Core, id: ConfigId) -> Result<ConfigRow, AppError> {
         .ok_or(AppError::NotFound)
 }
 
-pub async fn get_config(core: &Core, id: ConfigId) -> Result<ConfigView, AppError> {
-    Ok(load(core, id).await?.view)
-}
-
-pub async fn config_history(core: &Core, id: ConfigId) -> Result<Vec<HistoryEntry>, AppError> {
-    load(core, id).await?;
-    db::config_event::list(&core.db.read, id)
-        .await
-        .or_internal()
-}
-
-pub async fn list_configs(
+/// Creates a configuration (`action` is `Created`, or `Imported` from a file by the CLI).
+pub async fn create(
     core: &Core,
-    filter: ConfigFilter,
-) -> Result<Vec<ConfigListItem>, AppError> {
-    let rows = db::config::list(
-        &core.db.read,
-        &filter.q,
-        filter.api_type,
-        filter.active,
-        filter.archived,
-    )
-    .await
-    .or_internal()?;
-    let since = core.clock.now_ms() - 24 * 3600 * 1000;
-    let mut stats: HashMap<ConfigId, db::task::ConfigStats> = if filter.skip_stats {
-        HashMap::new()
-    } else {
-        db::task::config_stats(&core.db.read, since)
-            .await
-            .or_internal()?
-    };
-    let mut items: Vec<ConfigListItem> = rows
-        .into_iter()
-        .map(|r| {
-            let s = stats.remove(&r.view.id).unwrap_or_default();
-            ConfigListItem {
-                config: r.view,
-                last_test: s.last,
-                succeeded_24h: s.succeeded_24h,
-                finished_24h: s.finished_24h,
-            }
-        })
-        .collect();
-    match filter.sort {
-        ConfigSort::Name => {}
-        ConfigSort::Updated => items.sort_by_key(|i| std::cmp::Reverse(i.config.updated_at)),
-        ConfigSort::LastTest => items.sort_by(|a, b| {
-            b.last_test
-                .as_ref()
-                .map(|l| l.at)
-                .cmp(&a.last_test.as_ref().map(|l| l.at))
-        }),
-    }
-    Ok(items)
-}
-
-/// Creates a configuration (`action` is `Created`, or `Imported` from a file).
-pub async fn create_config(
-    core: &Core,
-    actor: Actor<'_>,
+    actor: &Actor,
     input: ConfigInput,
     action: HistoryAction,
 ) -> Result<ConfigView, AppError> {
@@ -143,7 +67,7 @@ pub async fn create_config(
     {
         return Err(AppError::field("name", Msg::ErrNameTaken));
     }
-    let id = match db::config::insert(&mut *tx, &valid.fields, actor.id(), now).await {
+    let id = match db::config::insert(&mut *tx, &valid.fields, actor.user_id(), now).await {
         Ok(id) => id,
         Err(e) if is_unique_violation(&e) => {
             return Err(AppError::field("name", Msg::ErrNameTaken));
@@ -161,7 +85,7 @@ pub async fn create_config(
         action,
         snapshot: Some(snapshot_json(&valid.fields)?),
         changes: &changes,
-        actor_id: actor.id(),
+        actor_id: actor.user_id(),
         actor_name: actor.name(),
     };
     db::config_event::insert(&mut *tx, event, now)
@@ -169,7 +93,7 @@ pub async fn create_config(
         .or_internal()?;
     tx.commit().await.or_internal()?;
     tracing::info!(config = %id, name = %valid.fields.name, by = actor.name(), "config created");
-    get_config(core, id).await
+    Ok(load(core, id).await?.view)
 }
 
 async fn store_key(
@@ -188,7 +112,7 @@ async fn store_key(
 /// Writes `fields` (and a new key, if any) as the next version, with its history row.
 async fn write_version(
     core: &Core,
-    actor: Actor<'_>,
+    actor: &Actor,
     row: &ConfigRow,
     fields: &ConfigSnapshot,
     new_key: Option<&str>,
@@ -213,7 +137,7 @@ async fn write_version(
     {
         return Err(AppError::field("name", Msg::ErrNameTaken));
     }
-    match db::config::update(&mut *tx, id, fields, version, actor.id(), now).await {
+    match db::config::update(&mut *tx, id, fields, version, actor.user_id(), now).await {
         Ok(()) => {}
         Err(e) if is_unique_violation(&e) => {
             return Err(AppError::field("name", Msg::ErrNameTaken));
@@ -229,7 +153,7 @@ async fn write_version(
         action,
         snapshot: Some(snapshot_json(fields)?),
         changes: &changes,
-        actor_id: actor.id(),
+        actor_id: actor.user_id(),
         actor_name: actor.name(),
     };
     db::config_event::insert(&mut *tx, event, now)
@@ -238,190 +162,262 @@ async fn write_version(
     tx.commit().await.or_internal()?;
     tracing::info!(config = %id, version, action = action.as_str(), by = actor.name(), "config changed");
     core.engine.config_changed(id);
-    get_config(core, id).await
+    Ok(load(core, id).await?.view)
 }
 
-pub async fn update_config(
-    core: &Core,
-    actor: Actor<'_>,
-    id: ConfigId,
-    input: ConfigInput,
-) -> Result<ConfigView, AppError> {
-    actor.require_admin()?;
-    let row = load(core, id).await?;
-    if row.view.archived_at.is_some() {
-        return Err(AppError::conflict(Msg::ErrConfigArchived));
+#[async_trait::async_trait]
+impl ConfigsApi for Core {
+    async fn create_config(
+        &self,
+        actor: &Actor,
+        input: ConfigInput,
+    ) -> Result<ConfigView, AppError> {
+        create(self, actor, input, HistoryAction::Created).await
     }
-    let valid = input.validate(row.has_key())?;
-    write_version(
-        core,
-        actor,
-        &row,
-        &valid.fields,
-        valid.new_key.as_deref(),
-        HistoryAction::Updated,
-    )
-    .await
-}
 
-pub async fn set_config_active(
-    core: &Core,
-    actor: Actor<'_>,
-    id: ConfigId,
-    active: bool,
-) -> Result<ConfigView, AppError> {
-    actor.require_admin()?;
-    let row = load(core, id).await?;
-    if row.view.archived_at.is_some() {
-        return Err(AppError::conflict(Msg::ErrConfigArchived));
+    async fn get_config(&self, _actor: &Actor, id: ConfigId) -> Result<ConfigView, AppError> {
+        let core = self;
+        Ok(load(core, id).await?.view)
     }
-    if active && !row.has_key() {
-        return Err(AppError::conflict(Msg::ErrKeyRequiredActive));
-    }
-    let mut fields = row.view.fields.clone();
-    fields.is_active = active;
-    let action = if active {
-        HistoryAction::Activated
-    } else {
-        HistoryAction::Deactivated
-    };
-    write_version(core, actor, &row, &fields, None, action).await
-}
 
-pub async fn delete_config(
-    core: &Core,
-    actor: Actor<'_>,
-    id: ConfigId,
-) -> Result<DeleteOutcome, AppError> {
-    actor.require_admin()?;
-    let row = load(core, id).await?;
-    let now = core.clock.now_ms();
-    let mut tx = core.db.write.begin().await.or_internal()?;
-    if db::config::has_tasks(&mut *tx, id).await.or_internal()? {
-        if row.view.archived_at.is_none() {
-            db::config::set_archived(&mut *tx, id, Some(now), actor.id(), now)
-                .await
-                .or_internal()?;
-            note(
-                &mut tx,
-                actor,
-                id,
-                row.view.version,
-                HistoryAction::Archived,
-                now,
-            )
-            .await?;
-        }
-        tx.commit().await.or_internal()?;
-        tracing::info!(config = %id, by = actor.name(), "config archived (it has tasks)");
-        Ok(DeleteOutcome::Archived)
-    } else {
-        db::config::delete(&mut *tx, id).await.or_internal()?;
-        tx.commit().await.or_internal()?;
-        tracing::info!(config = %id, by = actor.name(), "config deleted");
-        Ok(DeleteOutcome::Deleted)
+    async fn config_history(
+        &self,
+        _actor: &Actor,
+        id: ConfigId,
+    ) -> Result<Vec<HistoryEntry>, AppError> {
+        let core = self;
+        load(core, id).await?;
+        db::config_event::list(&core.db.read, id)
+            .await
+            .or_internal()
     }
-}
 
-pub async fn unarchive_config(
-    core: &Core,
-    actor: Actor<'_>,
-    id: ConfigId,
-) -> Result<ConfigView, AppError> {
-    actor.require_admin()?;
-    let row = load(core, id).await?;
-    if row.view.archived_at.is_none() {
-        return Ok(row.view);
-    }
-    let now = core.clock.now_ms();
-    let mut tx = core.db.write.begin().await.or_internal()?;
-    db::config::set_archived(&mut *tx, id, None, actor.id(), now)
+    async fn list_configs(
+        &self,
+        _actor: &Actor,
+        filter: ConfigFilter,
+    ) -> Result<Vec<ConfigListItem>, AppError> {
+        let core = self;
+        let rows = db::config::list(
+            &core.db.read,
+            &filter.q,
+            filter.api_type,
+            filter.active,
+            filter.archived,
+        )
         .await
         .or_internal()?;
-    note(
-        &mut tx,
-        actor,
-        id,
-        row.view.version,
-        HistoryAction::Unarchived,
-        now,
-    )
-    .await?;
-    tx.commit().await.or_internal()?;
-    get_config(core, id).await
-}
-
-/// Makes an earlier version current again (as a new version); the key stays as it is.
-pub async fn revert_config(
-    core: &Core,
-    actor: Actor<'_>,
-    id: ConfigId,
-    version: i64,
-) -> Result<ConfigView, AppError> {
-    actor.require_admin()?;
-    let row = load(core, id).await?;
-    if row.view.archived_at.is_some() {
-        return Err(AppError::conflict(Msg::ErrConfigArchived));
+        let since = core.clock.now_ms() - 24 * 3600 * 1000;
+        let mut stats: HashMap<ConfigId, db::task::ConfigStats> = if filter.skip_stats {
+            HashMap::new()
+        } else {
+            db::task::config_stats(&core.db.read, since)
+                .await
+                .or_internal()?
+        };
+        let mut items: Vec<ConfigListItem> = rows
+            .into_iter()
+            .map(|r| {
+                let s = stats.remove(&r.view.id).unwrap_or_default();
+                ConfigListItem {
+                    config: r.view,
+                    last_test: s.last,
+                    succeeded_24h: s.succeeded_24h,
+                    finished_24h: s.finished_24h,
+                }
+            })
+            .collect();
+        match filter.sort {
+            ConfigSort::Name => {}
+            ConfigSort::Updated => items.sort_by_key(|i| std::cmp::Reverse(i.config.updated_at)),
+            ConfigSort::LastTest => items.sort_by(|a, b| {
+                b.last_test
+                    .as_ref()
+                    .map(|l| l.at)
+                    .cmp(&a.last_test.as_ref().map(|l| l.at))
+            }),
+        }
+        Ok(items)
     }
-    let snap = db::config_event::snapshot(&core.db.read, id, version)
+
+    async fn update_config(
+        &self,
+        actor: &Actor,
+        id: ConfigId,
+        input: ConfigInput,
+    ) -> Result<ConfigView, AppError> {
+        let core = self;
+        actor.require_admin()?;
+        let row = load(core, id).await?;
+        if row.view.archived_at.is_some() {
+            return Err(AppError::conflict(Msg::ErrConfigArchived));
+        }
+        let valid = input.validate(row.has_key())?;
+        write_version(
+            core,
+            actor,
+            &row,
+            &valid.fields,
+            valid.new_key.as_deref(),
+            HistoryAction::Updated,
+        )
         .await
-        .or_internal()?
-        .ok_or_else(|| AppError::bad_request(Msg::ErrVersionUnknown))?;
-    let snap: ConfigSnapshot = serde_json::from_str(&snap).or_internal()?;
-    // The old version must still be valid today (a name may since belong to another config).
-    let valid = snap.to_input().validate(row.has_key())?;
-    write_version(
-        core,
-        actor,
-        &row,
-        &valid.fields,
-        None,
-        HistoryAction::Reverted,
-    )
-    .await
-}
-
-pub async fn reveal_key(
-    core: &Core,
-    actor: &UserInfo,
-    id: ConfigId,
-    password: String,
-) -> Result<String, AppError> {
-    if !actor.is_admin() {
-        return Err(AppError::Forbidden);
     }
-    super::users::confirm_password(core, actor, password).await?;
-    let row = load(core, id).await?;
-    let sealed = row
-        .sealed
-        .as_ref()
-        .ok_or_else(|| AppError::conflict(Msg::ErrConfigNoKey))?;
-    let key = core.secrets.open(id.0, sealed).or_internal()?;
-    let now = core.clock.now_ms();
-    let mut tx = core.db.write.begin().await.or_internal()?;
-    note(
-        &mut tx,
-        Actor(Some(actor)),
-        id,
-        row.view.version,
-        HistoryAction::KeyRevealed,
-        now,
-    )
-    .await?;
-    db::audit::record(
-        &mut *tx,
-        db::audit::Audit {
-            actor_id: Some(actor.id),
-            actor_name: &actor.username,
-            action: "key_reveal",
-            target: &format!("config:{id}"),
-            detail: serde_json::json!({}),
-        },
-        now,
-    )
-    .await
-    .or_internal()?;
-    tx.commit().await.or_internal()?;
-    tracing::warn!(config = %id, by = %actor.username, "API key revealed");
-    Ok(secrecy::ExposeSecret::expose_secret(&key).to_owned())
+
+    async fn set_config_active(
+        &self,
+        actor: &Actor,
+        id: ConfigId,
+        active: bool,
+    ) -> Result<ConfigView, AppError> {
+        let core = self;
+        actor.require_admin()?;
+        let row = load(core, id).await?;
+        if row.view.archived_at.is_some() {
+            return Err(AppError::conflict(Msg::ErrConfigArchived));
+        }
+        if active && !row.has_key() {
+            return Err(AppError::conflict(Msg::ErrKeyRequiredActive));
+        }
+        let mut fields = row.view.fields.clone();
+        fields.is_active = active;
+        let action = if active {
+            HistoryAction::Activated
+        } else {
+            HistoryAction::Deactivated
+        };
+        write_version(core, actor, &row, &fields, None, action).await
+    }
+
+    async fn delete_config(&self, actor: &Actor, id: ConfigId) -> Result<DeleteOutcome, AppError> {
+        let core = self;
+        actor.require_admin()?;
+        let row = load(core, id).await?;
+        let now = core.clock.now_ms();
+        let mut tx = core.db.write.begin().await.or_internal()?;
+        if db::config::has_tasks(&mut *tx, id).await.or_internal()? {
+            if row.view.archived_at.is_none() {
+                db::config::set_archived(&mut *tx, id, Some(now), actor.user_id(), now)
+                    .await
+                    .or_internal()?;
+                note(
+                    &mut tx,
+                    actor,
+                    id,
+                    row.view.version,
+                    HistoryAction::Archived,
+                    now,
+                )
+                .await?;
+            }
+            tx.commit().await.or_internal()?;
+            tracing::info!(config = %id, by = actor.name(), "config archived (it has tasks)");
+            Ok(DeleteOutcome::Archived)
+        } else {
+            db::config::delete(&mut *tx, id).await.or_internal()?;
+            tx.commit().await.or_internal()?;
+            tracing::info!(config = %id, by = actor.name(), "config deleted");
+            Ok(DeleteOutcome::Deleted)
+        }
+    }
+
+    async fn unarchive_config(&self, actor: &Actor, id: ConfigId) -> Result<ConfigView, AppError> {
+        let core = self;
+        actor.require_admin()?;
+        let row = load(core, id).await?;
+        if row.view.archived_at.is_none() {
+            return Ok(row.view);
+        }
+        let now = core.clock.now_ms();
+        let mut tx = core.db.write.begin().await.or_internal()?;
+        db::config::set_archived(&mut *tx, id, None, actor.user_id(), now)
+            .await
+            .or_internal()?;
+        note(
+            &mut tx,
+            actor,
+            id,
+            row.view.version,
+            HistoryAction::Unarchived,
+            now,
+        )
+        .await?;
+        tx.commit().await.or_internal()?;
+        Ok(load(core, id).await?.view)
+    }
+
+    /// Makes an earlier version current again (as a new version); the key stays as it is.
+    async fn revert_config(
+        &self,
+        actor: &Actor,
+        id: ConfigId,
+        version: i64,
+    ) -> Result<ConfigView, AppError> {
+        let core = self;
+        actor.require_admin()?;
+        let row = load(core, id).await?;
+        if row.view.archived_at.is_some() {
+            return Err(AppError::conflict(Msg::ErrConfigArchived));
+        }
+        let snap = db::config_event::snapshot(&core.db.read, id, version)
+            .await
+            .or_internal()?
+            .ok_or_else(|| AppError::bad_request(Msg::ErrVersionUnknown))?;
+        let snap: ConfigSnapshot = serde_json::from_str(&snap).or_internal()?;
+        // The old version must still be valid today (a name may since belong to another config).
+        let valid = snap.to_input().validate(row.has_key())?;
+        write_version(
+            core,
+            actor,
+            &row,
+            &valid.fields,
+            None,
+            HistoryAction::Reverted,
+        )
+        .await
+    }
+
+    async fn reveal_key(
+        &self,
+        actor: &Actor,
+        id: ConfigId,
+        password: Password,
+    ) -> Result<String, AppError> {
+        let core = self;
+        actor.require_admin()?;
+        super::auth::confirm_password(core, actor, password).await?;
+        let row = load(core, id).await?;
+        let sealed = row
+            .sealed
+            .as_ref()
+            .ok_or_else(|| AppError::conflict(Msg::ErrConfigNoKey))?;
+        let key = core.secrets.open(id.0, sealed).or_internal()?;
+        let now = core.clock.now_ms();
+        let mut tx = core.db.write.begin().await.or_internal()?;
+        note(
+            &mut tx,
+            actor,
+            id,
+            row.view.version,
+            HistoryAction::KeyRevealed,
+            now,
+        )
+        .await?;
+        db::audit::record(
+            &mut *tx,
+            db::audit::Audit {
+                actor_id: actor.user_id(),
+                actor_name: actor.name(),
+                action: "key_reveal",
+                target: &format!("config:{id}"),
+                detail: serde_json::json!({}),
+            },
+            now,
+        )
+        .await
+        .or_internal()?;
+        tx.commit().await.or_internal()?;
+        tracing::warn!(config = %id, by = actor.name(), "API key revealed");
+        Ok(secrecy::ExposeSecret::expose_secret(&key).to_owned())
+    }
 }

@@ -1,12 +1,16 @@
-//! Test tasks as the pages see them: lists, one task, today's overview, image uploads.
+//! Test tasks: launching (through the engine), lists, one task and its live stream, today's
+//! overview, image uploads. Tasks are shared: every signed-in user may read, launch, cancel
+//! and re-run any task.
 
 use super::Core;
 use crate::db;
 use crate::error::OrInternal;
 use ::time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+use app::api::tasks::TasksApi;
 use app::domain::*;
 use app::error::AppError;
 use app::i18n::Msg;
+use futures::stream::BoxStream;
 
 fn display_offset() -> UtcOffset {
     UtcOffset::from_hms(DISPLAY_OFFSET_HOURS, 0, 0).unwrap_or(UtcOffset::UTC)
@@ -32,43 +36,95 @@ pub fn today_start_ms(now_ms: i64) -> i64 {
     i64::try_from(start.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
 }
 
-pub async fn list_tasks(core: &Core, filter: TaskFilter) -> Result<TaskPage, AppError> {
-    let from = match filter.from.as_deref().filter(|s| !s.is_empty()) {
-        Some(d) => {
-            Some(day_start_ms(d).ok_or_else(|| AppError::field("from", Msg::ErrBadRequest))?)
-        }
-        None => None,
-    };
-    let to = match filter.to.as_deref().filter(|s| !s.is_empty()) {
-        Some(d) => Some(
-            day_start_ms(d).ok_or_else(|| AppError::field("to", Msg::ErrBadRequest))?
-                + 24 * 3600 * 1000,
-        ),
-        None => None,
-    };
-    db::task::list(&core.db.read, &filter, from, to, TASK_PAGE_SIZE)
-        .await
-        .or_internal()
-}
+#[async_trait::async_trait]
+impl TasksApi for Core {
+    async fn store_upload(
+        &self,
+        actor: &Actor,
+        original_name: String,
+        bytes: Vec<u8>,
+    ) -> Result<BlobRef, AppError> {
+        self.engine
+            .blobs()
+            .put(&bytes, &original_name, actor.user_id())
+            .await
+    }
 
-pub async fn get_task(core: &Core, id: TaskId) -> Result<TaskView, AppError> {
-    db::task::view(&core.db.read, id)
-        .await
-        .or_internal()?
-        .ok_or(AppError::NotFound)
-}
+    async fn launch_tasks(
+        &self,
+        actor: &Actor,
+        configs: Vec<ConfigId>,
+        spec: TaskSpec,
+    ) -> Result<Vec<TaskId>, AppError> {
+        self.engine.launch(actor, configs, spec).await
+    }
 
-pub async fn get_task_detail(core: &Core, id: TaskId) -> Result<TaskDetail, AppError> {
-    let task = get_task(core, id).await?;
-    let events = db::task_event::after(&core.db.read, id, 0)
-        .await
-        .or_internal()?;
-    Ok(TaskDetail { task, events })
-}
+    async fn rerun_task(&self, actor: &Actor, id: TaskId) -> Result<TaskId, AppError> {
+        self.engine.rerun(actor, id).await
+    }
 
-pub async fn overview(core: &Core) -> Result<Overview, AppError> {
-    let since = today_start_ms(core.clock.now_ms());
-    db::task::overview(&core.db.read, since).await.or_internal()
+    async fn cancel_task(&self, actor: &Actor, id: TaskId) -> Result<(), AppError> {
+        self.engine.cancel(actor, id).await
+    }
+
+    async fn task_stream(
+        &self,
+        _actor: &Actor,
+        id: TaskId,
+        after_seq: i64,
+    ) -> Result<BoxStream<'static, StreamMsg>, AppError> {
+        crate::tasks::stream::task_stream(&self.engine, id, after_seq).await
+    }
+
+    async fn changes_stream(
+        &self,
+        _actor: &Actor,
+    ) -> Result<BoxStream<'static, Option<TaskChange>>, AppError> {
+        crate::tasks::stream::changes_stream(&self.engine).await
+    }
+
+    async fn list_tasks(&self, _actor: &Actor, filter: TaskFilter) -> Result<TaskPage, AppError> {
+        let core = self;
+        let from = match filter.from.as_deref().filter(|s| !s.is_empty()) {
+            Some(d) => {
+                Some(day_start_ms(d).ok_or_else(|| AppError::field("from", Msg::ErrBadRequest))?)
+            }
+            None => None,
+        };
+        let to = match filter.to.as_deref().filter(|s| !s.is_empty()) {
+            Some(d) => Some(
+                day_start_ms(d).ok_or_else(|| AppError::field("to", Msg::ErrBadRequest))?
+                    + 24 * 3600 * 1000,
+            ),
+            None => None,
+        };
+        db::task::list(&core.db.read, &filter, from, to, TASK_PAGE_SIZE)
+            .await
+            .or_internal()
+    }
+
+    async fn get_task(&self, _actor: &Actor, id: TaskId) -> Result<TaskView, AppError> {
+        let core = self;
+        db::task::view(&core.db.read, id)
+            .await
+            .or_internal()?
+            .ok_or(AppError::NotFound)
+    }
+
+    async fn get_task_detail(&self, actor: &Actor, id: TaskId) -> Result<TaskDetail, AppError> {
+        let core = self;
+        let task = core.get_task(actor, id).await?;
+        let events = db::task_event::after(&core.db.read, id, 0)
+            .await
+            .or_internal()?;
+        Ok(TaskDetail { task, events })
+    }
+
+    async fn overview(&self, _actor: &Actor) -> Result<Overview, AppError> {
+        let core = self;
+        let since = today_start_ms(core.clock.now_ms());
+        db::task::overview(&core.db.read, since).await.or_internal()
+    }
 }
 
 #[cfg(test)]

@@ -193,7 +193,7 @@ impl Engine {
     /// several) and starts following them.
     pub async fn launch(
         &self,
-        actor: Option<&UserInfo>,
+        actor: &Actor,
         configs: Vec<ConfigId>,
         spec: TaskSpec,
     ) -> Result<Vec<TaskId>, AppError> {
@@ -258,12 +258,12 @@ impl Engine {
         }
         let warnings_json = serde_json::to_string(&warnings).or_internal()?;
         let now = inner.clock.now_ms();
-        let who = actor.map(|a| a.username.as_str()).unwrap_or("cli");
+        let who = actor.name();
         let mut tx = inner.db.write.begin().await.or_internal()?;
         let batch_id = if rows.len() > 1 {
             let spec_json = serde_json::to_string(&valid).or_internal()?;
             Some(
-                db::task::insert_batch(&mut *tx, &spec_json, actor.map(|a| a.id), now)
+                db::task::insert_batch(&mut *tx, &spec_json, actor.user_id(), now)
                     .await
                     .or_internal()?,
             )
@@ -291,7 +291,7 @@ impl Engine {
                     spec_json: &spec_json,
                     warnings_json: &warnings_json,
                     deadline_at: now + i64::from(f.timeout_secs) * 1000,
-                    created_by: actor.map(|a| a.id),
+                    created_by: actor.user_id(),
                 },
                 now,
             )
@@ -350,7 +350,7 @@ impl Engine {
     }
 
     /// Runs a finished task's test case again on the same config (as it is now).
-    pub async fn rerun(&self, actor: Option<&UserInfo>, id: TaskId) -> Result<TaskId, AppError> {
+    pub async fn rerun(&self, actor: &Actor, id: TaskId) -> Result<TaskId, AppError> {
         let t = db::task::engine_task(&self.0.db.read, id)
             .await
             .or_internal()?
@@ -369,11 +369,11 @@ impl Engine {
     }
 
     /// Stops following a task at once and marks it cancelled.
-    pub async fn cancel(&self, actor: Option<&UserInfo>, id: TaskId) -> Result<(), AppError> {
+    pub async fn cancel(&self, actor: &Actor, id: TaskId) -> Result<(), AppError> {
         if let Some(token) = self.0.running.lock().ok().and_then(|m| m.get(&id).cloned()) {
             token.cancel();
         }
-        let who = actor.map(|a| a.username.as_str()).unwrap_or("cli");
+        let who = actor.name();
         let update = TaskUpdate {
             status: Some(TaskStatus::Cancelled),
             error_code: Some("cancelled".into()),

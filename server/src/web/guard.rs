@@ -1,17 +1,19 @@
 //! Request guards: who is asking (client address, signed-in user), from where (same origin),
 //! and how much (body size).
 
-use super::routes::AppState;
-use app::backend::ClientIp;
+use super::state::AppState;
+use app::api::auth::AuthApi;
+use app::api::{ClientIp, SESSION_AUTH_VERSION, SESSION_USER};
 use app::domain::{UserId, UserInfo};
 use app::error::AppError;
 use app::i18n::Msg;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::{HeaderValue, Method, Request, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use std::net::{IpAddr, SocketAddr};
+use axum_client_ip::ClientIpSource;
+use std::net::SocketAddr;
 use tower_sessions::Session;
 
 /// Paths anyone may GET without signing in.
@@ -32,14 +34,14 @@ fn is_public(path: &str) -> bool {
 /// before the request is handled. Ending it later, from a server function while a page is still
 /// rendering, would race the session layer, which saves the session when the response starts.
 pub async fn session_user(state: &AppState, session: &Session) -> Option<UserInfo> {
-    let uid = session.get::<i64>("uid").await.ok().flatten()?;
+    let uid = session.get::<i64>(SESSION_USER).await.ok().flatten()?;
     let version = session
-        .get::<i64>("auth_ver")
+        .get::<i64>(SESSION_AUTH_VERSION)
         .await
         .ok()
         .flatten()
         .unwrap_or(-1);
-    match crate::services::users::session_user(&state.core, UserId(uid), version).await {
+    match state.core.session_user(UserId(uid), version).await {
         Ok(Some(user)) => Some(user),
         Ok(None) => {
             if let Err(e) = session.flush().await {
@@ -157,31 +159,37 @@ pub async fn limit_body(req: Request<Body>, next: Next) -> Response {
     next.run(req).await
 }
 
-/// Puts the client's address into the request (the proxy's `X-Forwarded-For` only when told to
-/// trust it).
+/// Puts the client's address into the request: the peer's, or with `--trust-proxy` the
+/// rightmost `X-Forwarded-For` entry, which is the one the trusted proxy appended (the
+/// leftmost entries are whatever the client sent, so they could dodge the per-address
+/// sign-in lockout). Resolved by `axum-client-ip`, falling back to the peer when the header is
+/// absent.
 pub async fn client_ip_layer(
     State(state): State<AppState>,
-    mut req: Request<Body>,
+    req: Request<Body>,
     next: Next,
 ) -> Response {
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
-    let forwarded = state
-        .trust_proxy
-        .then(|| {
-            req.headers()
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .and_then(|v| v.trim().parse::<IpAddr>().ok())
-        })
-        .flatten();
-    if let Some(ip) = forwarded.or(peer) {
-        req.extensions_mut().insert(ClientIp(ip));
+    let (mut parts, body) = req.into_parts();
+    let source = if state.trust_proxy {
+        ClientIpSource::RightmostXForwardedFor
+    } else {
+        ClientIpSource::ConnectInfo
+    };
+    parts.extensions.insert(source);
+    let resolved = axum_client_ip::ClientIp::from_request_parts(&mut parts, &state)
+        .await
+        .map(|ip| ip.0)
+        .ok()
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip())
+        });
+    if let Some(ip) = resolved {
+        parts.extensions.insert(ClientIp(ip));
     }
-    next.run(req).await
+    next.run(Request::from_parts(parts, body)).await
 }
 
 #[cfg(test)]

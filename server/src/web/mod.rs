@@ -5,6 +5,8 @@
 mod guard;
 mod headers;
 mod routes;
+mod state;
 
 pub use guard::client_ip_layer;
-pub use routes::{AppState, router, services as services_for};
+pub use routes::router;
+pub use state::AppState;

@@ -1,38 +1,19 @@
 //! Routes and their handlers.
 
+use super::state::AppState;
 use super::{guard, headers};
-use crate::services::{Core, ServerBackend};
-use app::backend::Services;
 use axum::body::Body;
-use axum::extract::{FromRef, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Router, middleware};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use std::sync::Arc;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 use tower_sessions_sqlx_store::SqliteStore;
-
-/// State shared by the handlers.
-#[derive(Clone)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub core: Arc<Core>,
-    pub backend: Services,
-    /// Allowed `Origin`s for state-changing requests, besides the request's own host.
-    pub public_origin: Option<String>,
-    pub trust_proxy: bool,
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(s: &AppState) -> Self {
-        s.leptos_options.clone()
-    }
-}
 
 pub fn router(state: AppState, sessions: SqliteStore, secure_cookies: bool) -> Router {
     let routes = generate_route_list(app::App);
@@ -182,9 +163,4 @@ async fn favicon() -> Response {
         FAVICON,
     )
         .into_response()
-}
-
-/// Builds the backend the server functions call.
-pub fn services(core: Arc<Core>) -> Services {
-    Services(Arc::new(ServerBackend(core)))
 }

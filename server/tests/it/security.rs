@@ -1,10 +1,8 @@
 //! Hardening: security headers, cross-site requests, body limits, uploads by content, outbound
 //! fetches that cannot be pointed inside, and a search for a known key everywhere it must not be.
 
-mod common;
-
+use crate::common::*;
 use app::domain::*;
-use common::*;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

@@ -6,7 +6,7 @@
 use reqwest::{Client, Response};
 use rhconsole::clock::ManualClock;
 use rhconsole::sandbox::{self, SandboxHandle};
-use rhconsole::settings::{ServeArgs, Settings};
+use rhconsole::settings::{EngineArgs, ServeArgs, Settings};
 use rhconsole::startup::Application;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -35,6 +35,8 @@ pub struct Options {
     pub poll_ms: u64,
     pub retry_unit_ms: u64,
     pub request_timeout_secs: u64,
+    /// `--trust-proxy`: the client address comes from `X-Forwarded-For`.
+    pub trust_proxy: bool,
 }
 
 impl Default for Options {
@@ -43,6 +45,7 @@ impl Default for Options {
             poll_ms: 50,
             retry_unit_ms: 10,
             request_timeout_secs: 5,
+            trust_proxy: false,
         }
     }
 }
@@ -84,9 +87,13 @@ impl TestApp {
         init_tracing();
         let serve = ServeArgs {
             addr: "127.0.0.1:0".parse().expect("addr"),
-            poll_interval_ms: opts.poll_ms,
-            retry_unit_ms: opts.retry_unit_ms,
-            request_timeout_secs: opts.request_timeout_secs,
+            engine: EngineArgs {
+                poll_interval_ms: opts.poll_ms,
+                retry_unit_ms: opts.retry_unit_ms,
+                request_timeout_secs: opts.request_timeout_secs,
+                ..EngineArgs::default()
+            },
+            trust_proxy: opts.trust_proxy,
             ..ServeArgs::default()
         };
         let settings = Settings {
@@ -124,7 +131,12 @@ impl TestApp {
             let _ = tx.send(());
         }
         if let Some(t) = self.task.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(20), t).await;
+            // Everything the app started (engine, streams, the session cleanup) ends with it.
+            tokio::time::timeout(Duration::from_secs(20), t)
+                .await
+                .expect("the app stops within 20 s")
+                .expect("the server task did not panic")
+                .expect("the server stopped cleanly");
         }
         (self.data.clone(), self.clock.clone())
     }
@@ -150,6 +162,7 @@ impl TestApp {
                 poll_ms: poll,
                 retry_unit_ms: retry,
                 request_timeout_secs: timeout,
+                ..Options::default()
             },
         )
         .await
@@ -327,7 +340,11 @@ pub async fn launch(app: &TestApp, config: i64, s: app::domain::TaskSpec) -> app
     let ids = app
         .core
         .engine
-        .launch(None, vec![app::domain::ConfigId(config)], s)
+        .launch(
+            &app::domain::Actor::Cli,
+            vec![app::domain::ConfigId(config)],
+            s,
+        )
         .await
         .expect("launch");
     ids[0]

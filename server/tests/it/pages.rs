@@ -4,9 +4,7 @@
 //!
 //! Its own test binary, so the panic hook sees only this test's panics.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -1,8 +1,6 @@
 //! Sign-in, sessions, roles and the setup link, against the real application.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -342,6 +340,52 @@ async fn twenty_failures_from_one_address_lock_that_address() {
         )
         .await;
     assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_a_client_set_forwarded_for_cannot_dodge_the_address_lockout() {
+    let app = TestApp::spawn_opts(Options {
+        trust_proxy: true,
+        ..Options::default()
+    })
+    .await;
+    app.setup_admin().await;
+    let c = app.client();
+    let login = |username: String, password: &'static str, forged: String| {
+        // The client forges the leftmost entry; the proxy appends the address it saw.
+        c.post(app.url("/api/auth/login"))
+            .header("accept", "application/json")
+            .header("x-forwarded-for", format!("{forged}, 203.0.113.7"))
+            .form(&[
+                ("username", username.as_str()),
+                ("password", password),
+                ("next", "/"),
+            ])
+            .send()
+    };
+    for i in 0..20 {
+        let r = login(
+            format!("user{i}"),
+            "nope nope nope",
+            format!("198.51.100.{i}"),
+        )
+        .await
+        .expect("send");
+        assert_eq!(r.status(), 401, "attempt {i}");
+    }
+    let r = login(ADMIN.to_owned(), ADMIN_PW, "198.51.100.99".to_owned())
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 429, "the proxy-seen address is locked");
+    let r = c
+        .post(app.url("/api/auth/login"))
+        .header("accept", "application/json")
+        .header("x-forwarded-for", "203.0.113.8")
+        .form(&[("username", ADMIN), ("password", ADMIN_PW), ("next", "/")])
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 200, "another client behind the proxy is not");
 }
 
 #[tokio::test]

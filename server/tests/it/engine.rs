@@ -1,10 +1,8 @@
 //! The task engine against the in-repo fake provider: every status path, every error shape,
 //! retries, timeouts, cancel, uploads, restarts and double submits.
 
-mod common;
-
+use crate::common::*;
 use app::domain::*;
-use common::*;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -216,7 +214,11 @@ async fn cancel_stops_following_at_once() {
     let (app, sb, cfg) = setup(true).await;
     let id = launch(&app, cfg, spec("forever #never")).await;
     wait_status(&app, id, TaskStatus::Running, 10).await;
-    app.core.engine.cancel(None, id).await.expect("cancel");
+    app.core
+        .engine
+        .cancel(&app::domain::Actor::Cli, id)
+        .await
+        .expect("cancel");
     let v = wait_final(&app, id, 2).await;
     assert_eq!(v.status, TaskStatus::Cancelled);
     let polls = sb.state.stats().polls;
@@ -225,7 +227,7 @@ async fn cancel_stops_following_at_once() {
     let again = app
         .core
         .engine
-        .cancel(None, id)
+        .cancel(&app::domain::Actor::Cli, id)
         .await
         .expect_err("already final");
     assert_eq!(again.status(), 409);

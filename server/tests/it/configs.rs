@@ -1,9 +1,7 @@
 //! API configurations: create, edit, toggle, archive, restore, history, validation, roles, and
 //! keys that never leak.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 const KEY: &str = "sk-live-7f3c9a1b2d4e6f8091a2b3c4d5e6f9f3a";

@@ -1,0 +1,158 @@
+//! API configurations: list, read, history; create, edit, switch on/off, archive, restore a
+//! version, reveal a key (admins).
+
+#[cfg(feature = "ssr")]
+use super::context::*;
+use crate::domain::*;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+/// The configs area's slice of the backend (implemented in `server/src/services/configs.rs`).
+/// Reading is for every signed-in user; changing is for admins (and the command line).
+#[cfg(feature = "ssr")]
+#[async_trait::async_trait]
+pub trait ConfigsApi {
+    async fn list_configs(
+        &self,
+        actor: &Actor,
+        filter: ConfigFilter,
+    ) -> Result<Vec<ConfigListItem>, AppError>;
+    /// 404 when there is no such config.
+    async fn get_config(&self, actor: &Actor, id: ConfigId) -> Result<ConfigView, AppError>;
+    /// Newest first.
+    async fn config_history(
+        &self,
+        actor: &Actor,
+        id: ConfigId,
+    ) -> Result<Vec<HistoryEntry>, AppError>;
+    /// 422 with field errors for bad input (nothing is written).
+    async fn create_config(
+        &self,
+        actor: &Actor,
+        input: ConfigInput,
+    ) -> Result<ConfigView, AppError>;
+    /// A blank key keeps the stored one.
+    async fn update_config(
+        &self,
+        actor: &Actor,
+        id: ConfigId,
+        input: ConfigInput,
+    ) -> Result<ConfigView, AppError>;
+    async fn set_config_active(
+        &self,
+        actor: &Actor,
+        id: ConfigId,
+        active: bool,
+    ) -> Result<ConfigView, AppError>;
+    /// A config with tasks is archived, never erased.
+    async fn delete_config(&self, actor: &Actor, id: ConfigId) -> Result<DeleteOutcome, AppError>;
+    async fn unarchive_config(&self, actor: &Actor, id: ConfigId) -> Result<ConfigView, AppError>;
+    /// Makes `version`'s snapshot the current one (a new version).
+    async fn revert_config(
+        &self,
+        actor: &Actor,
+        id: ConfigId,
+        version: i64,
+    ) -> Result<ConfigView, AppError>;
+    /// The whole key, after the actor's password was checked again; recorded in the history.
+    async fn reveal_key(
+        &self,
+        actor: &Actor,
+        id: ConfigId,
+        password: Password,
+    ) -> Result<String, AppError>;
+}
+
+#[server(endpoint = "configs/list", input = Json)]
+pub async fn list_configs(filter: ConfigFilter) -> Result<Vec<ConfigListItem>, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.list_configs(&actor, filter).await
+    })
+    .await
+}
+
+#[server(endpoint = "configs/get", input = Json)]
+pub async fn get_config(id: ConfigId) -> Result<ConfigView, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.get_config(&actor, id).await
+    })
+    .await
+}
+
+#[server(endpoint = "configs/history", input = Json)]
+pub async fn config_history(id: ConfigId) -> Result<Vec<HistoryEntry>, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.config_history(&actor, id).await
+    })
+    .await
+}
+
+#[server(endpoint = "configs/create", input = Json)]
+pub async fn create_config(input: ConfigInput) -> Result<ConfigView, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.create_config(&actor, input).await
+    })
+    .await
+}
+
+#[server(endpoint = "configs/update", input = Json)]
+pub async fn update_config(id: ConfigId, input: ConfigInput) -> Result<ConfigView, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.update_config(&actor, id, input).await
+    })
+    .await
+}
+
+#[server(endpoint = "configs/set_active", input = Json)]
+pub async fn set_config_active(id: ConfigId, active: bool) -> Result<ConfigView, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.set_config_active(&actor, id, active).await
+    })
+    .await
+}
+
+#[server(endpoint = "configs/delete", input = Json)]
+pub async fn delete_config(id: ConfigId) -> Result<DeleteOutcome, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.delete_config(&actor, id).await
+    })
+    .await
+}
+
+#[server(endpoint = "configs/unarchive", input = Json)]
+pub async fn unarchive_config(id: ConfigId) -> Result<ConfigView, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.unarchive_config(&actor, id).await
+    })
+    .await
+}
+
+#[server(endpoint = "configs/revert", input = Json)]
+pub async fn revert_config(id: ConfigId, version: i64) -> Result<ConfigView, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.revert_config(&actor, id, version).await
+    })
+    .await
+}
+
+/// The full key, after the admin typed their password again. Recorded in the history.
+#[server(endpoint = "configs/reveal_key", input = Json)]
+pub async fn reveal_key(id: ConfigId, password: String) -> Result<String, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?
+            .reveal_key(&actor, id, Password::new(password))
+            .await
+    })
+    .await
+}

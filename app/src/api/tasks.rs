@@ -1,0 +1,189 @@
+//! Test tasks: launch (one config or a batch), uploads of local images, the task list and one
+//! task with its live event stream, cancel, run again, and the overview.
+
+use crate::domain::*;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::{Json, MultipartData, MultipartFormData, StreamingText, TextStream};
+#[cfg(feature = "ssr")]
+use {super::context::*, futures::stream::BoxStream};
+
+/// The tasks area's slice of the backend (implemented in `server/src/services/tasks.rs`).
+/// Tasks are shared by every signed-in user: anyone may read, launch, cancel and re-run.
+#[cfg(feature = "ssr")]
+#[async_trait::async_trait]
+pub trait TasksApi {
+    /// Stores one image (PNG, JPEG or WEBP by content, at most [`IMAGE_BYTES_MAX`]).
+    async fn store_upload(
+        &self,
+        actor: &Actor,
+        original_name: String,
+        bytes: Vec<u8>,
+    ) -> Result<BlobRef, AppError>;
+    /// One task per config (a batch when several), started at once.
+    async fn launch_tasks(
+        &self,
+        actor: &Actor,
+        configs: Vec<ConfigId>,
+        spec: TaskSpec,
+    ) -> Result<Vec<TaskId>, AppError>;
+    /// The same test case on the same config, as a new task.
+    async fn rerun_task(&self, actor: &Actor, id: TaskId) -> Result<TaskId, AppError>;
+    /// Stops following the task (the provider may still finish it).
+    async fn cancel_task(&self, actor: &Actor, id: TaskId) -> Result<(), AppError>;
+    async fn get_task(&self, actor: &Actor, id: TaskId) -> Result<TaskView, AppError>;
+    /// The task and its execution log so far.
+    async fn get_task_detail(&self, actor: &Actor, id: TaskId) -> Result<TaskDetail, AppError>;
+    async fn list_tasks(&self, actor: &Actor, filter: TaskFilter) -> Result<TaskPage, AppError>;
+    /// The task's events after `after_seq`, then live ones, ending after the final event.
+    async fn task_stream(
+        &self,
+        actor: &Actor,
+        id: TaskId,
+        after_seq: i64,
+    ) -> Result<BoxStream<'static, StreamMsg>, AppError>;
+    /// Every task change from now on (`None` is a heartbeat), for lists that update live.
+    async fn changes_stream(
+        &self,
+        actor: &Actor,
+    ) -> Result<BoxStream<'static, Option<TaskChange>>, AppError>;
+    async fn overview(&self, actor: &Actor) -> Result<Overview, AppError>;
+}
+
+/// Launches the test case on each config (a batch when several).
+#[server(endpoint = "tasks/launch", input = Json)]
+pub async fn launch_tasks(
+    configs: Vec<ConfigId>,
+    spec: TaskSpec,
+) -> Result<LaunchResult, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        let b = backend()?;
+        let tasks = b.launch_tasks(&actor, configs, spec).await?;
+        let batch = match tasks.as_slice() {
+            [first, _, ..] => b.get_task(&actor, *first).await?.batch_id,
+            _ => None,
+        };
+        Ok(LaunchResult { tasks, batch })
+    })
+    .await
+}
+
+/// Stores one image from the operator's computer (multipart, part `file`). Only real PNG, JPEG
+/// and WEBP images within the provider's size limit are taken; a broken upload is a 400.
+#[server(endpoint = "uploads/image", input = MultipartFormData)]
+pub async fn upload_image(data: MultipartData) -> Result<BlobRef, AppError> {
+    use crate::i18n::Msg;
+    respond(async move {
+        let actor = authenticate().await?;
+        let mut form = data
+            .into_inner()
+            .ok_or_else(|| AppError::bad_request(Msg::ErrBadRequest))?;
+        fn broken(e: impl std::fmt::Display) -> AppError {
+            tracing::info!(error = %e, "unreadable upload");
+            AppError::bad_request(Msg::ErrBadRequest)
+        }
+        while let Some(mut field) = form.next_field().await.map_err(broken)? {
+            if field.name() != Some("file") {
+                continue;
+            }
+            let name = field.file_name().unwrap_or("image").to_owned();
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(broken)? {
+                if bytes.len() + chunk.len() > IMAGE_BYTES_MAX {
+                    return Err(AppError::rejected(413, Msg::ErrImageTooLarge));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            return backend()?.store_upload(&actor, name, bytes).await;
+        }
+        Err(AppError::field("local_images", Msg::ErrImageType))
+    })
+    .await
+}
+
+#[server(endpoint = "tasks/list", input = Json)]
+pub async fn list_tasks(filter: TaskFilter) -> Result<TaskPage, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.list_tasks(&actor, filter).await
+    })
+    .await
+}
+
+/// Every task status change from now on, one JSON `TaskChange` (or `null`, a heartbeat) a line.
+#[server(endpoint = "tasks/changes", input = Json, output = StreamingText)]
+pub async fn task_changes() -> Result<TextStream<AppError>, AppError> {
+    use futures::StreamExt;
+    respond(async move {
+        let actor = authenticate().await?;
+        let stream = backend()?.changes_stream(&actor).await?;
+        Ok(TextStream::new(stream.map(|c| json_line(&c))))
+    })
+    .await
+}
+
+#[server(endpoint = "tasks/get", input = Json)]
+pub async fn get_task(id: TaskId) -> Result<TaskDetail, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.get_task_detail(&actor, id).await
+    })
+    .await
+}
+
+/// The task's events after `after`, then live ones: newline-delimited `StreamMsg` JSON.
+#[server(endpoint = "tasks/events", input = Json, output = StreamingText)]
+pub async fn task_events(id: TaskId, after: i64) -> Result<TextStream<AppError>, AppError> {
+    use futures::StreamExt;
+    respond(async move {
+        let actor = authenticate().await?;
+        let stream = backend()?.task_stream(&actor, id, after).await?;
+        Ok(TextStream::new(stream.map(|m| json_line(&m))))
+    })
+    .await
+}
+
+#[server(endpoint = "tasks/cancel", input = Json)]
+pub async fn cancel_task(id: TaskId) -> Result<(), AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.cancel_task(&actor, id).await
+    })
+    .await
+}
+
+#[server(endpoint = "tasks/rerun", input = Json)]
+pub async fn rerun_task(id: TaskId) -> Result<TaskId, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.rerun_task(&actor, id).await
+    })
+    .await
+}
+
+#[server(endpoint = "tasks/overview", input = Json)]
+pub async fn get_overview() -> Result<Overview, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.overview(&actor).await
+    })
+    .await
+}
+
+/// One message of a live stream as a JSON line. A message that cannot be encoded ends the
+/// stream with an error (logged), instead of sending an empty line the viewer cannot read.
+#[cfg(feature = "ssr")]
+fn json_line<T: serde::Serialize>(msg: &T) -> Result<String, AppError> {
+    serde_json::to_string(msg)
+        .map(|mut line| {
+            line.push('\n');
+            line
+        })
+        .map_err(|e| {
+            tracing::error!(error = %e, "a stream message could not be encoded");
+            AppError::Internal {
+                request_id: "stream".to_owned(),
+            }
+        })
+}

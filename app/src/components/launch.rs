@@ -1,0 +1,325 @@
+//! The launch form (on a config's page and on the launch page): prompt, resolution, aspect
+//! ratio, image URLs and local images, one config or several (a batch).
+
+use crate::api::configs::list_configs;
+use crate::api::tasks::LaunchTasks;
+use crate::components::ErrorBox;
+use crate::domain::*;
+use crate::error::AppError;
+use crate::i18n::{Msg, t, use_i18n};
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+/// An image chosen on this computer, already stored on the server.
+#[derive(Clone, Debug, PartialEq)]
+struct LocalImage {
+    blob: BlobRef,
+    preview: String,
+}
+
+#[component]
+pub fn LaunchForm(
+    /// The config this form launches on (a config's page); `None` lets the operator pick.
+    fixed_config: Option<ConfigId>,
+    preselect: Option<ConfigId>,
+) -> impl IntoView {
+    let lang = use_i18n().lang;
+    let prompt = RwSignal::new(String::new());
+    let resolution = RwSignal::new("1k".to_owned());
+    let aspect = RwSignal::new("auto".to_owned());
+    let region = RwSignal::new("domestic".to_owned());
+    let urls = RwSignal::new(vec![String::new()]);
+    let locals = RwSignal::new(Vec::<LocalImage>::new());
+    let chosen = RwSignal::new(preselect.into_iter().collect::<Vec<ConfigId>>());
+    let uploading = RwSignal::new(0usize);
+    let upload_error = RwSignal::new(None::<AppError>);
+    let local_errors = RwSignal::new(None::<FieldErrors>);
+    let launch = ServerAction::<LaunchTasks>::new();
+    let errors = Signal::derive(move || {
+        local_errors.get().or_else(|| match launch.value().get() {
+            Some(Err(AppError::Invalid(f))) => Some(f),
+            _ => None,
+        })
+    });
+    let other_error = move || match launch.value().get() {
+        Some(Err(e)) if !matches!(e, AppError::Invalid(_)) => Some(e),
+        _ => None,
+    };
+    let configs = Resource::new(
+        || (),
+        |_| {
+            list_configs(ConfigFilter {
+                active: Some(true),
+                skip_stats: true,
+                ..Default::default()
+            })
+        },
+    );
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(r)) = launch.value().get() {
+            match (r.tasks.as_slice(), r.batch) {
+                ([one], _) => navigate(&format!("/tasks/{}", one.0), Default::default()),
+                (_, Some(b)) => navigate(&format!("/tasks?batch={}", b.0), Default::default()),
+                _ => navigate("/tasks", Default::default()),
+            }
+        }
+    });
+    let image_count =
+        move || urls.get().iter().filter(|u| !u.trim().is_empty()).count() + locals.get().len();
+    let prompt_len = move || prompt.get().chars().count();
+    let err_of = move |field: &'static str| {
+        move || {
+            errors
+                .get()
+                .and_then(|e| e.get(field))
+                .map(|m| m.text(lang.get()))
+        }
+    };
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let spec = TaskSpec {
+            prompt: prompt.get_untracked(),
+            resolution: resolution.get_untracked(),
+            aspect_ratio: aspect.get_untracked(),
+            image_urls: urls.get_untracked(),
+            local_images: locals.get_untracked().into_iter().map(|l| l.blob).collect(),
+            region: region.get_untracked(),
+        };
+        let targets: Vec<ConfigId> = match fixed_config {
+            Some(c) => vec![c],
+            None => chosen.get_untracked(),
+        };
+        let mut errs = spec.validate().err().unwrap_or_default();
+        if targets.is_empty() {
+            errs.push("configs", Msg::ErrNoConfigsSelected);
+        }
+        if !errs.is_empty() {
+            local_errors.set(Some(errs));
+            return;
+        }
+        local_errors.set(None);
+        launch.dispatch(LaunchTasks {
+            configs: targets,
+            spec,
+        });
+    };
+
+    let add_files = move |files: Vec<web_sys::File>| {
+        for file in files {
+            uploading.update(|n| *n += 1);
+            leptos::task::spawn_local(async move {
+                let result = send_file(&file).await;
+                uploading.update(|n| *n = n.saturating_sub(1));
+                match result {
+                    Ok((blob, preview)) => {
+                        upload_error.set(None);
+                        locals.update(|l| {
+                            if !l.iter().any(|x| x.blob.name == blob.name) {
+                                l.push(LocalImage { blob, preview });
+                            }
+                        });
+                    }
+                    Err(e) => upload_error.set(Some(e)),
+                }
+            });
+        }
+    };
+    let drag_over = RwSignal::new(false);
+
+    view! {
+        <form class="form-stack launch-form" on:submit=on_submit novalidate>
+            {fixed_config.is_none().then(|| view! {
+                <fieldset class="field" aria-describedby="configs-error">
+                    <legend class="label">{t(Msg::TaskConfigs)}" *"</legend>
+                    <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
+                        {move || Suspend::new(async move {
+                            match configs.await {
+                                Ok(list) if list.is_empty() => view! { <p class="muted">{t(Msg::ConfigsEmpty)}</p> }.into_any(),
+                                Ok(list) => view! {
+                                    <div class="config-choices">
+                                        {list.into_iter().map(|item| {
+                                            let id = item.config.id;
+                                            let box_id = format!("cfg-{}", id.0);
+                                            let label_for = box_id.clone();
+                                            view! {
+                                                <label class="check" for=label_for>
+                                                    <input type="checkbox" id=box_id
+                                                        prop:checked=move || chosen.get().contains(&id)
+                                                        on:change=move |ev| {
+                                                            let on = event_target_checked(&ev);
+                                                            chosen.update(|c| {
+                                                                c.retain(|x| *x != id);
+                                                                if on { c.push(id); }
+                                                            });
+                                                        }/>
+                                                    <span>{item.config.fields.name.clone()}" "<span class="tag">{item.config.fields.api_type.as_str()}</span></span>
+                                                </label>
+                                            }
+                                        }).collect_view()}
+                                    </div>
+                                }.into_any(),
+                                Err(err) => view! { <ErrorBox err/> }.into_any(),
+                            }
+                        })}
+                    </Transition>
+                    {move || err_of("configs")().map(|m| view! { <p class="field-error" id="configs-error" role="alert">{m}</p> })}
+                </fieldset>
+            })}
+            <div class="field">
+                <label for="prompt">{t(Msg::TaskPrompt)}" *"</label>
+                <textarea id="prompt" name="prompt" rows="5" maxlength="20000"
+                    aria-invalid=move || errors.get().and_then(|e| e.get("prompt")).map(|_| "true")
+                    aria-describedby="prompt-count prompt-error"
+                    prop:value=move || prompt.get()
+                    on:input=move |ev| prompt.set(event_target_value(&ev))></textarea>
+                <div class="char-count" id="prompt-count" class:over=move || { prompt_len() > PROMPT_MAX } aria-live="polite">
+                    {move || format!("{} / {} {}", prompt_len(), PROMPT_MAX, Msg::TaskChars.text(lang.get()))}
+                </div>
+                {move || err_of("prompt")().map(|m| view! { <p class="field-error" id="prompt-error" role="alert">{m}</p> })}
+            </div>
+            <div class="form-grid">
+                <div class="field">
+                    <label for="resolution">{t(Msg::TaskResolution)}</label>
+                    <select id="resolution" name="resolution" on:change=move |ev| resolution.set(event_target_value(&ev))>
+                        {Resolution::ALL.into_iter().map(|r| view! {
+                            <option value=r.as_str() selected=move || resolution.get() == r.as_str()>{r.as_str().to_ascii_uppercase()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="aspect">{t(Msg::TaskAspect)}</label>
+                    <select id="aspect" name="aspect_ratio" on:change=move |ev| aspect.set(event_target_value(&ev))>
+                        {AspectRatio::ALL.into_iter().map(|a| view! {
+                            <option value=a.as_str() selected=move || aspect.get() == a.as_str()>
+                                {move || if a == AspectRatio::Auto { Msg::TaskAspectAuto.text(lang.get()).to_owned() } else { a.as_str().to_owned() }}
+                            </option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <fieldset class="field">
+                    <legend class="label">{t(Msg::TaskRegion)}</legend>
+                    <div class="form-actions">
+                        {[Region::Domestic, Region::Overseas].into_iter().map(|r| view! {
+                            <label class="check">
+                                <input type="radio" name="region" value=r.as_str()
+                                    prop:checked=move || region.get() == r.as_str()
+                                    on:change=move |_| region.set(r.as_str().to_owned())/>
+                                <span>{t(r.label())}</span>
+                            </label>
+                        }).collect_view()}
+                    </div>
+                </fieldset>
+            </div>
+            <fieldset class="field">
+                <legend class="label">{t(Msg::TaskImageUrls)}</legend>
+                {move || (0..urls.get().len()).map(|i| {
+                    let input_id = format!("image-url-{i}");
+                    let field = format!("image_urls.{i}");
+                    let err = move || errors.get().and_then(|e| e.get(&field)).map(|m| m.text(lang.get()));
+                    let cut = move || {
+                        let before = urls.get().iter().take(i).filter(|u| !u.trim().is_empty()).count();
+                        before >= IMAGES_SENT_MAX && !urls.get()[i].trim().is_empty()
+                    };
+                    view! {
+                        <div class="url-row" class:cut=cut>
+                            <span class="idx">{i + 1}</span>
+                            <label class="sr-only" for=input_id.clone()>{t(Msg::TaskImageUrls)}" "{i + 1}</label>
+                            <input id=input_id type="url" inputmode="url" placeholder="https://…/image.png" class="mono"
+                                prop:value=move || urls.get().get(i).cloned().unwrap_or_default()
+                                on:input=move |ev| {
+                                    let v = event_target_value(&ev);
+                                    urls.update(|u| if let Some(x) = u.get_mut(i) { *x = v; });
+                                }/>
+                            <button type="button" class="btn btn-small" aria-label=move || format!("{} {}", Msg::TaskRemove.text(lang.get()), i + 1)
+                                on:click=move |_| urls.update(|u| {
+                                    if u.len() > 1 { u.remove(i); } else { u[0].clear(); }
+                                })>"✕"</button>
+                        </div>
+                        {move || err().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+                    }
+                }).collect_view()}
+                <div class="form-actions">
+                    <button type="button" class="btn btn-small" on:click=move |_| urls.update(|u| u.push(String::new()))>
+                        "+ "{t(Msg::TaskAddUrl)}
+                    </button>
+                </div>
+            </fieldset>
+            <div class="field">
+                <span class="label" id="local-label">{t(Msg::TaskLocalImages)}</span>
+                <label class="dropzone" class:over=move || drag_over.get() for="local-files"
+                    on:dragover=move |ev: leptos::ev::DragEvent| { ev.prevent_default(); drag_over.set(true); }
+                    on:dragleave=move |_| drag_over.set(false)
+                    on:drop=move |ev: leptos::ev::DragEvent| {
+                        ev.prevent_default();
+                        drag_over.set(false);
+                        add_files(files_of(ev.data_transfer().and_then(|d| d.files())));
+                    }>
+                    {t(Msg::TaskDropHint)}
+                    <input id="local-files" type="file" accept="image/png,image/jpeg,image/webp" multiple class="sr-only"
+                        aria-labelledby="local-label"
+                        on:change=move |ev| {
+                            let input: web_sys::HtmlInputElement = event_target(&ev);
+                            add_files(files_of(input.files()));
+                            input.set_value("");
+                        }/>
+                </label>
+                <Show when=move || { uploading.get() > 0 }>
+                    <p class="muted" role="status">{t(Msg::TaskUploading)}</p>
+                </Show>
+                {move || upload_error.get().map(|err| view! { <ErrorBox err/> })}
+                {move || err_of("local_images")().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+                <div class="previews">
+                    <For each=move || locals.get() key=|l| l.blob.name.clone() let:img>
+                        <div class="preview">
+                            <img src=img.preview.clone() alt=img.blob.original_name.clone()/>
+                            <div class="name">{img.blob.original_name.clone()}</div>
+                            <button type="button" class="btn btn-small" aria-label=move || Msg::TaskRemove.text(lang.get())
+                                on:click={
+                                    let name = img.blob.name.clone();
+                                    move |_| locals.update(|l| l.retain(|x| x.blob.name != name))
+                                }>"✕"</button>
+                        </div>
+                    </For>
+                </div>
+            </div>
+            <Show when=move || { image_count() > IMAGES_SENT_MAX }>
+                <p class="alert alert-warn" role="status" data-testid="only-first-10">
+                    {t(Msg::TaskOnlyFirst10)}" ("{image_count}")"
+                </p>
+            </Show>
+            {move || err_of("images")().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+            {move || other_error().map(|err| view! { <ErrorBox err/> })}
+            <div class="form-actions">
+                <button type="submit" class="btn btn-primary" disabled=move || { launch.pending().get() || uploading.get() > 0 }>
+                    {move || if launch.pending().get() { t(Msg::TaskLaunching)() } else { t(Msg::TaskLaunch)() }}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
+    let Some(list) = list else { return Vec::new() };
+    (0..list.length()).filter_map(|i| list.get(i)).collect()
+}
+
+/// Uploads a file and makes a local preview of it.
+async fn send_file(file: &web_sys::File) -> Result<(BlobRef, String), AppError> {
+    #[cfg(not(feature = "ssr"))]
+    {
+        let form =
+            web_sys::FormData::new().map_err(|_| AppError::bad_request(Msg::ErrBadRequest))?;
+        form.append_with_blob_and_filename("file", file, &file.name())
+            .map_err(|_| AppError::bad_request(Msg::ErrBadRequest))?;
+        let blob = crate::api::tasks::upload_image(form.into()).await?;
+        let preview = web_sys::Url::create_object_url_with_blob(file).unwrap_or_default();
+        Ok((blob, preview))
+    }
+    #[cfg(feature = "ssr")]
+    {
+        let _ = file;
+        Err(AppError::bad_request(Msg::ErrBadRequest))
+    }
+}

@@ -1,0 +1,15 @@
+//! Test tasks, by topic: the statuses a task moves through, the test case an operator
+//! launches, the event log, the views pages and scripts read, and plain explanations of
+//! RunningHub's error codes.
+
+mod events;
+mod explain;
+mod spec;
+mod status;
+mod views;
+
+pub use events::*;
+pub use explain::*;
+pub use spec::*;
+pub use status::*;
+pub use views::*;

@@ -1,0 +1,171 @@
+//! Tasks as pages and scripts see them: one task, lists, pages, live changes, the overview.
+
+use super::*;
+use crate::domain::{BatchId, ConfigId, TaskId, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// One result of a finished task.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultItem {
+    /// The provider's URL, or `/files/<blob>` for images the console stored itself.
+    pub url: Option<String>,
+    pub output_type: Option<String>,
+    pub text: Option<String>,
+}
+
+/// What the provider said the task cost.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub consume_money: Option<String>,
+    pub consume_coins: Option<String>,
+    pub third_party_consume_money: Option<String>,
+    pub task_cost_time: Option<String>,
+}
+
+impl Usage {
+    pub fn is_empty(&self) -> bool {
+        self == &Usage::default()
+    }
+    /// The best single number to show as cost.
+    pub fn cost(&self) -> Option<String> {
+        self.third_party_consume_money
+            .clone()
+            .or_else(|| self.consume_money.clone())
+            .or_else(|| self.consume_coins.as_ref().map(|c| format!("{c} coins")))
+    }
+}
+
+/// A task as its page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskView {
+    pub id: TaskId,
+    pub config_id: ConfigId,
+    pub config_name: String,
+    pub config_version: i64,
+    pub api_type: crate::domain::ApiType,
+    pub region: Region,
+    pub prompt: String,
+    pub resolution: Resolution,
+    pub aspect_ratio: AspectRatio,
+    pub status: TaskStatus,
+    pub provider_task_id: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub results: Vec<ResultItem>,
+    pub usage: Usage,
+    pub attempts: i64,
+    pub warnings: Vec<EventText>,
+    pub batch_id: Option<BatchId>,
+    pub created_by: String,
+    pub created_at: Timestamp,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    pub last_seq: i64,
+    /// The request that was sent, key redacted (JSON text).
+    pub request_json: Option<String>,
+    /// The same call as a shell command reading the key from an environment variable.
+    pub request_curl: Option<String>,
+}
+
+impl TaskView {
+    pub fn duration_ms(&self) -> Option<i64> {
+        Some(self.finished_at?.0 - self.created_at.0)
+    }
+}
+
+/// What launching answers: the new tasks, and their batch when there are several.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LaunchResult {
+    pub tasks: Vec<TaskId>,
+    pub batch: Option<BatchId>,
+}
+
+/// A task with its execution log so far (what the task page renders first).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskDetail {
+    pub task: TaskView,
+    pub events: Vec<TaskEvent>,
+}
+
+/// A row of the task list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskSummary {
+    pub id: TaskId,
+    pub config_id: ConfigId,
+    pub config_name: String,
+    pub status: TaskStatus,
+    pub prompt: String,
+    pub provider_task_id: Option<String>,
+    pub error_code: Option<String>,
+    pub created_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
+    pub thumbnail: Option<String>,
+    pub cost: Option<String>,
+    pub batch_id: Option<BatchId>,
+}
+
+/// Filters of the task list. Pages are keyset-based: `before` is the last id of the previous page.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TaskFilter {
+    pub config_id: Option<ConfigId>,
+    pub status: Option<TaskStatus>,
+    /// `YYYY-MM-DD`, inclusive, in display time.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub q: String,
+    pub before: Option<TaskId>,
+    pub batch_id: Option<BatchId>,
+}
+
+/// One page of tasks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskPage {
+    pub items: Vec<TaskSummary>,
+    /// The `before` value of the next page, if there is one.
+    pub next_before: Option<TaskId>,
+}
+
+pub const TASK_PAGE_SIZE: i64 = 50;
+
+/// A status change of some task, for lists that update live.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskChange {
+    pub summary: TaskSummary,
+    pub duration_ms: Option<i64>,
+}
+
+/// One line of the task stream: newline-delimited JSON, one object per line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StreamMsg {
+    /// The whole task as it is now (sent first and when it ends).
+    Task {
+        task: Box<TaskView>,
+    },
+    Event {
+        event: TaskEvent,
+    },
+    /// Keeps idle connections alive and lets the page notice a dead one.
+    Heartbeat,
+    /// The task is final and every event was sent.
+    End,
+}
+
+/// What today looks like, for the home page.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overview {
+    pub by_status: Vec<(TaskStatus, i64)>,
+    pub in_flight: i64,
+    pub per_config: Vec<ConfigDayStats>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigDayStats {
+    pub config_id: ConfigId,
+    pub config_name: String,
+    pub total: i64,
+    pub succeeded: i64,
+    pub finished: i64,
+    pub median_ms: Option<i64>,
+}

@@ -1,0 +1,191 @@
+//! Signing in, the users behind sessions, first-run setup, and re-checking a password before a
+//! key is revealed.
+
+use super::Core;
+use crate::auth::password;
+use crate::db::{self, audit::Audit};
+use crate::error::OrInternal;
+use app::api::auth::{AuthApi, SignedIn};
+use app::domain::{Actor, NewUser, Password, Role, UserId, UserInfo};
+use app::error::AppError;
+use app::i18n::Msg;
+use secrecy::SecretString;
+use std::net::IpAddr;
+
+/// Re-checks a signed-in user's password (for revealing a key). Wrong answers count as failed
+/// sign-ins, so the reveal dialog cannot be used to guess a password either.
+pub(crate) async fn confirm_password(
+    core: &Core,
+    actor: &Actor,
+    password: Password,
+) -> Result<(), AppError> {
+    // Only a signed-in user has a password to check; the command line never reveals this way.
+    let Some(actor) = actor.user() else {
+        return Err(AppError::Forbidden);
+    };
+    let now = core.clock.now_ms();
+    let since = now - core.lockout.window_ms();
+    let (n, oldest) = db::login_failure::for_username(&core.db.read, &actor.username, since)
+        .await
+        .or_internal()?;
+    if let Some(retry_after_secs) =
+        core.lockout
+            .wait_secs(n, oldest, core.lockout.per_username, now)
+    {
+        return Err(AppError::TooManyRequests { retry_after_secs });
+    }
+    let row = db::user::by_id(&core.db.read, actor.id)
+        .await
+        .or_internal()?
+        .ok_or(AppError::Unauthorized)?;
+    if password::verify(SecretString::from(password.expose()), row.password_hash)
+        .await
+        .or_internal()?
+    {
+        Ok(())
+    } else {
+        db::login_failure::record(&core.db.write, &actor.username, None, now)
+            .await
+            .or_internal()?;
+        core.metrics.login_failure("reauth");
+        Err(AppError::field("password", Msg::ErrPasswordWrong))
+    }
+}
+
+#[async_trait::async_trait]
+impl AuthApi for Core {
+    async fn session_user(
+        &self,
+        id: UserId,
+        auth_version: i64,
+    ) -> Result<Option<UserInfo>, AppError> {
+        let core = self;
+        let row = db::user::by_id(&core.db.read, id).await.or_internal()?;
+        Ok(row
+            .filter(|r| !r.info.disabled && r.auth_version == auth_version)
+            .map(|r| r.info))
+    }
+
+    async fn login(
+        &self,
+        username: &str,
+        password: Password,
+        ip: Option<IpAddr>,
+    ) -> Result<SignedIn, AppError> {
+        let core = self;
+        let now = core.clock.now_ms();
+        let since = now - core.lockout.window_ms();
+        let name = username.trim();
+        let ip_text = ip.map(|i| i.to_string());
+        let (n, oldest) = db::login_failure::for_username(&core.db.read, name, since)
+            .await
+            .or_internal()?;
+        let mut wait = core
+            .lockout
+            .wait_secs(n, oldest, core.lockout.per_username, now);
+        if let Some(ip) = &ip_text {
+            let (n, oldest) = db::login_failure::for_ip(&core.db.read, ip, since)
+                .await
+                .or_internal()?;
+            wait = wait.max(core.lockout.wait_secs(n, oldest, core.lockout.per_ip, now));
+        }
+        if let Some(retry_after_secs) = wait {
+            core.metrics.login_failure("locked");
+            return Err(AppError::TooManyRequests { retry_after_secs });
+        }
+
+        let row = db::user::by_username(&core.db.read, name)
+            .await
+            .or_internal()?;
+        let secret = SecretString::from(password.expose());
+        // Unknown users are checked against a dummy hash so both failures take as long.
+        let ok = match &row {
+            Some(r) => {
+                password::verify(secret, r.password_hash.clone())
+                    .await
+                    .or_internal()?
+                    && !r.info.disabled
+            }
+            None => {
+                let dummy = password::dummy_hash().await.or_internal()?;
+                let _ = password::verify(secret, dummy).await.or_internal()?;
+                false
+            }
+        };
+        let Some(row) = row.filter(|_| ok) else {
+            db::login_failure::record(&core.db.write, name, ip_text.as_deref(), now)
+                .await
+                .or_internal()?;
+            core.metrics.login_failure("bad_credentials");
+            tracing::info!(username = %name, ip = ?ip_text, "sign-in failed");
+            return Err(AppError::rejected(401, Msg::ErrLoginFailed));
+        };
+        let mut tx = core.db.write.begin().await.or_internal()?;
+        db::login_failure::clear_username(&mut *tx, name)
+            .await
+            .or_internal()?;
+        db::audit::record(
+            &mut *tx,
+            Audit {
+                actor_id: Some(row.info.id),
+                actor_name: &row.info.username,
+                action: "login",
+                target: &format!("user:{}", row.info.id),
+                detail: serde_json::json!({ "ip": ip_text }),
+            },
+            now,
+        )
+        .await
+        .or_internal()?;
+        tx.commit().await.or_internal()?;
+        tracing::info!(username = %row.info.username, "signed in");
+        Ok(SignedIn {
+            user: row.info,
+            auth_version: row.auth_version,
+        })
+    }
+
+    async fn setup_token_valid(&self, token: &str) -> Result<bool, AppError> {
+        let core = self;
+        let users = db::user::count(&core.db.read).await.or_internal()?;
+        Ok(users == 0 && core.setup.matches(token))
+    }
+
+    async fn complete_setup(&self, token: &str, user: NewUser) -> Result<UserInfo, AppError> {
+        let core = self;
+        if !core.setup.matches(token) {
+            return Err(AppError::rejected(403, Msg::SetupInvalid));
+        }
+        let hash = password::hash(SecretString::from(user.password.expose()))
+            .await
+            .or_internal()?;
+        let now = core.clock.now_ms();
+        let mut tx = core.db.write.begin().await.or_internal()?;
+        if db::user::count(&mut *tx).await.or_internal()? > 0 || !core.setup.consume(token) {
+            return Err(AppError::rejected(403, Msg::SetupInvalid));
+        }
+        let id = db::user::insert(&mut *tx, &user.username, &hash, Role::Admin, now)
+            .await
+            .or_internal()?;
+        db::audit::record(
+            &mut *tx,
+            Audit {
+                actor_id: Some(id),
+                actor_name: &user.username,
+                action: "setup_admin",
+                target: &format!("user:{id}"),
+                detail: serde_json::json!({}),
+            },
+            now,
+        )
+        .await
+        .or_internal()?;
+        tx.commit().await.or_internal()?;
+        tracing::info!(username = %user.username, "first admin created through the setup link");
+        let row = db::user::by_id(&core.db.read, id)
+            .await
+            .or_internal()?
+            .ok_or(AppError::NotFound)?;
+        Ok(row.info)
+    }
+}

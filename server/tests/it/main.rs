@@ -1,0 +1,13 @@
+//! The integration tests, as one test binary (one link of the whole server instead of one per
+//! file). Each module starts the real application (or the `rhconsole` binary) on 127.0.0.1:0
+//! with a temporary data directory; `common` is the harness.
+
+mod common;
+
+mod auth;
+mod cli;
+mod configs;
+mod engine;
+mod pages;
+mod parsers;
+mod security;
