@@ -45,21 +45,17 @@ struct Raw {
 }
 
 impl Raw {
-    fn into_row(self) -> ConfigRow {
+    fn into_row(self) -> sqlx::Result<ConfigRow> {
         let sealed = match (self.key_ciphertext, self.key_nonce) {
             (Some(ciphertext), Some(nonce)) => Some(Sealed { ciphertext, nonce }),
             _ => None,
         };
-        ConfigRow {
+        Ok(ConfigRow {
             view: ConfigView {
                 id: ConfigId(self.id),
                 fields: ConfigSnapshot {
                     name: self.name,
-                    // Only known types are ever written.
-                    api_type: self
-                        .api_type
-                        .parse()
-                        .unwrap_or(ApiType::RunningHubRhartEdit),
+                    api_type: super::decode("config", self.id, "api_type", &self.api_type)?,
                     host_domestic: self.host_domestic,
                     host_overseas: self.host_overseas,
                     draw_endpoint: self.draw_endpoint,
@@ -87,7 +83,7 @@ impl Raw {
                 updated_by: self.updated_by,
             },
             sealed,
-        }
+        })
     }
 }
 
@@ -115,7 +111,7 @@ pub async fn by_id(db: impl SqliteExecutor<'_>, id: ConfigId) -> sqlx::Result<Op
     )
     .fetch_optional(db)
     .await?;
-    Ok(raw.map(Raw::into_row))
+    raw.map(Raw::into_row).transpose()
 }
 
 pub async fn id_by_name(db: impl SqliteExecutor<'_>, name: &str) -> sqlx::Result<Option<ConfigId>> {
@@ -165,7 +161,7 @@ pub async fn list(
     )
     .fetch_all(db)
     .await?;
-    Ok(raws.into_iter().map(Raw::into_row).collect())
+    raws.into_iter().map(Raw::into_row).collect()
 }
 
 pub async fn insert(

@@ -18,6 +18,37 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use std::path::Path;
 use std::time::Duration;
 
+/// A value read from a row that this code does not know (written by a newer version, or by
+/// hand): reading it is an error naming the table, row and column, never a plausible default.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown value {value:?} in {table}.{column} of {}", row.map_or("a grouped row".to_owned(), |r| format!("row {r}")))]
+pub struct UnknownValue {
+    pub table: &'static str,
+    /// The row's id; `None` for a value read from a `GROUP BY` result.
+    pub row: Option<i64>,
+    pub column: &'static str,
+    pub value: String,
+}
+
+/// Parses a column's text into its closed set (`TaskStatus`, `ApiType`, `Role`, `Region` …),
+/// or fails with [`UnknownValue`] inside `sqlx::Error::Decode`.
+pub fn decode<T: std::str::FromStr>(
+    table: &'static str,
+    row: impl Into<Option<i64>>,
+    column: &'static str,
+    value: &str,
+) -> sqlx::Result<T> {
+    let row = row.into();
+    value.parse().map_err(|_| {
+        sqlx::Error::Decode(Box::new(UnknownValue {
+            table,
+            row,
+            column,
+            value: value.to_owned(),
+        }))
+    })
+}
+
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
 /// The two pools over one database file.

@@ -1,5 +1,6 @@
 //! SQL for the `task` table (and `batch`, which only tasks use).
 
+use super::decode;
 use app::domain::*;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteExecutor};
 use std::collections::HashMap;
@@ -131,7 +132,8 @@ pub async fn apply(
     )
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|r| (r.seq, r.status.parse().unwrap_or(TaskStatus::Failed))))
+    row.map(|r| Ok((r.seq, decode("task", id.0, "status", &r.status)?)))
+        .transpose()
 }
 
 /// The fields the engine needs to run or resume a task.
@@ -164,7 +166,7 @@ pub async fn engine_task(
         id: TaskId(r.id),
         config_id: ConfigId(r.config_id),
         stored: serde_json::from_str(&r.spec)?,
-        status: r.status.parse().unwrap_or(TaskStatus::Failed),
+        status: decode("task", r.id, "status", &r.status)?,
         submit_state: r.submit_state,
         provider_task_id: r.provider_task_id,
         attempts: r.attempts,
@@ -198,7 +200,8 @@ pub async fn status_of(
     let r = sqlx::query!(r#"SELECT status, last_seq FROM task WHERE id = ?1"#, id.0)
         .fetch_optional(db)
         .await?;
-    Ok(r.map(|r| (r.status.parse().unwrap_or(TaskStatus::Failed), r.last_seq)))
+    r.map(|r| Ok((decode("task", id.0, "status", &r.status)?, r.last_seq)))
+        .transpose()
 }
 
 pub async fn view(db: impl SqliteExecutor<'_>, id: TaskId) -> anyhow::Result<Option<TaskView>> {
@@ -225,12 +228,12 @@ pub async fn view(db: impl SqliteExecutor<'_>, id: TaskId) -> anyhow::Result<Opt
         config_id: ConfigId(r.config_id),
         config_name: r.config_name,
         config_version: r.config_version,
-        api_type: r.api_type.parse().unwrap_or(ApiType::RunningHubRhartEdit),
-        region: r.region.parse().unwrap_or_default(),
+        api_type: decode("config", r.config_id, "api_type", &r.api_type)?,
+        region: decode("task", r.id, "region", &r.region)?,
         prompt: r.prompt,
         resolution: stored.spec.resolution,
         aspect_ratio: stored.spec.aspect_ratio,
-        status: r.status.parse().unwrap_or(TaskStatus::Failed),
+        status: decode("task", r.id, "status", &r.status)?,
         provider_task_id: r.provider_task_id,
         error_code: r.error_code,
         error_message: r.error_message,
@@ -269,11 +272,12 @@ fn summary_from_row(r: &sqlx::sqlite::SqliteRow) -> sqlx::Result<TaskSummary> {
         .and_then(|u| serde_json::from_str(&u).ok());
     let status: String = r.try_get("status")?;
     let prompt: String = r.try_get("prompt")?;
+    let id: i64 = r.try_get("id")?;
     Ok(TaskSummary {
-        id: TaskId(r.try_get("id")?),
+        id: TaskId(id),
         config_id: ConfigId(r.try_get("config_id")?),
         config_name: r.try_get("config_name")?,
-        status: status.parse().unwrap_or(TaskStatus::Failed),
+        status: decode("task", id, "status", &status)?,
         prompt: prompt.chars().take(200).collect(),
         provider_task_id: r.try_get("provider_task_id")?,
         error_code: r.try_get("error_code")?,
@@ -373,7 +377,7 @@ pub async fn config_stats(
     for r in last {
         out.entry(ConfigId(r.config_id)).or_default().last = Some(LastTest {
             task_id: TaskId(r.id),
-            status: r.status.parse().unwrap_or(TaskStatus::Failed),
+            status: decode("task", r.id, "status", &r.status)?,
             at: Timestamp(r.created_at),
             duration_ms: r.finished_at.map(|f| f - r.created_at),
         });
@@ -405,8 +409,8 @@ pub async fn overview(db: &sqlx::SqlitePool, since: i64) -> sqlx::Result<Overvie
     .fetch_all(db)
     .await?
     .into_iter()
-    .filter_map(|r| r.status.parse::<TaskStatus>().ok().map(|s| (s, r.n)))
-    .collect();
+    .map(|r| Ok((decode("task", None, "status", &r.status)?, r.n)))
+    .collect::<sqlx::Result<_>>()?;
     let in_flight = count_in_flight(db).await?;
     let rows = sqlx::query!(
         r#"SELECT t.config_id, c.name AS config_name, t.status, t.created_at, t.finished_at
@@ -422,7 +426,7 @@ pub async fn overview(db: &sqlx::SqlitePool, since: i64) -> sqlx::Result<Overvie
             .entry(r.config_id)
             .or_insert_with(|| (r.config_name.clone(), 0, 0, 0, Vec::new()));
         e.1 += 1;
-        let status: TaskStatus = r.status.parse().unwrap_or(TaskStatus::Failed);
+        let status: TaskStatus = decode("task", None, "status", &r.status)?;
         if status == TaskStatus::Succeeded {
             e.2 += 1;
             if let Some(f) = r.finished_at {

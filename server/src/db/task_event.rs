@@ -1,6 +1,7 @@
 //! SQL for `task_event`: a task's execution log, numbered without gaps from 1.
 
-use app::domain::{Level, Stage, TaskEvent, TaskId, TaskStatus, Timestamp};
+use super::decode;
+use app::domain::{TaskEvent, TaskId, Timestamp};
 use sqlx::SqliteExecutor;
 
 pub async fn insert(
@@ -44,22 +45,26 @@ pub async fn after(
     )
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| TaskEvent {
-            task_id: TaskId(r.task_id),
-            seq: r.seq,
-            at: Timestamp(r.created_at),
-            level: Level::parse(&r.level),
-            stage: Stage::parse(&r.stage),
-            message: r.message,
-            text: r
-                .detail
-                .as_deref()
-                .and_then(|d| serde_json::from_str(d).ok()),
-            http_status: r.http_status,
-            latency_ms: r.latency_ms,
-            status: r.status.parse().unwrap_or(TaskStatus::Failed),
+    rows.into_iter()
+        .map(|r| {
+            Ok(TaskEvent {
+                task_id: TaskId(r.task_id),
+                seq: r.seq,
+                at: Timestamp(r.created_at),
+                level: decode("task_event", r.task_id, "level", &r.level)?,
+                stage: decode("task_event", r.task_id, "stage", &r.stage)?,
+                message: r.message,
+                // Unreadable details are an error, not a line that silently loses its text.
+                text: r
+                    .detail
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()
+                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                http_status: r.http_status,
+                latency_ms: r.latency_ms,
+                status: decode("task_event", r.task_id, "status", &r.status)?,
+            })
         })
-        .collect())
+        .collect()
 }

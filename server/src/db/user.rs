@@ -22,19 +22,18 @@ struct Raw {
 }
 
 impl Raw {
-    fn into_row(self) -> UserRow {
-        UserRow {
+    fn into_row(self) -> sqlx::Result<UserRow> {
+        Ok(UserRow {
             info: UserInfo {
                 id: UserId(self.id),
                 username: self.username,
-                // The CHECK constraint allows only the two roles.
-                role: self.role.parse().unwrap_or(Role::Operator),
+                role: super::decode("user", self.id, "role", &self.role)?,
                 disabled: self.disabled,
                 created_at: Timestamp(self.created_at),
             },
             password_hash: self.password_hash,
             auth_version: self.auth_version,
-        }
+        })
     }
 }
 
@@ -64,7 +63,7 @@ pub async fn by_username(
     )
     .fetch_optional(db)
     .await?;
-    Ok(raw.map(Raw::into_row))
+    raw.map(Raw::into_row).transpose()
 }
 
 pub async fn by_id(db: impl SqliteExecutor<'_>, id: UserId) -> sqlx::Result<Option<UserRow>> {
@@ -76,7 +75,7 @@ pub async fn by_id(db: impl SqliteExecutor<'_>, id: UserId) -> sqlx::Result<Opti
     )
     .fetch_optional(db)
     .await?;
-    Ok(raw.map(Raw::into_row))
+    raw.map(Raw::into_row).transpose()
 }
 
 pub async fn list(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<UserInfo>> {
@@ -87,7 +86,9 @@ pub async fn list(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<UserInfo>> {
     )
     .fetch_all(db)
     .await?;
-    Ok(raws.into_iter().map(|r| r.into_row().info).collect())
+    raws.into_iter()
+        .map(|r| r.into_row().map(|r| r.info))
+        .collect()
 }
 
 /// Inserts a user; a taken username is a unique-constraint error.

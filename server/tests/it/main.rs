@@ -10,4 +10,5 @@ mod configs;
 mod engine;
 mod pages;
 mod parsers;
+mod rows;
 mod security;

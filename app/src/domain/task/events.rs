@@ -6,9 +6,23 @@ use crate::domain::{TaskId, Timestamp, format_duration_ms};
 use crate::i18n::{Lang, Msg};
 use serde::{Deserialize, Serialize};
 
-/// The step of a task an event belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The step of a task an event belongs to. Stored as its snake_case name (`strum` and
+/// serde spell it the same way).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Stage {
     Validate,
     Upload,
@@ -22,28 +36,7 @@ pub enum Stage {
 
 impl Stage {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Validate => "validate",
-            Stage::Upload => "upload",
-            Stage::Submit => "submit",
-            Stage::Poll => "poll",
-            Stage::Retry => "retry",
-            Stage::Result => "result",
-            Stage::Cancel => "cancel",
-            Stage::Resume => "resume",
-        }
-    }
-    pub fn parse(s: &str) -> Stage {
-        match s {
-            "validate" => Stage::Validate,
-            "upload" => Stage::Upload,
-            "submit" => Stage::Submit,
-            "poll" => Stage::Poll,
-            "retry" => Stage::Retry,
-            "cancel" => Stage::Cancel,
-            "resume" => Stage::Resume,
-            _ => Stage::Result,
-        }
+        self.into()
     }
     pub fn label(self) -> Msg {
         match self {
@@ -59,8 +52,22 @@ impl Stage {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// How much an event matters. Stored as its lowercase name (`strum` and serde agree).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Level {
     Info,
     Warn,
@@ -69,18 +76,7 @@ pub enum Level {
 
 impl Level {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Info => "info",
-            Level::Warn => "warn",
-            Level::Error => "error",
-        }
-    }
-    pub fn parse(s: &str) -> Level {
-        match s {
-            "warn" => Level::Warn,
-            "error" => Level::Error,
-            _ => Level::Info,
-        }
+        self.into()
     }
 }
 
@@ -482,5 +478,29 @@ impl EventText {
     /// The English text, as stored in `message`.
     pub fn english(&self) -> String {
         self.render(Lang::En)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::VariantArray;
+
+    #[test]
+    fn stages_and_levels_are_spelled_the_same_by_strum_and_serde() {
+        for s in Stage::VARIANTS {
+            let json = serde_json::to_string(s).expect("json");
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+            assert_eq!(s.as_str().parse::<Stage>(), Ok(*s));
+        }
+        for l in Level::VARIANTS {
+            let json = serde_json::to_string(l).expect("json");
+            assert_eq!(json, format!("\"{}\"", l.as_str()));
+            assert_eq!(l.as_str().parse::<Level>(), Ok(*l));
+        }
+        assert!(
+            "shout".parse::<Level>().is_err(),
+            "unknown names are errors"
+        );
     }
 }
