@@ -102,13 +102,13 @@ e2e: build-debug
 
 bench: build test-tools
 	# The same RUSTFLAGS as cargo-leptos release builds (components erased), so the cache is shared.
-	RUSTFLAGS="--cfg erase_components" cargo build --release -p server --features bench --bin rhbench
+	RUSTFLAGS="--cfg erase_components" cargo build --release -p bench --bin rhbench
 	./target/release/rhbench --bin target/release/rhconsole --site target/site --out BENCHMARKS.md
 
 # ---------------------------------------------------------------- maintenance
 
 lint: tools
-	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo clippy -p app -p server --all-targets --features server/bench -- -D warnings
+	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo clippy -p app -p server -p bench --all-targets -- -D warnings
 	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 	cargo fmt --all -- --check
 

@@ -7,6 +7,8 @@ pub mod cli;
 pub mod clock;
 pub mod db;
 pub mod error;
+// Benchmarks and tests only (see its doc): not used by the product.
+pub mod fixtures;
 pub mod metrics;
 pub mod providers;
 pub mod sandbox;

@@ -16,25 +16,15 @@
 //! browsing and launching), `faults` (30 % provider failures), `crash` (SIGKILL mid-flight).
 //! A summary table goes to stdout; with `--out`, the whole report is written as Markdown.
 
-#[path = "rhbench/crash.rs"]
 mod crash;
-#[path = "rhbench/engine.rs"]
 mod engine;
-#[path = "rhbench/faults.rs"]
 mod faults;
-#[path = "rhbench/http.rs"]
 mod http;
-#[path = "rhbench/load.rs"]
 mod load;
-#[path = "rhbench/page.rs"]
 mod page;
-#[path = "rhbench/procs.rs"]
 mod procs;
-#[path = "rhbench/report.rs"]
 mod report;
-#[path = "rhbench/stream.rs"]
 mod stream;
-#[path = "rhbench/wasm.rs"]
 mod wasm;
 
 use anyhow::{Context, Result, bail};

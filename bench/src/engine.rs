@@ -2,11 +2,12 @@
 //! `#polls=10` at the fake provider. Measures that every task is followed to the end, how fast,
 //! and what the console costs in CPU and memory while thousands of tasks wait between polls.
 
-use crate::http::{self, DbWatch};
+use crate::http;
 use crate::procs::{Ctx, Stage};
 use crate::report::Outcome;
 use anyhow::{Result, bail};
 use futures::StreamExt;
+use rhconsole::fixtures::DbWatch;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};

@@ -2,11 +2,12 @@
 //! (HTTP 500) at random. Every task must end in a final state, none may stay in flight, none
 //! may be lost from the list.
 
-use crate::http::{self, DbWatch};
+use crate::http;
 use crate::procs::{Ctx, Stage};
 use crate::report::Outcome;
 use anyhow::{Result, bail};
 use futures::StreamExt;
+use rhconsole::fixtures::DbWatch;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 

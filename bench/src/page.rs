@@ -6,9 +6,8 @@ use crate::http::{self, Api};
 use crate::procs::{self, Console, ConsoleOpts, Ctx};
 use crate::report::Outcome;
 use anyhow::{Context, Result, bail};
-use app::domain::{AspectRatio, ConfigId, Region, Resolution, ValidSpec};
-use rhconsole::db::task::StoredSpec;
-use sqlx::{QueryBuilder, Sqlite};
+use app::domain::ConfigId;
+use rhconsole::fixtures::{self, Fill};
 use std::time::{Duration, Instant};
 
 const TASKS: i64 = 100_000;
@@ -21,164 +20,6 @@ const SPREAD_DAYS: i64 = 30;
 const EVENTS_PER_TASK: i64 = 4;
 const STATIC_NAME: &str = "bench-static.html";
 const API_SECS: u64 = 5;
-
-/// `(status, error code, error message)` for task number `i`: 80 % succeeded, 12 % failed, 3 %
-/// timed out, 3 % cancelled, 2 % "submit may have reached the provider". Only final statuses:
-/// tasks in flight would be picked up and polled at start.
-fn status_of(i: i64) -> (&'static str, Option<&'static str>, Option<&'static str>) {
-    match i % 100 {
-        0..=79 => ("succeeded", None, None),
-        80..=91 => ("failed", Some("1501"), Some("Content verification failed")),
-        92..=94 => (
-            "timed_out",
-            Some("timeout"),
-            Some("No final status within 15 min"),
-        ),
-        95..=97 => ("cancelled", Some("cancelled"), Some("Cancelled by admin")),
-        _ => (
-            "submit_uncertain",
-            Some("submit_uncertain"),
-            Some("The server stopped while a submit was in the air"),
-        ),
-    }
-}
-
-/// Fills the database of a stopped console: `TASKS` tasks over `configs` and their events,
-/// in one transaction through `rhconsole::db::Db`.
-async fn fill(db_path: &std::path::Path, configs: &[i64]) -> Result<()> {
-    let db = rhconsole::db::Db::open(db_path).await?;
-    let (admin_id,): (i64,) = sqlx::query_as("SELECT id FROM user WHERE username = ?1")
-        .bind(http::ADMIN)
-        .fetch_one(&db.read)
-        .await
-        .context("the admin user")?;
-    let mut snapshots = Vec::new();
-    for id in configs {
-        let row = rhconsole::db::config::by_id(&db.read, ConfigId(*id))
-            .await?
-            .context("a config vanished")?;
-        snapshots.push((row.view.id.0, row.view.version, row.view.fields.clone()));
-    }
-    let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
-    let step = SPREAD_DAYS * 24 * 3600 * 1000 / TASKS;
-    let mut tx = db.write.begin().await?;
-    const CHUNK: i64 = 500;
-    let mut first = 1;
-    while first <= TASKS {
-        let last = (first + CHUNK - 1).min(TASKS);
-        let mut rows = Vec::new();
-        for i in first..=last {
-            let (cfg_id, version, snapshot) = &snapshots[(i as usize) % snapshots.len()];
-            let prompt = format!(
-                "benchmark task {i}: turn the cat into a watercolour painting, soft light, keep the pose #polls=3"
-            );
-            let stored = StoredSpec {
-                spec: ValidSpec {
-                    prompt: prompt.clone(),
-                    resolution: Resolution::R1k,
-                    aspect_ratio: AspectRatio::Auto,
-                    image_urls: vec!["https://example.com/cat.png".into()],
-                    local_images: vec![],
-                    region: Region::Domestic,
-                },
-                config: snapshot.clone(),
-                images_sent: 1,
-            };
-            let created = now - (TASKS - i + 1) * step;
-            let finished = created + 20_000 + (i % 40) * 1000;
-            let (status, code, message) = status_of(i);
-            let pid = format!("20135087861107{i:05}");
-            let results = if status == "succeeded" {
-                format!(
-                    r#"[{{"url":"http://127.0.0.1:9/output/{pid}-0.png","output_type":"png","text":null}}]"#
-                )
-            } else {
-                "[]".into()
-            };
-            let usage = (status == "succeeded")
-                .then(|| r#"{"consume_money":null,"consume_coins":null,"third_party_consume_money":"0.14","task_cost_time":"21"}"#.to_owned());
-            rows.push((
-                i,
-                *cfg_id,
-                *version,
-                prompt,
-                serde_json::to_string(&stored)?,
-                pid,
-                status,
-                code,
-                message,
-                results,
-                usage,
-                created,
-                finished,
-            ));
-        }
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO task (id, config_id, config_version, region, prompt, spec, provider_task_id, status, submit_state, \
-             error_code, error_message, results, usage, attempts, last_seq, deadline_at, created_by, created_at, started_at, \
-             finished_at, updated_at) ",
-        );
-        q.push_values(&rows, |mut b, r| {
-            b.push_bind(r.0)
-                .push_bind(r.1)
-                .push_bind(r.2)
-                .push_bind("domestic")
-                .push_bind(&r.3)
-                .push_bind(&r.4)
-                .push_bind(&r.5)
-                .push_bind(r.6)
-                .push_bind(if r.6 == "submit_uncertain" {
-                    "sending"
-                } else {
-                    "sent"
-                })
-                .push_bind(r.7)
-                .push_bind(r.8)
-                .push_bind(&r.9)
-                .push_bind(&r.10)
-                .push_bind(1i64)
-                .push_bind(EVENTS_PER_TASK)
-                .push_bind(r.11 + 900_000)
-                .push_bind(admin_id)
-                .push_bind(r.11)
-                .push_bind(r.11 + 200)
-                .push_bind(r.12)
-                .push_bind(r.12);
-        });
-        q.build().execute(&mut *tx).await?;
-
-        let events: Vec<(i64, i64, i64, &str)> = rows
-            .iter()
-            .flat_map(|r| (1..=EVENTS_PER_TASK).map(move |seq| (r.0, seq, r.11 + seq * 3000, r.6)))
-            .collect();
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO task_event (task_id, seq, level, stage, message, http_status, latency_ms, status, created_at, updated_at) ",
-        );
-        q.push_values(&events, |mut b, (task, seq, at, final_status)| {
-            let (stage, message, status) = match seq {
-                1 => ("validate", "Created by admin for the config (v1), domestic host, 1k resolution, aspect ratio auto, 1 image(s)", "pending"),
-                2 => ("submit", "Accepted: taskId 2013508786110730000, status QUEUED", "queued"),
-                3 => ("poll", "Provider status: RUNNING", "running"),
-                _ => ("result", "The end", *final_status),
-            };
-            b.push_bind(*task)
-                .push_bind(*seq)
-                .push_bind("info")
-                .push_bind(stage)
-                .push_bind(message)
-                .push_bind(200i64)
-                .push_bind(12i64)
-                .push_bind(status)
-                .push_bind(*at)
-                .push_bind(*at);
-        });
-        q.build().execute(&mut *tx).await?;
-        first = last + 1;
-    }
-    tx.commit().await?;
-    db.close().await;
-    Ok(())
-}
 
 struct Phase {
     lat: Vec<f64>,
@@ -286,17 +127,23 @@ pub async fn run(ctx: &Ctx) -> Result<Outcome> {
     let mut configs = Vec::new();
     for n in 0..CONFIGS {
         // No task runs against these: the host is never called.
-        configs.push(
+        configs.push(ConfigId(
             admin
                 .create_config(&format!("Page bench {n}"), "http://127.0.0.1:9")
                 .await?,
-        );
+        ));
     }
     console.proc.terminate(Duration::from_secs(20)).await?;
     drop(console);
 
     let t = Instant::now();
-    fill(&data.join(rhconsole::startup::DB_FILE), &configs).await?;
+    let fill = Fill {
+        tasks: TASKS,
+        events_per_task: EVENTS_PER_TASK,
+        spread_days: SPREAD_DAYS,
+        created_by: http::ADMIN,
+    };
+    fixtures::fill(&data.join(rhconsole::startup::DB_FILE), &configs, &fill).await?;
     let fill_secs = t.elapsed().as_secs_f64();
     let db_mb = std::fs::metadata(data.join(rhconsole::startup::DB_FILE))
         .map(|m| m.len())
@@ -329,7 +176,7 @@ pub async fn run(ctx: &Ctx) -> Result<Outcome> {
     o.setup = format!(
         "{TASKS} tasks over {CONFIGS} configs (80 % succeeded, 12 % failed, 3 % timed out, 3 % cancelled, 2 % submit \
          uncertain; created over the last {SPREAD_DAYS} days, so about {} in the last 24 h) and {EVENTS_PER_TASK} events \
-         each, inserted with SQL through `rhconsole::db::Db` in one transaction while the console was stopped. Then \
+         each, inserted with SQL by `rhconsole::fixtures::fill` in one transaction while the console was stopped. Then \
          {CLIENTS} signed-in clients request `GET /tasks` (the first page, 50 rows, rendered on the server) back to back \
          for {PAGE_SECS} s. Baseline in the same run: the same clients fetch a static file of exactly the same size \
          ({} bytes) from the same console's site root for {STATIC_SECS} s (it passes the same middleware, including \

@@ -7,11 +7,12 @@
 //! task is being polled; (B) the kill in the middle of the submit burst, when launches and
 //! submits are still in the air — the case the "never resubmit" rule exists for.
 
-use crate::http::{self, Api, DbWatch};
+use crate::http::{self, Api};
 use crate::procs::{Console, ConsoleOpts, Ctx, Sandbox};
 use crate::report::Outcome;
 use anyhow::{Context, Result};
 use futures::StreamExt;
+use rhconsole::fixtures::DbWatch;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 

@@ -1,11 +1,10 @@
 //! Talking to the console over HTTP like a browser or a script does: the setup link, sign-in
 //! with a cookie-keeping client, the server functions with fixed URLs. Also the small numeric
-//! helpers (percentiles) and a read-only view of the database for progress monitoring.
+//! helpers (percentiles) and summaries of the status counts `rhconsole::fixtures::DbWatch` reads.
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Duration;
 
 pub const ADMIN: &str = "admin";
@@ -256,61 +255,6 @@ pub fn unix_ms() -> f64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs_f64() * 1000.0)
         .unwrap_or(0.0)
-}
-
-/// A read-only look at a console's database, for progress monitoring without adding HTTP load.
-pub struct DbWatch {
-    pool: sqlx::SqlitePool,
-}
-
-impl DbWatch {
-    pub async fn open(path: &Path) -> Result<DbWatch> {
-        let opts = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(path)
-            .read_only(true)
-            .busy_timeout(Duration::from_secs(10));
-        let pool = sqlx::sqlite::SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(opts)
-            .await
-            .with_context(|| format!("cannot open {} read-only", path.display()))?;
-        Ok(DbWatch { pool })
-    }
-
-    /// Tasks by status.
-    pub async fn counts(&self) -> Result<BTreeMap<String, i64>> {
-        let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT status, COUNT(*) FROM task GROUP BY status")
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(rows.into_iter().collect())
-    }
-
-    /// Failed tasks by error code.
-    pub async fn failures(&self) -> Result<BTreeMap<String, i64>> {
-        let rows: Vec<(Option<String>, i64)> = sqlx::query_as(
-            "SELECT error_code, COUNT(*) FROM task WHERE status = 'failed' GROUP BY error_code",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(c, n)| (c.unwrap_or_else(|| "none".into()), n))
-            .collect())
-    }
-
-    /// `(status, prompt)` of every task.
-    pub async fn prompts(&self) -> Result<Vec<(String, String)>> {
-        Ok(
-            sqlx::query_as("SELECT status, prompt FROM task ORDER BY id")
-                .fetch_all(&self.pool)
-                .await?,
-        )
-    }
-
-    pub async fn close(self) {
-        self.pool.close().await;
-    }
 }
 
 /// Tasks not yet final, from a status count.

@@ -227,12 +227,12 @@ pub fn markdown(m: &Machine, outcomes: &[Outcome], total_secs: f64) -> String {
     let _ = writeln!(s, "# Benchmarks\n");
     let _ = writeln!(
         s,
-        "Written by `rhbench` (`server/src/bin/rhbench.rs`) — do not edit by hand. To reproduce, from the repository root:\n\n```sh\nmake bench\n```\n"
+        "Written by `rhbench` (`bench/src/main.rs`) — do not edit by hand. To reproduce, from the repository root:\n\n```sh\nmake bench\n```\n"
     );
     let _ = writeln!(
         s,
         "`make bench` builds the release console and site (`cargo leptos build --release --split`), builds `rhbench` \
-         (`cargo build --release -p server --features bench --bin rhbench`) and runs \
+         (`cargo build --release -p bench --bin rhbench`) and runs \
          `./target/release/rhbench --bin target/release/rhconsole --site target/site --out BENCHMARKS.md`. \
          One benchmark alone: `./target/release/rhbench --only engine` (names below). Every benchmark starts its own \
          processes of the release binary `target/release/rhconsole` on 127.0.0.1 — the console and the in-repo fake \
