@@ -75,7 +75,7 @@ pub async fn insert(db: impl SqliteExecutor<'_>, t: NewTask<'_>, now: i64) -> sq
 #[derive(Debug, Default, Clone)]
 pub struct TaskUpdate {
     pub status: Option<TaskStatus>,
-    pub submit_state: Option<&'static str>,
+    pub submit_state: Option<SubmitState>,
     pub provider_task_id: Option<String>,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
@@ -87,6 +87,26 @@ pub struct TaskUpdate {
     pub finished: bool,
 }
 
+/// Whether a task's submit is in the air. `Sending` is written before a submit leaves, so a
+/// task found `Sending` at start may have reached the provider (and is never resubmitted).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::VariantArray,
+)]
+#[strum(serialize_all = "snake_case")]
+pub enum SubmitState {
+    /// Not sent (yet, or the last attempt provably failed).
+    None,
+    Sending,
+    /// The provider answered.
+    Sent,
+}
+
+impl SubmitState {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 /// Applies `u` to a task still in flight and takes the next event number. `None` when the task
 /// is already final (nothing changes then).
 pub async fn apply(
@@ -96,6 +116,7 @@ pub async fn apply(
     now: i64,
 ) -> sqlx::Result<Option<(i64, TaskStatus)>> {
     let status = u.status.map(TaskStatus::as_str);
+    let submit_state = u.submit_state.map(SubmitState::as_str);
     let attempts = i64::from(u.add_attempt);
     let started = u.started.then_some(now);
     let finished = u.finished.then_some(now);
@@ -118,7 +139,7 @@ pub async fn apply(
            RETURNING last_seq AS "seq!: i64", status AS "status!: String""#,
         id.0,
         status,
-        u.submit_state,
+        submit_state,
         u.provider_task_id,
         u.error_code,
         u.error_message,
@@ -143,7 +164,7 @@ pub struct EngineTask {
     pub config_id: ConfigId,
     pub stored: StoredSpec,
     pub status: TaskStatus,
-    pub submit_state: String,
+    pub submit_state: SubmitState,
     pub provider_task_id: Option<String>,
     pub attempts: i64,
     pub deadline_at: i64,
@@ -167,7 +188,7 @@ pub async fn engine_task(
         config_id: ConfigId(r.config_id),
         stored: serde_json::from_str(&r.spec)?,
         status: decode("task", r.id, "status", &r.status)?,
-        submit_state: r.submit_state,
+        submit_state: decode("task", r.id, "submit_state", &r.submit_state)?,
         provider_task_id: r.provider_task_id,
         attempts: r.attempts,
         deadline_at: r.deadline_at,

@@ -6,6 +6,7 @@
 //! only wakes viewers up. At start, tasks still in flight are picked up again, except one whose
 //! submit may have been in the air: that one is marked for a person to decide.
 
+pub mod event;
 pub mod hub;
 pub mod retry;
 mod runner;
@@ -15,7 +16,7 @@ use crate::blobs::BlobStore;
 use crate::clock::SharedClock;
 use crate::db::{
     self, Db,
-    task::{NewTask, StoredSpec, TaskUpdate},
+    task::{NewTask, StoredSpec, SubmitState, TaskUpdate},
 };
 use crate::error::OrInternal;
 use crate::metrics::Metrics;
@@ -24,6 +25,7 @@ use crate::secrets::Secrets;
 use app::domain::*;
 use app::error::AppError;
 use app::i18n::Msg;
+use event::Event;
 use hub::Hub;
 use retry::RetryPolicy;
 use std::collections::HashMap;
@@ -132,7 +134,7 @@ impl Engine {
             let Some(t) = db::task::engine_task(&self.0.db.read, id).await? else {
                 continue;
             };
-            if t.submit_state == "sending" {
+            if t.submit_state == SubmitState::Sending {
                 let update = TaskUpdate {
                     status: Some(TaskStatus::SubmitUncertain),
                     error_code: Some("submit_uncertain".into()),
@@ -140,34 +142,15 @@ impl Engine {
                     finished: true,
                     ..Default::default()
                 };
-                self.0
-                    .record(
-                        id,
-                        None,
-                        update,
-                        Level::Warn,
-                        Stage::Resume,
-                        EventText::SubmitUncertain,
-                        None,
-                        None,
-                    )
-                    .await?;
+                let event = Event::warn(Stage::Resume, EventText::SubmitUncertain).update(update);
+                self.0.record(id, None, event).await?;
                 continue;
             }
             let what = EventText::Resumed {
                 provider_task_id: t.provider_task_id.clone(),
             };
             self.0
-                .record(
-                    id,
-                    None,
-                    TaskUpdate::default(),
-                    Level::Info,
-                    Stage::Resume,
-                    what,
-                    None,
-                    None,
-                )
+                .record(id, None, Event::info(Stage::Resume, what))
                 .await?;
             self.spawn(id);
             resumed += 1;
@@ -306,34 +289,14 @@ impl Engine {
                 aspect: valid.aspect_ratio,
                 images: total,
             };
-            let ev = append(
-                &mut tx,
-                id,
-                &TaskUpdate::default(),
-                Level::Info,
-                Stage::Validate,
-                msg,
-                None,
-                None,
-                now,
-            )
-            .await
-            .or_internal()?;
-            events.extend(ev);
-            for w in &warnings {
-                let ev = append(
-                    &mut tx,
-                    id,
-                    &TaskUpdate::default(),
-                    Level::Warn,
-                    Stage::Validate,
-                    w.clone(),
-                    None,
-                    None,
-                    now,
-                )
+            let ev = append(&mut tx, id, Event::info(Stage::Validate, msg), now)
                 .await
                 .or_internal()?;
+            events.extend(ev);
+            for w in &warnings {
+                let ev = append(&mut tx, id, Event::warn(Stage::Validate, w.clone()), now)
+                    .await
+                    .or_internal()?;
                 events.extend(ev);
             }
             created.push(id);
@@ -384,16 +347,7 @@ impl Engine {
         let msg = EventText::Cancelled { by: who.to_owned() };
         let applied = self
             .0
-            .record(
-                id,
-                None,
-                update,
-                Level::Warn,
-                Stage::Cancel,
-                msg,
-                None,
-                None,
-            )
+            .record(id, None, Event::warn(Stage::Cancel, msg).update(update))
             .await
             .or_internal()?;
         if applied {
@@ -451,34 +405,18 @@ impl Inner {
         }
     }
 
-    /// Applies `update` to a task still in flight and appends its event, in one transaction,
-    /// then wakes viewers. `false` when the task is already final (nothing written).
-    #[allow(clippy::too_many_arguments)]
+    /// Applies the event's update to a task still in flight and appends the event, in one
+    /// transaction, then wakes viewers. `false` when the task is already final (nothing
+    /// written).
     pub(crate) async fn record(
         &self,
         id: TaskId,
         prev_status: Option<TaskStatus>,
-        update: TaskUpdate,
-        level: Level,
-        stage: Stage,
-        message: EventText,
-        http_status: Option<u16>,
-        latency_ms: Option<i64>,
+        event: Event,
     ) -> anyhow::Result<bool> {
         let now = self.clock.now_ms();
         let mut tx = self.db.write.begin().await?;
-        let ev = append(
-            &mut tx,
-            id,
-            &update,
-            level,
-            stage,
-            message,
-            http_status,
-            latency_ms,
-            now,
-        )
-        .await?;
+        let ev = append(&mut tx, id, event, now).await?;
         tx.commit().await?;
         match ev {
             Some(ev) => {
@@ -491,33 +429,27 @@ impl Inner {
     }
 }
 
-/// Applies an update and appends its event inside `tx`.
-#[allow(clippy::too_many_arguments)]
+/// Applies an event's update and appends the event inside `tx`.
 async fn append(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     id: TaskId,
-    update: &TaskUpdate,
-    level: Level,
-    stage: Stage,
-    text: EventText,
-    http_status: Option<u16>,
-    latency_ms: Option<i64>,
+    event: Event,
     now: i64,
 ) -> anyhow::Result<Option<TaskEvent>> {
-    let Some((seq, status)) = db::task::apply(&mut **tx, id, update, now).await? else {
+    let Some((seq, status)) = db::task::apply(&mut **tx, id, &event.update, now).await? else {
         return Ok(None);
     };
     let ev = TaskEvent {
         task_id: id,
         seq,
         at: Timestamp(now),
-        level,
-        stage,
-        message: text.english(),
-        http_status: http_status.map(i64::from),
-        latency_ms,
+        level: event.level,
+        stage: event.stage,
+        message: event.text.english(),
+        http_status: event.http_status.map(i64::from),
+        latency_ms: event.latency_ms,
         status,
-        text: Some(text),
+        text: Some(event.text),
     };
     let detail = serde_json::to_string(&ev.text)?;
     db::task_event::insert(&mut **tx, &ev, Some(&detail)).await?;

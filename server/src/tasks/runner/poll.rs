@@ -1,0 +1,223 @@
+//! The poll phase: ask for the task's state every poll interval until a final state, the
+//! deadline or cancellation; a streak of failed polls (errors worth another try, a success
+//! without results yet, a status nobody documented) backs off and ends the task when it runs
+//! out. Also the success itself: results stored, usage and cost recorded.
+
+use super::{CallKind, Halt, Run, Step, Wake};
+use crate::db::task::TaskUpdate;
+use crate::providers::{CallErrorKind, ProviderAnswer, ProviderState};
+use crate::tasks::event::Event;
+use crate::tasks::retry::Retry;
+use app::domain::*;
+
+impl Run<'_> {
+    pub(super) async fn poll_phase(&mut self, pid: &str) -> Step<()> {
+        let settings = &self.inner.settings;
+        let poll_interval = settings.poll_interval;
+        let policy = settings.retry;
+        let max_failures = self.attempts(policy.poll_failures);
+        let heartbeat = settings.heartbeat_polls.max(1);
+        // The current streak of failed polls; a good answer starts a new one.
+        let mut streak = Retry::new(policy, max_failures, 0);
+        let mut pause = poll_interval;
+        let mut polls = 0u32;
+        let mut unchanged = 0u32;
+        let mut target = self.target().await?;
+        loop {
+            let left = self.remaining();
+            if left.is_zero() {
+                return self.time_out().await;
+            }
+            if let Wake::Stop = self.wait(pause.min(left)).await {
+                return Err(Halt::Done);
+            }
+            if self.remaining().is_zero() {
+                return self.time_out().await;
+            }
+            if streak.attempt() > 0 {
+                target = self.target().await?;
+            }
+            pause = poll_interval;
+            polls += 1;
+            let result = self
+                .call(CallKind::Poll, self.provider.poll(&target, pid))
+                .await?;
+            let answer = match result {
+                Ok(a) => a,
+                Err(e) => {
+                    // Polling is idempotent, so a garbled answer is worth another try; an
+                    // error that will repeat (auth, balance …) is not.
+                    let worth = e.is_transient() || e.kind == CallErrorKind::Malformed;
+                    streak.begin();
+                    let Some(delay) = streak.after_failure(worth, None) else {
+                        let text = EventText::PollFailed {
+                            error: e.to_string(),
+                            failures: worth.then_some(streak.attempt()),
+                        };
+                        self.record(
+                            Event::error(Stage::Poll, text).call(e.http_status, Some(e.latency_ms)),
+                        )
+                        .await?;
+                        return self.fail_call(Stage::Poll, &e).await;
+                    };
+                    pause = poll_interval.max(delay);
+                    self.inner.metrics.retry(self.api, "poll");
+                    let text = EventText::PollRetry {
+                        error: e.to_string(),
+                        n: streak.attempt(),
+                        max: max_failures,
+                    };
+                    self.record(
+                        Event::warn(Stage::Retry, text).call(e.http_status, Some(e.latency_ms)),
+                    )
+                    .await?;
+                    continue;
+                }
+            };
+            let http = Some(answer.http_status);
+            let lat = Some(answer.latency_ms);
+            match answer.state.clone() {
+                ProviderState::Queued(raw) | ProviderState::Running(raw) => {
+                    streak = Retry::new(policy, max_failures, 0);
+                    let status = if matches!(answer.state, ProviderState::Running(_)) {
+                        TaskStatus::Running
+                    } else {
+                        TaskStatus::Queued
+                    };
+                    if status != self.status {
+                        unchanged = 0;
+                        let update = TaskUpdate {
+                            status: Some(status),
+                            ..Default::default()
+                        };
+                        let text = EventText::ProviderStatus { status: raw };
+                        self.record(
+                            Event::info(Stage::Poll, text)
+                                .update(update)
+                                .call(http, lat),
+                        )
+                        .await?;
+                    } else {
+                        unchanged += 1;
+                        if unchanged.is_multiple_of(heartbeat) {
+                            let elapsed_ms = self.inner.clock.now_ms() - self.task.created_at;
+                            let text = EventText::StillRunning {
+                                status: raw,
+                                elapsed_ms,
+                                polls,
+                            };
+                            self.record(Event::info(Stage::Poll, text).call(http, lat))
+                                .await?;
+                        }
+                    }
+                }
+                ProviderState::Succeeded => {
+                    if answer.results.is_empty() && answer.inline_images.is_empty() {
+                        streak.begin();
+                        if let Some(delay) = streak.after_failure(true, None) {
+                            pause = poll_interval.max(delay);
+                            self.record(
+                                Event::warn(Stage::Poll, EventText::NoResultsYet).call(http, lat),
+                            )
+                            .await?;
+                            continue;
+                        }
+                    }
+                    return self.succeed(answer).await;
+                }
+                ProviderState::Failed { code, message } => {
+                    let code = code.unwrap_or_else(|| "failed".into());
+                    let message = message
+                        .unwrap_or_else(|| format!("the provider reported {}", answer.raw_status));
+                    return self.fail(Stage::Poll, code, message, http, lat).await;
+                }
+                ProviderState::Cancelled(raw) => {
+                    return self.cancelled_by_provider(&raw, None, http, lat).await;
+                }
+                ProviderState::Unknown(raw) => {
+                    streak.begin();
+                    let Some(delay) = streak.after_failure(true, None) else {
+                        return self
+                            .fail(
+                                Stage::Poll,
+                                "unknown_status".into(),
+                                format!("The provider keeps answering an unknown status: {raw}"),
+                                http,
+                                lat,
+                            )
+                            .await;
+                    };
+                    pause = poll_interval.max(delay);
+                    let text = EventText::UnknownStatus {
+                        status: raw,
+                        n: streak.attempt(),
+                        max: max_failures,
+                    };
+                    self.record(Event::error(Stage::Poll, text).call(http, lat))
+                        .await?;
+                }
+            }
+        }
+    }
+
+    pub(super) async fn succeed(&mut self, a: ProviderAnswer) -> Step<()> {
+        let mut results = a.results.clone();
+        for bytes in &a.inline_images {
+            match self.inner.blobs.put(bytes, "result", None).await {
+                Ok(b) => results.push(ResultItem {
+                    url: Some(format!("/files/{}", b.name)),
+                    output_type: b.name.rsplit('.').next().map(str::to_owned),
+                    text: None,
+                }),
+                Err(e) => {
+                    return self
+                        .fail(
+                            Stage::Result,
+                            "result_unreadable".into(),
+                            format!("An inline result image could not be stored: {e}"),
+                            None,
+                            None,
+                        )
+                        .await;
+                }
+            }
+        }
+        if results.is_empty() {
+            return self
+                .fail(
+                    Stage::Result,
+                    "no_results".into(),
+                    format!("The provider reported {} without any result", a.raw_status),
+                    Some(a.http_status),
+                    Some(a.latency_ms),
+                )
+                .await;
+        }
+        let cost = a.usage.as_ref().and_then(Usage::cost);
+        let update = TaskUpdate {
+            status: Some(TaskStatus::Succeeded),
+            results_json: Some(serde_json::to_string(&results).map_err(anyhow::Error::from)?),
+            usage_json: a
+                .usage
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(anyhow::Error::from)?,
+            finished: true,
+            ..Default::default()
+        };
+        let elapsed_ms = self.inner.clock.now_ms() - self.task.created_at;
+        let text = EventText::Succeeded {
+            elapsed_ms,
+            results: results.len(),
+            cost,
+        };
+        self.record(
+            Event::info(Stage::Result, text)
+                .update(update)
+                .call(Some(a.http_status), Some(a.latency_ms)),
+        )
+        .await?;
+        Err(Halt::Done)
+    }
+}

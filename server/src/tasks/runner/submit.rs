@@ -1,0 +1,199 @@
+//! The submit phase: the attempt is on record before anything is sent, a refused or
+//! transient failure may be sent again, and the provider's answer decides what follows
+//! (poll a task id, or a final state already).
+
+use super::{CallKind, Halt, Run, Step, Wake, ms};
+use crate::db::task::{SubmitState, TaskUpdate};
+use crate::providers::{ProviderAnswer, ProviderState, SubmitRequest};
+use crate::tasks::event::Event;
+use crate::tasks::retry::Retry;
+use app::domain::*;
+
+impl Run<'_> {
+    /// Uploads, then submits; `Some(provider task id)` when there is something to poll.
+    pub(super) async fn submit_phase(&mut self) -> Step<Option<String>> {
+        let mut target = self.target().await?;
+        let Some(images) = self.images(&target).await? else {
+            return Ok(None);
+        };
+        let spec = &self.task.stored.spec;
+        let req = SubmitRequest {
+            prompt: spec.prompt.clone(),
+            resolution: spec.resolution,
+            aspect_ratio: spec.aspect_ratio,
+            images,
+        };
+        let record = self.provider.describe_submit(&target, &req);
+        let request_json =
+            serde_json::json!({ "json": record.json, "curl": record.curl }).to_string();
+        let url = target.url(&target.draw_endpoint);
+        let policy = self.inner.settings.retry;
+        let done = u32::try_from(self.task.attempts.max(0)).unwrap_or(u32::MAX);
+        let mut retry = Retry::new(policy, self.attempts(policy.submit_attempts), done);
+        let mut first = true;
+        loop {
+            let attempt = retry.begin();
+            // The attempt is on record before anything is sent.
+            let update = TaskUpdate {
+                status: Some(TaskStatus::Submitting),
+                submit_state: Some(SubmitState::Sending),
+                add_attempt: true,
+                started: true,
+                request_json: first.then(|| request_json.clone()),
+                ..Default::default()
+            };
+            first = false;
+            let text = EventText::Submitting {
+                attempt,
+                max: retry.max(),
+                url: url.clone(),
+            };
+            self.record(Event::info(Stage::Submit, text).update(update))
+                .await?;
+            let result = self
+                .call(CallKind::Submit, self.provider.submit(&target, &req))
+                .await?;
+            let e = match result {
+                Ok(answer) => return self.accepted(answer).await,
+                Err(e) => e,
+            };
+            let not_sent = TaskUpdate {
+                submit_state: Some(SubmitState::None),
+                ..Default::default()
+            };
+            let Some(delay) = retry.after_failure(e.is_transient(), None) else {
+                let text = EventText::SubmitFailed {
+                    error: e.to_string(),
+                };
+                self.record(
+                    Event::error(Stage::Submit, text)
+                        .update(not_sent)
+                        .call(e.http_status, Some(e.latency_ms)),
+                )
+                .await?;
+                self.fail_call(Stage::Submit, &e).await?;
+                return Ok(None);
+            };
+            self.inner.metrics.retry(self.api, "submit");
+            let text = EventText::SubmitRetry {
+                error: e.to_string(),
+                maybe_sent: !e.surely_not_sent(),
+                delay_ms: ms(delay),
+                next: attempt + 1,
+                max: retry.max(),
+            };
+            self.record(
+                Event::warn(Stage::Retry, text)
+                    .update(not_sent)
+                    .call(e.http_status, Some(e.latency_ms)),
+            )
+            .await?;
+            if delay >= self.remaining() {
+                return self.time_out().await.map(|_| None);
+            }
+            if let Wake::Stop = self.wait(delay).await {
+                return Err(Halt::Done);
+            }
+            target = self.target().await?;
+        }
+    }
+
+    /// Handles the submit answer; `Some(id)` when the task must now be polled.
+    async fn accepted(&mut self, a: ProviderAnswer) -> Step<Option<String>> {
+        let sync = self.task.stored.config.is_sync_api;
+        let http = Some(a.http_status);
+        let lat = Some(a.latency_ms);
+        let sent = |pid: Option<String>| TaskUpdate {
+            submit_state: Some(SubmitState::Sent),
+            provider_task_id: pid,
+            ..Default::default()
+        };
+        match &a.state {
+            ProviderState::Succeeded if !a.results.is_empty() || !a.inline_images.is_empty() => {
+                let text = EventText::AcceptedDone {
+                    task_id: a.task_id.clone().unwrap_or_else(|| "—".into()),
+                    status: a.raw_status.clone(),
+                };
+                self.record(
+                    Event::info(Stage::Submit, text)
+                        .update(sent(a.task_id.clone()))
+                        .call(http, lat),
+                )
+                .await?;
+                self.succeed(a).await?;
+                Ok(None)
+            }
+            ProviderState::Failed { code, message } => {
+                let text = EventText::Answered {
+                    status: a.raw_status.clone(),
+                };
+                self.record(
+                    Event::info(Stage::Submit, text)
+                        .update(sent(a.task_id.clone()))
+                        .call(http, lat),
+                )
+                .await?;
+                let code = code.clone().unwrap_or_else(|| "failed".into());
+                let message = message
+                    .clone()
+                    .unwrap_or_else(|| format!("the provider reported {}", a.raw_status));
+                self.fail(Stage::Submit, code, message, http, lat).await?;
+                Ok(None)
+            }
+            ProviderState::Cancelled(raw) => {
+                let raw = raw.clone();
+                self.cancelled_by_provider(&raw, a.task_id.clone(), http, lat)
+                    .await?;
+                Ok(None)
+            }
+            _ if sync && a.task_id.is_none() => {
+                self.fail(
+                    Stage::Submit,
+                    "malformed".into(),
+                    "The synchronous API answered without any image".into(),
+                    http,
+                    lat,
+                )
+                .await?;
+                Ok(None)
+            }
+            state => {
+                let Some(pid) = a.task_id.clone() else {
+                    self.fail(
+                        Stage::Submit,
+                        "malformed".into(),
+                        "The provider accepted the task but sent no taskId".into(),
+                        http,
+                        lat,
+                    )
+                    .await?;
+                    return Ok(None);
+                };
+                let status = match state {
+                    ProviderState::Running(_) => TaskStatus::Running,
+                    _ => TaskStatus::Queued,
+                };
+                let update = TaskUpdate {
+                    status: Some(status),
+                    ..sent(Some(pid.clone()))
+                };
+                let shown = if a.raw_status.is_empty() {
+                    "accepted".to_owned()
+                } else {
+                    a.raw_status.clone()
+                };
+                let text = EventText::Accepted {
+                    task_id: pid.clone(),
+                    status: shown,
+                };
+                self.record(
+                    Event::info(Stage::Submit, text)
+                        .update(update)
+                        .call(http, lat),
+                )
+                .await?;
+                Ok(Some(pid))
+            }
+        }
+    }
+}
