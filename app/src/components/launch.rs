@@ -9,6 +9,7 @@ use crate::error::AppError;
 use crate::i18n::{Msg, t, use_i18n};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
+use strum::VariantArray;
 
 /// An image chosen on this computer, already stored on the server.
 #[derive(Clone, Debug, PartialEq)]
@@ -183,7 +184,7 @@ pub fn LaunchForm(
                 <div class="field">
                     <label for="resolution">{t(Msg::TaskResolution)}</label>
                     <select id="resolution" name="resolution" on:change=move |ev| resolution.set(event_target_value(&ev))>
-                        {Resolution::ALL.into_iter().map(|r| view! {
+                        {Resolution::VARIANTS.iter().copied().map(|r| view! {
                             <option value=r.as_str() selected=move || resolution.get() == r.as_str()>{r.as_str().to_ascii_uppercase()}</option>
                         }).collect_view()}
                     </select>
@@ -191,7 +192,7 @@ pub fn LaunchForm(
                 <div class="field">
                     <label for="aspect">{t(Msg::TaskAspect)}</label>
                     <select id="aspect" name="aspect_ratio" on:change=move |ev| aspect.set(event_target_value(&ev))>
-                        {AspectRatio::ALL.into_iter().map(|a| view! {
+                        {AspectRatio::VARIANTS.iter().copied().map(|a| view! {
                             <option value=a.as_str() selected=move || aspect.get() == a.as_str()>
                                 {move || if a == AspectRatio::Auto { Msg::TaskAspectAuto.text(lang.get()).to_owned() } else { a.as_str().to_owned() }}
                             </option>

@@ -10,24 +10,33 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The provider protocol a configuration speaks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 pub enum ApiType {
     /// RunningHub standard-model API v2, "全能图片PRO" image edit (async: taskId, then query).
     #[serde(rename = "runninghub-rhart-edit")]
+    #[strum(serialize = "runninghub-rhart-edit")]
     RunningHubRhartEdit,
     /// OpenAI-compatible `/v1/images/edits` gateways ("nano-banana"), multipart, usually sync.
     #[serde(rename = "nano-banana-edits")]
+    #[strum(serialize = "nano-banana-edits")]
     NanoBananaEdits,
 }
 
 impl ApiType {
-    pub const ALL: [ApiType; 2] = [ApiType::RunningHubRhartEdit, ApiType::NanoBananaEdits];
-
+    /// The one spelling of this value (serde's too), e.g. in the database and URLs.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ApiType::RunningHubRhartEdit => "runninghub-rhart-edit",
-            ApiType::NanoBananaEdits => "nano-banana-edits",
-        }
+        self.into()
     }
 
     pub fn label(self) -> Msg {
@@ -87,10 +96,7 @@ impl fmt::Display for ApiType {
 impl FromStr for ApiType {
     type Err = Msg;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ApiType::ALL
-            .into_iter()
-            .find(|t| t.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or(Msg::ErrApiTypeUnknown)
+        super::parse_name(s).ok_or(Msg::ErrApiTypeUnknown)
     }
 }
 
@@ -455,8 +461,19 @@ pub enum DeleteOutcome {
 }
 
 /// What happened to a configuration, for its history.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum HistoryAction {
     Created,
     Updated,
@@ -470,34 +487,13 @@ pub enum HistoryAction {
 }
 
 impl HistoryAction {
+    /// The one spelling of this value (serde's too), e.g. in the database and URLs.
     pub fn as_str(self) -> &'static str {
-        match self {
-            HistoryAction::Created => "created",
-            HistoryAction::Updated => "updated",
-            HistoryAction::Activated => "activated",
-            HistoryAction::Deactivated => "deactivated",
-            HistoryAction::Archived => "archived",
-            HistoryAction::Unarchived => "unarchived",
-            HistoryAction::Reverted => "reverted",
-            HistoryAction::KeyRevealed => "key_revealed",
-            HistoryAction::Imported => "imported",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            HistoryAction::Created,
-            HistoryAction::Updated,
-            HistoryAction::Activated,
-            HistoryAction::Deactivated,
-            HistoryAction::Archived,
-            HistoryAction::Unarchived,
-            HistoryAction::Reverted,
-            HistoryAction::KeyRevealed,
-            HistoryAction::Imported,
-        ]
-        .into_iter()
-        .find(|a| a.as_str() == s)
+        crate::domain::parse_name(s)
     }
 
     pub fn label(self) -> Msg {

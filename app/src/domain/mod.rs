@@ -4,6 +4,7 @@
 pub mod actor;
 pub mod config;
 pub mod ids;
+pub mod names;
 pub mod task;
 pub mod time;
 pub mod user;
@@ -12,6 +13,7 @@ pub mod validate;
 pub use actor::*;
 pub use config::*;
 pub use ids::*;
+pub use names::parse_name;
 pub use task::*;
 pub use time::*;
 pub use user::*;

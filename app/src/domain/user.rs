@@ -8,21 +8,29 @@ use std::str::FromStr;
 
 /// What a signed-in person may do. Admins manage configurations and users; operators review
 /// configurations and launch test tasks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Role {
     Admin,
     Operator,
 }
 
 impl Role {
-    pub const ALL: [Role; 2] = [Role::Admin, Role::Operator];
-
+    /// The one spelling of this value (serde's too), e.g. in the database and URLs.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Operator => "operator",
-        }
+        self.into()
     }
 
     pub fn label(self) -> Msg {
@@ -42,11 +50,7 @@ impl fmt::Display for Role {
 impl FromStr for Role {
     type Err = Msg;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "admin" => Ok(Role::Admin),
-            "operator" => Ok(Role::Operator),
-            _ => Err(Msg::ErrRoleUnknown),
-        }
+        super::parse_name(s).ok_or(Msg::ErrRoleUnknown)
     }
 }
 

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
+use strum::VariantArray;
 
 #[component]
 pub fn ConfigNewPage() -> impl IntoView {
@@ -214,7 +215,7 @@ fn ConfigForm(
                                     Err(_) => f.api_type.set(v),
                                 }
                             }>
-                            {ApiType::ALL.into_iter().map(|a| view! {
+                            {ApiType::VARIANTS.iter().copied().map(|a| view! {
                                 <option value=a.as_str() selected=move || f.api_type.get() == a.as_str()>{t(a.label())}</option>
                             }).collect_view()}
                         </select>

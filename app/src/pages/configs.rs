@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
+use strum::VariantArray;
 
 fn filter_from_query(q: &leptos_router::params::ParamsMap) -> ConfigFilter {
     ConfigFilter {
@@ -57,7 +58,7 @@ pub fn ConfigsPage() -> impl IntoView {
                 <label for="type">{t(Msg::FieldApiType)}</label>
                 <select id="type" name="type">
                     <option value="">{t(Msg::All)}</option>
-                    {ApiType::ALL.into_iter().map(|a| view! {
+                    {ApiType::VARIANTS.iter().copied().map(|a| view! {
                         <option value=a.as_str() selected=move || filter.get().api_type == Some(a)>{t(a.label())}</option>
                     }).collect_view()}
                 </select>

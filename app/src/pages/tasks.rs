@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
+use strum::VariantArray;
 
 fn filter_from_query(q: &leptos_router::params::ParamsMap) -> TaskFilter {
     let nonempty = |k: &str| q.get(k).filter(|v| !v.trim().is_empty());
@@ -162,7 +163,7 @@ pub fn TasksPage() -> impl IntoView {
                     <label for="status">{t(Msg::TaskStatus)}</label>
                     <select id="status" name="status">
                         <option value="">{t(Msg::All)}</option>
-                        {TaskStatus::ALL.into_iter().map(|s| view! {
+                        {TaskStatus::VARIANTS.iter().copied().map(|s| view! {
                             <option value=s.as_str() selected=move || filter.get().status == Some(s)>{t(s.label())}</option>
                         }).collect_view()}
                     </select>

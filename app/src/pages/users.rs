@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::i18n::{Msg, t, use_i18n};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use strum::VariantArray;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -132,7 +133,7 @@ fn UserRow(
                 <label class="sr-only" for=role_select_id.clone()>{t(Msg::UsersChangeRole)}</label>
                 <select id=role_select_id disabled=is_me
                     on:change=move |ev| { set_role.dispatch(SetUserRole { id, role: event_target_value(&ev) }); }>
-                    {Role::ALL.into_iter().map(|r| view! {
+                    {Role::VARIANTS.iter().copied().map(|r| view! {
                         <option value=r.as_str() selected=r == role>{move || r.label().text(lang.get())}</option>
                     }).collect_view()}
                 </select>

@@ -58,7 +58,7 @@ async fn the_databases_status_set_and_in_flight_flags_match_the_code() {
             .fetch_all(&app.core.db.read)
             .await
             .expect("read");
-    let mut expected: Vec<(String, i64)> = TaskStatus::ALL
+    let mut expected: Vec<(String, i64)> = <TaskStatus as strum::VariantArray>::VARIANTS
         .iter()
         .map(|s| (s.as_str().to_owned(), i64::from(!s.is_terminal())))
         .collect();

@@ -7,8 +7,21 @@ use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
 /// Which of a configuration's hosts a task uses.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Region {
     #[default]
     Domestic,
@@ -16,11 +29,9 @@ pub enum Region {
 }
 
 impl Region {
+    /// The one spelling of this value (serde's too), e.g. in the database and URLs.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Region::Domestic => "domestic",
-            Region::Overseas => "overseas",
-        }
+        self.into()
     }
     pub fn label(self) -> Msg {
         match self {
@@ -33,108 +44,113 @@ impl Region {
 impl FromStr for Region {
     type Err = Msg;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // The site names people also use: runninghub.cn and runninghub.ai.
         match s.trim().to_ascii_lowercase().as_str() {
-            "domestic" | "cn" => Ok(Region::Domestic),
-            "overseas" | "ai" | "intl" => Ok(Region::Overseas),
-            _ => Err(Msg::ErrRegionUnknown),
+            "cn" => Ok(Region::Domestic),
+            "ai" | "intl" => Ok(Region::Overseas),
+            other => crate::domain::parse_name(other).ok_or(Msg::ErrRegionUnknown),
         }
     }
 }
 
 /// Output resolution. The product note writes `1K`; the service wants `1k`: accept both, send
 /// lowercase.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 pub enum Resolution {
     #[default]
     #[serde(rename = "1k")]
+    #[strum(serialize = "1k")]
     R1k,
     #[serde(rename = "2k")]
+    #[strum(serialize = "2k")]
     R2k,
     #[serde(rename = "4k")]
+    #[strum(serialize = "4k")]
     R4k,
 }
 
 impl Resolution {
-    pub const ALL: [Resolution; 3] = [Resolution::R1k, Resolution::R2k, Resolution::R4k];
+    /// The one spelling of this value (serde's too), e.g. in the database and URLs.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Resolution::R1k => "1k",
-            Resolution::R2k => "2k",
-            Resolution::R4k => "4k",
-        }
+        self.into()
     }
 }
 
 impl FromStr for Resolution {
     type Err = Msg;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "1k" => Ok(Resolution::R1k),
-            "2k" => Ok(Resolution::R2k),
-            "4k" => Ok(Resolution::R4k),
-            _ => Err(Msg::ErrResolutionUnknown),
-        }
+        crate::domain::parse_name(s).ok_or(Msg::ErrResolutionUnknown)
     }
 }
 
 /// Aspect ratio; `Auto` follows the input image, which the service expresses by leaving the
 /// field out.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 pub enum AspectRatio {
     #[default]
     #[serde(rename = "auto")]
+    #[strum(serialize = "auto")]
     Auto,
     #[serde(rename = "1:1")]
+    #[strum(serialize = "1:1")]
     R1x1,
     #[serde(rename = "16:9")]
+    #[strum(serialize = "16:9")]
     R16x9,
     #[serde(rename = "9:16")]
+    #[strum(serialize = "9:16")]
     R9x16,
     #[serde(rename = "4:3")]
+    #[strum(serialize = "4:3")]
     R4x3,
     #[serde(rename = "3:4")]
+    #[strum(serialize = "3:4")]
     R3x4,
     #[serde(rename = "3:2")]
+    #[strum(serialize = "3:2")]
     R3x2,
     #[serde(rename = "2:3")]
+    #[strum(serialize = "2:3")]
     R2x3,
     #[serde(rename = "5:4")]
+    #[strum(serialize = "5:4")]
     R5x4,
     #[serde(rename = "4:5")]
+    #[strum(serialize = "4:5")]
     R4x5,
     #[serde(rename = "21:9")]
+    #[strum(serialize = "21:9")]
     R21x9,
 }
 
 impl AspectRatio {
-    pub const ALL: [AspectRatio; 11] = [
-        AspectRatio::Auto,
-        AspectRatio::R1x1,
-        AspectRatio::R16x9,
-        AspectRatio::R9x16,
-        AspectRatio::R4x3,
-        AspectRatio::R3x4,
-        AspectRatio::R3x2,
-        AspectRatio::R2x3,
-        AspectRatio::R5x4,
-        AspectRatio::R4x5,
-        AspectRatio::R21x9,
-    ];
-
+    /// The one spelling of this value (serde's too), e.g. in the database and URLs.
     pub fn as_str(self) -> &'static str {
-        match self {
-            AspectRatio::Auto => "auto",
-            AspectRatio::R1x1 => "1:1",
-            AspectRatio::R16x9 => "16:9",
-            AspectRatio::R9x16 => "9:16",
-            AspectRatio::R4x3 => "4:3",
-            AspectRatio::R3x4 => "3:4",
-            AspectRatio::R3x2 => "3:2",
-            AspectRatio::R2x3 => "2:3",
-            AspectRatio::R5x4 => "5:4",
-            AspectRatio::R4x5 => "4:5",
-            AspectRatio::R21x9 => "21:9",
-        }
+        self.into()
     }
 
     /// The value to send, `None` for auto.
@@ -146,11 +162,7 @@ impl AspectRatio {
 impl FromStr for AspectRatio {
     type Err = Msg;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim().to_ascii_lowercase();
-        AspectRatio::ALL
-            .into_iter()
-            .find(|a| a.as_str() == s)
-            .ok_or(Msg::ErrAspectUnknown)
+        crate::domain::parse_name(s).ok_or(Msg::ErrAspectUnknown)
     }
 }
 

@@ -6,8 +6,20 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Where a task is in its life. The first five are in flight; the rest are final.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum TaskStatus {
     /// Created, waiting for a free slot of its configuration.
     Pending,
@@ -29,32 +41,9 @@ pub enum TaskStatus {
 }
 
 impl TaskStatus {
-    pub const ALL: [TaskStatus; 10] = [
-        TaskStatus::Pending,
-        TaskStatus::Uploading,
-        TaskStatus::Submitting,
-        TaskStatus::Queued,
-        TaskStatus::Running,
-        TaskStatus::Succeeded,
-        TaskStatus::Failed,
-        TaskStatus::Cancelled,
-        TaskStatus::TimedOut,
-        TaskStatus::SubmitUncertain,
-    ];
-
+    /// The one spelling of this value (serde's too), e.g. in the database and URLs.
     pub fn as_str(self) -> &'static str {
-        match self {
-            TaskStatus::Pending => "pending",
-            TaskStatus::Uploading => "uploading",
-            TaskStatus::Submitting => "submitting",
-            TaskStatus::Queued => "queued",
-            TaskStatus::Running => "running",
-            TaskStatus::Succeeded => "succeeded",
-            TaskStatus::Failed => "failed",
-            TaskStatus::Cancelled => "cancelled",
-            TaskStatus::TimedOut => "timed_out",
-            TaskStatus::SubmitUncertain => "submit_uncertain",
-        }
+        self.into()
     }
 
     pub fn is_terminal(self) -> bool {
@@ -108,20 +97,18 @@ impl fmt::Display for TaskStatus {
 impl FromStr for TaskStatus {
     type Err = Msg;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        TaskStatus::ALL
-            .into_iter()
-            .find(|t| t.as_str() == s.trim())
-            .ok_or(Msg::ErrStatusUnknown)
+        crate::domain::parse_name(s).ok_or(Msg::ErrStatusUnknown)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::VariantArray;
 
     #[test]
     fn statuses_round_trip_through_their_names() {
-        for s in TaskStatus::ALL {
+        for &s in TaskStatus::VARIANTS {
             assert_eq!(s.as_str().parse::<TaskStatus>(), Ok(s));
         }
         assert!(TaskStatus::SubmitUncertain.is_terminal());

@@ -1,0 +1,52 @@
+//! Closed sets spelled one way. Each enum derives its names with `strum` (`IntoStaticStr`,
+//! matching its serde names: a test checks every variant), and reads them back here.
+
+/// The variant whose name is `s` (trimmed, ASCII case ignored), if any.
+pub fn parse_name<T>(s: &str) -> Option<T>
+where
+    T: strum::VariantArray + Copy + Into<&'static str>,
+{
+    let s = s.trim();
+    T::VARIANTS
+        .iter()
+        .copied()
+        .find(|v| (*v).into().eq_ignore_ascii_case(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_name;
+    use crate::domain::*;
+    use serde::Serialize;
+    use strum::VariantArray;
+
+    fn same_spelling<T>()
+    where
+        T: VariantArray + Copy + Into<&'static str> + Serialize + std::fmt::Debug + PartialEq,
+    {
+        for v in T::VARIANTS {
+            let name: &'static str = (*v).into();
+            let json = serde_json::to_string(v).expect("json");
+            assert_eq!(json, format!("\"{name}\""), "{v:?}: strum and serde agree");
+            assert_eq!(parse_name::<T>(name), Some(*v));
+            assert_eq!(
+                parse_name::<T>(&format!(" {} ", name.to_ascii_uppercase())),
+                Some(*v)
+            );
+        }
+        assert_eq!(parse_name::<T>("no such name"), None);
+    }
+
+    #[test]
+    fn every_closed_set_has_one_spelling_shared_by_strum_and_serde() {
+        same_spelling::<TaskStatus>();
+        same_spelling::<Region>();
+        same_spelling::<Resolution>();
+        same_spelling::<AspectRatio>();
+        same_spelling::<ApiType>();
+        same_spelling::<Role>();
+        same_spelling::<HistoryAction>();
+        same_spelling::<Stage>();
+        same_spelling::<Level>();
+    }
+}
