@@ -124,6 +124,11 @@ impl Application {
         if resumed > 0 {
             tracing::info!(resumed, "picked up tasks still in flight");
         }
+        // From now on this console adopts tasks the command line hands over (or a dead process
+        // left) and relays other processes' events to its viewers.
+        core.engine
+            .start_lease(crate::tasks::lease::EngineKind::Serve)
+            .await?;
 
         let listener = tokio::net::TcpListener::bind(s.addr)
             .await

@@ -275,9 +275,18 @@ async fn run_task(
         local_images,
         region,
     };
+    // A console serving this data directory follows the task (its pages then show it live);
+    // otherwise this process does, under its own lease, which a console started meanwhile
+    // respects.
+    let console = crate::tasks::lease::serving_console(&core.db).await?;
+    if console.is_none() {
+        core.engine
+            .start_lease(crate::tasks::lease::EngineKind::Cli)
+            .await?;
+    }
     let ids = core
         .engine
-        .launch(&Actor::Cli, vec![config_id], spec)
+        .launch_for(&Actor::Cli, vec![config_id], spec, console.is_none())
         .await
         .map_err(from_app)?;
     let id = ids
@@ -285,11 +294,21 @@ async fn run_task(
         .copied()
         .ok_or_else(|| bad("no task was created"))?;
     if !json {
-        println!("Task #{id} launched on {config}");
+        match &console {
+            Some(c) => println!(
+                "Task #{id} launched on {config}; the console serving this data directory (pid {}) follows it",
+                c.pid
+            ),
+            None => println!("Task #{id} launched on {config}"),
+        }
     }
-    let mut stream = crate::tasks::stream::task_stream(&core.engine, id, 0)
-        .await
-        .map_err(from_app)?;
+    let mut stream = if console.is_some() {
+        follow_database(core.db.clone(), id)
+    } else {
+        crate::tasks::stream::task_stream(&core.engine, id, 0)
+            .await
+            .map_err(from_app)?
+    };
     let mut last_view: Option<TaskView> = None;
     loop {
         tokio::select! {
@@ -327,4 +346,48 @@ async fn run_task(
     } else {
         1
     })
+}
+
+/// The task's events and changes as the database records them (polled every 250 ms), for a
+/// task another process follows: the same messages a live stream sends, ending after the final
+/// event.
+fn follow_database(db: db::Db, id: TaskId) -> futures::stream::BoxStream<'static, StreamMsg> {
+    let state = (db, 0i64, None::<TaskStatus>, false);
+    futures::stream::unfold(state, move |(db, mut last, mut status, done)| async move {
+        if done {
+            return None;
+        }
+        loop {
+            let events = match db::task_event::after(&db.read, id, last).await {
+                Ok(e) => e,
+                Err(e) => {
+                    tracing::warn!(task = %id, error = %e, "reading the task's events failed");
+                    Vec::new()
+                }
+            };
+            let mut out: Vec<StreamMsg> = Vec::new();
+            for event in events {
+                last = event.seq;
+                let changed = status != Some(event.status);
+                status = Some(event.status);
+                out.push(StreamMsg::Event { event });
+                if changed && let Ok(Some(view)) = db::task::view(&db.read, id).await {
+                    out.push(StreamMsg::Task {
+                        task: Box::new(view),
+                    });
+                }
+            }
+            let finished = status.is_some_and(TaskStatus::is_terminal)
+                && matches!(db::task::status_of(&db.read, id).await, Ok(Some((s, seq))) if s.is_terminal() && last >= seq);
+            if finished {
+                out.push(StreamMsg::End);
+            }
+            if !out.is_empty() {
+                return Some((futures::stream::iter(out), (db, last, status, finished)));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+    })
+    .flatten()
+    .boxed()
 }

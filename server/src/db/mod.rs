@@ -6,6 +6,7 @@ pub mod audit;
 pub mod blob;
 pub mod config;
 pub mod config_event;
+pub mod engine;
 pub mod login_failure;
 pub mod meta;
 pub mod task;

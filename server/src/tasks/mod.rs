@@ -8,6 +8,7 @@
 
 pub mod event;
 pub mod hub;
+pub mod lease;
 pub mod retry;
 mod runner;
 pub mod stream;
@@ -16,7 +17,7 @@ use crate::blobs::BlobStore;
 use crate::clock::SharedClock;
 use crate::db::{
     self, Db,
-    task::{NewTask, StoredSpec, SubmitState, TaskUpdate},
+    task::{NewTask, StoredSpec, TaskUpdate},
 };
 use crate::error::OrInternal;
 use crate::metrics::Metrics;
@@ -58,6 +59,8 @@ impl Default for EngineSettings {
 }
 
 pub(crate) struct Inner {
+    /// This engine's id in the `engine` table (see `lease`).
+    pub id: String,
     pub db: Db,
     pub clock: SharedClock,
     pub secrets: Arc<Secrets>,
@@ -92,6 +95,7 @@ impl Engine {
     pub fn new(p: EngineParts) -> Engine {
         let max = p.settings.max_requests.max(1);
         Engine(Arc::new(Inner {
+            id: uuid::Uuid::new_v4().to_string(),
             db: p.db,
             clock: p.clock,
             secrets: p.secrets,
@@ -125,37 +129,11 @@ impl Engine {
         self.0.running.lock().map(|m| m.len()).unwrap_or(0)
     }
 
-    /// Picks up every task still in flight. A task whose submit may have been in the air is
-    /// marked "submit may have reached the provider", never resubmitted.
+    /// At start: picks up every task still in flight that no live process follows (see
+    /// `lease`). A task whose submit may have been in the air is marked "submit may have
+    /// reached the provider", never resubmitted.
     pub async fn resume(&self) -> anyhow::Result<usize> {
-        let ids = db::task::in_flight(&self.0.db.read).await?;
-        let mut resumed = 0;
-        for id in ids {
-            let Some(t) = db::task::engine_task(&self.0.db.read, id).await? else {
-                continue;
-            };
-            if t.submit_state == SubmitState::Sending {
-                let update = TaskUpdate {
-                    status: Some(TaskStatus::SubmitUncertain),
-                    error_code: Some("submit_uncertain".into()),
-                    error_message: Some("The server stopped while a submit was in the air; the provider may have this task".into()),
-                    finished: true,
-                    ..Default::default()
-                };
-                let event = Event::warn(Stage::Resume, EventText::SubmitUncertain).update(update);
-                self.0.record(id, None, event).await?;
-                continue;
-            }
-            let what = EventText::Resumed {
-                provider_task_id: t.provider_task_id.clone(),
-            };
-            self.0
-                .record(id, None, Event::info(Stage::Resume, what))
-                .await?;
-            self.spawn(id);
-            resumed += 1;
-        }
-        Ok(resumed)
+        self.adopt(true).await
     }
 
     fn spawn(&self, id: TaskId) {
@@ -179,6 +157,18 @@ impl Engine {
         actor: &Actor,
         configs: Vec<ConfigId>,
         spec: TaskSpec,
+    ) -> Result<Vec<TaskId>, AppError> {
+        self.launch_for(actor, configs, spec, true).await
+    }
+
+    /// Like [`Engine::launch`]; with `follow` false the tasks are only created, for a serving
+    /// console to adopt (the command line hands its task over this way).
+    pub async fn launch_for(
+        &self,
+        actor: &Actor,
+        configs: Vec<ConfigId>,
+        spec: TaskSpec,
+        follow: bool,
     ) -> Result<Vec<TaskId>, AppError> {
         let valid = spec.validate()?;
         let mut ids: Vec<ConfigId> = Vec::new();
@@ -299,14 +289,21 @@ impl Engine {
                     .or_internal()?;
                 events.extend(ev);
             }
+            if follow {
+                db::engine::set_follower(&mut *tx, id, &inner.id)
+                    .await
+                    .or_internal()?;
+            }
             created.push(id);
         }
         tx.commit().await.or_internal()?;
         for ev in events {
             inner.hub.publish(ev, true);
         }
-        for id in &created {
-            self.spawn(*id);
+        if follow {
+            for id in &created {
+                self.spawn(*id);
+            }
         }
         tracing::info!(tasks = ?created, by = who, "test tasks launched");
         Ok(created)
