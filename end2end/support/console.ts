@@ -52,6 +52,18 @@ export class Sandbox {
   }
 }
 
+/** Runs `rhconsole ARGS` over a data directory to its end; answers its exit code and output. */
+export function runCli(dataDir: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(BIN, ['--data-dir', dataDir, '--log', 'warn', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    proc.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+    proc.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+    proc.once('error', reject);
+    proc.once('exit', (code) => resolve({ code, output }));
+  });
+}
+
 /** A TCP port nobody listens on right now. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

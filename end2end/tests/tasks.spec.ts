@@ -1,5 +1,5 @@
 import { Page } from '@playwright/test';
-import { Console, freePort } from '../support/console';
+import { Console, freePort, runCli } from '../support/console';
 import { Env, createSandboxConfig, dataRows, expect, hydrated, signIn, test } from '../support/fixtures';
 
 test.describe.configure({ mode: 'serial' });
@@ -120,6 +120,21 @@ test.describe('test tasks', () => {
     await expect(page).toHaveURL(/status=failed/);
     await expect(dataRows(page)).toHaveCount(1);
     await expect(dataRows(page).first()).toHaveAttribute('data-status', 'failed');
+  });
+
+  test('a task launched from the command line appears in the open list live and finishes there', async ({ page, env }) => {
+    await signIn(page, env.console, undefined, '/tasks');
+    const before = await dataRows(page).count();
+    const run = runCli(env.console.dataDir, [
+      'task', 'run', '--config', 'Sandbox-A', '--prompt', 'from the shell #polls=4', '--image', 'https://example.com/x.png',
+    ]);
+    // The console serving this data directory follows the task, so its list shows it live.
+    await expect(dataRows(page)).toHaveCount(before + 1);
+    await expect(dataRows(page).first()).toContainText('from the shell');
+    await expect(dataRows(page).first()).toHaveAttribute('data-status', 'succeeded', { timeout: 20_000 });
+    const { code, output } = await run;
+    expect(code, output).toBe(0);
+    expect(output).toContain('follows it');
   });
 
   test('a new task appears in the list live', async ({ page, env }) => {
