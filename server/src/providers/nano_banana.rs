@@ -263,6 +263,11 @@ impl Provider for NanoBanana {
         false
     }
 
+    #[tracing::instrument(
+        skip_all,
+        err(level = "warn"),
+        fields(api = "nano_banana", call = "upload")
+    )]
     async fn upload(&self, _target: &Target, _file: &ImageFile) -> Result<UploadAnswer, CallError> {
         Err(CallError::new(
             CallErrorKind::Refused,
@@ -270,6 +275,11 @@ impl Provider for NanoBanana {
         ))
     }
 
+    #[tracing::instrument(
+        skip_all,
+        err(level = "warn"),
+        fields(api = "nano_banana", call = "submit")
+    )]
     async fn submit(
         &self,
         target: &Target,
@@ -298,6 +308,7 @@ impl Provider for NanoBanana {
         parse_images_answer(status, &bytes, ms)
     }
 
+    #[tracing::instrument(skip_all, err(level = "warn"), fields(api = "nano_banana", call = "poll", task = %provider_task_id))]
     async fn poll(
         &self,
         target: &Target,

@@ -290,6 +290,11 @@ impl Provider for RunningHub {
         true
     }
 
+    #[tracing::instrument(
+        skip_all,
+        err(level = "warn"),
+        fields(api = "runninghub", call = "upload")
+    )]
     async fn upload(&self, target: &Target, file: &ImageFile) -> Result<UploadAnswer, CallError> {
         if target.upload_endpoint.is_empty() {
             return Err(CallError::new(
@@ -309,6 +314,11 @@ impl Provider for RunningHub {
         parse_upload_answer(status, &bytes, ms)
     }
 
+    #[tracing::instrument(
+        skip_all,
+        err(level = "warn"),
+        fields(api = "runninghub", call = "submit")
+    )]
     async fn submit(
         &self,
         target: &Target,
@@ -322,6 +332,7 @@ impl Provider for RunningHub {
         parse_task_answer(status, &bytes, ms)
     }
 
+    #[tracing::instrument(skip_all, err(level = "warn"), fields(api = "runninghub", call = "poll", task = %provider_task_id))]
     async fn poll(
         &self,
         target: &Target,
