@@ -4,41 +4,27 @@
 use super::{
     ConfigId, FieldErrors, TaskStatus, Timestamp, char_len, normalise_endpoint, normalise_host,
 };
+use crate::domain::names::closed_set;
 use crate::i18n::Msg;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// The provider protocol a configuration speaks.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-pub enum ApiType {
-    /// RunningHub standard-model API v2, "全能图片PRO" image edit (async: taskId, then query).
-    #[serde(rename = "runninghub-rhart-edit")]
-    #[strum(serialize = "runninghub-rhart-edit")]
-    RunningHubRhartEdit,
-    /// OpenAI-compatible `/v1/images/edits` gateways ("nano-banana"), multipart, usually sync.
-    #[serde(rename = "nano-banana-edits")]
-    #[strum(serialize = "nano-banana-edits")]
-    NanoBananaEdits,
+closed_set! {
+    /// The provider protocol a configuration speaks.
+    pub enum ApiType {
+        /// RunningHub standard-model API v2, "全能图片PRO" image edit (async: taskId, then query).
+        #[serde(rename = "runninghub-rhart-edit")]
+        #[strum(serialize = "runninghub-rhart-edit")]
+        RunningHubRhartEdit,
+        /// OpenAI-compatible `/v1/images/edits` gateways ("nano-banana"), multipart, usually sync.
+        #[serde(rename = "nano-banana-edits")]
+        #[strum(serialize = "nano-banana-edits")]
+        NanoBananaEdits,
+    }
 }
 
 impl ApiType {
-    /// The one spelling of this value (serde's too), e.g. in the database and URLs.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     pub fn label(self) -> Msg {
         match self {
             ApiType::RunningHubRhartEdit => Msg::ApiTypeRunningHub,
@@ -460,38 +446,24 @@ pub enum DeleteOutcome {
     Archived,
 }
 
-/// What happened to a configuration, for its history.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum HistoryAction {
-    Created,
-    Updated,
-    Activated,
-    Deactivated,
-    Archived,
-    Unarchived,
-    Reverted,
-    KeyRevealed,
-    Imported,
+closed_set! {
+    /// What happened to a configuration, for its history.
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum HistoryAction {
+        Created,
+        Updated,
+        Activated,
+        Deactivated,
+        Archived,
+        Unarchived,
+        Reverted,
+        KeyRevealed,
+        Imported,
+    }
 }
 
 impl HistoryAction {
-    /// The one spelling of this value (serde's too), e.g. in the database and URLs.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     pub fn parse(s: &str) -> Option<Self> {
         crate::domain::parse_name(s)
     }

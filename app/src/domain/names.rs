@@ -1,6 +1,36 @@
 //! Closed sets spelled one way. Each enum derives its names with `strum` (`IntoStaticStr`,
 //! matching its serde names: a test checks every variant), and reads them back here.
 
+/// Declares a closed set of names: the enum with the derives every such set has (copy,
+/// compare, hash, serde, and strum's names, which must match serde's: see the test below) and
+/// `as_str`, its one spelling. Put serde/strum renames on the enum or its variants as usual.
+macro_rules! closed_set {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident),* $(,)? }) => {
+        #[derive(
+            Clone,
+            Copy,
+            Debug,
+            PartialEq,
+            Eq,
+            Hash,
+            serde::Serialize,
+            serde::Deserialize,
+            strum::IntoStaticStr,
+            strum::VariantArray,
+        )]
+        $(#[$meta])*
+        $vis enum $name { $($(#[$vmeta])* $variant),* }
+
+        impl $name {
+            /// The one spelling of this value (serde's too), e.g. in the database and URLs.
+            pub fn as_str(self) -> &'static str {
+                self.into()
+            }
+        }
+    };
+}
+pub(crate) use closed_set;
+
 /// The variant whose name is `s` (trimmed, ASCII case ignored), if any.
 pub fn parse_name<T>(s: &str) -> Option<T>
 where

@@ -1,38 +1,24 @@
 //! Users and roles.
 
 use super::{FieldErrors, Timestamp, UserId, char_len};
+use crate::domain::names::closed_set;
 use crate::i18n::Msg;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// What a signed-in person may do. Admins manage configurations and users; operators review
-/// configurations and launch test tasks.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "lowercase")]
-#[strum(serialize_all = "lowercase")]
-pub enum Role {
-    Admin,
-    Operator,
+closed_set! {
+    /// What a signed-in person may do. Admins manage configurations and users; operators review
+    /// configurations and launch test tasks.
+    #[serde(rename_all = "lowercase")]
+    #[strum(serialize_all = "lowercase")]
+    pub enum Role {
+        Admin,
+        Operator,
+    }
 }
 
 impl Role {
-    /// The one spelling of this value (serde's too), e.g. in the database and URLs.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     pub fn label(self) -> Msg {
         match self {
             Role::Admin => Msg::RoleAdmin,

@@ -1,38 +1,25 @@
 //! The test case an operator launches: prompt, resolution, aspect ratio, region, images,
 //! and its validation.
 
+use crate::domain::names::closed_set;
 use crate::domain::{FieldErrors, char_len};
 use crate::i18n::Msg;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
-/// Which of a configuration's hosts a task uses.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "lowercase")]
-#[strum(serialize_all = "lowercase")]
-pub enum Region {
-    #[default]
-    Domestic,
-    Overseas,
+closed_set! {
+    /// Which of a configuration's hosts a task uses.
+    #[derive(Default)]
+    #[serde(rename_all = "lowercase")]
+    #[strum(serialize_all = "lowercase")]
+    pub enum Region {
+        #[default]
+        Domestic,
+        Overseas,
+    }
 }
 
 impl Region {
-    /// The one spelling of this value (serde's too), e.g. in the database and URLs.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
     pub fn label(self) -> Msg {
         match self {
             Region::Domestic => Msg::RegionDomestic,
@@ -53,40 +40,25 @@ impl FromStr for Region {
     }
 }
 
-/// Output resolution. The product note writes `1K`; the service wants `1k`: accept both, send
-/// lowercase.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-pub enum Resolution {
-    #[default]
-    #[serde(rename = "1k")]
-    #[strum(serialize = "1k")]
-    R1k,
-    #[serde(rename = "2k")]
-    #[strum(serialize = "2k")]
-    R2k,
-    #[serde(rename = "4k")]
-    #[strum(serialize = "4k")]
-    R4k,
-}
-
-impl Resolution {
-    /// The one spelling of this value (serde's too), e.g. in the database and URLs.
-    pub fn as_str(self) -> &'static str {
-        self.into()
+closed_set! {
+    /// Output resolution. The product note writes `1K`; the service wants `1k`: accept both, send
+    /// lowercase.
+    #[derive(Default)]
+    pub enum Resolution {
+        #[default]
+        #[serde(rename = "1k")]
+        #[strum(serialize = "1k")]
+        R1k,
+        #[serde(rename = "2k")]
+        #[strum(serialize = "2k")]
+        R2k,
+        #[serde(rename = "4k")]
+        #[strum(serialize = "4k")]
+        R4k,
     }
 }
+
+impl Resolution {}
 
 impl FromStr for Resolution {
     type Err = Msg;
@@ -95,64 +67,49 @@ impl FromStr for Resolution {
     }
 }
 
-/// Aspect ratio; `Auto` follows the input image, which the service expresses by leaving the
-/// field out.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-pub enum AspectRatio {
-    #[default]
-    #[serde(rename = "auto")]
-    #[strum(serialize = "auto")]
-    Auto,
-    #[serde(rename = "1:1")]
-    #[strum(serialize = "1:1")]
-    R1x1,
-    #[serde(rename = "16:9")]
-    #[strum(serialize = "16:9")]
-    R16x9,
-    #[serde(rename = "9:16")]
-    #[strum(serialize = "9:16")]
-    R9x16,
-    #[serde(rename = "4:3")]
-    #[strum(serialize = "4:3")]
-    R4x3,
-    #[serde(rename = "3:4")]
-    #[strum(serialize = "3:4")]
-    R3x4,
-    #[serde(rename = "3:2")]
-    #[strum(serialize = "3:2")]
-    R3x2,
-    #[serde(rename = "2:3")]
-    #[strum(serialize = "2:3")]
-    R2x3,
-    #[serde(rename = "5:4")]
-    #[strum(serialize = "5:4")]
-    R5x4,
-    #[serde(rename = "4:5")]
-    #[strum(serialize = "4:5")]
-    R4x5,
-    #[serde(rename = "21:9")]
-    #[strum(serialize = "21:9")]
-    R21x9,
+closed_set! {
+    /// Aspect ratio; `Auto` follows the input image, which the service expresses by leaving the
+    /// field out.
+    #[derive(Default)]
+    pub enum AspectRatio {
+        #[default]
+        #[serde(rename = "auto")]
+        #[strum(serialize = "auto")]
+        Auto,
+        #[serde(rename = "1:1")]
+        #[strum(serialize = "1:1")]
+        R1x1,
+        #[serde(rename = "16:9")]
+        #[strum(serialize = "16:9")]
+        R16x9,
+        #[serde(rename = "9:16")]
+        #[strum(serialize = "9:16")]
+        R9x16,
+        #[serde(rename = "4:3")]
+        #[strum(serialize = "4:3")]
+        R4x3,
+        #[serde(rename = "3:4")]
+        #[strum(serialize = "3:4")]
+        R3x4,
+        #[serde(rename = "3:2")]
+        #[strum(serialize = "3:2")]
+        R3x2,
+        #[serde(rename = "2:3")]
+        #[strum(serialize = "2:3")]
+        R2x3,
+        #[serde(rename = "5:4")]
+        #[strum(serialize = "5:4")]
+        R5x4,
+        #[serde(rename = "4:5")]
+        #[strum(serialize = "4:5")]
+        R4x5,
+        #[serde(rename = "21:9")]
+        #[strum(serialize = "21:9")]
+        R21x9,
+    }
 }
 
 impl AspectRatio {
-    /// The one spelling of this value (serde's too), e.g. in the database and URLs.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     /// The value to send, `None` for auto.
     pub fn to_provider(self) -> Option<&'static str> {
         (self != AspectRatio::Auto).then(|| self.as_str())

@@ -1,51 +1,36 @@
 //! Where a task is in its life: the statuses, and which are in flight or final.
 
+use crate::domain::names::closed_set;
 use crate::i18n::Msg;
-use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// Where a task is in its life. The first five are in flight; the rest are final.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum TaskStatus {
-    /// Created, waiting for a free slot of its configuration.
-    Pending,
-    /// Sending local images to the provider's upload endpoint.
-    Uploading,
-    /// The submit request is being sent.
-    Submitting,
-    /// Accepted by the provider, waiting in its queue.
-    Queued,
-    /// The provider is working on it.
-    Running,
-    Succeeded,
-    Failed,
-    Cancelled,
-    TimedOut,
-    /// The server stopped while a submit was in the air: the provider may or may not have it.
-    /// A person decides; the console never resubmits on its own.
-    SubmitUncertain,
+closed_set! {
+    /// Where a task is in its life. The first five are in flight; the rest are final.
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum TaskStatus {
+        /// Created, waiting for a free slot of its configuration.
+        Pending,
+        /// Sending local images to the provider's upload endpoint.
+        Uploading,
+        /// The submit request is being sent.
+        Submitting,
+        /// Accepted by the provider, waiting in its queue.
+        Queued,
+        /// The provider is working on it.
+        Running,
+        Succeeded,
+        Failed,
+        Cancelled,
+        TimedOut,
+        /// The server stopped while a submit was in the air: the provider may or may not have it.
+        /// A person decides; the console never resubmits on its own.
+        SubmitUncertain,
+    }
 }
 
 impl TaskStatus {
-    /// The one spelling of this value (serde's too), e.g. in the database and URLs.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
