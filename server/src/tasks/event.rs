@@ -7,6 +7,7 @@
 //! ```
 
 use crate::db::task::TaskUpdate;
+use crate::providers::CallError;
 use app::domain::{EventText, Level, Stage};
 
 /// An event to append (with the task update applied in the same transaction).
@@ -57,5 +58,10 @@ impl Event {
         self.http_status = http_status;
         self.latency_ms = latency_ms;
         self
+    }
+
+    /// The failed provider call this event reports (its HTTP status, if any, and latency).
+    pub fn call_failed(self, e: &CallError) -> Event {
+        self.call(e.http_status, Some(e.latency_ms))
     }
 }

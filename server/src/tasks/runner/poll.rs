@@ -54,10 +54,8 @@ impl Run<'_> {
                             error: e.to_string(),
                             failures: worth.then_some(streak.attempt()),
                         };
-                        self.record(
-                            Event::error(Stage::Poll, text).call(e.http_status, Some(e.latency_ms)),
-                        )
-                        .await?;
+                        self.record(Event::error(Stage::Poll, text).call_failed(&e))
+                            .await?;
                         return self.fail_call(Stage::Poll, &e).await;
                     };
                     pause = poll_interval.max(delay);
@@ -67,10 +65,8 @@ impl Run<'_> {
                         n: streak.attempt(),
                         max: max_failures,
                     };
-                    self.record(
-                        Event::warn(Stage::Retry, text).call(e.http_status, Some(e.latency_ms)),
-                    )
-                    .await?;
+                    self.record(Event::warn(Stage::Retry, text).call_failed(&e))
+                        .await?;
                     continue;
                 }
             };

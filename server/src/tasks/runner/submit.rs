@@ -68,7 +68,7 @@ impl Run<'_> {
                 self.record(
                     Event::error(Stage::Submit, text)
                         .update(not_sent)
-                        .call(e.http_status, Some(e.latency_ms)),
+                        .call_failed(&e),
                 )
                 .await?;
                 self.fail_call(Stage::Submit, &e).await?;
@@ -85,7 +85,7 @@ impl Run<'_> {
             self.record(
                 Event::warn(Stage::Retry, text)
                     .update(not_sent)
-                    .call(e.http_status, Some(e.latency_ms)),
+                    .call_failed(&e),
             )
             .await?;
             if delay >= self.remaining() {

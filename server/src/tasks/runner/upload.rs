@@ -107,7 +107,7 @@ impl Run<'_> {
                 error: e.to_string(),
                 delay_ms: ms(delay),
             };
-            self.record(Event::warn(Stage::Retry, text).call(e.http_status, Some(e.latency_ms)))
+            self.record(Event::warn(Stage::Retry, text).call_failed(&e))
                 .await?;
             if let Wake::Stop = self.wait(delay).await {
                 return Err(Halt::Done);
