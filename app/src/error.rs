@@ -3,7 +3,7 @@
 //! sent.
 
 use crate::domain::FieldErrors;
-use crate::i18n::{Lang, Msg};
+use crate::i18n::{Lang, Msg, Text};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -80,16 +80,16 @@ impl AppError {
                 .map(|e| e.msg.text(lang).to_owned())
                 .unwrap_or_else(|| Msg::ErrBadRequest.text(lang).to_owned()),
             AppError::Rejected { msg, .. } => msg.text(lang).to_owned(),
-            AppError::TooManyRequests { retry_after_secs } => {
-                let mins = retry_after_secs.div_ceil(60).max(1);
-                match lang {
-                    Lang::Zh => format!("{}（约 {mins} 分钟后）", Msg::ErrLoginLocked.zh()),
-                    Lang::En => format!("{} (in about {mins} min)", Msg::ErrLoginLocked.en()),
-                }
+            AppError::TooManyRequests { retry_after_secs } => Text::ErrTryAgainIn {
+                error: Msg::ErrLoginLocked,
+                mins: retry_after_secs.div_ceil(60).max(1),
             }
-            AppError::Internal { request_id } => {
-                format!("{} ({request_id})", Msg::ErrInternal.text(lang))
+            .render(lang),
+            AppError::Internal { request_id } => Text::ErrWithRequestId {
+                error: Msg::ErrInternal,
+                id: request_id,
             }
+            .render(lang),
             AppError::Call(_) => Msg::ErrNetwork.text(lang).to_owned(),
         }
     }

@@ -5,7 +5,7 @@
 
 use crate::db::{self, Db, task::StoredSpec};
 use anyhow::{Context, Result};
-use app::domain::{AspectRatio, ConfigId, Region, Resolution, ValidSpec};
+use app::domain::{AspectRatio, ConfigId, EventText, Region, Resolution, ValidSpec};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use std::collections::BTreeMap;
@@ -126,6 +126,31 @@ pub async fn fill(db_path: &Path, configs: &[ConfigId], spec: &Fill<'_>) -> Resu
     let tasks = spec.tasks;
     let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
     let step = spec.spread_days * 24 * 3600 * 1000 / tasks.max(1);
+    // What the events say, stored as the engine stores them (structured, once).
+    let details = [
+        EventText::Created {
+            by: spec.created_by.to_owned(),
+            config: "the config".to_owned(),
+            version: 1,
+            region: Region::Domestic,
+            resolution: Resolution::R1k,
+            aspect: AspectRatio::Auto,
+            images: 1,
+        },
+        EventText::Accepted {
+            task_id: "2013508786110730000".to_owned(),
+            status: "QUEUED".to_owned(),
+        },
+        EventText::ProviderStatus {
+            status: "RUNNING".to_owned(),
+        },
+        EventText::Answered {
+            status: "SUCCESS".to_owned(),
+        },
+    ]
+    .map(|t| serde_json::to_string(&t).context("encoding an event"))
+    .into_iter()
+    .collect::<Result<Vec<_>>>()?;
     let mut tx = db.write.begin().await.context("starting the fill")?;
     const CHUNK: i64 = 500;
     let mut first = 1;
@@ -224,20 +249,20 @@ pub async fn fill(db_path: &Path, configs: &[ConfigId], spec: &Fill<'_>) -> Resu
         // SQLite binds at most 32,766 parameters per statement: 2,000 events (10 each) at a time.
         for chunk in events.chunks(2000) {
             let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO task_event (task_id, seq, level, stage, message, http_status, latency_ms, status, created_at, updated_at) ",
+                "INSERT INTO task_event (task_id, seq, level, stage, detail, http_status, latency_ms, status, created_at, updated_at) ",
             );
             q.push_values(chunk, |mut b, (task, seq, at, final_status)| {
-                let (stage, message, status) = match seq {
-                    1 => ("validate", "Created by admin for the config (v1), domestic host, 1k resolution, aspect ratio auto, 1 image(s)", "pending"),
-                    2 => ("submit", "Accepted: taskId 2013508786110730000, status QUEUED", "queued"),
-                    3 => ("poll", "Provider status: RUNNING", "running"),
-                    _ => ("result", "The end", *final_status),
+                let (stage, detail, status) = match seq {
+                    1 => ("validate", &details[0], "pending"),
+                    2 => ("submit", &details[1], "queued"),
+                    3 => ("poll", &details[2], "running"),
+                    _ => ("result", &details[3], *final_status),
                 };
                 b.push_bind(*task)
                     .push_bind(*seq)
                     .push_bind("info")
                     .push_bind(stage)
-                    .push_bind(message)
+                    .push_bind(detail)
                     .push_bind(200i64)
                     .push_bind(12i64)
                     .push_bind(status)

@@ -6,7 +6,7 @@ use crate::api::tasks::LaunchTasks;
 use crate::components::ErrorBox;
 use crate::domain::*;
 use crate::error::AppError;
-use crate::i18n::{Msg, t, use_i18n};
+use crate::i18n::{Localized, Msg, t, use_i18n};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use strum::VariantArray;
@@ -194,7 +194,7 @@ pub fn LaunchForm(
                     <select id="aspect" name="aspect_ratio" on:change=move |ev| aspect.set(event_target_value(&ev))>
                         {AspectRatio::VARIANTS.iter().copied().map(|a| view! {
                             <option value=a.as_str() selected=move || aspect.get() == a.as_str()>
-                                {move || if a == AspectRatio::Auto { Msg::TaskAspectAuto.text(lang.get()).to_owned() } else { a.as_str().to_owned() }}
+                                {move || a.render(lang.get())}
                             </option>
                         }).collect_view()}
                     </select>

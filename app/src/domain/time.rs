@@ -1,6 +1,7 @@
 //! Timestamps: unix milliseconds everywhere, shown in the console's display zone (UTC+8 by
 //! default, the operators' zone) so the server render and the browser render agree.
 
+use crate::i18n::{Lang, Localized, Text};
 use serde::{Deserialize, Serialize};
 use time::{OffsetDateTime, UtcOffset};
 
@@ -87,22 +88,42 @@ pub fn percent(part: i64, whole: i64) -> String {
     format!("{}%", (part * 200 + whole) / (2 * whole))
 }
 
-/// `1.2 s`, `2 min 03 s`, `1 h 02 min`.
+/// A length of time in milliseconds, written in the reader's language with a readable unit:
+/// `1.2 s` / `1.2 秒`, `2 min 03 s` / `2 分 03 秒`, `1 h 02 min` / `1 小时 02 分`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DurationMs(pub i64);
+
+impl Localized for DurationMs {
+    fn fmt_in(&self, lang: Lang, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms = self.0.max(0);
+        let secs = ms / 1000;
+        let text = if ms < 1_000 {
+            Text::DurMs { ms }
+        } else if ms < 60_000 {
+            // Tenths by integer arithmetic (no float formatting code in the browser bundle).
+            let tenths = (ms + 50) / 100;
+            Text::DurSecs {
+                secs: tenths / 10,
+                tenths: tenths % 10,
+            }
+        } else if secs < 3600 {
+            Text::DurMinutes {
+                min: secs / 60,
+                sec: secs % 60,
+            }
+        } else {
+            Text::DurHours {
+                h: secs / 3600,
+                min: (secs % 3600) / 60,
+            }
+        };
+        text.fmt_in(lang, f)
+    }
+}
+
+/// A duration in English, for the CLI and logs.
 pub fn format_duration_ms(ms: i64) -> String {
-    let ms = ms.max(0);
-    if ms < 1_000 {
-        return format!("{ms} ms");
-    }
-    if ms < 60_000 {
-        // Tenths by integer arithmetic (no float formatting code in the browser bundle).
-        let tenths = (ms + 50) / 100;
-        return format!("{}.{} s", tenths / 10, tenths % 10);
-    }
-    let secs = ms / 1000;
-    if secs < 3600 {
-        return format!("{} min {:02} s", secs / 60, secs % 60);
-    }
-    format!("{} h {:02} min", secs / 3600, (secs % 3600) / 60)
+    DurationMs(ms).render(Lang::En)
 }
 
 #[cfg(test)]
@@ -134,5 +155,11 @@ mod tests {
         assert_eq!(percent(0, 0), "—");
         assert_eq!(format_duration_ms(123_000), "2 min 03 s");
         assert_eq!(format_duration_ms(3_720_000), "1 h 02 min");
+        let zh = |ms| DurationMs(ms).render(Lang::Zh);
+        assert_eq!(zh(250), "250 毫秒");
+        assert_eq!(zh(1_500), "1.5 秒");
+        assert_eq!(zh(123_000), "2 分 03 秒");
+        assert_eq!(zh(3_720_000), "1 小时 02 分");
+        assert_eq!(zh(-5), "0 毫秒");
     }
 }

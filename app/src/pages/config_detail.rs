@@ -10,7 +10,7 @@ use crate::components::launch::LaunchForm;
 use crate::components::{CopyButton, ErrorBox, PageError, StatusBadge, Time};
 use crate::domain::*;
 use crate::error::AppError;
-use crate::i18n::{Msg, t, use_i18n};
+use crate::i18n::{Msg, localized, t, use_i18n};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -233,7 +233,7 @@ fn ConfigDetails(
                 <dt>{t(Msg::FieldIsSync)}</dt><dd>{yes_no(f.is_sync_api)}</dd>
                 <dt>{t(Msg::FieldEnableRetry)}</dt><dd>{yes_no(f.enable_retry)}</dd>
                 <dt>{t(Msg::FieldAllowLocal)}</dt><dd>{yes_no(f.allow_local)}</dd>
-                <dt>{t(Msg::ConfigLimits)}</dt><dd>{format_duration_ms(i64::from(f.timeout_secs) * 1000)}" · "{f.max_concurrency}</dd>
+                <dt>{t(Msg::ConfigLimits)}</dt><dd>{localized(DurationMs(i64::from(f.timeout_secs) * 1000))}" · "{f.max_concurrency}</dd>
                 <dt>{t(Msg::ConfigCreatedBy)}</dt><dd>{c.created_by.clone()}" · "<Time at=c.created_at/></dd>
             </dl>
         </section>

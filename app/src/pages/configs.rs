@@ -4,7 +4,7 @@ use crate::api::configs::{SetConfigActive, list_configs};
 use crate::components::frame::is_admin;
 use crate::components::{ErrorBox, PageError, StatusBadge, Switch, Time};
 use crate::domain::*;
-use crate::i18n::{Msg, t, use_i18n};
+use crate::i18n::{Msg, localized, t, use_i18n};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};
@@ -183,7 +183,7 @@ fn ConfigRow(
                 {match item.last_test {
                     Some(last) => view! {
                         <A href=format!("/tasks/{}", last.task_id.0)><StatusBadge status=last.status/></A>
-                        <span class="sub"><Time at=last.at/>{last.duration_ms.map(|d| format!(" · {}", format_duration_ms(d)))}</span>
+                        <span class="sub"><Time at=last.at/>{last.duration_ms.map(|d| view! { " · "{localized(DurationMs(d))} })}</span>
                     }.into_any(),
                     None => view! { <span class="muted">{t(Msg::Never)}</span> }.into_any(),
                 }}

@@ -4,7 +4,7 @@
 use crate::api::tasks::get_overview;
 use crate::components::{PageError, StatusBadge};
 use crate::domain::*;
-use crate::i18n::{Msg, t, use_i18n};
+use crate::i18n::{Localized, Msg, t, use_i18n};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -84,7 +84,7 @@ pub fn HomePage() -> impl IntoView {
                                                             <th scope="row"><A href=format!("/configs/{}", c.config_id.0)>{c.config_name.clone()}</A></th>
                                                             <td class="num">{c.total}</td>
                                                             <td class="num">{percent(c.succeeded, c.finished)}</td>
-                                                            <td class="num">{c.median_ms.map(format_duration_ms).unwrap_or_else(|| "—".into())}</td>
+                                                            <td class="num">{let median = c.median_ms.map(DurationMs); move || median.map(|d| d.render(lang.get())).unwrap_or_else(|| "—".into())}</td>
                                                         </tr>
                                                     }).collect_view()}
                                                 </tbody>

@@ -7,7 +7,7 @@ use crate::api::tasks::{CancelTask, RerunTask, get_task};
 use crate::components::{CopyButton, ErrorBox, PageError, StatusBadge, Time};
 use crate::domain::*;
 use crate::error::AppError;
-use crate::i18n::{Msg, t, use_i18n};
+use crate::i18n::{Localized, Msg, t, use_i18n};
 use crate::live::now_ms;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -55,6 +55,7 @@ pub fn TaskPage() -> impl IntoView {
 
 #[component]
 fn LiveTask(detail: TaskDetail) -> impl IntoView {
+    let lang = use_i18n().lang;
     let id = detail.task.id;
     let task = RwSignal::new(detail.task);
     let events = RwSignal::new(detail.events);
@@ -79,7 +80,7 @@ fn LiveTask(detail: TaskDetail) -> impl IntoView {
     let elapsed = move || {
         task.with(|t| {
             let end = t.finished_at.map(|f| f.0).unwrap_or_else(|| now.get());
-            format_duration_ms(end - t.created_at.0)
+            DurationMs(end - t.created_at.0).render(lang.get())
         })
     };
     let title = move || task.with(|t| format!("#{} · {}", t.id.0, t.config_name));
@@ -383,8 +384,8 @@ fn Summary(task: RwSignal<TaskView>) -> impl IntoView {
             <dl class="props">
                 <dt>{t(Msg::TaskConfig)}</dt>
                 <dd><A href=move || format!("/configs/{}", task.with(|t| t.config_id.0))>{move || task.with(|t| t.config_name.clone())}</A></dd>
-                <dt>{t(Msg::TaskResolution)}</dt><dd>{move || task.with(|t| t.resolution.as_str().to_ascii_uppercase())}</dd>
-                <dt>{t(Msg::TaskAspect)}</dt><dd>{move || task.with(|t| t.aspect_ratio.as_str())}</dd>
+                <dt>{t(Msg::TaskResolution)}</dt><dd>{move || task.with(|t| t.resolution.render(lang.get()))}</dd>
+                <dt>{t(Msg::TaskAspect)}</dt><dd>{move || task.with(|t| t.aspect_ratio.render(lang.get()))}</dd>
                 <dt>{t(Msg::TaskCost)}</dt><dd data-testid="cost">{move || task.with(|t| t.usage.cost()).unwrap_or_else(|| "—".into())}</dd>
                 <dt>{t(Msg::TaskPrompt)}</dt><dd style="white-space:pre-wrap">{move || task.with(|t| t.prompt.clone())}</dd>
             </dl>

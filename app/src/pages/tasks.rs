@@ -6,7 +6,7 @@ use crate::api::tasks::list_tasks;
 use crate::components::{ErrorBox, PageError, StatusBadge, Time};
 use crate::domain::*;
 use crate::error::AppError;
-use crate::i18n::{Msg, t, use_i18n};
+use crate::i18n::{Localized, Msg, localized, t, use_i18n};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};
@@ -232,7 +232,7 @@ fn TaskTable(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
                                 <td>{r.config_name.clone()}</td>
                                 <td class="prompt-cell" title=r.prompt.clone()>{r.prompt.clone()}</td>
                                 <td class="hide-sm nowrap"><Time at=r.created_at/></td>
-                                <td class="hide-sm nowrap">{r.finished_at.map(|f| format_duration_ms(f.0 - r.created_at.0)).unwrap_or_default()}</td>
+                                <td class="hide-sm nowrap">{r.finished_at.map(|f| localized(DurationMs(f.0 - r.created_at.0)))}</td>
                                 <td class="hide-sm">{r.thumbnail.clone().map(|u| view! { <img class="thumb" src=u alt=move || Msg::TaskThumbnail.text(lang.get()) loading="lazy"/> })}</td>
                             </tr>
                         </For>
@@ -263,7 +263,7 @@ fn CompareTable(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
                         <tr data-task=r.id.0 data-status=r.status.as_str()>
                             <th scope="row"><A href=format!("/tasks/{}", r.id.0)>{r.config_name.clone()}</A></th>
                             <td><StatusBadge status=r.status/></td>
-                            <td class="num">{r.finished_at.map(|f| format_duration_ms(f.0 - r.created_at.0)).unwrap_or_else(|| "…".into())}</td>
+                            <td class="num">{let took = r.finished_at.map(|f| DurationMs(f.0 - r.created_at.0)); move || took.map(|d| d.render(lang.get())).unwrap_or_else(|| "…".into())}</td>
                             <td class="num">{r.cost.clone().unwrap_or_else(|| "—".into())}</td>
                             <td>{r.thumbnail.clone().map(|u| view! { <img class="thumb" src=u alt=move || Msg::TaskThumbnail.text(lang.get())/> })}</td>
                             <td>{r.error_code.clone().unwrap_or_default()}</td>

@@ -77,8 +77,16 @@ fn event_line(e: &TaskEvent) -> String {
         e.at.format_time_ms(),
         e.level.as_str(),
         e.stage.as_str(),
-        e.message
+        e.english()
     )
+}
+
+/// An event for scripts: its fields, with the English text as `message` next to the
+/// structured `text`.
+fn event_json(e: &TaskEvent) -> Result<serde_json::Value, CliError> {
+    let mut v = serde_json::to_value(e).map_err(anyhow::Error::from)?;
+    v["message"] = e.english().into();
+    Ok(v)
 }
 
 fn print_summary(v: &TaskView) {
@@ -156,6 +164,10 @@ async fn dispatch(core: &Core, cmd: TaskCmd) -> Result<u8, CliError> {
                 .await
                 .map_err(anyhow::Error::from)?;
             if json {
+                let events = events
+                    .iter()
+                    .map(event_json)
+                    .collect::<Result<Vec<_>, _>>()?;
                 let out = serde_json::json!({ "task": view, "events": events });
                 println!(
                     "{}",
@@ -314,10 +326,18 @@ async fn run_task(
         tokio::select! {
             msg = stream.next() => {
                 let Some(msg) = msg else { break };
-                if json
-                    && !matches!(msg, StreamMsg::Heartbeat) {
-                        println!("{}", serde_json::to_string(&msg).map_err(anyhow::Error::from)?);
+                if json {
+                    let line = match &msg {
+                        StreamMsg::Heartbeat => None,
+                        StreamMsg::Event { event } => {
+                            Some(serde_json::json!({ "kind": "event", "event": event_json(event)? }))
+                        }
+                        other => Some(serde_json::to_value(other).map_err(anyhow::Error::from)?),
+                    };
+                    if let Some(line) = line {
+                        println!("{line}");
                     }
+                }
                 match msg {
                     StreamMsg::Event { event } if !json => println!("{}", event_line(&event)),
                     StreamMsg::Task { task } => last_view = Some(*task),

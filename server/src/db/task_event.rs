@@ -1,14 +1,19 @@
-//! SQL for `task_event`: a task's execution log, numbered without gaps from 1.
+//! SQL for `task_event`: a task's execution log, numbered without gaps from 1. What an event
+//! says is stored once: structured in `detail` (its `EventText` as JSON), or, in rows from before
+//! that, as the English text in `message`.
 
 use super::decode;
-use app::domain::{TaskEvent, TaskId, Timestamp};
+use app::domain::{Said, TaskEvent, TaskId, Timestamp};
 use sqlx::SqliteExecutor;
 
-pub async fn insert(
-    db: impl SqliteExecutor<'_>,
-    e: &TaskEvent,
-    detail: Option<&str>,
-) -> sqlx::Result<()> {
+pub async fn insert(db: impl SqliteExecutor<'_>, e: &TaskEvent) -> sqlx::Result<()> {
+    let (message, detail) = match &e.text {
+        Said::Text(t) => (
+            None,
+            Some(serde_json::to_string(t).map_err(|e| sqlx::Error::Encode(Box::new(e)))?),
+        ),
+        Said::English(m) => (Some(m.as_str()), None),
+    };
     let level = e.level.as_str();
     let stage = e.stage.as_str();
     let status = e.status.as_str();
@@ -19,7 +24,7 @@ pub async fn insert(
         e.seq,
         level,
         stage,
-        e.message,
+        message,
         e.http_status,
         e.latency_ms,
         status,
@@ -53,18 +58,25 @@ pub async fn after(
                 at: Timestamp(r.created_at),
                 level: decode("task_event", r.task_id, "level", &r.level)?,
                 stage: decode("task_event", r.task_id, "stage", &r.stage)?,
-                message: r.message,
-                // Unreadable details are an error, not a line that silently loses its text.
-                text: r
-                    .detail
-                    .as_deref()
-                    .map(serde_json::from_str)
-                    .transpose()
-                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                text: said(r.task_id, r.detail, r.message)?,
                 http_status: r.http_status,
                 latency_ms: r.latency_ms,
                 status: decode("task_event", r.task_id, "status", &r.status)?,
             })
         })
         .collect()
+}
+
+/// What a row says: its structured text, or the English of a row from before those were kept.
+/// Unreadable details are an error, not a line that silently loses its text.
+fn said(task: i64, detail: Option<String>, message: Option<String>) -> sqlx::Result<Said> {
+    match (detail, message) {
+        (Some(d), _) => serde_json::from_str(&d)
+            .map(Said::Text)
+            .map_err(|e| sqlx::Error::Decode(Box::new(e))),
+        (None, Some(m)) => Ok(Said::English(m)),
+        (None, None) => Err(sqlx::Error::Decode(
+            format!("task_event of task {task} has neither detail nor message").into(),
+        )),
+    }
 }

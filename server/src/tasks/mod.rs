@@ -442,13 +442,11 @@ async fn append(
         at: Timestamp(now),
         level: event.level,
         stage: event.stage,
-        message: event.text.english(),
+        text: Said::Text(event.text),
         http_status: event.http_status.map(i64::from),
         latency_ms: event.latency_ms,
         status,
-        text: Some(event.text),
     };
-    let detail = serde_json::to_string(&ev.text)?;
-    db::task_event::insert(&mut **tx, &ev, Some(&detail)).await?;
+    db::task_event::insert(&mut **tx, &ev).await?;
     Ok(Some(ev))
 }

@@ -126,9 +126,9 @@ async fn an_html_502_is_retried_and_then_succeeds() {
         .expect("a retry event");
     assert_eq!(retry.http_status, Some(502));
     assert!(
-        retry.message.contains("502 Bad Gateway"),
+        retry.english().contains("502 Bad Gateway"),
         "{}",
-        retry.message
+        retry.english()
     );
 }
 
@@ -203,9 +203,9 @@ async fn a_task_times_out_after_its_limit() {
     assert_eq!(v.status, TaskStatus::TimedOut);
     let last = events(&app, id).await.pop().expect("event");
     assert!(
-        last.message.contains("Timed out after 1 min 00 s"),
+        last.english().contains("Timed out after 1 min 00 s"),
         "{}",
-        last.message
+        last.english()
     );
 }
 
@@ -328,7 +328,7 @@ async fn local_images_are_uploaded_and_their_urls_sent() {
         events(&app, id)
             .await
             .iter()
-            .any(|e| e.stage == Stage::Upload && e.message.contains("Uploaded image 1/1"))
+            .any(|e| e.stage == Stage::Upload && e.english().contains("Uploaded image 1/1"))
     );
 }
 

@@ -1,8 +1,13 @@
 //! The database boundary: a value the code does not know is an error naming where it is,
-//! never a plausible default; the task status set is checked by the database too.
+//! never a plausible default; the task status set is checked by the database too; an event is
+//! stored once, and rows from earlier versions still read.
 
 use crate::common::*;
-use app::domain::{ConfigId, TaskStatus};
+use app::domain::{ConfigId, EventText, Said, TaskId, TaskStatus};
+use app::i18n::Lang;
+use sqlx::SqlitePool;
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::SqliteConnectOptions;
 
 #[tokio::test]
 async fn an_unknown_api_type_in_a_row_is_an_error_naming_table_row_and_column() {
@@ -73,4 +78,127 @@ async fn the_databases_status_set_and_in_flight_flags_match_the_code() {
             "{name}"
         );
     }
+}
+
+#[tokio::test]
+async fn an_event_is_stored_once_structured_and_the_table_refuses_a_second_copy() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let sb = sandbox().await;
+    let cfg = create_config(&app, &admin, rh_config("Sandbox", &sb.base_url())).await;
+    let task = launch(&app, cfg, spec("stored once")).await;
+    wait_final(&app, task, 30).await;
+    let (events, english): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(message) FROM task_event WHERE task_id = ?1 AND detail IS NOT NULL",
+    )
+    .bind(task.0)
+    .fetch_one(&app.core.db.read)
+    .await
+    .expect("count");
+    assert!(events >= 3, "the task logged its steps");
+    assert_eq!(english, 0, "no English copy next to the structured text");
+    let all = crate::common::events(&app, task).await;
+    assert_eq!(all.len() as i64, events, "every event is structured");
+    assert!(all.iter().all(|e| matches!(e.text, Said::Text(_))));
+
+    for (message, detail) in [
+        (Some("twice"), Some(r#"{"t":"no_results_yet"}"#)),
+        (None, None),
+    ] {
+        let refused = sqlx::query(
+            "INSERT INTO task_event (task_id, seq, level, stage, message, status, detail, created_at, updated_at)
+             VALUES (?1, 1000, 'info', 'poll', ?2, 'succeeded', ?3, 0, 0)",
+        )
+        .bind(task.0)
+        .bind(message)
+        .bind(detail)
+        .execute(&app.core.db.write)
+        .await
+        .expect_err("exactly one of message and detail");
+        assert!(format!("{refused}").contains("CHECK"), "{refused}");
+    }
+}
+
+/// The log as the versions before this one left it: the previous one wrote each event twice
+/// (the English in `message`, the structure in `detail`), older ones the English only.
+#[tokio::test]
+async fn events_written_by_earlier_versions_still_read_after_the_migration() {
+    const STORED_ONCE: i64 = 20261201000001;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let before = dir.path().join("migrations");
+    std::fs::create_dir(&before).expect("mkdir");
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    for f in std::fs::read_dir(&source).expect("migrations") {
+        let f = f.expect("entry");
+        let name = f.file_name().into_string().expect("utf-8 name");
+        let version: i64 = name
+            .split('_')
+            .next()
+            .and_then(|v| v.parse().ok())
+            .expect("version");
+        if version < STORED_ONCE {
+            std::fs::copy(f.path(), before.join(&name)).expect("copy");
+        }
+    }
+    // Foreign keys off: the events need no task around them for this.
+    let opts = SqliteConnectOptions::new()
+        .filename(dir.path().join("db.sqlite"))
+        .create_if_missing(true)
+        .foreign_keys(false);
+    let pool = SqlitePool::connect_with(opts).await.expect("open");
+    Migrator::new(before.as_path())
+        .await
+        .expect("earlier migrations")
+        .run(&pool)
+        .await
+        .expect("migrate to the previous schema");
+    let accepted = r#"{"t":"accepted","task_id":"2013508786110730000","status":"QUEUED"}"#;
+    sqlx::query(
+        "INSERT INTO task_event (task_id, seq, level, stage, message, status, detail, created_at, updated_at) VALUES
+         (7, 1, 'info', 'submit', 'Accepted: taskId 2013508786110730000, status QUEUED', 'queued', ?1, 0, 0),
+         (7, 2, 'info', 'poll', 'Provider status: RUNNING', 'running', NULL, 0, 0)",
+    )
+    .bind(accepted)
+    .execute(&pool)
+    .await
+    .expect("old rows");
+
+    rhconsole::db::MIGRATOR.run(&pool).await.expect("migrate");
+
+    let kept: Vec<(Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT message, detail FROM task_event ORDER BY seq")
+            .fetch_all(&pool)
+            .await
+            .expect("rows");
+    assert_eq!(
+        kept,
+        [
+            (None, Some(accepted.to_owned())),
+            (Some("Provider status: RUNNING".to_owned()), None)
+        ]
+    );
+    let events = rhconsole::db::task_event::after(&pool, TaskId(7), 0)
+        .await
+        .expect("read");
+    assert_eq!(
+        events[0].text,
+        Said::Text(EventText::Accepted {
+            task_id: "2013508786110730000".into(),
+            status: "QUEUED".into()
+        })
+    );
+    assert_eq!(
+        events[0].say(Lang::Zh),
+        "已受理：taskId 2013508786110730000，状态 QUEUED"
+    );
+    assert_eq!(
+        events[0].english(),
+        "Accepted: taskId 2013508786110730000, status QUEUED"
+    );
+    assert_eq!(
+        events[1].text,
+        Said::English("Provider status: RUNNING".into())
+    );
+    assert_eq!(events[1].say(Lang::Zh), "Provider status: RUNNING");
+    pool.close().await;
 }

@@ -2,12 +2,14 @@
 //! launches, the event log, the views pages and scripts read, and plain explanations of
 //! RunningHub's error codes.
 
+mod event_text;
 mod events;
 mod explain;
 mod spec;
 mod status;
 mod views;
 
+pub use event_text::*;
 pub use events::*;
 pub use explain::*;
 pub use spec::*;

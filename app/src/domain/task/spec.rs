@@ -3,7 +3,7 @@
 
 use crate::domain::names::closed_set;
 use crate::domain::{FieldErrors, char_len};
-use crate::i18n::Msg;
+use crate::i18n::{Lang, Localized, Msg};
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
@@ -25,6 +25,12 @@ impl Region {
             Region::Domestic => Msg::RegionDomestic,
             Region::Overseas => Msg::RegionOverseas,
         }
+    }
+}
+
+impl Localized for Region {
+    fn fmt_in(&self, lang: Lang, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.label().fmt_in(lang, f)
     }
 }
 
@@ -58,7 +64,16 @@ closed_set! {
     }
 }
 
-impl Resolution {}
+/// `1K`, `2K`, `4K` in every language, as the product note writes it.
+impl Localized for Resolution {
+    fn fmt_in(&self, _: Lang, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(match self {
+            Resolution::R1k => "1K",
+            Resolution::R2k => "2K",
+            Resolution::R4k => "4K",
+        })
+    }
+}
 
 impl FromStr for Resolution {
     type Err = Msg;
@@ -113,6 +128,16 @@ impl AspectRatio {
     /// The value to send, `None` for auto.
     pub fn to_provider(self) -> Option<&'static str> {
         (self != AspectRatio::Auto).then(|| self.as_str())
+    }
+}
+
+/// A ratio as written (`16:9`); `Auto` in words.
+impl Localized for AspectRatio {
+    fn fmt_in(&self, lang: Lang, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AspectRatio::Auto => Msg::TaskAspectAuto.fmt_in(lang, f),
+            ratio => f.pad(ratio.as_str()),
+        }
     }
 }
 

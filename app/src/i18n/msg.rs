@@ -1,38 +1,8 @@
-//! The one translation table: Chinese first, English second. Views never hold literal UI text;
-//! they name a `Msg`, and the language the browser chose (a cookie, so the server renders it
-//! too) picks the words.
+//! The table of texts without parameters: every label, heading, hint and error the console
+//! shows, Chinese first, English second. A missing language is a syntax error in the table.
 
-use leptos::prelude::*;
+use super::Lang;
 use serde::{Deserialize, Serialize};
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Lang {
-    #[default]
-    Zh,
-    En,
-}
-
-impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        }
-    }
-    pub fn html_lang(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh-CN",
-            Lang::En => "en",
-        }
-    }
-    pub fn parse(s: &str) -> Lang {
-        if s.trim().eq_ignore_ascii_case("en") {
-            Lang::En
-        } else {
-            Lang::Zh
-        }
-    }
-}
 
 macro_rules! messages {
     ($($key:ident => $zh:literal, $en:literal;)*) => {
@@ -393,49 +363,6 @@ messages! {
     ErrNoConfigsSelected => "请至少选择一个配置", "Select at least one configuration";
     ErrTaskFinished => "任务已结束", "The task has already finished";
     ErrUrlNotAllowed => "不允许访问本地或内网地址", "Local and private addresses are not allowed";
-}
-
-/// The language and theme the page renders with, in context.
-#[derive(Clone, Copy)]
-pub struct I18n {
-    pub lang: RwSignal<Lang>,
-}
-
-pub fn use_i18n() -> I18n {
-    use_context::<I18n>().unwrap_or(I18n {
-        lang: RwSignal::new(Lang::Zh),
-    })
-}
-
-/// A reactive text for `msg` in the page's language.
-pub fn t(msg: Msg) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
-    let lang = use_i18n().lang;
-    move || msg.text(lang.get())
-}
-
-/// A page title that follows the language in the browser. On the server it is computed once,
-/// while the page renders: the title is written into `<head>` after the page's reactive values
-/// may already be gone, so it must not read them then.
-pub fn title_of(f: impl Fn() -> String + Send + Sync + 'static) -> leptos::prelude::TextProp {
-    #[cfg(feature = "ssr")]
-    {
-        leptos::prelude::TextProp::from(f())
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        leptos::prelude::TextProp::from(f)
-    }
-}
-
-/// The title for a page named by `msg`.
-pub fn title(msg: Msg) -> leptos::prelude::TextProp {
-    let lang = use_i18n().lang;
-    title_of(move || msg.text(lang.get()).to_owned())
-}
-
-/// The text now, without tracking (for attributes set once, like `aria-label`, use `t`).
-pub fn t_now(msg: Msg) -> &'static str {
-    msg.text(use_i18n().lang.get_untracked())
 }
 
 #[cfg(test)]

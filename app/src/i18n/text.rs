@@ -1,0 +1,300 @@
+//! The table of texts with parameters: each text is declared once, with its typed parameters
+//! and both templates side by side. A template is a `format!` string whose placeholders are the
+//! parameters, captured from the match arm that renders it, so the compiler checks both
+//! languages: a placeholder that is not a parameter does not compile, and a template that leaves
+//! a parameter out does not either (`unused_variables` is denied there).
+//!
+//! Parameters render through `Localized`, so one whose words depend on the language (a region,
+//! a duration, a `Msg`) is written in the reader's language, never as an English fragment.
+//!
+//! Keep this module free of constants and statics: a template could name one and capture it.
+
+use super::{Lang, Msg};
+use crate::domain::{AspectRatio, DurationMs, Region, Resolution};
+use std::fmt;
+
+/// A value as a reader of some language reads it: a parameter of a `Text`.
+pub trait Localized {
+    /// Writes the value for a reader of `lang`, honouring the formatter's flags (`{n:02}`).
+    fn fmt_in(&self, lang: Lang, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+
+    /// The value in `lang`.
+    fn render(&self, lang: Lang) -> String {
+        In(self, lang).to_string()
+    }
+}
+
+/// A value bound to a language: `Display` writes it in that language, `Debug` as it is (a
+/// template's `{status:?}` quotes a provider's word verbatim).
+pub struct In<'x, T: ?Sized>(pub &'x T, pub Lang);
+
+impl<T: Localized + ?Sized> fmt::Display for In<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt_in(self.1, f)
+    }
+}
+
+impl<T: fmt::Debug + ?Sized> fmt::Debug for In<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<T: Localized + ?Sized> Localized for &T {
+    fn fmt_in(&self, lang: Lang, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (**self).fmt_in(lang, f)
+    }
+}
+
+/// Values that read the same in every language: numbers, and words from elsewhere (names,
+/// URLs, what a provider or the network said).
+macro_rules! same_in_every_language {
+    ($($t:ty),*) => {$(
+        impl Localized for $t {
+            fn fmt_in(&self, _: Lang, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(self, f)
+            }
+        }
+    )*};
+}
+
+same_in_every_language!(u32, u64, usize, i64, str, String);
+
+impl Localized for Msg {
+    fn fmt_in(&self, lang: Lang, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.text(lang))
+    }
+}
+
+macro_rules! texts {
+    ($($key:ident { $($p:ident : $ty:ty),* $(,)? } => $zh:literal, $en:literal;)*) => {
+        /// Every text with parameters the console, its log and its CLI show.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Text<'a> { $($key { $($p: $ty),* },)* }
+
+        impl Localized for Text<'_> {
+            // Each arm rebinds the parameters, by the names the templates use, to values that
+            // write themselves in the arm's language; a parameter a template leaves out is then
+            // an unused variable, which is an error here.
+            #[deny(unused_variables)]
+            fn fmt_in(&self, lang: Lang, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match (self, lang) {
+                    $(
+                        (Text::$key { $($p),* }, Lang::Zh) => {
+                            $(let $p = In($p, Lang::Zh);)*
+                            write!(f, $zh)
+                        }
+                        (Text::$key { $($p),* }, Lang::En) => {
+                            $(let $p = In($p, Lang::En);)*
+                            write!(f, $en)
+                        }
+                    )*
+                }
+            }
+        }
+
+        #[cfg(test)]
+        impl Text<'static> {
+            /// One of each text, its parameters filled with `Sample` values.
+            fn samples() -> Vec<Text<'static>> {
+                vec![$(Text::$key { $($p: Sample::sample()),* }),*]
+            }
+
+            /// The Chinese and English templates, as written in the table.
+            fn templates(&self) -> [&'static str; 2] {
+                match self {
+                    $(Text::$key { .. } => [$zh, $en],)*
+                }
+            }
+        }
+    };
+}
+
+impl Text<'_> {
+    /// The text in `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        In(self, lang).to_string()
+    }
+
+    /// The text in English, for the CLI and logs.
+    pub fn english(&self) -> String {
+        self.render(Lang::En)
+    }
+}
+
+texts! {
+    DurMs { ms: i64 } => "{ms} 毫秒", "{ms} ms";
+    DurSecs { secs: i64, tenths: i64 } => "{secs}.{tenths} 秒", "{secs}.{tenths} s";
+    DurMinutes { min: i64, sec: i64 } => "{min} 分 {sec:02} 秒", "{min} min {sec:02} s";
+    DurHours { h: i64, min: i64 } => "{h} 小时 {min:02} 分", "{h} h {min:02} min";
+
+    ErrTryAgainIn { error: Msg, mins: u64 } => "{error}（约 {mins} 分钟后）", "{error} (in about {mins} min)";
+    ErrWithRequestId { error: Msg, id: &'a str } => "{error}（{id}）", "{error} ({id})";
+
+    EvCreated { by: &'a str, config: &'a str, version: i64, region: Region, resolution: Resolution, aspect: AspectRatio, images: usize }
+        => "{by} 创建，配置 {config}（版本 {version}），{region}线路，{resolution} 分辨率，宽高比 {aspect}，{images} 张图片",
+           "Created by {by} for {config} (v{version}), {region} host, {resolution} resolution, aspect ratio {aspect}, {images} image(s)";
+    EvImagesCut { total: usize, sent: usize, left: usize }
+        => "共 {total} 张图片：只发送前 {sent} 张，其余 {left} 张不发送",
+           "{total} images given: only the first {sent} are sent, {left} left out";
+    EvUploading { count: usize } => "正在上传 {count} 张本地图片", "Uploading {count} local image(s)";
+    EvUploaded { n: usize, of: usize, url: &'a str } => "已上传图片 {n}/{of}：{url}", "Uploaded image {n}/{of}: {url}";
+    EvUploadRetry { n: usize, of: usize, error: &'a str, delay: DurationMs }
+        => "图片 {n}/{of} 上传失败：{error}；{delay}后重试",
+           "Upload of image {n}/{of} failed: {error}; retrying in {delay}";
+    EvSubmitting { attempt: u32, max: u32, url: &'a str }
+        => "提交（第 {attempt}/{max} 次）：POST {url}", "Submitting (attempt {attempt}/{max}): POST {url}";
+    EvSubmitFailed { error: &'a str } => "提交失败：{error}", "Submit failed: {error}";
+    EvSubmitRetry { error: &'a str, delay: DurationMs, next: u32, max: u32 }
+        => "提交失败：{error}；{delay}后重试（第 {next}/{max} 次）",
+           "Submit failed: {error}; retrying in {delay} (attempt {next}/{max})";
+    EvSubmitRetryMaybeSent { error: &'a str, delay: DurationMs, next: u32, max: u32 }
+        => "提交失败：{error}（请求可能已到达服务商）；{delay}后重试（第 {next}/{max} 次）",
+           "Submit failed: {error} (the request may have reached the provider); retrying in {delay} (attempt {next}/{max})";
+    EvAccepted { task_id: &'a str, status: &'a str }
+        => "已受理：taskId {task_id}，状态 {status}", "Accepted: taskId {task_id}, status {status}";
+    EvAcceptedDone { task_id: &'a str, status: &'a str }
+        => "已受理并已完成（任务 {task_id}，{status}）", "Accepted and already finished (task {task_id}, {status})";
+    EvAnswered { status: &'a str } => "服务商答复 {status}", "The provider answered {status}";
+    EvProviderStatus { status: &'a str } => "服务商状态：{status}", "Provider status: {status}";
+    EvStillRunning { status: &'a str, elapsed: DurationMs, polls: u32 }
+        => "已过 {elapsed}，仍为 {status}（轮询 {polls} 次）", "Still {status} after {elapsed} ({polls} polls)";
+    EvPollFailed { error: &'a str } => "轮询失败：{error}", "Poll failed: {error}";
+    EvPollFailedInARow { error: &'a str, failures: u32 }
+        => "轮询失败：{error}（连续 {failures} 次）", "Poll failed: {error} ({failures} failed polls in a row)";
+    EvPollRetry { error: &'a str, n: u32, max: u32 }
+        => "轮询失败：{error}；继续轮询（{n}/{max}）", "Poll failed: {error}; polling again ({n}/{max})";
+    EvNoResultsYet {}
+        => "服务商返回成功但还没有结果，再次查询", "Provider says SUCCESS but sent no results yet; asking again";
+    EvUnknownStatus { status: &'a str, n: u32, max: u32 }
+        => "服务商返回未知状态：{status:?}（{n}/{max}）", "Unknown status from the provider: {status:?} ({n}/{max})";
+    EvSucceeded { elapsed: DurationMs, results: usize }
+        => "成功，用时 {elapsed}：{results} 个结果", "Succeeded after {elapsed}: {results} result(s)";
+    EvSucceededCost { elapsed: DurationMs, results: usize, cost: &'a str }
+        => "成功，用时 {elapsed}：{results} 个结果，费用 {cost}", "Succeeded after {elapsed}: {results} result(s), cost {cost}";
+    EvFailed { code: &'a str, message: &'a str } => "失败：[{code}] {message}", "Failed: [{code}] {message}";
+    EvTimedOut { after: DurationMs }
+        => "{after}内没有得到最终状态，已超时", "Timed out after {after}: the provider gave no final status in time";
+    EvProviderCancelled { status: &'a str } => "服务商取消了任务（{status}）", "The provider cancelled the task ({status})";
+    EvCancelled { by: &'a str }
+        => "{by} 取消了任务：控制台已停止跟踪。若任务已提交，服务商可能仍会完成它。",
+           "Cancelled by {by}: the console stopped following this task. If it had reached the provider, the provider may still finish it.";
+    EvResumedFollowing { provider_task_id: &'a str }
+        => "重启后继续：跟踪服务商任务 {provider_task_id}",
+           "Picked up again after a restart: following provider task {provider_task_id}";
+    EvResumedUnsent {}
+        => "重启后继续：任务尚未发送，现在发送", "Picked up again after a restart: it was never sent, so it is sent now";
+    EvSubmitUncertain {}
+        => "服务器在提交请求发出期间停止：服务商可能已收到此任务，也可能没有。不会自动重新提交；请先向服务商核实，需要时再重新运行。",
+           "The server stopped while a submit request was in the air: the provider may or may not have this task. It is not resubmitted automatically; check with the provider, then run it again if needed.";
+}
+
+/// A value to fill a parameter with in tests (`Text::samples`).
+#[cfg(test)]
+trait Sample {
+    fn sample() -> Self;
+}
+
+#[cfg(test)]
+mod samples {
+    use super::*;
+
+    macro_rules! sample {
+        ($($t:ty => $v:expr;)*) => {$(
+            impl Sample for $t {
+                fn sample() -> Self {
+                    $v
+                }
+            }
+        )*};
+    }
+
+    sample! {
+        u32 => 3;
+        u64 => 4;
+        usize => 12;
+        i64 => 7;
+        &'static str => "参数值";
+        Msg => Msg::ErrLoginLocked;
+        DurationMs => DurationMs(65_000);
+        Region => Region::Overseas;
+        // Resolutions are written `1K`/`2K`/`4K` in both languages; `Auto` is the one aspect
+        // ratio with words.
+        Resolution => Resolution::R4k;
+        AspectRatio => AspectRatio::Auto;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::KEPT_IN_CHINESE;
+
+    /// `template` without its `{…}` placeholders.
+    fn words_of(template: &str) -> String {
+        let mut out = String::new();
+        let mut depth = 0;
+        for c in template.chars() {
+            match c {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                _ if depth == 0 => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_text_renders_in_both_languages_with_no_placeholder_left() {
+        let samples = Text::samples();
+        assert!(samples.len() > 30, "the table is all there");
+        for t in &samples {
+            for lang in [Lang::Zh, Lang::En] {
+                let s = t.render(lang);
+                assert!(!s.trim().is_empty(), "{t:?} is empty in {lang:?}");
+                assert!(
+                    !s.contains('{') && !s.contains('}'),
+                    "{t:?} leaves a placeholder in {lang:?}: {s}"
+                );
+            }
+            assert_ne!(t.render(Lang::Zh), t.english(), "{t:?} is not translated");
+        }
+    }
+
+    #[test]
+    fn chinese_templates_hold_no_english_words() {
+        for t in Text::samples() {
+            let [zh, _] = t.templates();
+            let mut words = words_of(zh);
+            for kept in KEPT_IN_CHINESE {
+                words = words.replace(kept, "");
+            }
+            assert!(
+                !words.chars().any(|c| c.is_ascii_alphabetic()),
+                "{t:?}: {zh}"
+            );
+        }
+    }
+
+    #[test]
+    fn parameters_with_words_follow_the_language() {
+        let t = Text::ErrTryAgainIn {
+            error: Msg::ErrLoginLocked,
+            mins: 3,
+        };
+        assert_eq!(
+            t.render(Lang::Zh),
+            "登录失败次数过多，请稍后再试（约 3 分钟后）"
+        );
+        assert_eq!(
+            t.english(),
+            "Too many failed sign-ins, try again later (in about 3 min)"
+        );
+        let d = Text::EvTimedOut {
+            after: DurationMs(300_000),
+        };
+        assert_eq!(d.render(Lang::Zh), "5 分 00 秒内没有得到最终状态，已超时");
+        assert!(d.english().starts_with("Timed out after 5 min 00 s:"));
+    }
+}
