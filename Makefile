@@ -96,8 +96,8 @@ test: test-tools lint build-debug rust-test e2e
 # Leptos servers rendering pages concurrently in one test process were seen to leave a page
 # request unanswered under CPU load (never with one server per process, as in production).
 rust-test:
-	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo test -p app -p server -p bench --no-fail-fast --lib --bins
-	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo test -p app --no-fail-fast --tests
+	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo test -p app -p bench --no-fail-fast
+	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo test -p server --no-fail-fast --lib --bins
 	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo test -p server --test it --no-fail-fast -- --test-threads=1
 
 e2e: build-debug
