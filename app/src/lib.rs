@@ -61,8 +61,10 @@ lazy_pages! {
 /// The HTML document around the app. Rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let prefs = prefs::Prefs::from_request();
+    // The server sends the page's Content-Security-Policy for this nonce (see
+    // `content_security_policy`): the policy cannot get lost on the way through Leptos.
     #[cfg(feature = "ssr")]
-    set_content_security_policy();
+    api::request::record_page_nonce();
     view! {
         <!DOCTYPE html>
         <html lang=prefs.lang.html_lang() data-theme=prefs.theme.attr()>
@@ -124,19 +126,10 @@ pub fn App() -> impl IntoView {
 /// The page's Content-Security-Policy: scripts only from here or carrying this response's nonce
 /// (the hydration script), wasm allowed, nothing may frame the console.
 #[cfg(feature = "ssr")]
-fn set_content_security_policy() {
-    let (Some(nonce), Some(resp)) = (
-        leptos::nonce::use_nonce(),
-        use_context::<leptos_axum::ResponseOptions>(),
-    ) else {
-        return;
-    };
-    let csp = format!(
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
          img-src 'self' data: blob: https: http:; connect-src 'self'; font-src 'self'; object-src 'none'; \
          base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    );
-    if let Ok(v) = http::HeaderValue::from_str(&csp) {
-        resp.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
-    }
+    )
 }

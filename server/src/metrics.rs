@@ -1,5 +1,6 @@
 //! Prometheus metrics: task counts by status and config (read from the database at scrape time),
-//! provider latency, retries, tasks in flight and sign-in failures.
+//! provider latency, retries, tasks in flight, sign-in failures, and server-side work that
+//! found no request context (always 0 unless something is wrong).
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -8,6 +9,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ReasonLabel {
@@ -44,6 +46,7 @@ pub struct Metrics {
     retries: Family<StageLabel, Counter>,
     in_flight: Gauge,
     tasks: Family<TaskLabels, Gauge>,
+    context_misses: Counter,
 }
 
 impl Default for Metrics {
@@ -57,6 +60,7 @@ impl Default for Metrics {
         let retries = Family::<StageLabel, Counter>::default();
         let in_flight = Gauge::default();
         let tasks = Family::<TaskLabels, Gauge>::default();
+        let context_misses = Counter::default();
         registry.register(
             "login_failures",
             "Failed sign-ins by reason",
@@ -82,6 +86,12 @@ impl Default for Metrics {
             "Test tasks by configuration and status",
             tasks.clone(),
         );
+        registry.register(
+            "request_context_misses",
+            "Server-side work that found no request, or a request without what it needed (logged \
+             with an id)",
+            context_misses.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             login_failures,
@@ -89,6 +99,7 @@ impl Default for Metrics {
             retries,
             in_flight,
             tasks,
+            context_misses,
         }
     }
 }
@@ -127,6 +138,10 @@ impl Metrics {
     /// Renders everything, after setting the gauges read from the database.
     pub fn render(&self, in_flight: i64, tasks: &[(String, String, i64)]) -> String {
         self.in_flight.set(in_flight);
+        // Counted where it happens (the app's server functions and page shell), per process.
+        self.context_misses
+            .inner()
+            .store(app::api::request::context_misses(), Ordering::Relaxed);
         self.tasks.clear();
         for (config, status, n) in tasks {
             self.tasks

@@ -180,7 +180,7 @@ impl Application {
             public_origin: settings.public_origin(),
             trust_proxy: s.trust_proxy,
         };
-        let router = web::router(state, sessions, settings.secure_cookies());
+        let router = web::router(state, sessions, settings.secure_cookies())?;
         Ok(Application {
             listener,
             router,

@@ -1,10 +1,11 @@
-//! (ssr only) What every server function shares: the backend in Leptos context, the session,
-//! the client's address, and turning an error into the right HTTP status.
+//! (ssr only) What every server function shares: the backend, the session, the client's
+//! address, and turning an error into the right HTTP status. All of it is reached through the
+//! request being worked for ([`super::request`]), never through Leptos' reactive owner.
 
+use super::request::{RequestScope, current};
 use super::{auth::AuthApi, configs::ConfigsApi, tasks::TasksApi, users::UsersApi};
 use crate::domain::{Actor, UserId, UserInfo};
 use crate::error::AppError;
-use leptos::prelude::*;
 use std::net::IpAddr;
 use std::sync::Arc;
 use tower_sessions::Session;
@@ -27,33 +28,25 @@ pub trait Backend: AuthApi + UsersApi + ConfigsApi + TasksApi + Send + Sync + 's
 
 impl<T: AuthApi + UsersApi + ConfigsApi + TasksApi + Send + Sync + 'static> Backend for T {}
 
-/// The backend in Leptos context (provided for every page and server function).
+/// The backend the server hands to every request.
 #[derive(Clone)]
 pub struct Services(pub Arc<dyn Backend>);
 
-/// The backend, or an internal error when the request's context lacks it.
+/// The backend of the request being worked for.
 pub fn backend() -> Result<Arc<dyn Backend>, AppError> {
-    use_context::<Services>()
-        .map(|s| s.0)
-        .ok_or_else(|| AppError::Internal {
-            request_id: "no-backend".to_owned(),
-        })
+    Ok(current()?.backend())
 }
 
 pub(crate) async fn session() -> Result<Session, AppError> {
-    leptos_axum::extract::<Session>().await.map_err(|e| {
-        tracing::error!(error = %e, "no session layer on this request");
-        AppError::Internal {
-            request_id: "session".to_owned(),
-        }
-    })
+    let scope = current()?;
+    let session = scope.parts().extensions.get::<Session>().cloned();
+    session.ok_or_else(|| scope.fail("the session layer"))
 }
 
 pub(crate) fn session_err(e: tower_sessions::session::Error) -> AppError {
-    tracing::error!(error = %e, "session store failed");
-    AppError::Internal {
-        request_id: "session".to_owned(),
-    }
+    let request_id = RequestScope::current().map_or_else(|| "-".to_owned(), |s| s.id().to_owned());
+    tracing::error!(error = %e, %request_id, "session store failed");
+    AppError::Internal { request_id }
 }
 
 /// The signed-in user, if any.
@@ -89,16 +82,16 @@ pub async fn authenticate() -> Result<Actor, AppError> {
 
 /// The client's address, when the server resolved one.
 pub async fn client_ip() -> Option<IpAddr> {
-    leptos_axum::extract::<axum::Extension<ClientIp>>()
-        .await
-        .ok()
-        .map(|axum::Extension(ip)| ip.0)
+    let scope = current().ok()?;
+    scope.parts().extensions.get::<ClientIp>().map(|ip| ip.0)
 }
 
 /// Whether the request came from a plain HTML form (no JavaScript): it then gets a redirect.
 pub fn accepts_html() -> bool {
-    use_context::<http::request::Parts>().is_some_and(|p| {
-        p.headers
+    current().is_ok_and(|scope| {
+        scope
+            .parts()
+            .headers
             .get(http::header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"))
@@ -110,21 +103,18 @@ pub async fn respond<T>(
     fut: impl std::future::Future<Output = Result<T, AppError>>,
 ) -> Result<T, AppError> {
     let result = fut.await;
-    // While a page renders, a failed data call is shown inside the page; only direct calls
-    // (fetch, scripts, forms) carry the error's status.
-    let rendering_page = use_context::<leptos_meta::ServerMetaContext>().is_some();
     if let Err(e) = &result {
-        if let Some(opts) =
-            use_context::<leptos_axum::ResponseOptions>().filter(|_| !rendering_page)
-        {
-            opts.set_status(
+        // While a page renders, a failed data call is shown inside the page; only direct calls
+        // (fetch, scripts, forms) carry the error's status.
+        if let Some(scope) = RequestScope::current().filter(|s| !s.is_page()) {
+            scope.set_status(
                 http::StatusCode::from_u16(e.status())
                     .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
             );
             if let AppError::TooManyRequests { retry_after_secs } = e
                 && let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string())
             {
-                opts.insert_header(http::header::RETRY_AFTER, v);
+                scope.insert_header(http::header::RETRY_AFTER, v);
             }
         }
         match e {

@@ -13,4 +13,6 @@ pub mod users;
 #[cfg(feature = "ssr")]
 mod context;
 #[cfg(feature = "ssr")]
+pub mod request;
+#[cfg(feature = "ssr")]
 pub use context::*;

@@ -34,10 +34,8 @@ pub fn ErrorBox(err: AppError) -> impl IntoView {
 pub fn PageError(err: AppError) -> impl IntoView {
     let not_found = err == AppError::NotFound;
     #[cfg(feature = "ssr")]
-    if matches!(err, AppError::NotFound | AppError::Forbidden)
-        && let Some(resp) = use_context::<leptos_axum::ResponseOptions>()
-    {
-        resp.set_status(
+    if matches!(err, AppError::NotFound | AppError::Forbidden) {
+        crate::api::request::set_page_status(
             http::StatusCode::from_u16(err.status()).unwrap_or(http::StatusCode::NOT_FOUND),
         );
     }

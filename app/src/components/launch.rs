@@ -46,16 +46,21 @@ pub fn LaunchForm(
         Some(Err(e)) if !matches!(e, AppError::Invalid(_)) => Some(e),
         _ => None,
     };
-    let configs = Resource::new(
-        || (),
-        |_| {
-            list_configs(ConfigFilter {
-                active: Some(true),
-                skip_stats: true,
-                ..Default::default()
-            })
-        },
-    );
+    // Only the picker needs the list. A config's page shows this form inside its own
+    // <Transition>, which renders its children more than once while it waits: a resource made
+    // there for nothing would be loaded once per pass.
+    let configs = fixed_config.is_none().then(|| {
+        Resource::new(
+            || (),
+            |_| {
+                list_configs(ConfigFilter {
+                    active: Some(true),
+                    skip_stats: true,
+                    ..Default::default()
+                })
+            },
+        )
+    });
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(r)) = launch.value().get() {
@@ -131,7 +136,7 @@ pub fn LaunchForm(
 
     view! {
         <form class="form-stack launch-form" on:submit=on_submit novalidate>
-            {fixed_config.is_none().then(|| view! {
+            {configs.map(|configs| view! {
                 <fieldset class="field" aria-describedby="configs-error">
                     <legend class="label">{t(Msg::TaskConfigs)}" *"</legend>
                     <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>

@@ -8,9 +8,7 @@ use leptos_router::components::A;
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
     #[cfg(feature = "ssr")]
-    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
-        resp.set_status(http::StatusCode::NOT_FOUND);
-    }
+    crate::api::request::set_page_status(http::StatusCode::NOT_FOUND);
     view! {
         <Title text=crate::i18n::title(Msg::NotFoundTitle)/>
         <section class="empty-state">

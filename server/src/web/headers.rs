@@ -1,10 +1,12 @@
 //! Security headers on every response. Pages get a Content-Security-Policy with a fresh nonce
-//! from the shell (see `app::shell`); everything else gets a policy that allows nothing.
+//! (the request's scope sends it for the nonce the shell recorded, see `scope.rs`); everything
+//! else gets a policy that allows nothing. A page that would go out under that policy (its
+//! scripts and styles blocked: a dead page) is answered 500 instead.
 
 use axum::body::Body;
-use axum::http::{HeaderName, HeaderValue, Request, header};
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 const STRICT_CSP: &str =
     "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -14,7 +16,21 @@ pub async fn security_headers(req: Request<Body>, next: Next) -> Response {
     // never reuse one from an older build without asking: `no-cache` revalidates every time
     // (an unchanged file costs a 304).
     let build_output = req.uri().path().starts_with("/pkg/");
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
     let mut resp = next.run(req).await;
+    if is_html(&resp) && !resp.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
+        tracing::error!(%request_id, "a page came without its content security policy");
+        resp = (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("internal error (request {request_id})"),
+        )
+            .into_response();
+    }
     let h = resp.headers_mut();
     if build_output && !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -37,4 +53,11 @@ pub async fn security_headers(req: Request<Body>, next: Next) -> Response {
     );
     set(header::CONTENT_SECURITY_POLICY, STRICT_CSP);
     resp
+}
+
+fn is_html(resp: &Response) -> bool {
+    resp.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
 }

@@ -4,7 +4,9 @@
 
 mod guard;
 mod headers;
+mod owner;
 mod routes;
+mod scope;
 mod state;
 
 pub use guard::client_ip_layer;

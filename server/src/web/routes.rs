@@ -1,27 +1,28 @@
 //! Routes and their handlers.
 
 use super::state::AppState;
-use super::{guard, headers};
+use super::{guard, headers, scope};
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Router, middleware};
-use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
+use std::sync::OnceLock;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 use tower_sessions_sqlx_store::SqliteStore;
 
-pub fn router(state: AppState, sessions: SqliteStore, secure_cookies: bool) -> Router {
-    let routes = generate_route_list(app::App);
-    let backend = state.backend.clone();
-    let context = move || {
-        provide_context(backend.clone());
-        leptos::nonce::provide_nonce();
-    };
+pub fn router(
+    state: AppState,
+    sessions: SqliteStore,
+    secure_cookies: bool,
+) -> anyhow::Result<Router> {
+    // Before anything of Leptos' server integration, which would install plain tokio.
+    scope::install_request_executor()?;
+    let routes = page_routes();
 
     let session_layer = SessionManagerLayer::new(sessions)
         .with_name("rh_session")
@@ -30,16 +31,18 @@ pub fn router(state: AppState, sessions: SqliteStore, secure_cookies: bool) -> R
         .with_secure(secure_cookies)
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(12)));
 
-    Router::new()
+    Ok(Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/files/{name}", get(file))
         .route("/favicon.svg", get(favicon))
-        .leptos_routes_with_context(&state, routes, context.clone(), {
+        .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || app::shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        // Innermost: the request's context, with the session and client address in its parts.
+        .layer(middleware::from_fn_with_state(state.clone(), scope::request_scope))
         .layer(middleware::from_fn(undecodable_is_bad_request))
         .layer(middleware::from_fn_with_state(state.clone(), guard::require_sign_in))
         .layer(session_layer)
@@ -55,12 +58,21 @@ pub fn router(state: AppState, sessions: SqliteStore, secure_cookies: bool) -> R
             }),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .with_state(state)
+        .with_state(state))
 }
 
-/// Server functions are routed by Leptos itself (`leptos_routes_with_context` registers each
-/// one with the same context as pages). A request a function cannot even decode (missing or
-/// malformed arguments) is answered 400 with a clear message instead of the framework's 500.
+/// The pages' routes, found once per process. Finding them renders the app with resource loading
+/// switched off for the whole process (Leptos' `SuppressResourceLoad` is a global flag): a page
+/// rendering meanwhile on another server in the same process (the integration tests run many)
+/// would wait forever for a resource that never starts.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
+}
+
+/// Server functions are routed by Leptos itself (`leptos_routes` registers each one beside the
+/// pages). A request a function cannot even decode (missing or malformed arguments) is answered
+/// 400 with a clear message instead of the framework's 500.
 async fn undecodable_is_bad_request(req: Request<Body>, next: axum::middleware::Next) -> Response {
     let path = req.uri().path().to_owned();
     let resp = next.run(req).await;

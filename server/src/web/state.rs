@@ -11,7 +11,7 @@ use std::sync::Arc;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub core: Arc<Core>,
-    /// `core` as the backend the server functions find in Leptos context.
+    /// `core` as the backend the server functions reach through the request's scope.
     pub backend: Services,
     /// Allowed `Origin`s for state-changing requests, besides the request's own host.
     pub public_origin: Option<String>,

@@ -1,8 +1,7 @@
 //! Server rendering under concurrency: many signed-in clients reading every page at once get
 //! complete pages, and the renderer never panics (a panic in a request's task only shows as a
-//! dropped connection, so a panic hook counts them too).
-//!
-//! Its own test binary, so the panic hook sees only this test's panics.
+//! dropped connection, so a panic hook counts them too); a page keeps its own request context
+//! while other loads are abandoned and the site's files are fetched alongside.
 
 use crate::common::*;
 use std::sync::Arc;
@@ -89,4 +88,171 @@ async fn concurrent_readers_get_whole_pages_and_nothing_panics() {
         0,
         "the server panicked while rendering"
     );
+}
+
+/// A page's context is its own: while pages render concurrently, other page loads are given up
+/// half-way (before the answer, or after its first part) and the site's files are fetched as a
+/// browser does, every page still comes whole with its own Content-Security-Policy (whose nonce
+/// its scripts carry), no internal error sits in the page or in the data it hands the browser,
+/// and no server-side work ever runs without its request.
+///
+/// Before the request scope it failed on every run: file requests took rendering pages' headers
+/// (those pages came with the policy that blocks everything, the files with a page's policy),
+/// and a config's page handed the browser `no-backend` errors from resources loaded after their
+/// owner was gone (the log had more of them, from abandoned loads).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pages_keep_their_own_context_while_others_are_abandoned_or_fetch_files() {
+    let site = tempfile::TempDir::new().expect("site");
+    std::fs::create_dir_all(site.path().join("pkg")).expect("pkg");
+    std::fs::write(site.path().join("pkg/rhconsole.css"), "body{}").expect("css");
+    std::fs::write(site.path().join("pkg/rhconsole.js"), "export {}").expect("js");
+    let app = TestApp::spawn_opts(Options {
+        site_root: Some(site.path().to_path_buf()),
+        ..Options::default()
+    })
+    .await;
+    let sb = sandbox().await;
+    let admin = app.admin().await;
+    let config = create_config(&app, &admin, rh_config("Own context", &sb.base_url())).await;
+    let misses_before = context_misses(&app).await;
+
+    let pages: Arc<Vec<String>> = Arc::new(vec![
+        format!("/configs/{config}"),
+        "/".to_owned(),
+        "/configs".to_owned(),
+        "/tasks".to_owned(),
+        "/tasks/new".to_owned(),
+        "/users".to_owned(),
+    ]);
+    let mut workers = Vec::new();
+    for w in 0..12u64 {
+        let client = admin.clone();
+        let pages = pages.clone();
+        let base = app.base.clone();
+        workers.push(tokio::spawn(async move {
+            let mut failures = Vec::new();
+            for i in 0..24u64 {
+                let page = &pages[((i + w) % pages.len() as u64) as usize];
+                let url = format!("{base}{page}");
+                match w % 3 {
+                    // The browser's files, alongside the pages.
+                    0 => {
+                        let file = if i % 2 == 0 {
+                            "rhconsole.css"
+                        } else {
+                            "rhconsole.js"
+                        };
+                        match client.get(format!("{base}/pkg/{file}")).send().await {
+                            Ok(r) => {
+                                let csp = csp_of(&r);
+                                if r.status() != 200 || csp.contains("'nonce-") {
+                                    failures.push(format!("/pkg/{file}: {} {csp}", r.status()));
+                                }
+                            }
+                            Err(e) => failures.push(format!("/pkg/{file}: {e}")),
+                        }
+                    }
+                    // Loads given up: before the answer (at varying points), or after its
+                    // first part.
+                    1 => {
+                        if i % 2 == 0 {
+                            let wait = std::time::Duration::from_millis((i * 3 + w) % 20);
+                            let _ = tokio::time::timeout(wait, client.get(&url).send()).await;
+                        } else if let Ok(mut r) = client.get(&url).send().await {
+                            let _ = r.chunk().await;
+                        }
+                    }
+                    _ => failures.extend(whole_page_problems(&client, page, &url).await),
+                }
+            }
+            failures
+        }));
+    }
+    let mut failures = Vec::new();
+    for w in workers {
+        failures.extend(w.await.expect("worker"));
+    }
+    assert!(
+        failures.is_empty(),
+        "{} problems, first: {:#?}",
+        failures.len(),
+        failures.iter().take(5).collect::<Vec<_>>()
+    );
+    // Abandoned loads end their work; none of it may have run without its request.
+    for page in pages.iter() {
+        let problems = whole_page_problems(&admin, page, &app.url(page)).await;
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+    assert!(
+        misses_before.is_some(),
+        "no context-miss count in the metrics"
+    );
+    assert_eq!(
+        context_misses(&app).await,
+        misses_before,
+        "server-side work ran without its request context (see the log)"
+    );
+}
+
+fn csp_of(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// What is wrong with one load of `page`: not a whole page, not its own policy, or an internal
+/// error shown in it or handed to the browser with it.
+async fn whole_page_problems(client: &reqwest::Client, page: &str, url: &str) -> Vec<String> {
+    let r = match client.get(url).send().await {
+        Ok(r) => r,
+        Err(e) => return vec![format!("{page}: {e}")],
+    };
+    let status = r.status();
+    let csp = csp_of(&r);
+    let html = match r.text().await {
+        Ok(html) => html,
+        Err(e) => return vec![format!("{page}: body: {e}")],
+    };
+    let mut problems = Vec::new();
+    if status != 200 {
+        problems.push(format!("{page}: status {status}"));
+    }
+    if !html.contains("</html>") {
+        problems.push(format!("{page}: page cut short"));
+    }
+    match csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+    {
+        Some(nonce) if html.contains(&format!("nonce=\"{nonce}\"")) => {}
+        Some(_) => problems.push(format!(
+            "{page}: the scripts carry another nonce than {csp}"
+        )),
+        None => problems.push(format!("{page}: no page policy: {csp}")),
+    }
+    if let Some(at) = html.find("Internal") {
+        let from = html.floor_char_boundary(at.saturating_sub(120));
+        let to = html.ceil_char_boundary((at + 120).min(html.len()));
+        problems.push(format!(
+            "{page}: internal error in the page: {}",
+            &html[from..to]
+        ));
+    }
+    problems
+}
+
+/// The server's count of work that found no request context (`/metrics`).
+async fn context_misses(app: &TestApp) -> Option<u64> {
+    let text = reqwest::get(app.url("/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("body");
+    text.lines()
+        .find_map(|l| l.strip_prefix("rhconsole_request_context_misses_total "))
+        .and_then(|v| v.trim().parse().ok())
 }

@@ -37,6 +37,8 @@ pub struct Options {
     pub request_timeout_secs: u64,
     /// `--trust-proxy`: the client address comes from `X-Forwarded-For`.
     pub trust_proxy: bool,
+    /// The built site to serve (`pkg/` with the CSS, JS and wasm); none by default.
+    pub site_root: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -46,6 +48,7 @@ impl Default for Options {
             retry_unit_ms: 10,
             request_timeout_secs: 5,
             trust_proxy: false,
+            site_root: None,
         }
     }
 }
@@ -94,6 +97,7 @@ impl TestApp {
                 ..EngineArgs::default()
             },
             trust_proxy: opts.trust_proxy,
+            site_root: opts.site_root,
             ..ServeArgs::default()
         };
         let settings = Settings {
