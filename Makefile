@@ -92,13 +92,12 @@ run: build
 # Lint first: CI enforces clippy -D warnings (server and wasm builds) and rustfmt.
 test: test-tools lint build-debug rust-test e2e
 
-# The integration tests (one binary) run one at a time: each starts a whole console, and two
-# Leptos servers rendering pages concurrently in one test process were seen to leave a page
-# request unanswered under CPU load (never with one server per process, as in production).
+# The integration tests are one binary; each test starts a whole console of its own, and they
+# run in parallel (each request keeps its own server-side context: see server/src/web/scope.rs).
 rust-test:
 	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo test -p app -p bench --no-fail-fast
 	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo test -p server --no-fail-fast --lib --bins
-	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo test -p server --test it --no-fail-fast -- --test-threads=1
+	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo test -p server --test it --no-fail-fast
 
 e2e: build-debug
 	cd end2end && CI=$${CI:-} RHCONSOLE_BIN=$(CURDIR)/target/debug/rhconsole RHCONSOLE_SITE_ROOT=$(CURDIR)/target/site npx playwright test
