@@ -109,6 +109,18 @@ impl From<FieldErrors> for AppError {
     }
 }
 
+/// An unexpected failure on the server, at the server-function edge: its whole chain (every
+/// `.context(..)` step) is logged under a short id, and the browser gets a 500 that carries only
+/// that id. This is what lets a service write `step.context("reading the config")?`.
+#[cfg(feature = "ssr")]
+impl From<anyhow::Error> for AppError {
+    fn from(err: anyhow::Error) -> Self {
+        let id = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+        tracing::error!(error_id = %id, error = ?err, "unexpected error");
+        AppError::Internal { request_id: id }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

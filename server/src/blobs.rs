@@ -4,12 +4,23 @@
 
 use crate::clock::SharedClock;
 use crate::db::{self, Db};
-use crate::error::OrInternal;
+use anyhow::Context;
 use app::domain::{BlobRef, IMAGE_BYTES_MAX, UserId};
-use app::error::AppError;
-use app::i18n::Msg;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
+
+/// Why an image was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    /// Over [`IMAGE_BYTES_MAX`] bytes (the provider's per-image limit).
+    #[error("image over {IMAGE_BYTES_MAX} bytes")]
+    TooLarge,
+    /// Not a PNG, JPEG or WEBP image by its bytes.
+    #[error("not a PNG, JPEG or WEBP image")]
+    NotAnImage,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
 
 #[derive(Clone)]
 pub struct BlobStore {
@@ -40,20 +51,23 @@ impl BlobStore {
         bytes: &[u8],
         original_name: &str,
         by: Option<UserId>,
-    ) -> Result<BlobRef, AppError> {
+    ) -> Result<BlobRef, BlobError> {
         if bytes.len() > IMAGE_BYTES_MAX {
-            return Err(AppError::rejected(413, Msg::ErrImageTooLarge));
+            return Err(BlobError::TooLarge);
         }
-        let (mime, ext) =
-            sniff_image(bytes).ok_or_else(|| AppError::rejected(415, Msg::ErrImageType))?;
+        let (mime, ext) = sniff_image(bytes).ok_or(BlobError::NotAnImage)?;
         let name = format!("{}.{ext}", hex::encode(Sha256::digest(bytes)));
         let path = self.dir.join(&name);
         if !path.exists() {
             let tmp = self
                 .dir
                 .join(format!(".{name}.{}", uuid::Uuid::new_v4().simple()));
-            tokio::fs::write(&tmp, bytes).await.or_internal()?;
-            tokio::fs::rename(&tmp, &path).await.or_internal()?;
+            tokio::fs::write(&tmp, bytes)
+                .await
+                .with_context(|| format!("writing {}", tmp.display()))?;
+            tokio::fs::rename(&tmp, &path)
+                .await
+                .with_context(|| format!("renaming {} into place", tmp.display()))?;
         }
         let original: String = original_name
             .chars()
@@ -68,7 +82,7 @@ impl BlobStore {
         };
         db::blob::insert(&self.db.write, &blob, by, self.clock.now_ms())
             .await
-            .or_internal()?;
+            .context("recording the blob")?;
         Ok(blob)
     }
 

@@ -133,14 +133,41 @@ pub async fn run(global: &GlobalArgs, command: Command) -> Result<u8, CliError> 
 pub fn from_app(e: app::error::AppError) -> CliError {
     use app::error::AppError;
     match &e {
-        AppError::Invalid(fields) => bad(fields
-            .0
-            .iter()
-            .map(|f| format!("{}: {}", f.field, f.msg.en()))
-            .collect::<Vec<_>>()
-            .join("; ")),
+        AppError::Invalid(fields) => bad(fields_text(fields)),
         AppError::Rejected { msg, .. } => bad(msg.en()),
         AppError::NotFound => bad("not found"),
         _ => CliError::Failed(anyhow::anyhow!("{e}")),
+    }
+}
+
+/// `field: problem; field: problem`, in English.
+fn fields_text(fields: &app::domain::FieldErrors) -> String {
+    fields
+        .0
+        .iter()
+        .map(|f| format!("{}: {}", f.field, f.msg.en()))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl From<crate::tasks::EngineError> for CliError {
+    fn from(e: crate::tasks::EngineError) -> Self {
+        use crate::tasks::EngineError;
+        match e {
+            EngineError::Invalid(fields) => bad(fields_text(&fields)),
+            EngineError::Refused(msg) => bad(msg.en()),
+            EngineError::NotFound => bad("not found"),
+            EngineError::Unexpected(e) => CliError::Failed(e),
+        }
+    }
+}
+
+impl From<crate::blobs::BlobError> for CliError {
+    fn from(e: crate::blobs::BlobError) -> Self {
+        use crate::blobs::BlobError;
+        match e {
+            BlobError::Unexpected(e) => CliError::Failed(e),
+            refused => bad(refused.to_string()),
+        }
     }
 }

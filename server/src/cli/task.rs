@@ -2,7 +2,7 @@
 //! the console (the task shows up there), prints each event as it happens and exits 0 on
 //! success, 1 when the provider failed, cancelled or timed out, 2 on bad input.
 
-use super::{CliError, GlobalArgs, bad, from_app};
+use super::{CliError, GlobalArgs, bad};
 use crate::db;
 use crate::services::Core;
 use crate::settings::EngineArgs;
@@ -232,10 +232,7 @@ async fn dispatch(core: &Core, cmd: TaskCmd) -> Result<u8, CliError> {
             Ok(0)
         }
         TaskCmd::Cancel { id } => {
-            core.engine
-                .cancel(&Actor::Cli, TaskId(id))
-                .await
-                .map_err(from_app)?;
+            core.engine.cancel(&Actor::Cli, TaskId(id)).await?;
             println!("Task #{id} cancelled");
             Ok(0)
         }
@@ -271,12 +268,13 @@ async fn run_task(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let blob = core
-            .engine
-            .blobs()
-            .put(&bytes, &name, None)
-            .await
-            .map_err(|e| bad(format!("{img}: {}", e.message(app::i18n::Lang::En))))?;
+        let blob =
+            core.engine.blobs().put(&bytes, &name, None).await.map_err(
+                |e| match CliError::from(e) {
+                    CliError::BadInput(why) => bad(format!("{img}: {why}")),
+                    failed => failed,
+                },
+            )?;
         local_images.push(blob);
     }
     let spec = TaskSpec {
@@ -299,8 +297,7 @@ async fn run_task(
     let ids = core
         .engine
         .launch_for(&Actor::Cli, vec![config_id], spec, console.is_none())
-        .await
-        .map_err(from_app)?;
+        .await?;
     let id = ids
         .first()
         .copied()
@@ -317,9 +314,7 @@ async fn run_task(
     let mut stream = if console.is_some() {
         follow_database(core.db.clone(), id)
     } else {
-        crate::tasks::stream::task_stream(&core.engine, id, 0)
-            .await
-            .map_err(from_app)?
+        crate::tasks::stream::task_stream(&core.engine, id, 0).await?
     };
     let mut last_view: Option<TaskView> = None;
     loop {

@@ -4,7 +4,7 @@
 use super::Core;
 use crate::auth::password;
 use crate::db::{self, audit::Audit};
-use crate::error::OrInternal;
+use anyhow::Context;
 use app::api::auth::{AuthApi, SignedIn};
 use app::domain::{Actor, NewUser, Password, Role, UserId, UserInfo};
 use app::error::AppError;
@@ -27,7 +27,7 @@ pub(crate) async fn confirm_password(
     let since = now - core.lockout.window_ms();
     let (n, oldest) = db::login_failure::for_username(&core.db.read, &actor.username, since)
         .await
-        .or_internal()?;
+        .context("db::login_failure::for_username")?;
     if let Some(retry_after_secs) =
         core.lockout
             .wait_secs(n, oldest, core.lockout.per_username, now)
@@ -36,17 +36,17 @@ pub(crate) async fn confirm_password(
     }
     let row = db::user::by_id(&core.db.read, actor.id)
         .await
-        .or_internal()?
+        .context("db::user::by_id")?
         .ok_or(AppError::Unauthorized)?;
     if password::verify(SecretString::from(password.expose()), row.password_hash)
         .await
-        .or_internal()?
+        .context("checking the password")?
     {
         Ok(())
     } else {
         db::login_failure::record(&core.db.write, &actor.username, None, now)
             .await
-            .or_internal()?;
+            .context("db::login_failure::record")?;
         core.metrics.login_failure("reauth");
         Err(AppError::field("password", Msg::ErrPasswordWrong))
     }
@@ -54,18 +54,22 @@ pub(crate) async fn confirm_password(
 
 #[async_trait::async_trait]
 impl AuthApi for Core {
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn session_user(
         &self,
         id: UserId,
         auth_version: i64,
     ) -> Result<Option<UserInfo>, AppError> {
         let core = self;
-        let row = db::user::by_id(&core.db.read, id).await.or_internal()?;
+        let row = db::user::by_id(&core.db.read, id)
+            .await
+            .context("db::user::by_id")?;
         Ok(row
             .filter(|r| !r.info.disabled && r.auth_version == auth_version)
             .map(|r| r.info))
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn login(
         &self,
         username: &str,
@@ -79,14 +83,14 @@ impl AuthApi for Core {
         let ip_text = ip.map(|i| i.to_string());
         let (n, oldest) = db::login_failure::for_username(&core.db.read, name, since)
             .await
-            .or_internal()?;
+            .context("db::login_failure::for_username")?;
         let mut wait = core
             .lockout
             .wait_secs(n, oldest, core.lockout.per_username, now);
         if let Some(ip) = &ip_text {
             let (n, oldest) = db::login_failure::for_ip(&core.db.read, ip, since)
                 .await
-                .or_internal()?;
+                .context("db::login_failure::for_ip")?;
             wait = wait.max(core.lockout.wait_secs(n, oldest, core.lockout.per_ip, now));
         }
         if let Some(retry_after_secs) = wait {
@@ -96,34 +100,43 @@ impl AuthApi for Core {
 
         let row = db::user::by_username(&core.db.read, name)
             .await
-            .or_internal()?;
+            .context("db::user::by_username")?;
         let secret = SecretString::from(password.expose());
         // Unknown users are checked against a dummy hash so both failures take as long.
         let ok = match &row {
             Some(r) => {
                 password::verify(secret, r.password_hash.clone())
                     .await
-                    .or_internal()?
+                    .context("checking the password")?
                     && !r.info.disabled
             }
             None => {
-                let dummy = password::dummy_hash().await.or_internal()?;
-                let _ = password::verify(secret, dummy).await.or_internal()?;
+                let dummy = password::dummy_hash()
+                    .await
+                    .context("hashing a dummy password")?;
+                let _ = password::verify(secret, dummy)
+                    .await
+                    .context("checking the password")?;
                 false
             }
         };
         let Some(row) = row.filter(|_| ok) else {
             db::login_failure::record(&core.db.write, name, ip_text.as_deref(), now)
                 .await
-                .or_internal()?;
+                .context("db::login_failure::record")?;
             core.metrics.login_failure("bad_credentials");
             tracing::info!(username = %name, ip = ?ip_text, "sign-in failed");
             return Err(AppError::rejected(401, Msg::ErrLoginFailed));
         };
-        let mut tx = core.db.write.begin().await.or_internal()?;
+        let mut tx = core
+            .db
+            .write
+            .begin()
+            .await
+            .context("starting a transaction")?;
         db::login_failure::clear_username(&mut *tx, name)
             .await
-            .or_internal()?;
+            .context("db::login_failure::clear_username")?;
         db::audit::record(
             &mut *tx,
             Audit {
@@ -136,8 +149,8 @@ impl AuthApi for Core {
             now,
         )
         .await
-        .or_internal()?;
-        tx.commit().await.or_internal()?;
+        .context("db::audit::record")?;
+        tx.commit().await.context("committing")?;
         tracing::info!(username = %row.info.username, "signed in");
         Ok(SignedIn {
             user: row.info,
@@ -145,12 +158,16 @@ impl AuthApi for Core {
         })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn setup_token_valid(&self, token: &str) -> Result<bool, AppError> {
         let core = self;
-        let users = db::user::count(&core.db.read).await.or_internal()?;
+        let users = db::user::count(&core.db.read)
+            .await
+            .context("db::user::count")?;
         Ok(users == 0 && core.setup.matches(token))
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn complete_setup(&self, token: &str, user: NewUser) -> Result<UserInfo, AppError> {
         let core = self;
         if !core.setup.matches(token) {
@@ -158,15 +175,22 @@ impl AuthApi for Core {
         }
         let hash = password::hash(SecretString::from(user.password.expose()))
             .await
-            .or_internal()?;
+            .context("hashing the password")?;
         let now = core.clock.now_ms();
-        let mut tx = core.db.write.begin().await.or_internal()?;
-        if db::user::count(&mut *tx).await.or_internal()? > 0 || !core.setup.consume(token) {
+        let mut tx = core
+            .db
+            .write
+            .begin()
+            .await
+            .context("starting a transaction")?;
+        if db::user::count(&mut *tx).await.context("db::user::count")? > 0
+            || !core.setup.consume(token)
+        {
             return Err(AppError::rejected(403, Msg::SetupInvalid));
         }
         let id = db::user::insert(&mut *tx, &user.username, &hash, Role::Admin, now)
             .await
-            .or_internal()?;
+            .context("db::user::insert")?;
         db::audit::record(
             &mut *tx,
             Audit {
@@ -179,12 +203,12 @@ impl AuthApi for Core {
             now,
         )
         .await
-        .or_internal()?;
-        tx.commit().await.or_internal()?;
+        .context("db::audit::record")?;
+        tx.commit().await.context("committing")?;
         tracing::info!(username = %user.username, "first admin created through the setup link");
         let row = db::user::by_id(&core.db.read, id)
             .await
-            .or_internal()?
+            .context("db::user::by_id")?
             .ok_or(AppError::NotFound)?;
         Ok(row.info)
     }

@@ -3,7 +3,8 @@
 
 use super::Core;
 use crate::db::{self, config::ConfigRow, config_event::NewEvent};
-use crate::error::{OrInternal, internal};
+use crate::error::internal;
+use anyhow::Context;
 use app::api::configs::ConfigsApi;
 use app::domain::*;
 use app::error::AppError;
@@ -12,7 +13,9 @@ use secrecy::SecretString;
 use std::collections::HashMap;
 
 fn snapshot_json(s: &ConfigSnapshot) -> Result<String, AppError> {
-    serde_json::to_string(s).or_internal()
+    serde_json::to_string(s)
+        .context("encoding JSON")
+        .map_err(AppError::from)
 }
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {
@@ -39,13 +42,14 @@ async fn note(
     };
     db::config_event::insert(&mut **tx, event, now)
         .await
-        .or_internal()
+        .context("db::config_event::insert")
+        .map_err(AppError::from)
 }
 
 async fn load(core: &Core, id: ConfigId) -> Result<ConfigRow, AppError> {
     db::config::by_id(&core.db.read, id)
         .await
-        .or_internal()?
+        .context("db::config::by_id")?
         .ok_or(AppError::NotFound)
 }
 
@@ -59,10 +63,15 @@ pub async fn create(
     actor.require_admin()?;
     let valid = input.validate(false)?;
     let now = core.clock.now_ms();
-    let mut tx = core.db.write.begin().await.or_internal()?;
+    let mut tx = core
+        .db
+        .write
+        .begin()
+        .await
+        .context("starting a transaction")?;
     if db::config::id_by_name(&mut *tx, &valid.fields.name)
         .await
-        .or_internal()?
+        .context("db::config::id_by_name")?
         .is_some()
     {
         return Err(AppError::field("name", Msg::ErrNameTaken));
@@ -90,8 +99,8 @@ pub async fn create(
     };
     db::config_event::insert(&mut *tx, event, now)
         .await
-        .or_internal()?;
-    tx.commit().await.or_internal()?;
+        .context("db::config_event::insert")?;
+    tx.commit().await.context("committing")?;
     tracing::info!(config = %id, name = %valid.fields.name, by = actor.name(), "config created");
     Ok(load(core, id).await?.view)
 }
@@ -103,10 +112,14 @@ async fn store_key(
     key: &str,
 ) -> Result<(), AppError> {
     let secret = SecretString::from(key.to_owned());
-    let sealed = core.secrets.seal(id.0, &secret).or_internal()?;
+    let sealed = core
+        .secrets
+        .seal(id.0, &secret)
+        .context("sealing the key")?;
     db::config::set_key(&mut **tx, id, &sealed, &mask_key(key))
         .await
-        .or_internal()
+        .context("db::config::set_key")
+        .map_err(AppError::from)
 }
 
 /// Writes `fields` (and a new key, if any) as the next version, with its history row.
@@ -128,11 +141,16 @@ async fn write_version(
     }
     let now = core.clock.now_ms();
     let version = row.view.version + 1;
-    let mut tx = core.db.write.begin().await.or_internal()?;
+    let mut tx = core
+        .db
+        .write
+        .begin()
+        .await
+        .context("starting a transaction")?;
     // Re-check inside the transaction: the name may have been taken meanwhile.
     if let Some(other) = db::config::id_by_name(&mut *tx, &fields.name)
         .await
-        .or_internal()?
+        .context("db::config::id_by_name")?
         && other != id
     {
         return Err(AppError::field("name", Msg::ErrNameTaken));
@@ -158,8 +176,8 @@ async fn write_version(
     };
     db::config_event::insert(&mut *tx, event, now)
         .await
-        .or_internal()?;
-    tx.commit().await.or_internal()?;
+        .context("db::config_event::insert")?;
+    tx.commit().await.context("committing")?;
     tracing::info!(config = %id, version, action = action.as_str(), by = actor.name(), "config changed");
     core.engine.config_changed(id);
     Ok(load(core, id).await?.view)
@@ -167,6 +185,7 @@ async fn write_version(
 
 #[async_trait::async_trait]
 impl ConfigsApi for Core {
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn create_config(
         &self,
         actor: &Actor,
@@ -175,11 +194,13 @@ impl ConfigsApi for Core {
         create(self, actor, input, HistoryAction::Created).await
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn get_config(&self, _actor: &Actor, id: ConfigId) -> Result<ConfigView, AppError> {
         let core = self;
         Ok(load(core, id).await?.view)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn config_history(
         &self,
         _actor: &Actor,
@@ -189,9 +210,11 @@ impl ConfigsApi for Core {
         load(core, id).await?;
         db::config_event::list(&core.db.read, id)
             .await
-            .or_internal()
+            .context("db::config_event::list")
+            .map_err(AppError::from)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn list_configs(
         &self,
         _actor: &Actor,
@@ -206,14 +229,14 @@ impl ConfigsApi for Core {
             filter.archived,
         )
         .await
-        .or_internal()?;
+        .context("db::config::list")?;
         let since = core.clock.now_ms() - 24 * 3600 * 1000;
         let mut stats: HashMap<ConfigId, db::task::ConfigStats> = if filter.skip_stats {
             HashMap::new()
         } else {
             db::task::config_stats(&core.db.read, since)
                 .await
-                .or_internal()?
+                .context("db::task::config_stats")?
         };
         let mut items: Vec<ConfigListItem> = rows
             .into_iter()
@@ -240,6 +263,7 @@ impl ConfigsApi for Core {
         Ok(items)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn update_config(
         &self,
         actor: &Actor,
@@ -264,6 +288,7 @@ impl ConfigsApi for Core {
         .await
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn set_config_active(
         &self,
         actor: &Actor,
@@ -289,17 +314,26 @@ impl ConfigsApi for Core {
         write_version(core, actor, &row, &fields, None, action).await
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn delete_config(&self, actor: &Actor, id: ConfigId) -> Result<DeleteOutcome, AppError> {
         let core = self;
         actor.require_admin()?;
         let row = load(core, id).await?;
         let now = core.clock.now_ms();
-        let mut tx = core.db.write.begin().await.or_internal()?;
-        if db::config::has_tasks(&mut *tx, id).await.or_internal()? {
+        let mut tx = core
+            .db
+            .write
+            .begin()
+            .await
+            .context("starting a transaction")?;
+        if db::config::has_tasks(&mut *tx, id)
+            .await
+            .context("db::config::has_tasks")?
+        {
             if row.view.archived_at.is_none() {
                 db::config::set_archived(&mut *tx, id, Some(now), actor.user_id(), now)
                     .await
-                    .or_internal()?;
+                    .context("db::config::set_archived")?;
                 note(
                     &mut tx,
                     actor,
@@ -310,17 +344,20 @@ impl ConfigsApi for Core {
                 )
                 .await?;
             }
-            tx.commit().await.or_internal()?;
+            tx.commit().await.context("committing")?;
             tracing::info!(config = %id, by = actor.name(), "config archived (it has tasks)");
             Ok(DeleteOutcome::Archived)
         } else {
-            db::config::delete(&mut *tx, id).await.or_internal()?;
-            tx.commit().await.or_internal()?;
+            db::config::delete(&mut *tx, id)
+                .await
+                .context("db::config::delete")?;
+            tx.commit().await.context("committing")?;
             tracing::info!(config = %id, by = actor.name(), "config deleted");
             Ok(DeleteOutcome::Deleted)
         }
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn unarchive_config(&self, actor: &Actor, id: ConfigId) -> Result<ConfigView, AppError> {
         let core = self;
         actor.require_admin()?;
@@ -329,10 +366,15 @@ impl ConfigsApi for Core {
             return Ok(row.view);
         }
         let now = core.clock.now_ms();
-        let mut tx = core.db.write.begin().await.or_internal()?;
+        let mut tx = core
+            .db
+            .write
+            .begin()
+            .await
+            .context("starting a transaction")?;
         db::config::set_archived(&mut *tx, id, None, actor.user_id(), now)
             .await
-            .or_internal()?;
+            .context("db::config::set_archived")?;
         note(
             &mut tx,
             actor,
@@ -342,11 +384,12 @@ impl ConfigsApi for Core {
             now,
         )
         .await?;
-        tx.commit().await.or_internal()?;
+        tx.commit().await.context("committing")?;
         Ok(load(core, id).await?.view)
     }
 
     /// Makes an earlier version current again (as a new version); the key stays as it is.
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn revert_config(
         &self,
         actor: &Actor,
@@ -361,9 +404,9 @@ impl ConfigsApi for Core {
         }
         let snap = db::config_event::snapshot(&core.db.read, id, version)
             .await
-            .or_internal()?
+            .context("db::config_event::snapshot")?
             .ok_or_else(|| AppError::bad_request(Msg::ErrVersionUnknown))?;
-        let snap: ConfigSnapshot = serde_json::from_str(&snap).or_internal()?;
+        let snap: ConfigSnapshot = serde_json::from_str(&snap).context("decoding JSON")?;
         // The old version must still be valid today (a name may since belong to another config).
         let valid = snap.to_input().validate(row.has_key())?;
         write_version(
@@ -377,6 +420,7 @@ impl ConfigsApi for Core {
         .await
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn reveal_key(
         &self,
         actor: &Actor,
@@ -391,9 +435,14 @@ impl ConfigsApi for Core {
             .sealed
             .as_ref()
             .ok_or_else(|| AppError::conflict(Msg::ErrConfigNoKey))?;
-        let key = core.secrets.open(id.0, sealed).or_internal()?;
+        let key = core.secrets.open(id.0, sealed).context("opening the key")?;
         let now = core.clock.now_ms();
-        let mut tx = core.db.write.begin().await.or_internal()?;
+        let mut tx = core
+            .db
+            .write
+            .begin()
+            .await
+            .context("starting a transaction")?;
         note(
             &mut tx,
             actor,
@@ -415,8 +464,8 @@ impl ConfigsApi for Core {
             now,
         )
         .await
-        .or_internal()?;
-        tx.commit().await.or_internal()?;
+        .context("db::audit::record")?;
+        tx.commit().await.context("committing")?;
         tracing::warn!(config = %id, by = actor.name(), "API key revealed");
         Ok(secrecy::ExposeSecret::expose_secret(&key).to_owned())
     }

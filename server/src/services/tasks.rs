@@ -4,8 +4,8 @@
 
 use super::Core;
 use crate::db;
-use crate::error::OrInternal;
 use ::time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+use anyhow::Context;
 use app::api::tasks::TasksApi;
 use app::domain::*;
 use app::error::AppError;
@@ -38,6 +38,7 @@ pub fn today_start_ms(now_ms: i64) -> i64 {
 
 #[async_trait::async_trait]
 impl TasksApi for Core {
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn store_upload(
         &self,
         actor: &Actor,
@@ -48,41 +49,48 @@ impl TasksApi for Core {
             .blobs()
             .put(&bytes, &original_name, actor.user_id())
             .await
+            .map_err(AppError::from)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn launch_tasks(
         &self,
         actor: &Actor,
         configs: Vec<ConfigId>,
         spec: TaskSpec,
     ) -> Result<Vec<TaskId>, AppError> {
-        self.engine.launch(actor, configs, spec).await
+        Ok(self.engine.launch(actor, configs, spec).await?)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn rerun_task(&self, actor: &Actor, id: TaskId) -> Result<TaskId, AppError> {
-        self.engine.rerun(actor, id).await
+        Ok(self.engine.rerun(actor, id).await?)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn cancel_task(&self, actor: &Actor, id: TaskId) -> Result<(), AppError> {
-        self.engine.cancel(actor, id).await
+        Ok(self.engine.cancel(actor, id).await?)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn task_stream(
         &self,
         _actor: &Actor,
         id: TaskId,
         after_seq: i64,
     ) -> Result<BoxStream<'static, StreamMsg>, AppError> {
-        crate::tasks::stream::task_stream(&self.engine, id, after_seq).await
+        Ok(crate::tasks::stream::task_stream(&self.engine, id, after_seq).await?)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn changes_stream(
         &self,
         _actor: &Actor,
     ) -> Result<BoxStream<'static, Option<TaskChange>>, AppError> {
-        crate::tasks::stream::changes_stream(&self.engine).await
+        Ok(crate::tasks::stream::changes_stream(&self.engine).await?)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn list_tasks(&self, _actor: &Actor, filter: TaskFilter) -> Result<TaskPage, AppError> {
         let core = self;
         let from = match filter.from.as_deref().filter(|s| !s.is_empty()) {
@@ -100,30 +108,37 @@ impl TasksApi for Core {
         };
         db::task::list(&core.db.read, &filter, from, to, TASK_PAGE_SIZE)
             .await
-            .or_internal()
+            .context("db::task::list")
+            .map_err(AppError::from)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn get_task(&self, _actor: &Actor, id: TaskId) -> Result<TaskView, AppError> {
         let core = self;
         db::task::view(&core.db.read, id)
             .await
-            .or_internal()?
+            .context("db::task::view")?
             .ok_or(AppError::NotFound)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn get_task_detail(&self, actor: &Actor, id: TaskId) -> Result<TaskDetail, AppError> {
         let core = self;
         let task = core.get_task(actor, id).await?;
         let events = db::task_event::after(&core.db.read, id, 0)
             .await
-            .or_internal()?;
+            .context("db::task_event::after")?;
         Ok(TaskDetail { task, events })
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn overview(&self, _actor: &Actor) -> Result<Overview, AppError> {
         let core = self;
         let since = today_start_ms(core.clock.now_ms());
-        db::task::overview(&core.db.read, since).await.or_internal()
+        db::task::overview(&core.db.read, since)
+            .await
+            .context("db::task::overview")
+            .map_err(AppError::from)
     }
 }
 

@@ -4,7 +4,8 @@
 use super::Core;
 use crate::auth::password;
 use crate::db::{self, audit::Audit};
-use crate::error::{OrInternal, internal};
+use crate::error::internal;
+use anyhow::Context;
 use app::api::users::UsersApi;
 use app::domain::{Actor, NewUser, Password, Role, UserId, UserInfo};
 use app::error::AppError;
@@ -35,26 +36,37 @@ async fn audit(
         now,
     )
     .await
-    .or_internal()
+    .context("db::audit::record")
+    .map_err(AppError::from)
 }
 
 #[async_trait::async_trait]
 impl UsersApi for Core {
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn list_users(&self, actor: &Actor) -> Result<Vec<UserInfo>, AppError> {
         let core = self;
         actor.require_admin()?;
-        db::user::list(&core.db.read).await.or_internal()
+        db::user::list(&core.db.read)
+            .await
+            .context("db::user::list")
+            .map_err(AppError::from)
     }
 
     /// Creates a user (from the Users page or the CLI).
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn add_user(&self, actor: &Actor, user: NewUser) -> Result<UserInfo, AppError> {
         let core = self;
         actor.require_admin()?;
         let hash = password::hash(SecretString::from(user.password.expose()))
             .await
-            .or_internal()?;
+            .context("hashing the password")?;
         let now = core.clock.now_ms();
-        let mut tx = core.db.write.begin().await.or_internal()?;
+        let mut tx = core
+            .db
+            .write
+            .begin()
+            .await
+            .context("starting a transaction")?;
         let id = match db::user::insert(&mut *tx, &user.username, &hash, user.role, now).await {
             Ok(id) => id,
             Err(e) if is_unique_violation(&e) => {
@@ -71,16 +83,17 @@ impl UsersApi for Core {
             now,
         )
         .await?;
-        tx.commit().await.or_internal()?;
+        tx.commit().await.context("committing")?;
         // The setup link is pointless once anyone exists.
         core.setup.clear();
         let row = db::user::by_id(&core.db.read, id)
             .await
-            .or_internal()?
+            .context("db::user::by_id")?
             .ok_or(AppError::NotFound)?;
         Ok(row.info)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn set_user_role(&self, actor: &Actor, id: UserId, role: Role) -> Result<(), AppError> {
         let core = self;
         actor.require_admin()?;
@@ -88,24 +101,29 @@ impl UsersApi for Core {
             return Err(AppError::conflict(Msg::ErrSelf));
         }
         let now = core.clock.now_ms();
-        let mut tx = core.db.write.begin().await.or_internal()?;
+        let mut tx = core
+            .db
+            .write
+            .begin()
+            .await
+            .context("starting a transaction")?;
         let target = db::user::by_id(&mut *tx, id)
             .await
-            .or_internal()?
+            .context("db::user::by_id")?
             .ok_or(AppError::NotFound)?;
         if target.info.role == Role::Admin
             && role != Role::Admin
             && !target.info.disabled
             && db::user::count_active_admins(&mut *tx)
                 .await
-                .or_internal()?
+                .context("db::user::count_active_admins")?
                 <= 1
         {
             return Err(AppError::conflict(Msg::ErrLastAdmin));
         }
         if db::user::set_role(&mut *tx, id, role, now)
             .await
-            .or_internal()?
+            .context("db::user::set_role")?
         {
             audit(
                 &mut tx,
@@ -117,9 +135,13 @@ impl UsersApi for Core {
             )
             .await?;
         }
-        tx.commit().await.or_internal()
+        tx.commit()
+            .await
+            .context("committing")
+            .map_err(AppError::from)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn set_user_disabled(
         &self,
         actor: &Actor,
@@ -132,24 +154,29 @@ impl UsersApi for Core {
             return Err(AppError::conflict(Msg::ErrSelf));
         }
         let now = core.clock.now_ms();
-        let mut tx = core.db.write.begin().await.or_internal()?;
+        let mut tx = core
+            .db
+            .write
+            .begin()
+            .await
+            .context("starting a transaction")?;
         let target = db::user::by_id(&mut *tx, id)
             .await
-            .or_internal()?
+            .context("db::user::by_id")?
             .ok_or(AppError::NotFound)?;
         if disabled
             && target.info.role == Role::Admin
             && !target.info.disabled
             && db::user::count_active_admins(&mut *tx)
                 .await
-                .or_internal()?
+                .context("db::user::count_active_admins")?
                 <= 1
         {
             return Err(AppError::conflict(Msg::ErrLastAdmin));
         }
         if db::user::set_disabled(&mut *tx, id, disabled, now)
             .await
-            .or_internal()?
+            .context("db::user::set_disabled")?
         {
             audit(
                 &mut tx,
@@ -165,9 +192,13 @@ impl UsersApi for Core {
             )
             .await?;
         }
-        tx.commit().await.or_internal()
+        tx.commit()
+            .await
+            .context("committing")
+            .map_err(AppError::from)
     }
 
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn reset_password(
         &self,
         actor: &Actor,
@@ -180,12 +211,17 @@ impl UsersApi for Core {
             .map_err(|m| AppError::field("password", m))?;
         let hash = password::hash(SecretString::from(password.expose()))
             .await
-            .or_internal()?;
+            .context("hashing the password")?;
         let now = core.clock.now_ms();
-        let mut tx = core.db.write.begin().await.or_internal()?;
+        let mut tx = core
+            .db
+            .write
+            .begin()
+            .await
+            .context("starting a transaction")?;
         if !db::user::set_password(&mut *tx, id, &hash, now)
             .await
-            .or_internal()?
+            .context("db::user::set_password")?
         {
             return Err(AppError::NotFound);
         }
@@ -198,6 +234,9 @@ impl UsersApi for Core {
             now,
         )
         .await?;
-        tx.commit().await.or_internal()
+        tx.commit()
+            .await
+            .context("committing")
+            .map_err(AppError::from)
     }
 }

@@ -6,6 +6,7 @@
 //! only wakes viewers up. At start, tasks still in flight are picked up again, except one whose
 //! submit may have been in the air: that one is marked for a person to decide.
 
+mod error;
 pub mod event;
 pub mod hub;
 pub mod lease;
@@ -19,13 +20,13 @@ use crate::db::{
     self, Db,
     task::{NewTask, StoredSpec, TaskUpdate},
 };
-use crate::error::OrInternal;
 use crate::metrics::Metrics;
 use crate::providers::Providers;
 use crate::secrets::Secrets;
+use anyhow::Context;
 use app::domain::*;
-use app::error::AppError;
 use app::i18n::Msg;
+pub use error::EngineError;
 use event::Event;
 use hub::Hub;
 use retry::RetryPolicy;
@@ -157,7 +158,7 @@ impl Engine {
         actor: &Actor,
         configs: Vec<ConfigId>,
         spec: TaskSpec,
-    ) -> Result<Vec<TaskId>, AppError> {
+    ) -> Result<Vec<TaskId>, EngineError> {
         self.launch_for(actor, configs, spec, true).await
     }
 
@@ -169,7 +170,7 @@ impl Engine {
         configs: Vec<ConfigId>,
         spec: TaskSpec,
         follow: bool,
-    ) -> Result<Vec<TaskId>, AppError> {
+    ) -> Result<Vec<TaskId>, EngineError> {
         let valid = spec.validate()?;
         let mut ids: Vec<ConfigId> = Vec::new();
         for c in configs {
@@ -178,42 +179,42 @@ impl Engine {
             }
         }
         if ids.is_empty() {
-            return Err(AppError::field("configs", Msg::ErrNoConfigsSelected));
+            return Err(EngineError::field("configs", Msg::ErrNoConfigsSelected));
         }
         if ids.len() > 20 {
-            return Err(AppError::field("configs", Msg::ErrBadRequest));
+            return Err(EngineError::field("configs", Msg::ErrBadRequest));
         }
         let inner = &self.0;
         for b in &valid.local_images {
             if db::blob::get(&inner.db.read, &b.name)
                 .await
-                .or_internal()?
+                .context("looking up a local image")?
                 .is_none()
             {
-                return Err(AppError::field("local_images", Msg::ErrBlobUnknown));
+                return Err(EngineError::field("local_images", Msg::ErrBlobUnknown));
             }
         }
         let mut rows = Vec::new();
         for id in &ids {
             let row = db::config::by_id(&inner.db.read, *id)
                 .await
-                .or_internal()?
-                .ok_or(AppError::NotFound)?;
+                .context("reading a config")?
+                .ok_or(EngineError::NotFound)?;
             if row.view.archived_at.is_some() {
-                return Err(AppError::conflict(Msg::ErrConfigArchived));
+                return Err(EngineError::Refused(Msg::ErrConfigArchived));
             }
             if !row.view.fields.is_active {
-                return Err(AppError::conflict(Msg::ErrConfigInactive));
+                return Err(EngineError::Refused(Msg::ErrConfigInactive));
             }
             if !row.has_key() {
-                return Err(AppError::conflict(Msg::ErrConfigNoKey));
+                return Err(EngineError::Refused(Msg::ErrConfigNoKey));
             }
             let provider = inner.providers.get(row.view.fields.api_type);
             if !valid.local_images.is_empty()
                 && provider.needs_upload()
                 && row.view.fields.upload_endpoint.is_empty()
             {
-                return Err(AppError::field(
+                return Err(EngineError::field(
                     "local_images",
                     Msg::ErrUploadEndpointMissing,
                 ));
@@ -229,16 +230,21 @@ impl Engine {
                 sent: IMAGES_SENT_MAX,
             });
         }
-        let warnings_json = serde_json::to_string(&warnings).or_internal()?;
+        let warnings_json = serde_json::to_string(&warnings).context("encoding warnings")?;
         let now = inner.clock.now_ms();
         let who = actor.name();
-        let mut tx = inner.db.write.begin().await.or_internal()?;
+        let mut tx = inner
+            .db
+            .write
+            .begin()
+            .await
+            .context("starting the launch")?;
         let batch_id = if rows.len() > 1 {
-            let spec_json = serde_json::to_string(&valid).or_internal()?;
+            let spec_json = serde_json::to_string(&valid).context("encoding the batch spec")?;
             Some(
                 db::task::insert_batch(&mut *tx, &spec_json, actor.user_id(), now)
                     .await
-                    .or_internal()?,
+                    .context("inserting the batch")?,
             )
         } else {
             None
@@ -252,7 +258,7 @@ impl Engine {
                 config: f.clone(),
                 images_sent,
             };
-            let spec_json = serde_json::to_string(&stored).or_internal()?;
+            let spec_json = serde_json::to_string(&stored).context("encoding the task spec")?;
             let id = db::task::insert(
                 &mut *tx,
                 NewTask {
@@ -269,7 +275,7 @@ impl Engine {
                 now,
             )
             .await
-            .or_internal()?;
+            .context("inserting a task")?;
             let msg = EventText::Created {
                 by: who.to_owned(),
                 config: f.name.clone(),
@@ -281,22 +287,22 @@ impl Engine {
             };
             let ev = append(&mut tx, id, Event::info(Stage::Validate, msg), now)
                 .await
-                .or_internal()?;
+                .context("recording the created event")?;
             events.extend(ev);
             for w in &warnings {
                 let ev = append(&mut tx, id, Event::warn(Stage::Validate, w.clone()), now)
                     .await
-                    .or_internal()?;
+                    .context("recording a warning event")?;
                 events.extend(ev);
             }
             if follow {
                 db::engine::set_follower(&mut *tx, id, &inner.id)
                     .await
-                    .or_internal()?;
+                    .context("claiming the task for this engine")?;
             }
             created.push(id);
         }
-        tx.commit().await.or_internal()?;
+        tx.commit().await.context("committing the launch")?;
         for ev in events {
             inner.hub.publish(ev, true);
         }
@@ -310,11 +316,11 @@ impl Engine {
     }
 
     /// Runs a finished task's test case again on the same config (as it is now).
-    pub async fn rerun(&self, actor: &Actor, id: TaskId) -> Result<TaskId, AppError> {
+    pub async fn rerun(&self, actor: &Actor, id: TaskId) -> Result<TaskId, EngineError> {
         let t = db::task::engine_task(&self.0.db.read, id)
             .await
-            .or_internal()?
-            .ok_or(AppError::NotFound)?;
+            .context("reading the task to run again")?
+            .ok_or(EngineError::NotFound)?;
         let s = &t.stored.spec;
         let spec = TaskSpec {
             prompt: s.prompt.clone(),
@@ -325,11 +331,11 @@ impl Engine {
             region: s.region.as_str().to_owned(),
         };
         let ids = self.launch(actor, vec![t.config_id], spec).await?;
-        ids.into_iter().next().ok_or(AppError::NotFound)
+        ids.into_iter().next().ok_or(EngineError::NotFound)
     }
 
     /// Stops following a task at once and marks it cancelled.
-    pub async fn cancel(&self, actor: &Actor, id: TaskId) -> Result<(), AppError> {
+    pub async fn cancel(&self, actor: &Actor, id: TaskId) -> Result<(), EngineError> {
         if let Some(token) = self.0.running.lock().ok().and_then(|m| m.get(&id).cloned()) {
             token.cancel();
         }
@@ -346,16 +352,16 @@ impl Engine {
             .0
             .record(id, None, Event::warn(Stage::Cancel, msg).update(update))
             .await
-            .or_internal()?;
+            .context("recording the cancel")?;
         if applied {
             return Ok(());
         }
         match db::task::status_of(&self.0.db.read, id)
             .await
-            .or_internal()?
+            .context("reading the task status")?
         {
-            Some(_) => Err(AppError::conflict(Msg::ErrTaskFinished)),
-            None => Err(AppError::NotFound),
+            Some(_) => Err(EngineError::Refused(Msg::ErrTaskFinished)),
+            None => Err(EngineError::NotFound),
         }
     }
 

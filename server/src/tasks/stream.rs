@@ -4,10 +4,10 @@
 //! or reconnecting after a restart.
 
 use super::Engine;
+use super::EngineError;
 use crate::db;
-use crate::error::OrInternal;
+use anyhow::Context;
 use app::domain::{StreamMsg, TaskChange, TaskEvent, TaskId, TaskStatus};
-use app::error::AppError;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use std::time::Duration;
@@ -20,14 +20,14 @@ pub async fn task_stream(
     engine: &Engine,
     id: TaskId,
     after_seq: i64,
-) -> Result<BoxStream<'static, StreamMsg>, AppError> {
+) -> Result<BoxStream<'static, StreamMsg>, EngineError> {
     let inner = engine.0.clone();
     // Subscribe before reading the backlog: nothing can fall between the two.
     let mut rx = inner.hub.subscribe(id);
     let view = db::task::view(&inner.db.read, id)
         .await
-        .or_internal()?
-        .ok_or(AppError::NotFound)?;
+        .context("reading the task")?
+        .ok_or(EngineError::NotFound)?;
     let (tx, out) = mpsc::channel::<StreamMsg>(256);
     let shutdown = engine.shutdown_token();
     tokio::spawn(async move {
@@ -143,7 +143,7 @@ fn tokio_stream_from<T: Send + 'static>(mut rx: mpsc::Receiver<T>) -> BoxStream<
 /// Every task whose status changes from now on, as list rows; `None` is a heartbeat.
 pub async fn changes_stream(
     engine: &Engine,
-) -> Result<BoxStream<'static, Option<TaskChange>>, AppError> {
+) -> Result<BoxStream<'static, Option<TaskChange>>, EngineError> {
     let inner = engine.0.clone();
     let mut rx = inner.hub.subscribe_changes();
     let (tx, out) = mpsc::channel::<Option<TaskChange>>(256);

@@ -230,7 +230,14 @@ async fn cancel_stops_following_at_once() {
         .cancel(&app::domain::Actor::Cli, id)
         .await
         .expect_err("already final");
-    assert_eq!(again.status(), 409);
+    assert!(
+        matches!(
+            again,
+            rhconsole::tasks::EngineError::Refused(app::i18n::Msg::ErrTaskFinished)
+        ),
+        "{again:?}"
+    );
+    assert_eq!(app::error::AppError::from(again).status(), 409);
 }
 
 #[tokio::test]
