@@ -463,6 +463,13 @@ closed_set! {
     }
 }
 
+impl FromStr for HistoryAction {
+    type Err = Msg;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        crate::domain::parse_name(s).ok_or(Msg::ErrBadRequest)
+    }
+}
+
 impl HistoryAction {
     pub fn parse(s: &str) -> Option<Self> {
         crate::domain::parse_name(s)

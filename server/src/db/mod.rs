@@ -50,6 +50,35 @@ pub fn decode<T: std::str::FromStr>(
     })
 }
 
+/// A JSON column that does not read as its type: an error naming the table, row and column.
+#[derive(Debug, thiserror::Error)]
+#[error("unreadable JSON in {table}.{column} of row {row}: {source}")]
+pub struct UnreadableJson {
+    pub table: &'static str,
+    pub row: i64,
+    pub column: &'static str,
+    pub source: serde_json::Error,
+}
+
+/// Reads a JSON column into its named type. Columns are written with `sqlx::types::Json`;
+/// they are read back here rather than through `Json<T>` in the checked macros, whose decode
+/// error names the column only by its position ("column 12") and neither table nor row.
+pub fn json<T: serde::de::DeserializeOwned>(
+    table: &'static str,
+    row: i64,
+    column: &'static str,
+    text: &str,
+) -> sqlx::Result<T> {
+    serde_json::from_str(text).map_err(|source| {
+        sqlx::Error::Decode(Box::new(UnreadableJson {
+            table,
+            row,
+            column,
+            source,
+        }))
+    })
+}
+
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
 /// The two pools over one database file.

@@ -1,7 +1,8 @@
 //! SQL for the `task` table (and `batch`, which only tasks use).
 
-use super::decode;
+use super::{decode, json};
 use app::domain::*;
+use sqlx::types::Json;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteExecutor};
 use std::collections::HashMap;
 
@@ -17,28 +18,37 @@ pub struct StoredSpec {
     pub images_sent: usize,
 }
 
+/// The request as it was sent (with the key masked), kept with the task for the request view:
+/// the JSON body and an equivalent `curl` command. Column `task.request_json`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct RecordedRequest {
+    pub json: serde_json::Value,
+    pub curl: String,
+}
+
 pub struct NewTask<'a> {
     pub config_id: ConfigId,
     pub config_version: i64,
     pub batch_id: Option<BatchId>,
     pub region: Region,
     pub prompt: &'a str,
-    pub spec_json: &'a str,
-    pub warnings_json: &'a str,
+    pub spec: &'a StoredSpec,
+    pub warnings: &'a [EventText],
     pub deadline_at: i64,
     pub created_by: Option<UserId>,
 }
 
 pub async fn insert_batch(
     db: impl SqliteExecutor<'_>,
-    spec_json: &str,
+    spec: &ValidSpec,
     created_by: Option<UserId>,
     now: i64,
 ) -> sqlx::Result<BatchId> {
     let by = created_by.map(|u| u.0);
+    let spec = Json(spec);
     let id = sqlx::query_scalar!(
         r#"INSERT INTO batch (spec, created_by, created_at, updated_at) VALUES (?1, ?2, ?3, ?3) RETURNING id AS "id!: i64""#,
-        spec_json,
+        spec,
         by,
         now
     )
@@ -51,6 +61,7 @@ pub async fn insert(db: impl SqliteExecutor<'_>, t: NewTask<'_>, now: i64) -> sq
     let batch = t.batch_id.map(|b| b.0);
     let region = t.region.as_str();
     let by = t.created_by.map(|u| u.0);
+    let (spec, warnings) = (Json(t.spec), Json(t.warnings));
     let id = sqlx::query_scalar!(
         r#"INSERT INTO task (config_id, config_version, batch_id, region, prompt, spec, status, warnings,
                              deadline_at, created_by, created_at, updated_at)
@@ -60,8 +71,8 @@ pub async fn insert(db: impl SqliteExecutor<'_>, t: NewTask<'_>, now: i64) -> sq
         batch,
         region,
         t.prompt,
-        t.spec_json,
-        t.warnings_json,
+        spec,
+        warnings,
         t.deadline_at,
         by,
         now
@@ -79,9 +90,9 @@ pub struct TaskUpdate {
     pub provider_task_id: Option<String>,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
-    pub results_json: Option<String>,
-    pub usage_json: Option<String>,
-    pub request_json: Option<String>,
+    pub results: Option<Vec<ResultItem>>,
+    pub usage: Option<Usage>,
+    pub request: Option<RecordedRequest>,
     pub add_attempt: bool,
     pub started: bool,
     pub finished: bool,
@@ -120,6 +131,9 @@ pub async fn apply(
     let attempts = i64::from(u.add_attempt);
     let started = u.started.then_some(now);
     let finished = u.finished.then_some(now);
+    let results = u.results.as_ref().map(Json);
+    let usage = u.usage.as_ref().map(Json);
+    let request = u.request.as_ref().map(Json);
     let row = sqlx::query!(
         r#"UPDATE task SET
                status = COALESCE(?2, status),
@@ -143,9 +157,9 @@ pub async fn apply(
         u.provider_task_id,
         u.error_code,
         u.error_message,
-        u.results_json,
-        u.usage_json,
-        u.request_json,
+        results,
+        usage,
+        request,
         attempts,
         started,
         finished,
@@ -186,7 +200,7 @@ pub async fn engine_task(
     Ok(Some(EngineTask {
         id: TaskId(r.id),
         config_id: ConfigId(r.config_id),
-        stored: serde_json::from_str(&r.spec)?,
+        stored: json("task", r.id, "spec", &r.spec)?,
         status: decode("task", r.id, "status", &r.status)?,
         submit_state: decode("task", r.id, "submit_state", &r.submit_state)?,
         provider_task_id: r.provider_task_id,
@@ -238,11 +252,10 @@ pub async fn view(db: impl SqliteExecutor<'_>, id: TaskId) -> anyhow::Result<Opt
     .fetch_optional(db)
     .await?;
     let Some(r) = r else { return Ok(None) };
-    let stored: StoredSpec = serde_json::from_str(&r.spec)?;
-    let request: Option<serde_json::Value> = r
+    let stored: StoredSpec = json("task", r.id, "spec", &r.spec)?;
+    let request: Option<RecordedRequest> = r
         .request_json
-        .as_deref()
-        .map(serde_json::from_str)
+        .map(|t| json("task", r.id, "request_json", &t))
         .transpose()?;
     Ok(Some(TaskView {
         id: TaskId(r.id),
@@ -258,15 +271,14 @@ pub async fn view(db: impl SqliteExecutor<'_>, id: TaskId) -> anyhow::Result<Opt
         provider_task_id: r.provider_task_id,
         error_code: r.error_code,
         error_message: r.error_message,
-        results: serde_json::from_str(&r.results)?,
+        results: json("task", r.id, "results", &r.results)?,
         usage: r
             .usage
-            .as_deref()
-            .map(serde_json::from_str)
+            .map(|t| json("task", r.id, "usage", &t))
             .transpose()?
             .unwrap_or_default(),
         attempts: r.attempts,
-        warnings: serde_json::from_str(&r.warnings)?,
+        warnings: json("task", r.id, "warnings", &r.warnings)?,
         batch_id: r.batch_id.map(BatchId),
         created_by: r.created_by,
         created_at: Timestamp(r.created_at),
@@ -275,25 +287,20 @@ pub async fn view(db: impl SqliteExecutor<'_>, id: TaskId) -> anyhow::Result<Opt
         last_seq: r.last_seq,
         request_json: request
             .as_ref()
-            .and_then(|v| v.get("json"))
-            .map(|j| serde_json::to_string_pretty(j).unwrap_or_default()),
-        request_curl: request
-            .as_ref()
-            .and_then(|v| v.get("curl"))
-            .and_then(|c| c.as_str())
-            .map(str::to_owned),
+            .map(|r| serde_json::to_string_pretty(&r.json).unwrap_or_default()),
+        request_curl: request.map(|r| r.curl),
     }))
 }
 
 fn summary_from_row(r: &sqlx::sqlite::SqliteRow) -> sqlx::Result<TaskSummary> {
-    let results: Vec<ResultItem> =
-        serde_json::from_str(&r.try_get::<String, _>("results")?).unwrap_or_default();
+    let id: i64 = r.try_get("id")?;
+    let results: Vec<ResultItem> = json("task", id, "results", r.try_get("results")?)?;
     let usage: Option<Usage> = r
-        .try_get::<Option<String>, _>("usage")?
-        .and_then(|u| serde_json::from_str(&u).ok());
+        .try_get::<Option<&str>, _>("usage")?
+        .map(|t| json("task", id, "usage", t))
+        .transpose()?;
     let status: String = r.try_get("status")?;
     let prompt: String = r.try_get("prompt")?;
-    let id: i64 = r.try_get("id")?;
     Ok(TaskSummary {
         id: TaskId(id),
         config_id: ConfigId(r.try_get("config_id")?),

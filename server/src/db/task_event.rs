@@ -2,16 +2,14 @@
 //! says is stored once: structured in `detail` (its `EventText` as JSON), or, in rows from before
 //! that, as the English text in `message`.
 
-use super::decode;
+use super::{decode, json};
 use app::domain::{Said, TaskEvent, TaskId, Timestamp};
 use sqlx::SqliteExecutor;
+use sqlx::types::Json;
 
 pub async fn insert(db: impl SqliteExecutor<'_>, e: &TaskEvent) -> sqlx::Result<()> {
     let (message, detail) = match &e.text {
-        Said::Text(t) => (
-            None,
-            Some(serde_json::to_string(t).map_err(|e| sqlx::Error::Encode(Box::new(e)))?),
-        ),
+        Said::Text(t) => (None, Some(Json(t))),
         Said::English(m) => (Some(m.as_str()), None),
     };
     let level = e.level.as_str();
@@ -71,9 +69,7 @@ pub async fn after(
 /// Unreadable details are an error, not a line that silently loses its text.
 fn said(task: i64, detail: Option<String>, message: Option<String>) -> sqlx::Result<Said> {
     match (detail, message) {
-        (Some(d), _) => serde_json::from_str(&d)
-            .map(Said::Text)
-            .map_err(|e| sqlx::Error::Decode(Box::new(e))),
+        (Some(d), _) => Ok(Said::Text(json("task_event", task, "detail", &d)?)),
         (None, Some(m)) => Ok(Said::English(m)),
         (None, None) => Err(sqlx::Error::Decode(
             format!("task_event of task {task} has neither detail nor message").into(),

@@ -12,12 +12,6 @@ use app::i18n::Msg;
 use secrecy::SecretString;
 use std::collections::HashMap;
 
-fn snapshot_json(s: &ConfigSnapshot) -> Result<String, AppError> {
-    serde_json::to_string(s)
-        .context("encoding JSON")
-        .map_err(AppError::from)
-}
-
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
@@ -92,7 +86,7 @@ pub async fn create(
         config_id: id,
         version: 1,
         action,
-        snapshot: Some(snapshot_json(&valid.fields)?),
+        snapshot: Some(&valid.fields),
         changes: &changes,
         actor_id: actor.user_id(),
         actor_name: actor.name(),
@@ -169,7 +163,7 @@ async fn write_version(
         config_id: id,
         version,
         action,
-        snapshot: Some(snapshot_json(fields)?),
+        snapshot: Some(fields),
         changes: &changes,
         actor_id: actor.user_id(),
         actor_name: actor.name(),
@@ -406,7 +400,6 @@ impl ConfigsApi for Core {
             .await
             .context("db::config_event::snapshot")?
             .ok_or_else(|| AppError::bad_request(Msg::ErrVersionUnknown))?;
-        let snap: ConfigSnapshot = serde_json::from_str(&snap).context("decoding JSON")?;
         // The old version must still be valid today (a name may since belong to another config).
         let valid = snap.to_input().validate(row.has_key())?;
         write_version(

@@ -230,7 +230,6 @@ impl Engine {
                 sent: IMAGES_SENT_MAX,
             });
         }
-        let warnings_json = serde_json::to_string(&warnings).context("encoding warnings")?;
         let now = inner.clock.now_ms();
         let who = actor.name();
         let mut tx = inner
@@ -240,9 +239,8 @@ impl Engine {
             .await
             .context("starting the launch")?;
         let batch_id = if rows.len() > 1 {
-            let spec_json = serde_json::to_string(&valid).context("encoding the batch spec")?;
             Some(
-                db::task::insert_batch(&mut *tx, &spec_json, actor.user_id(), now)
+                db::task::insert_batch(&mut *tx, &valid, actor.user_id(), now)
                     .await
                     .context("inserting the batch")?,
             )
@@ -258,7 +256,6 @@ impl Engine {
                 config: f.clone(),
                 images_sent,
             };
-            let spec_json = serde_json::to_string(&stored).context("encoding the task spec")?;
             let id = db::task::insert(
                 &mut *tx,
                 NewTask {
@@ -267,8 +264,8 @@ impl Engine {
                     batch_id,
                     region: valid.region,
                     prompt: &valid.prompt,
-                    spec_json: &spec_json,
-                    warnings_json: &warnings_json,
+                    spec: &stored,
+                    warnings: &warnings,
                     deadline_at: now + i64::from(f.timeout_secs) * 1000,
                     created_by: actor.user_id(),
                 },

@@ -202,3 +202,33 @@ async fn events_written_by_earlier_versions_still_read_after_the_migration() {
     assert_eq!(events[1].say(Lang::Zh), "Provider status: RUNNING");
     pool.close().await;
 }
+
+#[tokio::test]
+async fn an_unreadable_json_column_is_an_error_naming_the_column_not_an_empty_value() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let sb = sandbox().await;
+    let cfg = create_config(&app, &admin, rh_config("Sandbox", &sb.base_url())).await;
+    let task = launch(&app, cfg, spec("typed json columns")).await;
+    wait_final(&app, task, 30).await;
+    // Results and history read back typed (named structs, not loose JSON).
+    let view = rhconsole::db::task::view(&app.core.db.read, task)
+        .await
+        .expect("view")
+        .expect("task");
+    assert!(!view.results.is_empty() && view.request_curl.is_some());
+    sqlx::query("UPDATE task SET results = '{\"not\": \"a list\"}' WHERE id = ?1")
+        .bind(task.0)
+        .execute(&app.core.db.write)
+        .await
+        .expect("update");
+    // The list row used to read such a value as "no results"; the page as a parse error.
+    let err = rhconsole::db::task::summary(&app.core.db.read, task)
+        .await
+        .expect_err("a list row with unreadable results");
+    assert!(format!("{err}").contains("results"), "{err}");
+    let err = rhconsole::db::task::view(&app.core.db.read, task)
+        .await
+        .expect_err("a task with unreadable results");
+    assert!(format!("{err:#}").contains("results"), "{err:#}");
+}

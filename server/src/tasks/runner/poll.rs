@@ -190,22 +190,18 @@ impl Run<'_> {
                 .await;
         }
         let cost = a.usage.as_ref().and_then(Usage::cost);
+        let count = results.len();
         let update = TaskUpdate {
             status: Some(TaskStatus::Succeeded),
-            results_json: Some(serde_json::to_string(&results).map_err(anyhow::Error::from)?),
-            usage_json: a
-                .usage
-                .as_ref()
-                .map(serde_json::to_string)
-                .transpose()
-                .map_err(anyhow::Error::from)?,
+            results: Some(results),
+            usage: a.usage.clone(),
             finished: true,
             ..Default::default()
         };
         let elapsed_ms = self.inner.clock.now_ms() - self.task.created_at;
         let text = EventText::Succeeded {
             elapsed_ms,
-            results: results.len(),
+            results: count,
             cost,
         };
         self.record(

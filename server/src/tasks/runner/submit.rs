@@ -3,7 +3,7 @@
 //! (poll a task id, or a final state already).
 
 use super::{CallKind, Halt, Run, Step, Wake, ms};
-use crate::db::task::{SubmitState, TaskUpdate};
+use crate::db::task::{RecordedRequest, SubmitState, TaskUpdate};
 use crate::providers::{ProviderAnswer, ProviderState, SubmitRequest};
 use crate::tasks::event::Event;
 use crate::tasks::retry::Retry;
@@ -24,8 +24,10 @@ impl Run<'_> {
             images,
         };
         let record = self.provider.describe_submit(&target, &req);
-        let request_json =
-            serde_json::json!({ "json": record.json, "curl": record.curl }).to_string();
+        let request = RecordedRequest {
+            json: record.json,
+            curl: record.curl,
+        };
         let url = target.url(&target.draw_endpoint);
         let policy = self.inner.settings.retry;
         let done = u32::try_from(self.task.attempts.max(0)).unwrap_or(u32::MAX);
@@ -39,7 +41,7 @@ impl Run<'_> {
                 submit_state: Some(SubmitState::Sending),
                 add_attempt: true,
                 started: true,
-                request_json: first.then(|| request_json.clone()),
+                request: first.then(|| request.clone()),
                 ..Default::default()
             };
             first = false;
