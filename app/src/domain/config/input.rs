@@ -1,0 +1,262 @@
+//! The configuration form as typed, its validation, and the masked form of a key.
+
+use super::*;
+
+/// The configuration form as typed. `api_key` empty means "keep the stored key".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigInput {
+    pub name: String,
+    pub api_type: String,
+    pub host_domestic: String,
+    pub host_overseas: String,
+    pub api_key: String,
+    pub draw_endpoint: String,
+    pub result_endpoint: String,
+    pub upload_endpoint: String,
+    pub model_name: String,
+    pub is_sync_api: bool,
+    pub enable_retry: bool,
+    pub is_active: bool,
+    pub timeout_secs: u32,
+    pub max_concurrency: u32,
+    /// May reach loopback and private addresses: only for the sandbox or a provider on the LAN.
+    pub allow_local: bool,
+}
+
+impl Default for ConfigInput {
+    fn default() -> Self {
+        ApiType::RunningHubRhartEdit.preset()
+    }
+}
+
+/// A configuration that passed validation: names trimmed, hosts normalised.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidConfig {
+    pub fields: ConfigSnapshot,
+    /// A newly typed key; `None` keeps the stored one.
+    pub new_key: Option<String>,
+}
+
+impl fmt::Debug for ValidConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ValidConfig")
+            .field("fields", &self.fields)
+            .field("new_key", &self.new_key.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+impl ConfigInput {
+    /// Checks every field. `has_stored_key` says whether the config already has a key, so an
+    /// active config may leave the key field blank on edit.
+    pub fn validate(&self, has_stored_key: bool) -> Result<ValidConfig, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let name = self.name.trim().to_owned();
+        if name.is_empty() {
+            errs.push("name", Msg::ErrRequired);
+        } else if char_len(&name) > NAME_MAX {
+            errs.push("name", Msg::ErrNameLength);
+        } else if name.chars().any(char::is_control) {
+            errs.push("name", Msg::ErrNameChars);
+        }
+        let api_type = self
+            .api_type
+            .parse::<ApiType>()
+            .map_err(|m| errs.push("api_type", m))
+            .ok();
+        let host_domestic = normalise_host(&self.host_domestic)
+            .map_err(|m| errs.push("host_domestic", m))
+            .ok();
+        let host_overseas = normalise_host(&self.host_overseas)
+            .map_err(|m| errs.push("host_overseas", m))
+            .ok();
+        let draw_endpoint = normalise_endpoint(&self.draw_endpoint, true)
+            .map_err(|m| errs.push("draw_endpoint", m))
+            .ok();
+        let result_endpoint = normalise_endpoint(&self.result_endpoint, !self.is_sync_api)
+            .map_err(|m| errs.push("result_endpoint", m))
+            .ok();
+        let upload_endpoint = normalise_endpoint(&self.upload_endpoint, false)
+            .map_err(|m| errs.push("upload_endpoint", m))
+            .ok();
+        let model_name = self.model_name.trim().to_owned();
+        if char_len(&model_name) > MODEL_MAX || model_name.chars().any(char::is_control) {
+            errs.push("model_name", Msg::ErrModelInvalid);
+        }
+        let new_key = match validate_key(&self.api_key) {
+            Ok(k) => k,
+            Err(m) => {
+                errs.push("api_key", m);
+                None
+            }
+        };
+        if self.is_active && new_key.is_none() && !has_stored_key && errs.get("api_key").is_none() {
+            errs.push("api_key", Msg::ErrKeyRequiredActive);
+        }
+        if !(TIMEOUT_MIN_SECS..=TIMEOUT_MAX_SECS).contains(&self.timeout_secs) {
+            errs.push("timeout_secs", Msg::ErrTimeoutRange);
+        }
+        if !(1..=MAX_CONCURRENCY_LIMIT).contains(&self.max_concurrency) {
+            errs.push("max_concurrency", Msg::ErrConcurrencyRange);
+        }
+        match (
+            api_type,
+            host_domestic,
+            host_overseas,
+            draw_endpoint,
+            result_endpoint,
+            upload_endpoint,
+        ) {
+            (
+                Some(api_type),
+                Some(host_domestic),
+                Some(host_overseas),
+                Some(draw_endpoint),
+                Some(result_endpoint),
+                Some(upload_endpoint),
+            ) if errs.is_empty() => Ok(ValidConfig {
+                fields: ConfigSnapshot {
+                    name,
+                    api_type,
+                    host_domestic,
+                    host_overseas,
+                    draw_endpoint,
+                    result_endpoint,
+                    upload_endpoint,
+                    model_name,
+                    is_sync_api: self.is_sync_api,
+                    enable_retry: self.enable_retry,
+                    is_active: self.is_active,
+                    timeout_secs: self.timeout_secs,
+                    max_concurrency: self.max_concurrency,
+                    allow_local: self.allow_local,
+                },
+                new_key,
+            }),
+            _ => Err(errs),
+        }
+    }
+}
+
+/// `Ok(None)` for a blank field (keep the stored key), `Ok(Some(key))` for a new key.
+pub fn validate_key(raw: &str) -> Result<Option<String>, Msg> {
+    let k = raw.trim();
+    if k.is_empty() {
+        return Ok(None);
+    }
+    // A mask pasted back must never replace the real key.
+    if k.contains('…') || k.contains("***") || k.contains("...") {
+        return Err(Msg::ErrKeyLooksMasked);
+    }
+    let n = char_len(k);
+    if !(KEY_MIN..=KEY_MAX).contains(&n) {
+        return Err(Msg::ErrKeyLength);
+    }
+    if k.chars()
+        .any(|c| c.is_whitespace() || c.is_control() || !c.is_ascii())
+    {
+        return Err(Msg::ErrKeyChars);
+    }
+    Ok(Some(k.to_owned()))
+}
+
+/// The only form of a key that ever leaves the server: `sk-…9f3a`.
+pub fn mask_key(key: &str) -> String {
+    let n = key.chars().count();
+    let prefix = match key.split_once('-') {
+        Some((p, _)) if n >= 16 && !p.is_empty() && p.len() <= 4 => format!("{p}-"),
+        _ => String::new(),
+    };
+    let suffix: String = if n >= 12 {
+        key.chars().skip(n - 4).collect()
+    } else {
+        String::new()
+    };
+    format!("{prefix}…{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> ConfigInput {
+        ConfigInput {
+            api_key: "0123456789abcdef0123456789abcdef".to_owned(),
+            ..ApiType::RunningHubRhartEdit.preset()
+        }
+    }
+
+    #[test]
+    fn the_runninghub_preset_is_valid_once_it_has_a_key() {
+        let v = valid().validate(false).expect("valid");
+        assert_eq!(v.fields.api_type, ApiType::RunningHubRhartEdit);
+        assert_eq!(v.fields.draw_endpoint, "/openapi/v2/rhart-image-n-pro/edit");
+        assert!(v.new_key.is_some());
+        let no_key = ApiType::RunningHubRhartEdit
+            .preset()
+            .validate(false)
+            .expect_err("key needed");
+        assert_eq!(no_key.get("api_key"), Some(Msg::ErrKeyRequiredActive));
+        assert!(ApiType::RunningHubRhartEdit.preset().validate(true).is_ok());
+        let inactive = ConfigInput {
+            is_active: false,
+            ..ApiType::RunningHubRhartEdit.preset()
+        };
+        assert!(inactive.validate(false).is_ok());
+    }
+
+    #[test]
+    fn every_bad_field_gets_its_own_message() {
+        let input = ConfigInput {
+            name: " ".to_owned(),
+            api_type: "dall-e".to_owned(),
+            host_domestic: "www.runninghub.cn".to_owned(),
+            host_overseas: "https://www.runninghub.ai/x".to_owned(),
+            draw_endpoint: "openapi".to_owned(),
+            result_endpoint: String::new(),
+            api_key: "sk-…9f3a".to_owned(),
+            timeout_secs: 1,
+            max_concurrency: 0,
+            ..valid()
+        };
+        let errs = input.validate(true).expect_err("invalid");
+        assert_eq!(errs.get("name"), Some(Msg::ErrRequired));
+        assert_eq!(errs.get("api_type"), Some(Msg::ErrApiTypeUnknown));
+        assert_eq!(errs.get("host_domestic"), Some(Msg::ErrHostScheme));
+        assert_eq!(errs.get("host_overseas"), Some(Msg::ErrHostPath));
+        assert_eq!(errs.get("draw_endpoint"), Some(Msg::ErrEndpointSlash));
+        assert_eq!(errs.get("result_endpoint"), Some(Msg::ErrRequired));
+        assert_eq!(errs.get("api_key"), Some(Msg::ErrKeyLooksMasked));
+        assert_eq!(errs.get("timeout_secs"), Some(Msg::ErrTimeoutRange));
+        assert_eq!(errs.get("max_concurrency"), Some(Msg::ErrConcurrencyRange));
+    }
+
+    #[test]
+    fn names_are_limited_to_64_characters_not_bytes() {
+        let name: String = "图".repeat(64);
+        assert!(ConfigInput { name, ..valid() }.validate(false).is_ok());
+        let name: String = "图".repeat(65);
+        let errs = ConfigInput { name, ..valid() }
+            .validate(false)
+            .expect_err("too long");
+        assert_eq!(errs.get("name"), Some(Msg::ErrNameLength));
+    }
+
+    #[test]
+    fn a_sync_config_needs_no_result_endpoint() {
+        let input = ConfigInput {
+            is_sync_api: true,
+            result_endpoint: String::new(),
+            ..valid()
+        };
+        assert!(input.validate(false).is_ok());
+    }
+
+    #[test]
+    fn masks_show_at_most_a_short_prefix_and_the_last_four() {
+        assert_eq!(mask_key("sk-0123456789abcdef9f3a"), "sk-…9f3a");
+        assert_eq!(mask_key("0123456789abcdef0123456789ab9f3a"), "…9f3a");
+        assert_eq!(mask_key("short-key"), "…");
+        assert_eq!(mask_key("abcdefghijkl"), "…ijkl");
+    }
+}

@@ -1,0 +1,106 @@
+//! API configurations: the closed set of API types with their presets and limits (here), the
+//! form input and its validation (`input`), the masked views that leave the server (`views`),
+//! and versions with their field-level history (`history`).
+
+mod history;
+mod input;
+mod views;
+
+pub use history::*;
+pub use input::*;
+pub use views::*;
+
+use super::{
+    ConfigId, FieldErrors, TaskStatus, Timestamp, char_len, normalise_endpoint, normalise_host,
+};
+use crate::domain::names::closed_set;
+use crate::i18n::Msg;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+closed_set! {
+    /// The provider protocol a configuration speaks.
+    pub enum ApiType {
+        /// RunningHub standard-model API v2, "全能图片PRO" image edit (async: taskId, then query).
+        #[serde(rename = "runninghub-rhart-edit")]
+        #[strum(serialize = "runninghub-rhart-edit")]
+        RunningHubRhartEdit,
+        /// OpenAI-compatible `/v1/images/edits` gateways ("nano-banana"), multipart, usually sync.
+        #[serde(rename = "nano-banana-edits")]
+        #[strum(serialize = "nano-banana-edits")]
+        NanoBananaEdits,
+    }
+}
+
+impl ApiType {
+    pub fn label(self) -> Msg {
+        match self {
+            ApiType::RunningHubRhartEdit => Msg::ApiTypeRunningHub,
+            ApiType::NanoBananaEdits => Msg::ApiTypeNanoBanana,
+        }
+    }
+
+    /// The values a new configuration of this type starts from. Every one stays editable.
+    pub fn preset(self) -> ConfigInput {
+        match self {
+            ApiType::RunningHubRhartEdit => ConfigInput {
+                name: "RunningHub-全能图片PRO".to_owned(),
+                api_type: self.as_str().to_owned(),
+                host_domestic: "https://www.runninghub.cn".to_owned(),
+                host_overseas: "https://www.runninghub.ai".to_owned(),
+                api_key: String::new(),
+                draw_endpoint: "/openapi/v2/rhart-image-n-pro/edit".to_owned(),
+                result_endpoint: "/openapi/v2/query".to_owned(),
+                upload_endpoint: "/openapi/v2/media/upload/binary".to_owned(),
+                model_name: "rhart-image-n-pro".to_owned(),
+                is_sync_api: false,
+                enable_retry: true,
+                is_active: true,
+                timeout_secs: DEFAULT_TIMEOUT_SECS,
+                max_concurrency: DEFAULT_MAX_CONCURRENCY,
+                allow_local: false,
+            },
+            ApiType::NanoBananaEdits => ConfigInput {
+                name: "nano-banana".to_owned(),
+                api_type: self.as_str().to_owned(),
+                host_domestic: String::new(),
+                host_overseas: String::new(),
+                api_key: String::new(),
+                draw_endpoint: "/v1/images/edits".to_owned(),
+                result_endpoint: String::new(),
+                upload_endpoint: String::new(),
+                model_name: "nano-banana".to_owned(),
+                is_sync_api: true,
+                enable_retry: true,
+                is_active: true,
+                timeout_secs: DEFAULT_TIMEOUT_SECS,
+                max_concurrency: DEFAULT_MAX_CONCURRENCY,
+                allow_local: false,
+            },
+        }
+    }
+}
+
+impl fmt::Display for ApiType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ApiType {
+    type Err = Msg;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        super::parse_name(s).ok_or(Msg::ErrApiTypeUnknown)
+    }
+}
+
+pub const NAME_MAX: usize = 64;
+pub const MODEL_MAX: usize = 128;
+pub const KEY_MIN: usize = 8;
+pub const KEY_MAX: usize = 512;
+pub const DEFAULT_TIMEOUT_SECS: u32 = 15 * 60;
+pub const TIMEOUT_MIN_SECS: u32 = 10;
+pub const TIMEOUT_MAX_SECS: u32 = 24 * 3600;
+pub const DEFAULT_MAX_CONCURRENCY: u32 = 20;
+pub const MAX_CONCURRENCY_LIMIT: u32 = 5000;

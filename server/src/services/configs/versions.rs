@@ -1,0 +1,174 @@
+//! Writing a configuration: its versions, its key and its history rows, each in one transaction.
+
+use super::Core;
+use crate::db::{self, config::ConfigRow, config_event::NewEvent};
+use crate::error::internal;
+use anyhow::Context;
+use app::domain::*;
+use app::error::AppError;
+use app::i18n::Msg;
+use secrecy::SecretString;
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+/// Records an action that made no new version (archive, unarchive, key reveal).
+pub(super) async fn note(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    actor: &Actor,
+    id: ConfigId,
+    version: i64,
+    action: HistoryAction,
+    now: i64,
+) -> Result<(), AppError> {
+    let event = NewEvent {
+        config_id: id,
+        version,
+        action,
+        snapshot: None,
+        changes: &[],
+        actor_id: actor.user_id(),
+        actor_name: actor.name(),
+    };
+    db::config_event::insert(&mut **tx, event, now)
+        .await
+        .context("db::config_event::insert")
+        .map_err(AppError::from)
+}
+
+pub(super) async fn load(core: &Core, id: ConfigId) -> Result<ConfigRow, AppError> {
+    db::config::by_id(&core.db.read, id)
+        .await
+        .context("db::config::by_id")?
+        .ok_or(AppError::NotFound)
+}
+
+/// Creates a configuration (`action` is `Created`, or `Imported` from a file by the CLI).
+pub async fn create(
+    core: &Core,
+    actor: &Actor,
+    input: ConfigInput,
+    action: HistoryAction,
+) -> Result<ConfigView, AppError> {
+    actor.require_admin()?;
+    let valid = input.validate(false)?;
+    let now = core.clock.now_ms();
+    let mut tx = core
+        .db
+        .write
+        .begin()
+        .await
+        .context("starting a transaction")?;
+    if db::config::id_by_name(&mut *tx, &valid.fields.name)
+        .await
+        .context("db::config::id_by_name")?
+        .is_some()
+    {
+        return Err(AppError::field("name", Msg::ErrNameTaken));
+    }
+    let id = match db::config::insert(&mut *tx, &valid.fields, actor.user_id(), now).await {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => {
+            return Err(AppError::field("name", Msg::ErrNameTaken));
+        }
+        Err(e) => return Err(internal(e)),
+    };
+    let mut changes = valid.fields.diff_from(None);
+    if let Some(key) = &valid.new_key {
+        store_key(core, &mut tx, id, key).await?;
+        changes.push(FieldChange::key_changed());
+    }
+    let event = NewEvent {
+        config_id: id,
+        version: 1,
+        action,
+        snapshot: Some(&valid.fields),
+        changes: &changes,
+        actor_id: actor.user_id(),
+        actor_name: actor.name(),
+    };
+    db::config_event::insert(&mut *tx, event, now)
+        .await
+        .context("db::config_event::insert")?;
+    tx.commit().await.context("committing")?;
+    tracing::info!(config = %id, name = %valid.fields.name, by = actor.name(), "config created");
+    Ok(load(core, id).await?.view)
+}
+
+async fn store_key(
+    core: &Core,
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    id: ConfigId,
+    key: &str,
+) -> Result<(), AppError> {
+    let secret = SecretString::from(key.to_owned());
+    let sealed = core
+        .secrets
+        .seal(id.0, &secret)
+        .context("sealing the key")?;
+    db::config::set_key(&mut **tx, id, &sealed, &mask_key(key))
+        .await
+        .context("db::config::set_key")
+        .map_err(AppError::from)
+}
+
+/// Writes `fields` (and a new key, if any) as the next version, with its history row.
+pub(super) async fn write_version(
+    core: &Core,
+    actor: &Actor,
+    row: &ConfigRow,
+    fields: &ConfigSnapshot,
+    new_key: Option<&str>,
+    action: HistoryAction,
+) -> Result<ConfigView, AppError> {
+    let id = row.view.id;
+    let mut changes = fields.diff_from(Some(&row.view.fields));
+    if new_key.is_some() {
+        changes.push(FieldChange::key_changed());
+    }
+    if changes.is_empty() {
+        return Ok(row.view.clone());
+    }
+    let now = core.clock.now_ms();
+    let version = row.view.version + 1;
+    let mut tx = core
+        .db
+        .write
+        .begin()
+        .await
+        .context("starting a transaction")?;
+    // Re-check inside the transaction: the name may have been taken meanwhile.
+    if let Some(other) = db::config::id_by_name(&mut *tx, &fields.name)
+        .await
+        .context("db::config::id_by_name")?
+        && other != id
+    {
+        return Err(AppError::field("name", Msg::ErrNameTaken));
+    }
+    match db::config::update(&mut *tx, id, fields, version, actor.user_id(), now).await {
+        Ok(()) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return Err(AppError::field("name", Msg::ErrNameTaken));
+        }
+        Err(e) => return Err(internal(e)),
+    }
+    if let Some(key) = new_key {
+        store_key(core, &mut tx, id, key).await?;
+    }
+    let event = NewEvent {
+        config_id: id,
+        version,
+        action,
+        snapshot: Some(fields),
+        changes: &changes,
+        actor_id: actor.user_id(),
+        actor_name: actor.name(),
+    };
+    db::config_event::insert(&mut *tx, event, now)
+        .await
+        .context("db::config_event::insert")?;
+    tx.commit().await.context("committing")?;
+    tracing::info!(config = %id, version, action = action.as_str(), by = actor.name(), "config changed");
+    core.engine.config_changed(id);
+    Ok(load(core, id).await?.view)
+}
