@@ -31,6 +31,20 @@ macro_rules! closed_set {
 }
 pub(crate) use closed_set;
 
+/// `FromStr` for a closed set: its one spelling (trimmed, ASCII case ignored, see
+/// [`parse_name`]), or the message `$unknown` naming what was wrong.
+macro_rules! from_name {
+    ($name:ident, $unknown:expr) => {
+        impl std::str::FromStr for $name {
+            type Err = $crate::i18n::Msg;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $crate::domain::parse_name(s).ok_or($unknown)
+            }
+        }
+    };
+}
+pub(crate) use from_name;
+
 /// The variant whose name is `s` (trimmed, ASCII case ignored), if any.
 pub fn parse_name<T>(s: &str) -> Option<T>
 where

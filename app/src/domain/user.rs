@@ -5,7 +5,6 @@ use crate::domain::names::closed_set;
 use crate::i18n::Msg;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::str::FromStr;
 
 closed_set! {
     /// What a signed-in person may do. Admins manage configurations and users; operators review
@@ -33,12 +32,7 @@ impl fmt::Display for Role {
     }
 }
 
-impl FromStr for Role {
-    type Err = Msg;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        super::parse_name(s).ok_or(Msg::ErrRoleUnknown)
-    }
-}
+crate::domain::names::from_name!(Role, Msg::ErrRoleUnknown);
 
 /// A user as shown to admins and in the header. Never carries the password hash.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -79,6 +79,11 @@ pub fn json<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// Whether `e` is a UNIQUE constraint refusing a write (a name already taken).
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
 /// The two pools over one database file.
@@ -90,6 +95,15 @@ pub struct Db {
 }
 
 impl Db {
+    /// Starts a write transaction; it waits for the one write connection.
+    pub async fn begin(&self) -> anyhow::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        use anyhow::Context;
+        self.write
+            .begin()
+            .await
+            .context("starting a write transaction")
+    }
+
     /// Opens (creating if needed) and migrates the database at `path`.
     pub async fn open(path: &Path) -> anyhow::Result<Db> {
         let opts = SqliteConnectOptions::new()

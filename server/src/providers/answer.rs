@@ -149,6 +149,23 @@ impl CallError {
         }
     }
 
+    /// A non-2xx answer without a readable error of its own: `HTTP 502: <start of the body>`.
+    pub fn http(http_status: u16, body: &[u8], latency_ms: i64) -> Self {
+        CallError::new(
+            CallErrorKind::Http,
+            format!("HTTP {http_status}: {}", excerpt(body)),
+        )
+        .with_status(http_status)
+        .with_latency(latency_ms)
+    }
+
+    /// An answer that does not read as the documented shape; `why` says what was wrong.
+    pub fn malformed(why: String, http_status: u16, latency_ms: i64) -> Self {
+        CallError::new(CallErrorKind::Malformed, why)
+            .with_status(http_status)
+            .with_latency(latency_ms)
+    }
+
     pub fn with_latency(mut self, ms: i64) -> Self {
         self.latency_ms = ms;
         self

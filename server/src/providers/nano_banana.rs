@@ -135,18 +135,9 @@ pub fn parse_images_answer(
         {
             return Err(e.with_latency(latency_ms));
         }
-        return Err(CallError::new(
-            CallErrorKind::Http,
-            format!("HTTP {http_status}: {}", excerpt(body)),
-        )
-        .with_status(http_status)
-        .with_latency(latency_ms));
+        return Err(CallError::http(http_status, body, latency_ms));
     }
-    let malformed = |why: String| {
-        CallError::new(CallErrorKind::Malformed, why)
-            .with_status(http_status)
-            .with_latency(latency_ms)
-    };
+    let malformed = |why: String| CallError::malformed(why, http_status, latency_ms);
     let v = parsed
         .map_err(|e| malformed(format!("the answer is not JSON ({e}): {}", excerpt(body))))?;
     let o = v.as_object().ok_or_else(|| {

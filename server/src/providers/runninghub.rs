@@ -131,18 +131,9 @@ pub fn parse_task_answer(
                     .with_latency(latency_ms));
             }
         }
-        return Err(CallError::new(
-            CallErrorKind::Http,
-            format!("HTTP {http_status}: {}", excerpt(body)),
-        )
-        .with_status(http_status)
-        .with_latency(latency_ms));
+        return Err(CallError::http(http_status, body, latency_ms));
     }
-    let malformed = |why: String| {
-        CallError::new(CallErrorKind::Malformed, why)
-            .with_status(http_status)
-            .with_latency(latency_ms)
-    };
+    let malformed = |why: String| CallError::malformed(why, http_status, latency_ms);
     let v = parsed
         .map_err(|e| malformed(format!("the answer is not JSON ({e}): {}", excerpt(body))))?;
     let v = open_envelope(v, http_status).map_err(|e| e.with_latency(latency_ms))?;
@@ -226,30 +217,19 @@ pub fn parse_upload_answer(
     let v = match parsed {
         Ok(v) => v,
         Err(_) if !(200..300).contains(&http_status) => {
-            return Err(CallError::new(
-                CallErrorKind::Http,
-                format!("HTTP {http_status}: {}", excerpt(body)),
-            )
-            .with_status(http_status)
-            .with_latency(latency_ms));
+            return Err(CallError::http(http_status, body, latency_ms));
         }
         Err(e) => {
-            return Err(CallError::new(
-                CallErrorKind::Malformed,
+            return Err(CallError::malformed(
                 format!("the upload answer is not JSON ({e}): {}", excerpt(body)),
-            )
-            .with_status(http_status)
-            .with_latency(latency_ms));
+                http_status,
+                latency_ms,
+            ));
         }
     };
     let data = open_envelope(v, http_status).map_err(|e| e.with_latency(latency_ms))?;
     if !(200..300).contains(&http_status) {
-        return Err(CallError::new(
-            CallErrorKind::Http,
-            format!("HTTP {http_status}: {}", excerpt(body)),
-        )
-        .with_status(http_status)
-        .with_latency(latency_ms));
+        return Err(CallError::http(http_status, body, latency_ms));
     }
     let url = data
         .as_object()

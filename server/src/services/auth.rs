@@ -128,12 +128,7 @@ impl AuthApi for Core {
             tracing::info!(username = %name, ip = ?ip_text, "sign-in failed");
             return Err(AppError::rejected(401, Msg::ErrLoginFailed));
         };
-        let mut tx = core
-            .db
-            .write
-            .begin()
-            .await
-            .context("starting a transaction")?;
+        let mut tx = core.db.begin().await?;
         db::login_failure::clear_username(&mut *tx, name)
             .await
             .context("db::login_failure::clear_username")?;
@@ -177,12 +172,7 @@ impl AuthApi for Core {
             .await
             .context("hashing the password")?;
         let now = core.clock.now_ms();
-        let mut tx = core
-            .db
-            .write
-            .begin()
-            .await
-            .context("starting a transaction")?;
+        let mut tx = core.db.begin().await?;
         if db::user::count(&mut *tx).await.context("db::user::count")? > 0
             || !core.setup.consume(token)
         {

@@ -12,10 +12,6 @@ use app::error::AppError;
 use app::i18n::Msg;
 use secrecy::SecretString;
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
-}
-
 async fn audit(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     actor: &Actor,
@@ -40,6 +36,30 @@ async fn audit(
     .map_err(AppError::from)
 }
 
+/// Refuses a change to user `id` that would leave no active admin. `loses_admin` says whether
+/// the change takes admin rights from the user (who is one and enabled now); also fails when
+/// the user does not exist.
+async fn keep_an_admin(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    id: UserId,
+    loses_admin: impl FnOnce(&UserInfo) -> bool,
+) -> Result<(), AppError> {
+    let target = db::user::by_id(&mut **tx, id)
+        .await
+        .context("db::user::by_id")?
+        .ok_or(AppError::NotFound)?;
+    if !target.info.disabled
+        && loses_admin(&target.info)
+        && db::user::count_active_admins(&mut **tx)
+            .await
+            .context("db::user::count_active_admins")?
+            <= 1
+    {
+        return Err(AppError::conflict(Msg::ErrLastAdmin));
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl UsersApi for Core {
     #[tracing::instrument(skip_all, err(level = "debug"))]
@@ -61,15 +81,10 @@ impl UsersApi for Core {
             .await
             .context("hashing the password")?;
         let now = core.clock.now_ms();
-        let mut tx = core
-            .db
-            .write
-            .begin()
-            .await
-            .context("starting a transaction")?;
+        let mut tx = core.db.begin().await?;
         let id = match db::user::insert(&mut *tx, &user.username, &hash, user.role, now).await {
             Ok(id) => id,
-            Err(e) if is_unique_violation(&e) => {
+            Err(e) if db::is_unique_violation(&e) => {
                 return Err(AppError::field("username", Msg::ErrUsernameTaken));
             }
             Err(e) => return Err(internal(e)),
@@ -101,26 +116,11 @@ impl UsersApi for Core {
             return Err(AppError::conflict(Msg::ErrSelf));
         }
         let now = core.clock.now_ms();
-        let mut tx = core
-            .db
-            .write
-            .begin()
-            .await
-            .context("starting a transaction")?;
-        let target = db::user::by_id(&mut *tx, id)
-            .await
-            .context("db::user::by_id")?
-            .ok_or(AppError::NotFound)?;
-        if target.info.role == Role::Admin
-            && role != Role::Admin
-            && !target.info.disabled
-            && db::user::count_active_admins(&mut *tx)
-                .await
-                .context("db::user::count_active_admins")?
-                <= 1
-        {
-            return Err(AppError::conflict(Msg::ErrLastAdmin));
-        }
+        let mut tx = core.db.begin().await?;
+        keep_an_admin(&mut tx, id, |t| {
+            t.role == Role::Admin && role != Role::Admin
+        })
+        .await?;
         if db::user::set_role(&mut *tx, id, role, now)
             .await
             .context("db::user::set_role")?
@@ -135,10 +135,7 @@ impl UsersApi for Core {
             )
             .await?;
         }
-        tx.commit()
-            .await
-            .context("committing")
-            .map_err(AppError::from)
+        Ok(tx.commit().await.context("committing")?)
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
@@ -154,26 +151,8 @@ impl UsersApi for Core {
             return Err(AppError::conflict(Msg::ErrSelf));
         }
         let now = core.clock.now_ms();
-        let mut tx = core
-            .db
-            .write
-            .begin()
-            .await
-            .context("starting a transaction")?;
-        let target = db::user::by_id(&mut *tx, id)
-            .await
-            .context("db::user::by_id")?
-            .ok_or(AppError::NotFound)?;
-        if disabled
-            && target.info.role == Role::Admin
-            && !target.info.disabled
-            && db::user::count_active_admins(&mut *tx)
-                .await
-                .context("db::user::count_active_admins")?
-                <= 1
-        {
-            return Err(AppError::conflict(Msg::ErrLastAdmin));
-        }
+        let mut tx = core.db.begin().await?;
+        keep_an_admin(&mut tx, id, |t| disabled && t.role == Role::Admin).await?;
         if db::user::set_disabled(&mut *tx, id, disabled, now)
             .await
             .context("db::user::set_disabled")?
@@ -192,10 +171,7 @@ impl UsersApi for Core {
             )
             .await?;
         }
-        tx.commit()
-            .await
-            .context("committing")
-            .map_err(AppError::from)
+        Ok(tx.commit().await.context("committing")?)
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
@@ -213,12 +189,7 @@ impl UsersApi for Core {
             .await
             .context("hashing the password")?;
         let now = core.clock.now_ms();
-        let mut tx = core
-            .db
-            .write
-            .begin()
-            .await
-            .context("starting a transaction")?;
+        let mut tx = core.db.begin().await?;
         if !db::user::set_password(&mut *tx, id, &hash, now)
             .await
             .context("db::user::set_password")?
@@ -234,9 +205,6 @@ impl UsersApi for Core {
             now,
         )
         .await?;
-        tx.commit()
-            .await
-            .context("committing")
-            .map_err(AppError::from)
+        Ok(tx.commit().await.context("committing")?)
     }
 }

@@ -84,12 +84,7 @@ impl Engine {
         }
         let now = inner.clock.now_ms();
         let who = actor.name();
-        let mut tx = inner
-            .db
-            .write
-            .begin()
-            .await
-            .context("starting the launch")?;
+        let mut tx = inner.db.begin().await?;
         let batch_id = if rows.len() > 1 {
             Some(
                 db::task::insert_batch(&mut *tx, &valid, actor.user_id(), now)

@@ -205,7 +205,7 @@ impl Inner {
         event: Event,
     ) -> anyhow::Result<bool> {
         let now = self.clock.now_ms();
-        let mut tx = self.db.write.begin().await?;
+        let mut tx = self.db.begin().await?;
         let ev = append(&mut tx, id, event, now).await?;
         tx.commit().await?;
         match ev {

@@ -116,12 +116,7 @@ closed_set! {
     }
 }
 
-impl FromStr for HistoryAction {
-    type Err = Msg;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        crate::domain::parse_name(s).ok_or(Msg::ErrBadRequest)
-    }
-}
+crate::domain::names::from_name!(HistoryAction, Msg::ErrBadRequest);
 
 impl HistoryAction {
     pub fn parse(s: &str) -> Option<Self> {
@@ -181,14 +176,7 @@ pub fn field_label(field: &str) -> Msg {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    fn valid() -> ConfigInput {
-        ConfigInput {
-            api_key: "0123456789abcdef0123456789abcdef".to_owned(),
-            ..ApiType::RunningHubRhartEdit.preset()
-        }
-    }
+    use crate::domain::config::input::tests::valid;
 
     #[test]
     fn diffs_list_only_changed_fields() {

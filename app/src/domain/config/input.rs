@@ -176,10 +176,11 @@ pub fn mask_key(key: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn valid() -> ConfigInput {
+    /// The RunningHub preset with a key: a valid input to vary.
+    pub(in crate::domain::config) fn valid() -> ConfigInput {
         ConfigInput {
             api_key: "0123456789abcdef0123456789abcdef".to_owned(),
             ..ApiType::RunningHubRhartEdit.preset()

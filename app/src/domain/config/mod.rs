@@ -17,7 +17,6 @@ use crate::domain::names::closed_set;
 use crate::i18n::Msg;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::str::FromStr;
 
 closed_set! {
     /// The provider protocol a configuration speaks.
@@ -88,12 +87,7 @@ impl fmt::Display for ApiType {
     }
 }
 
-impl FromStr for ApiType {
-    type Err = Msg;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        super::parse_name(s).ok_or(Msg::ErrApiTypeUnknown)
-    }
-}
+crate::domain::names::from_name!(ApiType, Msg::ErrApiTypeUnknown);
 
 pub const NAME_MAX: usize = 64;
 pub const MODEL_MAX: usize = 128;

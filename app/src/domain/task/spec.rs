@@ -75,12 +75,7 @@ impl Localized for Resolution {
     }
 }
 
-impl FromStr for Resolution {
-    type Err = Msg;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        crate::domain::parse_name(s).ok_or(Msg::ErrResolutionUnknown)
-    }
-}
+crate::domain::names::from_name!(Resolution, Msg::ErrResolutionUnknown);
 
 closed_set! {
     /// Aspect ratio; `Auto` follows the input image, which the service expresses by leaving the
@@ -141,12 +136,7 @@ impl Localized for AspectRatio {
     }
 }
 
-impl FromStr for AspectRatio {
-    type Err = Msg;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        crate::domain::parse_name(s).ok_or(Msg::ErrAspectUnknown)
-    }
-}
+crate::domain::names::from_name!(AspectRatio, Msg::ErrAspectUnknown);
 
 pub const PROMPT_MAX: usize = 20_000;
 /// The provider takes at most this many images; more are cut with a warning.

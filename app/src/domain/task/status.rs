@@ -3,7 +3,6 @@
 use crate::domain::names::closed_set;
 use crate::i18n::Msg;
 use std::fmt;
-use std::str::FromStr;
 
 closed_set! {
     /// Where a task is in its life. The first five are in flight; the rest are final.
@@ -79,12 +78,7 @@ impl fmt::Display for TaskStatus {
     }
 }
 
-impl FromStr for TaskStatus {
-    type Err = Msg;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        crate::domain::parse_name(s).ok_or(Msg::ErrStatusUnknown)
-    }
-}
+crate::domain::names::from_name!(TaskStatus, Msg::ErrStatusUnknown);
 
 #[cfg(test)]
 mod tests {

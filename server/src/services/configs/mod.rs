@@ -5,7 +5,7 @@
 mod versions;
 
 pub use versions::create;
-use versions::{load, note, write_version};
+use versions::{load, note, set_archived, write_version};
 
 use super::Core;
 use crate::db;
@@ -153,29 +153,13 @@ impl ConfigsApi for Core {
         actor.require_admin()?;
         let row = load(core, id).await?;
         let now = core.clock.now_ms();
-        let mut tx = core
-            .db
-            .write
-            .begin()
-            .await
-            .context("starting a transaction")?;
+        let mut tx = core.db.begin().await?;
         if db::config::has_tasks(&mut *tx, id)
             .await
             .context("db::config::has_tasks")?
         {
             if row.view.archived_at.is_none() {
-                db::config::set_archived(&mut *tx, id, Some(now), actor.user_id(), now)
-                    .await
-                    .context("db::config::set_archived")?;
-                note(
-                    &mut tx,
-                    actor,
-                    id,
-                    row.view.version,
-                    HistoryAction::Archived,
-                    now,
-                )
-                .await?;
+                set_archived(&mut tx, actor, &row, true, now).await?;
             }
             tx.commit().await.context("committing")?;
             tracing::info!(config = %id, by = actor.name(), "config archived (it has tasks)");
@@ -199,24 +183,8 @@ impl ConfigsApi for Core {
             return Ok(row.view);
         }
         let now = core.clock.now_ms();
-        let mut tx = core
-            .db
-            .write
-            .begin()
-            .await
-            .context("starting a transaction")?;
-        db::config::set_archived(&mut *tx, id, None, actor.user_id(), now)
-            .await
-            .context("db::config::set_archived")?;
-        note(
-            &mut tx,
-            actor,
-            id,
-            row.view.version,
-            HistoryAction::Unarchived,
-            now,
-        )
-        .await?;
+        let mut tx = core.db.begin().await?;
+        set_archived(&mut tx, actor, &row, false, now).await?;
         tx.commit().await.context("committing")?;
         Ok(load(core, id).await?.view)
     }
@@ -269,12 +237,7 @@ impl ConfigsApi for Core {
             .ok_or_else(|| AppError::conflict(Msg::ErrConfigNoKey))?;
         let key = core.secrets.open(id.0, sealed).context("opening the key")?;
         let now = core.clock.now_ms();
-        let mut tx = core
-            .db
-            .write
-            .begin()
-            .await
-            .context("starting a transaction")?;
+        let mut tx = core.db.begin().await?;
         note(
             &mut tx,
             actor,

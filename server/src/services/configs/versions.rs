@@ -8,9 +8,6 @@ use app::domain::*;
 use app::error::AppError;
 use app::i18n::Msg;
 use secrecy::SecretString;
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
-}
 
 /// Records an action that made no new version (archive, unarchive, key reveal).
 pub(super) async fn note(
@@ -21,19 +18,64 @@ pub(super) async fn note(
     action: HistoryAction,
     now: i64,
 ) -> Result<(), AppError> {
-    let event = NewEvent {
-        config_id: id,
+    let change = Change {
         version,
         action,
         snapshot: None,
         changes: &[],
+    };
+    Ok(history(tx, actor, id, change, now).await?)
+}
+
+/// One line of a configuration's history: a new version carries its snapshot and the fields
+/// that changed.
+struct Change<'a> {
+    version: i64,
+    action: HistoryAction,
+    snapshot: Option<&'a ConfigSnapshot>,
+    changes: &'a [FieldChange],
+}
+
+/// Writes `change` to the history of config `id`, inside `tx`.
+async fn history(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    actor: &Actor,
+    id: ConfigId,
+    change: Change<'_>,
+    now: i64,
+) -> anyhow::Result<()> {
+    let event = NewEvent {
+        config_id: id,
+        version: change.version,
+        action: change.action,
+        snapshot: change.snapshot,
+        changes: change.changes,
         actor_id: actor.user_id(),
         actor_name: actor.name(),
     };
     db::config_event::insert(&mut **tx, event, now)
         .await
         .context("db::config_event::insert")
-        .map_err(AppError::from)
+}
+
+/// Archives (`archived`) or unarchives a configuration, with its history line, inside `tx`.
+pub(super) async fn set_archived(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    actor: &Actor,
+    row: &ConfigRow,
+    archived: bool,
+    now: i64,
+) -> Result<(), AppError> {
+    let id = row.view.id;
+    db::config::set_archived(&mut **tx, id, archived.then_some(now), actor.user_id(), now)
+        .await
+        .context("db::config::set_archived")?;
+    let action = if archived {
+        HistoryAction::Archived
+    } else {
+        HistoryAction::Unarchived
+    };
+    note(tx, actor, id, row.view.version, action, now).await
 }
 
 pub(super) async fn load(core: &Core, id: ConfigId) -> Result<ConfigRow, AppError> {
@@ -53,12 +95,7 @@ pub async fn create(
     actor.require_admin()?;
     let valid = input.validate(false)?;
     let now = core.clock.now_ms();
-    let mut tx = core
-        .db
-        .write
-        .begin()
-        .await
-        .context("starting a transaction")?;
+    let mut tx = core.db.begin().await?;
     if db::config::id_by_name(&mut *tx, &valid.fields.name)
         .await
         .context("db::config::id_by_name")?
@@ -68,7 +105,7 @@ pub async fn create(
     }
     let id = match db::config::insert(&mut *tx, &valid.fields, actor.user_id(), now).await {
         Ok(id) => id,
-        Err(e) if is_unique_violation(&e) => {
+        Err(e) if db::is_unique_violation(&e) => {
             return Err(AppError::field("name", Msg::ErrNameTaken));
         }
         Err(e) => return Err(internal(e)),
@@ -78,18 +115,13 @@ pub async fn create(
         store_key(core, &mut tx, id, key).await?;
         changes.push(FieldChange::key_changed());
     }
-    let event = NewEvent {
-        config_id: id,
+    let change = Change {
         version: 1,
         action,
         snapshot: Some(&valid.fields),
         changes: &changes,
-        actor_id: actor.user_id(),
-        actor_name: actor.name(),
     };
-    db::config_event::insert(&mut *tx, event, now)
-        .await
-        .context("db::config_event::insert")?;
+    history(&mut tx, actor, id, change, now).await?;
     tx.commit().await.context("committing")?;
     tracing::info!(config = %id, name = %valid.fields.name, by = actor.name(), "config created");
     Ok(load(core, id).await?.view)
@@ -131,12 +163,7 @@ pub(super) async fn write_version(
     }
     let now = core.clock.now_ms();
     let version = row.view.version + 1;
-    let mut tx = core
-        .db
-        .write
-        .begin()
-        .await
-        .context("starting a transaction")?;
+    let mut tx = core.db.begin().await?;
     // Re-check inside the transaction: the name may have been taken meanwhile.
     if let Some(other) = db::config::id_by_name(&mut *tx, &fields.name)
         .await
@@ -147,7 +174,7 @@ pub(super) async fn write_version(
     }
     match db::config::update(&mut *tx, id, fields, version, actor.user_id(), now).await {
         Ok(()) => {}
-        Err(e) if is_unique_violation(&e) => {
+        Err(e) if db::is_unique_violation(&e) => {
             return Err(AppError::field("name", Msg::ErrNameTaken));
         }
         Err(e) => return Err(internal(e)),
@@ -155,18 +182,13 @@ pub(super) async fn write_version(
     if let Some(key) = new_key {
         store_key(core, &mut tx, id, key).await?;
     }
-    let event = NewEvent {
-        config_id: id,
+    let change = Change {
         version,
         action,
         snapshot: Some(fields),
         changes: &changes,
-        actor_id: actor.user_id(),
-        actor_name: actor.name(),
     };
-    db::config_event::insert(&mut *tx, event, now)
-        .await
-        .context("db::config_event::insert")?;
+    history(&mut tx, actor, id, change, now).await?;
     tx.commit().await.context("committing")?;
     tracing::info!(config = %id, version, action = action.as_str(), by = actor.name(), "config changed");
     core.engine.config_changed(id);
