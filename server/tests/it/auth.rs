@@ -58,25 +58,73 @@ const PAGES: &[&str] = &[
     "/no-such-page",
 ];
 
+/// `s` percent-encoded as a query value.
+fn url_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A fresh app whose first admin exists, and a client that has not signed in.
+async fn app_after_setup() -> (TestApp, reqwest::Client) {
+    let app = TestApp::spawn().await;
+    app.setup_admin().await;
+    let c = app.client();
+    (app, c)
+}
+
+/// The `rh_session` cookie an answer sets, with its attributes.
+fn session_cookie(r: &reqwest::Response) -> String {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("rh_session="))
+        .expect("a session cookie")
+        .to_owned()
+}
+
+/// The id (as the form sends it) of `name` in the `users/list` answer.
+fn user_id(users: &serde_json::Value, name: &str) -> String {
+    users
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|u| u["username"] == name)
+        .unwrap_or_else(|| panic!("{name} is listed"))["id"]
+        .to_string()
+}
+
+/// Calls `users/set_role` as `c`: the user `id` gets `role`.
+async fn set_role(app: &TestApp, c: &reqwest::Client, id: &str, role: &str) -> reqwest::Response {
+    app.form(c, "users/set_role", &[("id", id), ("role", role)])
+        .await
+}
+
+/// Calls `users/set_disabled` as `c`: the user `id` is disabled.
+async fn disable_user(app: &TestApp, c: &reqwest::Client, id: &str) -> reqwest::Response {
+    app.form(c, "users/set_disabled", &[("id", id), ("disabled", "true")])
+        .await
+}
+
+/// Whether the server takes `token` as the setup link's token.
+async fn setup_check(app: &TestApp, c: &reqwest::Client, token: &str) -> serde_json::Value {
+    body_json(app.form(c, "setup/check", &[("token", token)]).await).await
+}
+
 #[tokio::test]
 async fn signed_out_pages_redirect_to_login_and_back() {
     let app = TestApp::spawn().await;
     let c = app.client();
     for page in PAGES {
-        let r = c.get(app.url(page)).send().await.expect("get");
+        let r = app.get(&c, page).await;
         assert_eq!(r.status(), 303, "{page}");
         let loc = r.headers()["location"].to_str().expect("location");
         let expected = format!("/login?next={}", url_encode(page));
         assert_eq!(loc, expected, "{page}");
     }
     for page in ["/login", "/setup"] {
-        let r = c.get(app.url(page)).send().await.expect("get");
+        let r = app.get(&c, page).await;
         assert_eq!(r.status(), 200, "{page}");
     }
-}
-
-fn url_encode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 #[tokio::test]
@@ -114,18 +162,18 @@ async fn signed_out_calls_to_every_server_function_are_refused() {
             .await;
         assert_eq!(r.status(), 401, "{endpoint}");
     }
-    let r = c
-        .get(app.url("/files/0000000000000000000000000000000000000000000000000000000000000000.png"))
-        .send()
-        .await
-        .expect("get");
+    let r = app
+        .get(
+            &c,
+            "/files/0000000000000000000000000000000000000000000000000000000000000000.png",
+        )
+        .await;
     assert_eq!(r.status(), 401);
 }
 
 #[tokio::test]
 async fn an_undecodable_request_is_a_400_not_a_500() {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let (app, admin) = app_with_admin().await;
     let r = app
         .json(&admin, "configs/create", json!({ "input": { "name": 5 } }))
         .await;
@@ -137,105 +185,49 @@ async fn an_undecodable_request_is_a_400_not_a_500() {
 
 #[tokio::test]
 async fn login_and_logout() {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let (app, admin) = app_with_admin().await;
     let me = body_json(app.form(&admin, "auth/me", &[]).await).await;
     assert_eq!(me["username"], ADMIN);
     assert_eq!(me["role"], "admin");
-    let r = admin.get(app.url("/configs")).send().await.expect("get");
+    let r = app.get(&admin, "/configs").await;
     assert_eq!(r.status(), 200);
     let r = app.form(&admin, "auth/logout", &[]).await;
     assert_eq!(r.status(), 200);
     assert_eq!(app.form(&admin, "auth/me", &[]).await.status(), 401);
-    let r = admin.get(app.url("/configs")).send().await.expect("get");
+    let r = app.get(&admin, "/configs").await;
     assert_eq!(r.status(), 303);
 }
 
 #[tokio::test]
 async fn the_session_cookie_is_renewed_at_login_and_locked_down() {
-    let app = TestApp::spawn().await;
-    app.setup_admin().await;
-    let c = app.client();
-    let r = app
-        .form(
-            &c,
-            "auth/login",
-            &[("username", ADMIN), ("password", ADMIN_PW), ("next", "/")],
-        )
-        .await;
-    let cookie = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("rh_session="))
-        .expect("a session cookie")
-        .to_owned();
+    let (app, c) = app_after_setup().await;
+    let cookie = session_cookie(&app.login(&c, ADMIN, ADMIN_PW).await);
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(
         !cookie.contains("Secure"),
         "plain http must not set Secure: {cookie}"
     );
-    let first_id = cookie.split(';').next().expect("id").to_owned();
+    let first_id = cookie.split(';').next().expect("id");
     // Signing in again from the same browser gets a new id.
-    let r = app
-        .form(
-            &c,
-            "auth/login",
-            &[("username", ADMIN), ("password", ADMIN_PW), ("next", "/")],
-        )
-        .await;
-    let second = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("rh_session="))
-        .expect("a session cookie")
-        .split(';')
-        .next()
-        .expect("id")
-        .to_owned();
-    assert_ne!(first_id, second);
+    let second = session_cookie(&app.login(&c, ADMIN, ADMIN_PW).await);
+    assert_ne!(first_id, second.split(';').next().expect("id"));
 }
 
 #[tokio::test]
 async fn an_unknown_user_and_a_wrong_password_get_the_same_answer() {
-    let app = TestApp::spawn().await;
-    app.setup_admin().await;
-    let c = app.client();
+    let (app, c) = app_after_setup().await;
     let mut wrong = Vec::new();
     let mut unknown = Vec::new();
     let mut bodies = Vec::new();
     for i in 0..3 {
         let t = Instant::now();
-        let r = app
-            .form(
-                &c,
-                "auth/login",
-                &[
-                    ("username", ADMIN),
-                    ("password", "wrong password"),
-                    ("next", "/"),
-                ],
-            )
-            .await;
+        let r = app.login(&c, ADMIN, "wrong password").await;
         wrong.push(t.elapsed());
         assert_eq!(r.status(), 401);
         bodies.push(r.text().await.expect("body"));
         let t = Instant::now();
-        let r = app
-            .form(
-                &c,
-                "auth/login",
-                &[
-                    ("username", &format!("ghost{i}")),
-                    ("password", "wrong password"),
-                    ("next", "/"),
-                ],
-            )
-            .await;
+        let r = app.login(&c, &format!("ghost{i}"), "wrong password").await;
         unknown.push(t.elapsed());
         assert_eq!(r.status(), 401);
         bodies.push(r.text().await.expect("body"));
@@ -253,31 +245,13 @@ async fn an_unknown_user_and_a_wrong_password_get_the_same_answer() {
 
 #[tokio::test]
 async fn five_failures_lock_a_username_until_the_window_passes() {
-    let app = TestApp::spawn().await;
-    app.setup_admin().await;
-    let c = app.client();
+    let (app, c) = app_after_setup().await;
     for _ in 0..5 {
-        let r = app
-            .form(
-                &c,
-                "auth/login",
-                &[
-                    ("username", ADMIN),
-                    ("password", "nope nope nope"),
-                    ("next", "/"),
-                ],
-            )
-            .await;
+        let r = app.login(&c, ADMIN, "nope nope nope").await;
         assert_eq!(r.status(), 401);
     }
     // Even the right password waits now.
-    let r = app
-        .form(
-            &c,
-            "auth/login",
-            &[("username", ADMIN), ("password", ADMIN_PW), ("next", "/")],
-        )
-        .await;
+    let r = app.login(&c, ADMIN, ADMIN_PW).await;
     assert_eq!(r.status(), 429);
     let wait: u64 = r.headers()["retry-after"]
         .to_str()
@@ -294,51 +268,21 @@ async fn five_failures_lock_a_username_until_the_window_passes() {
     );
 
     app.clock.advance(Duration::from_secs(15 * 60 + 1));
-    let r = app
-        .form(
-            &c,
-            "auth/login",
-            &[("username", ADMIN), ("password", ADMIN_PW), ("next", "/")],
-        )
-        .await;
+    let r = app.login(&c, ADMIN, ADMIN_PW).await;
     assert_eq!(r.status(), 200);
 }
 
 #[tokio::test]
 async fn twenty_failures_from_one_address_lock_that_address() {
-    let app = TestApp::spawn().await;
-    app.setup_admin().await;
-    let c = app.client();
+    let (app, c) = app_after_setup().await;
     for i in 0..20 {
-        let r = app
-            .form(
-                &c,
-                "auth/login",
-                &[
-                    ("username", &format!("user{i}")),
-                    ("password", "nope nope nope"),
-                    ("next", "/"),
-                ],
-            )
-            .await;
+        let r = app.login(&c, &format!("user{i}"), "nope nope nope").await;
         assert_eq!(r.status(), 401, "attempt {i}");
     }
-    let r = app
-        .form(
-            &c,
-            "auth/login",
-            &[("username", ADMIN), ("password", ADMIN_PW), ("next", "/")],
-        )
-        .await;
+    let r = app.login(&c, ADMIN, ADMIN_PW).await;
     assert_eq!(r.status(), 429);
     app.clock.advance(Duration::from_secs(16 * 60));
-    let r = app
-        .form(
-            &c,
-            "auth/login",
-            &[("username", ADMIN), ("password", ADMIN_PW), ("next", "/")],
-        )
-        .await;
+    let r = app.login(&c, ADMIN, ADMIN_PW).await;
     assert_eq!(r.status(), 200);
 }
 
@@ -351,11 +295,10 @@ async fn behind_a_trusted_proxy_a_client_set_forwarded_for_cannot_dodge_the_addr
     .await;
     app.setup_admin().await;
     let c = app.client();
-    let login = |username: String, password: &'static str, forged: String| {
-        // The client forges the leftmost entry; the proxy appends the address it saw.
+    let login = |username: String, password: &'static str, forwarded_for: String| {
         c.post(app.url("/api/auth/login"))
             .header("accept", "application/json")
-            .header("x-forwarded-for", format!("{forged}, 203.0.113.7"))
+            .header("x-forwarded-for", forwarded_for)
             .form(&[
                 ("username", username.as_str()),
                 ("password", password),
@@ -363,26 +306,20 @@ async fn behind_a_trusted_proxy_a_client_set_forwarded_for_cannot_dodge_the_addr
             ])
             .send()
     };
+    // The client forges the leftmost entry; the proxy appends the address it saw.
+    let proxied = |forged: &str| format!("{forged}, 203.0.113.7");
     for i in 0..20 {
-        let r = login(
-            format!("user{i}"),
-            "nope nope nope",
-            format!("198.51.100.{i}"),
-        )
-        .await
-        .expect("send");
+        let forged = proxied(&format!("198.51.100.{i}"));
+        let r = login(format!("user{i}"), "nope nope nope", forged)
+            .await
+            .expect("send");
         assert_eq!(r.status(), 401, "attempt {i}");
     }
-    let r = login(ADMIN.to_owned(), ADMIN_PW, "198.51.100.99".to_owned())
+    let r = login(ADMIN.to_owned(), ADMIN_PW, proxied("198.51.100.99"))
         .await
         .expect("send");
     assert_eq!(r.status(), 429, "the proxy-seen address is locked");
-    let r = c
-        .post(app.url("/api/auth/login"))
-        .header("accept", "application/json")
-        .header("x-forwarded-for", "203.0.113.8")
-        .form(&[("username", ADMIN), ("password", ADMIN_PW), ("next", "/")])
-        .send()
+    let r = login(ADMIN.to_owned(), ADMIN_PW, "203.0.113.8".to_owned())
         .await
         .expect("send");
     assert_eq!(r.status(), 200, "another client behind the proxy is not");
@@ -390,8 +327,7 @@ async fn behind_a_trusted_proxy_a_client_set_forwarded_for_cannot_dodge_the_addr
 
 #[tokio::test]
 async fn a_session_survives_a_restart_on_the_same_database() {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let (app, admin) = app_with_admin().await;
     let app = app.restart().await;
     // The cookie jar still holds the old port's cookie: cookies ignore ports.
     let me = body_json(app.form(&admin, "auth/me", &[]).await).await;
@@ -404,34 +340,14 @@ async fn a_session_survives_a_restart_on_the_same_database() {
 
 #[tokio::test]
 async fn operators_are_refused_on_admin_functions() {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let (app, admin) = app_with_admin().await;
     let op = app.operator(&admin, "olivia").await;
     assert_eq!(app.form(&op, "users/list", &[]).await.status(), 403);
-    assert_eq!(
-        app.form(
-            &op,
-            "users/add",
-            &[
-                ("username", "x-user"),
-                ("password", "long password 1"),
-                ("role", "admin")
-            ]
-        )
-        .await
-        .status(),
-        403
-    );
-    assert_eq!(
-        app.form(
-            &op,
-            "users/set_disabled",
-            &[("id", "1"), ("disabled", "true")]
-        )
-        .await
-        .status(),
-        403
-    );
+    let r = app
+        .add_user(&op, "x-user", "long password 1", "admin")
+        .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(disable_user(&app, &op, "1").await.status(), 403);
     let r = app
         .json(
             &op,
@@ -443,7 +359,7 @@ async fn operators_are_refused_on_admin_functions() {
     // …but may read.
     let r = app.json(&op, "configs/list", json!({ "filter": { "q": "", "api_type": null, "active": null, "archived": false, "sort": "name" } })).await;
     assert_eq!(r.status(), 200);
-    let r = op.get(app.url("/users")).send().await.expect("get");
+    let r = app.get(&op, "/users").await;
     assert_eq!(r.status(), 403, "the page renders the refusal");
     assert!(
         r.text()
@@ -458,26 +374,17 @@ async fn the_setup_token_works_exactly_once() {
     let app = TestApp::spawn().await;
     let token = app.setup_token.clone().expect("token");
     let c = app.client();
-    let r = body_json(app.form(&c, "setup/check", &[("token", "wrong")]).await).await;
-    assert_eq!(r, json!(false));
-    let r = body_json(app.form(&c, "setup/check", &[("token", &token)]).await).await;
-    assert_eq!(r, json!(true));
-    let fields = [
-        ("token", token.as_str()),
-        ("username", "first"),
-        ("password", "first password 1"),
-        ("confirm", "first password 1"),
-    ];
-    assert_eq!(app.form(&c, "setup/complete", &fields).await.status(), 200);
-    let again = [
-        ("token", token.as_str()),
-        ("username", "second"),
-        ("password", "second password"),
-        ("confirm", "second password"),
-    ];
-    assert_eq!(app.form(&c, "setup/complete", &again).await.status(), 403);
-    let r = body_json(app.form(&c, "setup/check", &[("token", &token)]).await).await;
-    assert_eq!(r, json!(false));
+    assert_eq!(setup_check(&app, &c, "wrong").await, json!(false));
+    assert_eq!(setup_check(&app, &c, &token).await, json!(true));
+    let r = app
+        .complete_setup(&c, &token, "first", "first password 1")
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = app
+        .complete_setup(&c, &token, "second", "second password")
+        .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(setup_check(&app, &c, &token).await, json!(false));
 }
 
 #[tokio::test]
@@ -485,18 +392,7 @@ async fn a_bad_setup_form_names_each_field_and_keeps_the_token() {
     let app = TestApp::spawn().await;
     let token = app.setup_token.clone().expect("token");
     let c = app.client();
-    let r = app
-        .form(
-            &c,
-            "setup/complete",
-            &[
-                ("token", &token),
-                ("username", "x"),
-                ("password", "short"),
-                ("confirm", "short"),
-            ],
-        )
-        .await;
+    let r = app.complete_setup(&c, &token, "x", "short").await;
     assert_eq!(r.status(), 422);
     let body = body_json(r).await;
     let fields: Vec<&str> = body["Invalid"]
@@ -506,40 +402,19 @@ async fn a_bad_setup_form_names_each_field_and_keeps_the_token() {
         .filter_map(|f| f["field"].as_str())
         .collect();
     assert_eq!(fields, vec!["username", "password"]);
-    let r = body_json(app.form(&c, "setup/check", &[("token", &token)]).await).await;
-    assert_eq!(r, json!(true));
+    assert_eq!(setup_check(&app, &c, &token).await, json!(true));
 }
 
 #[tokio::test]
 async fn disabling_a_user_ends_their_session() {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let (app, admin) = app_with_admin().await;
     let op = app.operator(&admin, "oscar").await;
     let users = body_json(app.form(&admin, "users/list", &[]).await).await;
-    let id = users
-        .as_array()
-        .expect("list")
-        .iter()
-        .find(|u| u["username"] == "oscar")
-        .expect("oscar")["id"]
-        .to_string();
-    assert_eq!(
-        app.form(
-            &admin,
-            "users/set_disabled",
-            &[("id", &id), ("disabled", "true")]
-        )
-        .await
-        .status(),
-        200
-    );
+    let id = user_id(&users, "oscar");
+    assert_eq!(disable_user(&app, &admin, &id).await.status(), 200);
     // Their next page view shows the sign-in page (never a server error) and ends the session:
     // the cookie is cleared, and other pages send them to sign in.
-    let r = op
-        .get(app.url("/login?next=%2Fconfigs"))
-        .send()
-        .await
-        .expect("login page");
+    let r = app.get(&op, "/login?next=%2Fconfigs").await;
     assert_eq!(r.status(), 200);
     let cleared = r
         .headers()
@@ -548,81 +423,32 @@ async fn disabling_a_user_ends_their_session() {
         .any(|c| c.to_str().unwrap_or_default().starts_with("rh_session=;"));
     assert!(cleared, "the session cookie is removed: {:?}", r.headers());
     assert!(r.text().await.expect("html").contains("id=\"username\""));
-    let r = op.get(app.url("/configs")).send().await.expect("page");
+    let r = app.get(&op, "/configs").await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/login?next=%2Fconfigs");
     assert_eq!(app.form(&op, "auth/me", &[]).await.status(), 401);
-    let r = app
-        .form(
-            &op,
-            "auth/login",
-            &[
-                ("username", "oscar"),
-                ("password", "operator password 1"),
-                ("next", "/"),
-            ],
-        )
-        .await;
+    let r = app.login(&op, "oscar", "operator password 1").await;
     assert_eq!(r.status(), 401);
 }
 
 #[tokio::test]
 async fn the_last_admin_cannot_be_demoted_or_disabled() {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let (app, admin) = app_with_admin().await;
     let r = app
-        .form(
-            &admin,
-            "users/add",
-            &[
-                ("username", "second-admin"),
-                ("password", "second admin pw"),
-                ("role", "admin"),
-            ],
-        )
+        .add_user(&admin, "second-admin", "second admin pw", "admin")
         .await;
     assert_eq!(r.status(), 200);
     let second = app.signed_in("second-admin", "second admin pw").await;
     // The first admin disables the second; the second then cannot be used to remove the first.
     let users = body_json(app.form(&admin, "users/list", &[]).await).await;
-    let first_id = users
-        .as_array()
-        .expect("list")
-        .iter()
-        .find(|u| u["username"] == ADMIN)
-        .expect("admin")["id"]
-        .to_string();
-    let r = app
-        .form(
-            &second,
-            "users/set_role",
-            &[("id", &first_id), ("role", "operator")],
-        )
-        .await;
+    let first_id = user_id(&users, ADMIN);
+    let r = set_role(&app, &second, &first_id, "operator").await;
     assert_eq!(r.status(), 200, "two admins: demoting one is fine");
-    let r = app
-        .form(
-            &second,
-            "users/set_role",
-            &[("id", &first_id), ("role", "admin")],
-        )
-        .await;
+    let r = set_role(&app, &second, &first_id, "admin").await;
     assert_eq!(r.status(), 200);
     // Alone again: the second admin cannot disable themselves.
-    let second_id = users
-        .as_array()
-        .expect("list")
-        .iter()
-        .find(|u| u["username"] == "second-admin")
-        .expect("second")["id"]
-        .to_string();
-    let r = app
-        .form(
-            &second,
-            "users/set_disabled",
-            &[("id", &second_id), ("disabled", "true")],
-        )
-        .await;
+    let second_id = user_id(&users, "second-admin");
+    let r = disable_user(&app, &second, &second_id).await;
     assert_eq!(r.status(), 409);
 }
 

@@ -1,25 +1,29 @@
 //! The command line, run as a real process over a temporary data directory.
 
+use crate::common::{output_text as text, rh_config, sandbox, with_fields};
 use serde_json::{Value, json};
 use std::io::Write;
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use tempfile::TempDir;
 
 const BIN: &str = env!("CARGO_BIN_EXE_rhconsole");
 const KEY: &str = "rh-0123456789abcdef0123456789ab9f3a";
 
-fn run(data: &TempDir, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(BIN)
-        .args([
-            "--data-dir",
-            data.path().to_str().expect("path"),
-            "--log",
-            "warn",
-        ])
+/// The command line on `data` with `args` (warnings only, no master key from the environment).
+fn command(data: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["--data-dir", data.to_str().expect("path"), "--log", "warn"])
         .args(args)
+        .env_remove("RHCONSOLE_MASTER_KEY");
+    cmd
+}
+
+/// Runs the command line on `data` with fast engine timings and `stdin` as its input.
+fn run(data: impl AsRef<Path>, args: &[&str], stdin: &str) -> Output {
+    let mut child = command(data.as_ref(), args)
         .env("RHCONSOLE_POLL_INTERVAL_MS", "50")
         .env("RHCONSOLE_RETRY_UNIT_MS", "10")
-        .env_remove("RHCONSOLE_MASTER_KEY")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -34,67 +38,107 @@ fn run(data: &TempDir, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().expect("wait")
 }
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+/// `run` with no input, on a blocking thread (while the test's sandbox keeps answering).
+async fn run_async(data: &Path, args: &[&str]) -> Output {
+    let data = data.to_owned();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&data, &args, "")
+    })
+    .await
+    .expect("join")
+}
+
+/// `task run` of `prompt` on `config` with `image` (plus `extra` flags), as `run_async`.
+async fn task_run(data: &Path, config: &str, prompt: &str, image: &str, extra: &[&str]) -> Output {
+    let args = [
+        "task", "run", "--config", config, "--prompt", prompt, "--image", image,
+    ];
+    run_async(data, &[&args[..], extra].concat()).await
+}
+
+/// Asserts that the command exited with `code`, showing `why` and what it printed otherwise.
+#[track_caller]
+fn assert_exit(o: &Output, code: i32, why: &str) {
+    assert_eq!(o.status.code(), Some(code), "{why}: {}", text(o));
+}
+
+/// The command's standard output, read as one JSON document.
+fn stdout_json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).expect("json")
+}
+
+/// Adds a user with `user add`, the password given on stdin.
+fn add_user(data: &TempDir, name: &str, role: &str, password: &str) -> Output {
+    let args = [
+        "user",
+        "add",
+        "--username",
+        name,
+        "--role",
+        role,
+        "--password-stdin",
+    ];
+    run(data, &args, &format!("{password}\n"))
+}
+
+/// `config add-runninghub` for `model` (plus `extra` flags), the key given on stdin.
+fn add_runninghub(data: &TempDir, model: &str, extra: &[&str], stdin: &str) -> Output {
+    let args = [
+        "config",
+        "add-runninghub",
+        "--api-key-stdin",
+        "--model",
+        model,
+    ];
+    run(data, &[&args[..], extra].concat(), stdin)
+}
+
+/// `config show NAME --json`, read.
+fn show_config(data: &TempDir, name: &str) -> Value {
+    stdout_json(&run(data, &["config", "show", name, "--json"], ""))
+}
+
+/// `config list --json`, checked and read.
+fn list_configs(data: &TempDir) -> Value {
+    let o = run(data, &["config", "list", "--json"], "");
+    assert_exit(&o, 0, "config list");
+    stdout_json(&o)
+}
+
+/// Writes `records` to an export file and runs `config import` (with `flags`) on it.
+fn import(data: &TempDir, records: Value, flags: &[&str]) -> Output {
+    let files = TempDir::new().expect("tmp");
+    let path = files.path().join("configs.json");
+    let doc = json!({ "format": "rhconsole-configs/1", "exported_at": "2026-11-23T00:00:00Z", "configs": records });
+    std::fs::write(&path, doc.to_string()).expect("write");
+    let args = [
+        &["config", "import"],
+        flags,
+        &[path.to_str().expect("path")],
+    ]
+    .concat();
+    run(data, &args, "")
+}
+
+/// An exported RunningHub config record (the sandbox's key, ten at a time) for `host`.
+fn record(name: &str, host: &str) -> Value {
+    with_fields(rh_config(name, host), json!({ "max_concurrency": 10 }))
 }
 
 #[test]
 fn users_are_managed_from_the_shell() {
     let data = TempDir::new().expect("tmp");
-    let o = run(
-        &data,
-        &[
-            "user",
-            "add",
-            "--username",
-            "alice",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
-        "a strong password\n",
-    );
-    assert!(o.status.success(), "{}", text(&o));
-    let o = run(
-        &data,
-        &[
-            "user",
-            "add",
-            "--username",
-            "bob",
-            "--role",
-            "operator",
-            "--password-stdin",
-        ],
-        "short\n",
-    );
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let o = add_user(&data, "alice", "admin", "a strong password");
+    assert_exit(&o, 0, "add alice");
+    let o = add_user(&data, "bob", "operator", "short");
+    assert_exit(&o, 2, "a short password is bad input");
     assert!(text(&o).contains("password"), "{}", text(&o));
-    let o = run(
-        &data,
-        &[
-            "user",
-            "add",
-            "--username",
-            "alice",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
-        "another password\n",
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "a taken name is bad input: {}",
-        text(&o)
-    );
+    let o = add_user(&data, "alice", "admin", "another password");
+    assert_exit(&o, 2, "a taken name is bad input");
     let o = run(&data, &["user", "list", "--json"], "");
-    let users: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let users = stdout_json(&o);
     assert_eq!(users[0]["username"], "alice");
     assert_eq!(users[0]["role"], "admin");
     assert!(!text(&o).contains("argon2"), "no hashes in the listing");
@@ -103,44 +147,23 @@ fn users_are_managed_from_the_shell() {
         &["user", "passwd", "alice", "--password-stdin"],
         "a new strong password\n",
     );
-    assert!(o.status.success(), "{}", text(&o));
+    assert_exit(&o, 0, "passwd");
     let o = run(&data, &["user", "disable", "alice"], "");
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "the last admin stays: {}",
-        text(&o)
-    );
+    assert_exit(&o, 2, "the last admin stays");
     let o = run(&data, &["user", "disable", "nobody"], "");
-    assert_eq!(o.status.code(), Some(2));
+    assert_exit(&o, 2, "an unknown user");
 }
 
 #[test]
 fn add_runninghub_with_flags_saves_and_masks_the_key() {
     let data = TempDir::new().expect("tmp");
-    let o = run(
-        &data,
-        &[
-            "config",
-            "add-runninghub",
-            "--api-key-stdin",
-            "--model",
-            "rhart-image-n-pro",
-            "--yes",
-        ],
-        &format!("{KEY}\n"),
-    );
-    assert!(o.status.success(), "{}", text(&o));
+    let o = add_runninghub(&data, "rhart-image-n-pro", &["--yes"], &format!("{KEY}\n"));
+    assert_exit(&o, 0, "add");
     let out = text(&o);
     assert!(out.contains("RunningHub-全能图片PRO"), "{out}");
     assert!(out.contains("…9f3a"), "{out}");
     assert!(!out.contains(KEY), "the key was printed");
-    let o = run(
-        &data,
-        &["config", "show", "RunningHub-全能图片PRO", "--json"],
-        "",
-    );
-    let c: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let c = show_config(&data, "RunningHub-全能图片PRO");
     assert_eq!(
         c["fields"]["draw_endpoint"],
         "/openapi/v2/rhart-image-n-pro/edit"
@@ -153,39 +176,13 @@ fn add_runninghub_with_flags_saves_and_masks_the_key() {
     assert_eq!(c["fields"]["enable_retry"], true);
 
     // It exists now: without --yes and without a terminal, nothing changes.
-    let o = run(
-        &data,
-        &[
-            "config",
-            "add-runninghub",
-            "--api-key-stdin",
-            "--model",
-            "x",
-        ],
-        &format!("{KEY}\n"),
-    );
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let o = add_runninghub(&data, "x", &[], &format!("{KEY}\n"));
+    assert_exit(&o, 2, "no --yes");
     assert!(text(&o).contains("already exists"), "{}", text(&o));
     // With --yes it is updated; an empty key keeps the stored one.
-    let o = run(
-        &data,
-        &[
-            "config",
-            "add-runninghub",
-            "--api-key-stdin",
-            "--model",
-            "other-model",
-            "--yes",
-        ],
-        "\n",
-    );
-    assert!(o.status.success(), "{}", text(&o));
-    let o = run(
-        &data,
-        &["config", "show", "RunningHub-全能图片PRO", "--json"],
-        "",
-    );
-    let c: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let o = add_runninghub(&data, "other-model", &["--yes"], "\n");
+    assert_exit(&o, 0, "--yes");
+    let c = show_config(&data, "RunningHub-全能图片PRO");
     assert_eq!(c["fields"]["model_name"], "other-model");
     assert_eq!(c["key_mask"], "rh-…9f3a");
 }
@@ -224,79 +221,36 @@ fn add_runninghub_asks_at_a_terminal() {
     );
     assert!(out.contains("Model name"), "asked for the model: {out}");
     assert!(!out.contains(KEY), "the key was echoed: {out}");
-    let o = run(&data, &["config", "show", "PtyConfig", "--json"], "");
-    let c: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let c = show_config(&data, "PtyConfig");
     assert_eq!(c["fields"]["model_name"], "rhart-image-n-pro");
     assert_eq!(c["key_mask"], "rh-…9f3a");
-}
-
-fn export_file(dir: &TempDir, records: Value) -> std::path::PathBuf {
-    let path = dir.path().join("configs.json");
-    let doc = json!({ "format": "rhconsole-configs/1", "exported_at": "2026-11-23T00:00:00Z", "configs": records });
-    std::fs::write(&path, doc.to_string()).expect("write");
-    path
-}
-
-fn record(name: &str, host: &str) -> Value {
-    json!({
-        "name": name, "api_type": "runninghub-rhart-edit", "host_domestic": host, "host_overseas": host,
-        "draw_endpoint": "/openapi/v2/rhart-image-n-pro/edit", "result_endpoint": "/openapi/v2/query",
-        "upload_endpoint": "/openapi/v2/media/upload/binary", "model_name": "rhart-image-n-pro",
-        "is_sync_api": false, "enable_retry": true, "is_active": true, "timeout_secs": 60,
-        "max_concurrency": 10, "allow_local": true, "api_key": rhconsole::sandbox::SANDBOX_KEY
-    })
 }
 
 #[test]
 fn an_import_with_one_bad_record_writes_nothing() {
     let data = TempDir::new().expect("tmp");
-    let files = TempDir::new().expect("tmp");
     let mut bad = record("Broken", "https://x.cn");
     bad["host_domestic"] = json!("not a url");
-    let path = export_file(&files, json!([record("Good", "https://x.cn"), bad]));
-    let o = run(
-        &data,
-        &["config", "import", path.to_str().expect("path")],
-        "",
-    );
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let o = import(&data, json!([record("Good", "https://x.cn"), bad]), &[]);
+    assert_exit(&o, 2, "one bad record");
     assert!(
         text(&o).contains("record 2 (\"Broken\"): host_domestic"),
         "{}",
         text(&o)
     );
-    let o = run(&data, &["config", "list", "--json"], "");
-    assert_eq!(
-        serde_json::from_slice::<Value>(&o.stdout).expect("json"),
-        json!([])
-    );
+    assert_eq!(list_configs(&data), json!([]));
 
-    let path = export_file(&files, json!([record("Good", "https://x.cn")]));
-    let o = run(
-        &data,
-        &["config", "import", path.to_str().expect("path")],
-        "",
-    );
-    assert!(o.status.success(), "{}", text(&o));
+    let o = import(&data, json!([record("Good", "https://x.cn")]), &[]);
+    assert_exit(&o, 0, "import");
     // Importing again keeps the existing one unless --update.
     let mut changed = record("good", "https://y.cn");
     changed["model_name"] = json!("changed");
-    let path = export_file(&files, json!([changed]));
-    let o = run(
-        &data,
-        &["config", "import", path.to_str().expect("path")],
-        "",
-    );
+    let o = import(&data, json!([changed.clone()]), &[]);
     assert!(text(&o).contains("Kept existing"), "{}", text(&o));
-    let o = run(
-        &data,
-        &["config", "import", "--update", path.to_str().expect("path")],
-        "",
-    );
-    assert!(o.status.success(), "{}", text(&o));
-    let o = run(&data, &["config", "show", "Good", "--json"], "");
+    let o = import(&data, json!([changed]), &["--update"]);
+    assert_exit(&o, 0, "import --update");
     assert_eq!(
-        serde_json::from_slice::<Value>(&o.stdout).expect("json")["fields"]["model_name"],
+        show_config(&data, "Good")["fields"]["model_name"],
         "changed"
     );
 }
@@ -304,116 +258,58 @@ fn an_import_with_one_bad_record_writes_nothing() {
 #[test]
 fn export_leaves_keys_out_unless_asked() {
     let data = TempDir::new().expect("tmp");
-    let files = TempDir::new().expect("tmp");
-    let path = export_file(&files, json!([record("Exported", "https://x.cn")]));
-    assert!(
-        run(
-            &data,
-            &["config", "import", path.to_str().expect("path")],
-            ""
-        )
-        .status
-        .success()
-    );
+    let o = import(&data, json!([record("Exported", "https://x.cn")]), &[]);
+    assert_exit(&o, 0, "import");
     let o = run(&data, &["config", "export"], "");
-    let doc: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let doc = stdout_json(&o);
     assert!(doc["configs"][0].get("api_key").is_none());
     assert!(!text(&o).contains(rhconsole::sandbox::SANDBOX_KEY));
-    let o = run(&data, &["config", "export", "--with-keys"], "");
-    let doc: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let doc = stdout_json(&run(&data, &["config", "export", "--with-keys"], ""));
     assert_eq!(
         doc["configs"][0]["api_key"],
         rhconsole::sandbox::SANDBOX_KEY
     );
     let o = run(&data, &["config", "set-active", "Exported", "false"], "");
-    assert!(o.status.success(), "{}", text(&o));
-    let o = run(&data, &["config", "show", "Exported", "--json"], "");
-    assert_eq!(
-        serde_json::from_slice::<Value>(&o.stdout).expect("json")["fields"]["is_active"],
-        false
-    );
+    assert_exit(&o, 0, "set-active");
+    assert_eq!(show_config(&data, "Exported")["fields"]["is_active"], false);
 }
 
 #[tokio::test]
 async fn task_run_takes_the_engine_flags_serve_takes() {
-    let sb = crate::common::sandbox().await;
+    let sb = sandbox().await;
     let data = TempDir::new().expect("tmp");
-    let files = TempDir::new().expect("tmp");
-    let path = export_file(&files, json!([record("Sandbox", &sb.base_url())]));
-    let o = run(
-        &data,
-        &["config", "import", path.to_str().expect("path")],
-        "",
-    );
-    assert!(o.status.success(), "{}", text(&o));
+    let o = import(&data, json!([record("Sandbox", &sb.base_url())]), &[]);
+    assert_exit(&o, 0, "import");
     let d = data.path().to_owned();
     let o = tokio::task::spawn_blocking(move || {
-        Command::new(BIN)
-            .args(["--data-dir", d.to_str().expect("path"), "--log", "warn"])
-            .args(["task", "run", "--config", "Sandbox", "--prompt", "flags"])
-            .args(["--image", "https://example.com/a.png"])
-            .args(["--poll-interval-ms", "50", "--retry-unit-ms", "10"])
-            .args(["--request-timeout-secs", "5", "--max-requests", "8"])
-            .env_remove("RHCONSOLE_POLL_INTERVAL_MS")
-            .env_remove("RHCONSOLE_RETRY_UNIT_MS")
-            .output()
-            .expect("run")
+        command(
+            &d,
+            &["task", "run", "--config", "Sandbox", "--prompt", "flags"],
+        )
+        .args(["--image", "https://example.com/a.png"])
+        .args(["--poll-interval-ms", "50", "--retry-unit-ms", "10"])
+        .args(["--request-timeout-secs", "5", "--max-requests", "8"])
+        .env_remove("RHCONSOLE_POLL_INTERVAL_MS")
+        .env_remove("RHCONSOLE_RETRY_UNIT_MS")
+        .output()
+        .expect("run")
     })
     .await
     .expect("join");
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_exit(&o, 0, "task run with flags");
     assert!(text(&o).contains("succeeded"), "{}", text(&o));
 }
 
 #[tokio::test]
 async fn task_run_follows_the_task_and_exits_by_its_outcome() {
-    let sb = crate::common::sandbox().await;
+    let sb = sandbox().await;
     let data = TempDir::new().expect("tmp");
-    let files = TempDir::new().expect("tmp");
-    let path = export_file(&files, json!([record("Sandbox", &sb.base_url())]));
-    let d = data.path().to_owned();
-    let p = path.clone();
-    let run_blocking = move |args: Vec<String>| {
-        let data = TempDir::new_in(&d).expect("tmp");
-        let _ = data;
-        let mut cmd = Command::new(BIN);
-        cmd.args(["--data-dir", d.to_str().expect("path"), "--log", "warn"])
-            .args(&args)
-            .env("RHCONSOLE_POLL_INTERVAL_MS", "50")
-            .env("RHCONSOLE_RETRY_UNIT_MS", "10");
-        cmd.output().expect("run")
-    };
-    let r = run_blocking.clone();
-    let o = tokio::task::spawn_blocking(move || {
-        r(vec![
-            "config".into(),
-            "import".into(),
-            p.to_str().expect("p").into(),
-        ])
-    })
-    .await
-    .expect("join");
-    assert!(o.status.success(), "{}", text(&o));
+    let d = data.path();
+    let o = import(&data, json!([record("Sandbox", &sb.base_url())]), &[]);
+    assert_exit(&o, 0, "import");
+    let image = "https://example.com/a.png";
 
-    let r = run_blocking.clone();
-    let o = tokio::task::spawn_blocking(move || {
-        r([
-            "task",
-            "run",
-            "--config",
-            "Sandbox",
-            "--prompt",
-            "make it blue",
-            "--image",
-            "https://example.com/a.png",
-            "--resolution",
-            "2K",
-        ]
-        .map(String::from)
-        .to_vec())
-    })
-    .await
-    .expect("join");
+    let o = task_run(d, "Sandbox", "make it blue", image, &["--resolution", "2K"]).await;
     let out = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(
@@ -423,25 +319,8 @@ async fn task_run_follows_the_task_and_exits_by_its_outcome() {
     assert!(out.contains("succeeded"), "{out}");
     assert!(out.contains("/output/"), "the result URL is printed: {out}");
 
-    let r = run_blocking.clone();
-    let o = tokio::task::spawn_blocking(move || {
-        r([
-            "task",
-            "run",
-            "--config",
-            "Sandbox",
-            "--prompt",
-            "no #moderation",
-            "--image",
-            "https://example.com/a.png",
-            "--json",
-        ]
-        .map(String::from)
-        .to_vec())
-    })
-    .await
-    .expect("join");
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let o = task_run(d, "Sandbox", "no #moderation", image, &["--json"]).await;
+    assert_exit(&o, 1, "a failed task");
     let lines: Vec<Value> = String::from_utf8_lossy(&o.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
@@ -449,101 +328,39 @@ async fn task_run_follows_the_task_and_exits_by_its_outcome() {
     assert!(lines.iter().any(|l| l["kind"] == "event"));
     assert_eq!(lines.last().expect("lines")["kind"], "end");
 
-    let r = run_blocking.clone();
-    let o = tokio::task::spawn_blocking(move || {
-        r([
-            "task",
-            "run",
-            "--config",
-            "Nope",
-            "--prompt",
-            "x",
-            "--image",
-            "https://example.com/a.png",
-        ]
-        .map(String::from)
-        .to_vec())
-    })
-    .await
-    .expect("join");
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    let r = run_blocking.clone();
-    let o = tokio::task::spawn_blocking(move || {
-        r([
-            "task",
-            "run",
-            "--config",
-            "Sandbox",
-            "--prompt",
-            "x",
-            "--image",
-            "/no/such/file.png",
-        ]
-        .map(String::from)
-        .to_vec())
-    })
-    .await
-    .expect("join");
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let o = task_run(d, "Nope", "x", image, &[]).await;
+    assert_exit(&o, 2, "an unknown config");
+    let o = task_run(d, "Sandbox", "x", "/no/such/file.png", &[]).await;
+    assert_exit(&o, 2, "a missing image file");
 
-    let r = run_blocking.clone();
-    let o = tokio::task::spawn_blocking(move || {
-        r(["task", "list", "--json"].map(String::from).to_vec())
-    })
-    .await
-    .expect("join");
-    let list: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let list = stdout_json(&run_async(d, &["task", "list", "--json"]).await);
     assert_eq!(list.as_array().map(Vec::len), Some(2));
     assert_eq!(list[0]["status"], "failed");
     let id = list[1]["id"].to_string();
-    let r = run_blocking.clone();
-    let o = tokio::task::spawn_blocking(move || r(vec!["task".into(), "show".into(), id]))
-        .await
-        .expect("join");
+    let o = run_async(d, &["task", "show", &id]).await;
     assert!(text(&o).contains("Execution log"), "{}", text(&o));
 }
 
 #[test]
 fn backup_writes_a_consistent_copy() {
     let data = TempDir::new().expect("tmp");
-    let o = run(
-        &data,
-        &[
-            "user",
-            "add",
-            "--username",
-            "alice",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
-        "a strong password\n",
-    );
-    assert!(o.status.success());
+    let o = add_user(&data, "alice", "admin", "a strong password");
+    assert_exit(&o, 0, "add alice");
     let out = TempDir::new().expect("tmp");
     let file = out.path().join("copy.db");
     let o = run(&data, &["backup", file.to_str().expect("path")], "");
-    assert!(o.status.success(), "{}", text(&o));
+    assert_exit(&o, 0, "backup");
     let bytes = std::fs::read(&file).expect("backup");
     assert!(bytes.starts_with(b"SQLite format 3\0"));
     let o = run(&data, &["backup", file.to_str().expect("path")], "");
-    assert_eq!(o.status.code(), Some(1), "never overwrites: {}", text(&o));
+    assert_exit(&o, 1, "never overwrites");
 }
 
 #[test]
 fn a_missing_or_wrong_master_key_stops_the_start_and_loses_nothing() {
     let data = TempDir::new().expect("tmp");
-    let files = TempDir::new().expect("tmp");
-    let path = export_file(&files, json!([record("Keyed", "https://x.cn")]));
-    assert!(
-        run(
-            &data,
-            &["config", "import", path.to_str().expect("path")],
-            ""
-        )
-        .status
-        .success()
-    );
+    let o = import(&data, json!([record("Keyed", "https://x.cn")]), &[]);
+    assert_exit(&o, 0, "import");
     let key_file = data.path().join("master.key");
     let saved = std::fs::read(&key_file).expect("the master key was created");
     #[cfg(unix)]
@@ -557,16 +374,11 @@ fn a_missing_or_wrong_master_key_stops_the_start_and_loses_nothing() {
     }
     // What must not be lost is what the database holds, not its file layout (SQLite may
     // checkpoint its WAL into the file at any start): compare the configs as the CLI reads them.
-    let listed = |data: &TempDir| {
-        let o = run(data, &["config", "list", "--json"], "");
-        assert!(o.status.success(), "{}", text(&o));
-        serde_json::from_slice::<Value>(&o.stdout).expect("json")
-    };
-    let configs_before = listed(&data);
+    let configs_before = list_configs(&data);
 
     std::fs::remove_file(&key_file).expect("remove");
     let o = run(&data, &["config", "list"], "");
-    assert_eq!(o.status.code(), Some(1));
+    assert_exit(&o, 1, "no master key");
     assert!(
         text(&o).contains("the master key is missing"),
         "{}",
@@ -577,17 +389,11 @@ fn a_missing_or_wrong_master_key_stops_the_start_and_loses_nothing() {
         "no new key is made over existing secrets"
     );
 
-    let wrong = Command::new(BIN)
-        .args([
-            "--data-dir",
-            data.path().to_str().expect("path"),
-            "config",
-            "list",
-        ])
+    let wrong = command(data.path(), &["config", "list"])
         .env("RHCONSOLE_MASTER_KEY", "ab".repeat(32))
         .output()
         .expect("run");
-    assert_eq!(wrong.status.code(), Some(1));
+    assert_exit(&wrong, 1, "a wrong master key");
     assert!(
         text(&wrong).contains("does not match this database"),
         "{}",
@@ -596,15 +402,14 @@ fn a_missing_or_wrong_master_key_stops_the_start_and_loses_nothing() {
 
     std::fs::write(&key_file, &saved).expect("restore");
     let o = run(&data, &["config", "export", "--with-keys"], "");
-    assert!(o.status.success(), "{}", text(&o));
-    let doc: Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_exit(&o, 0, "export");
     assert_eq!(
-        doc["configs"][0]["api_key"],
+        stdout_json(&o)["configs"][0]["api_key"],
         rhconsole::sandbox::SANDBOX_KEY,
         "the key survived"
     );
     assert_eq!(
-        listed(&data),
+        list_configs(&data),
         configs_before,
         "every config (name, version, settings) is as it was"
     );

@@ -2,6 +2,7 @@
 //! keys that never leak.
 
 use crate::common::*;
+use reqwest::{Client, Response};
 use serde_json::{Value, json};
 
 const KEY: &str = "sk-live-7f3c9a1b2d4e6f8091a2b3c4d5e6f9f3a";
@@ -14,16 +15,51 @@ fn input(name: &str) -> Value {
     v
 }
 
-async fn get(app: &TestApp, c: &reqwest::Client, id: i64) -> Value {
-    body_json(app.json(c, "configs/get", json!({ "id": id })).await).await
+/// A fresh app, its admin, and the id of a config made from `input(name)`.
+async fn app_with_config(name: &str) -> (TestApp, Client, i64) {
+    let (app, admin) = app_with_admin().await;
+    let id = create_config(&app, &admin, input(name)).await;
+    (app, admin, id)
 }
 
-async fn history(app: &TestApp, c: &reqwest::Client, id: i64) -> Vec<Value> {
-    body_json(app.json(c, "configs/history", json!({ "id": id })).await)
+/// The config as `configs/get` answers it.
+async fn get(app: &TestApp, c: &Client, id: i64) -> Value {
+    app.call(c, "configs/get", json!({ "id": id })).await
+}
+
+/// The config's history, newest first.
+async fn history(app: &TestApp, c: &Client, id: i64) -> Vec<Value> {
+    app.call(c, "configs/history", json!({ "id": id }))
         .await
         .as_array()
         .cloned()
         .expect("history")
+}
+
+/// Saves `input` over the config `id`.
+async fn update(app: &TestApp, c: &Client, id: i64, input: Value) -> Response {
+    app.json(c, "configs/update", json!({ "id": id, "input": input }))
+        .await
+}
+
+/// Turns the config `id` on or off.
+async fn set_active(app: &TestApp, c: &Client, id: i64, active: bool) -> Response {
+    app.json(
+        c,
+        "configs/set_active",
+        json!({ "id": id, "active": active }),
+    )
+    .await
+}
+
+/// Asks for the config's key, confirming with `password`.
+async fn reveal_key(app: &TestApp, c: &Client, id: i64, password: &str) -> Response {
+    app.json(
+        c,
+        "configs/reveal_key",
+        json!({ "id": id, "password": password }),
+    )
+    .await
 }
 
 fn field_errors(body: &Value) -> Vec<(String, String)> {
@@ -44,9 +80,7 @@ fn field_errors(body: &Value) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn create_edit_toggle_archive_and_restore() {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let id = create_config(&app, &admin, input("RunningHub-全能图片PRO")).await;
+    let (app, admin, id) = app_with_config("RunningHub-全能图片PRO").await;
     let c = get(&app, &admin, id).await;
     assert_eq!(c["fields"]["name"], "RunningHub-全能图片PRO");
     assert_eq!(c["key_mask"], "sk-…9f3a");
@@ -55,31 +89,21 @@ async fn create_edit_toggle_archive_and_restore() {
     let mut edit = input("RunningHub-全能图片PRO");
     edit["model_name"] = json!("rhart-image-n-pro-v2");
     edit["api_key"] = json!("");
-    let r = app
-        .json(&admin, "configs/update", json!({ "id": id, "input": edit }))
-        .await;
+    let r = update(&app, &admin, id, edit).await;
     assert_eq!(r.status(), 200);
     let c = get(&app, &admin, id).await;
     assert_eq!(c["fields"]["model_name"], "rhart-image-n-pro-v2");
     assert_eq!(c["version"], 2);
     assert_eq!(c["key_mask"], "sk-…9f3a", "a blank key keeps the key");
 
-    let r = app
-        .json(
-            &admin,
-            "configs/set_active",
-            json!({ "id": id, "active": false }),
-        )
-        .await;
+    let r = set_active(&app, &admin, id, false).await;
     assert_eq!(body_json(r).await["fields"]["is_active"], false);
 
     // No tasks yet: deleting erases it.
     let other = create_config(&app, &admin, input("Throwaway")).await;
-    let r = body_json(
-        app.json(&admin, "configs/delete", json!({ "id": other }))
-            .await,
-    )
-    .await;
+    let r = app
+        .call(&admin, "configs/delete", json!({ "id": other }))
+        .await;
     assert_eq!(r, json!("Deleted"));
     assert_eq!(
         app.json(&admin, "configs/get", json!({ "id": other }))
@@ -89,27 +113,16 @@ async fn create_edit_toggle_archive_and_restore() {
     );
 
     // With a task: deleting archives it, and it can come back.
-    app.json(
-        &admin,
-        "configs/set_active",
-        json!({ "id": id, "active": true }),
-    )
-    .await;
-    let sb = sandbox().await;
-    let sandbox_cfg = create_config(&app, &admin, rh_config("Sandbox", &sb.base_url())).await;
-    let task = launch(&app, sandbox_cfg, spec("keep me")).await;
-    wait_final(&app, task, 20).await;
-    let r = body_json(
-        app.json(&admin, "configs/delete", json!({ "id": sandbox_cfg }))
-            .await,
-    )
-    .await;
+    set_active(&app, &admin, id, true).await;
+    let (_sb, sandbox_cfg) = sandbox_config(&app, &admin, "Sandbox", json!({})).await;
+    let (task, _) = run_task(&app, sandbox_cfg, spec("keep me"), 20).await;
+    let r = app
+        .call(&admin, "configs/delete", json!({ "id": sandbox_cfg }))
+        .await;
     assert_eq!(r, json!("Archived"));
-    let listed = body_json(
-        app.json(&admin, "configs/list", json!({ "filter": {} }))
-            .await,
-    )
-    .await;
+    let listed = app
+        .call(&admin, "configs/list", json!({ "filter": {} }))
+        .await;
     assert!(
         listed
             .as_array()
@@ -118,17 +131,15 @@ async fn create_edit_toggle_archive_and_restore() {
             .all(|i| i["config"]["id"] != sandbox_cfg),
         "archived configs are hidden"
     );
-    let archived = body_json(
-        app.json(
+    let archived = app
+        .call(
             &admin,
             "configs/list",
             json!({ "filter": { "archived": true } }),
         )
-        .await,
-    )
-    .await;
+        .await;
     assert_eq!(archived.as_array().map(Vec::len), Some(1));
-    let task_view = body_json(app.json(&admin, "tasks/get", json!({ "id": task.0 })).await).await;
+    let task_view = app.call(&admin, "tasks/get", json!({ "id": task.0 })).await;
     assert_eq!(
         task_view["task"]["config_name"], "Sandbox",
         "history keeps its config"
@@ -149,8 +160,7 @@ async fn create_edit_toggle_archive_and_restore() {
 
 #[tokio::test]
 async fn duplicate_names_are_refused_whatever_their_case_or_spaces() {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let (app, admin) = app_with_admin().await;
     create_config(&app, &admin, input("RunningHub-Pro")).await;
     for dup in ["RunningHub-Pro", "runninghub-pro", "  RUNNINGHUB-PRO  "] {
         let r = app
@@ -163,21 +173,13 @@ async fn duplicate_names_are_refused_whatever_their_case_or_spaces() {
         );
     }
     let second = create_config(&app, &admin, input("Second")).await;
-    let r = app
-        .json(
-            &admin,
-            "configs/update",
-            json!({ "id": second, "input": input("runninghub-PRO") }),
-        )
-        .await;
+    let r = update(&app, &admin, second, input("runninghub-PRO")).await;
     assert_eq!(r.status(), 422, "renaming onto a taken name is refused too");
 }
 
 #[tokio::test]
 async fn every_validation_rule_has_its_message_and_changes_nothing() {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let id = create_config(&app, &admin, input("Valid")).await;
+    let (app, admin, id) = app_with_config("Valid").await;
     let before = get(&app, &admin, id).await;
     let cases: Vec<(&str, Value, &str)> = vec![
         ("name", json!(""), "ErrRequired"),
@@ -209,9 +211,7 @@ async fn every_validation_rule_has_its_message_and_changes_nothing() {
     for (field, value, msg) in cases {
         let mut bad = input("Valid");
         bad[field] = value.clone();
-        let r = app
-            .json(&admin, "configs/update", json!({ "id": id, "input": bad }))
-            .await;
+        let r = update(&app, &admin, id, bad).await;
         assert_eq!(r.status(), 422, "{field}={value}");
         let errs = field_errors(&body_json(r).await);
         assert!(
@@ -239,9 +239,7 @@ async fn every_validation_rule_has_its_message_and_changes_nothing() {
 
 #[tokio::test]
 async fn no_page_or_answer_contains_the_key_and_the_database_file_neither() {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let id = create_config(&app, &admin, input("Secret")).await;
+    let (app, admin, id) = app_with_config("Secret").await;
     let mut answers = Vec::new();
     for (endpoint, body) in [
         ("configs/get", json!({ "id": id })),
@@ -262,7 +260,7 @@ async fn no_page_or_answer_contains_the_key_and_the_database_file_neither() {
         &format!("/configs/{id}/edit"),
         "/",
     ] {
-        let r = admin.get(app.url(page)).send().await.expect("page");
+        let r = app.get(&admin, page).await;
         assert_eq!(r.status(), 200, "{page}");
         answers.push(r.text().await.expect("html"));
     }
@@ -276,80 +274,38 @@ async fn no_page_or_answer_contains_the_key_and_the_database_file_neither() {
         .execute(&app.core.db.write)
         .await
         .expect("checkpoint");
-    for name in ["rhconsole.db", "rhconsole.db-wal"] {
-        if let Ok(bytes) = std::fs::read(app.data.path().join(name)) {
-            assert!(
-                !bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()),
-                "the key is in {name} in clear"
-            );
-        }
-    }
+    assert_not_in_database_files(app.data.path(), KEY);
 }
 
 #[tokio::test]
 async fn revealing_the_key_needs_the_password_and_is_recorded() {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let id = create_config(&app, &admin, input("Reveal")).await;
-    let r = app
-        .json(
-            &admin,
-            "configs/reveal_key",
-            json!({ "id": id, "password": "wrong" }),
-        )
-        .await;
+    let (app, admin, id) = app_with_config("Reveal").await;
+    let r = reveal_key(&app, &admin, id, "wrong").await;
     assert_eq!(r.status(), 422);
-    let r = app
-        .json(
-            &admin,
-            "configs/reveal_key",
-            json!({ "id": id, "password": ADMIN_PW }),
-        )
-        .await;
+    let r = reveal_key(&app, &admin, id, ADMIN_PW).await;
     assert_eq!(body_json(r).await, json!(KEY));
     let h = history(&app, &admin, id).await;
     assert_eq!(h[0]["action"], "key_revealed");
     assert_eq!(h[0]["actor"], ADMIN);
     let op = app.operator(&admin, "olga").await;
-    let r = app
-        .json(
-            &op,
-            "configs/reveal_key",
-            json!({ "id": id, "password": "operator password 1" }),
-        )
-        .await;
+    let r = reveal_key(&app, &op, id, "operator password 1").await;
     assert_eq!(r.status(), 403);
     // Guessing through the reveal dialog is locked like signing in (one wrong try above).
     for _ in 0..4 {
-        let r = app
-            .json(
-                &admin,
-                "configs/reveal_key",
-                json!({ "id": id, "password": "guess" }),
-            )
-            .await;
+        let r = reveal_key(&app, &admin, id, "guess").await;
         assert_eq!(r.status(), 422);
     }
-    let r = app
-        .json(
-            &admin,
-            "configs/reveal_key",
-            json!({ "id": id, "password": ADMIN_PW }),
-        )
-        .await;
+    let r = reveal_key(&app, &admin, id, ADMIN_PW).await;
     assert_eq!(r.status(), 429);
 }
 
 #[tokio::test]
 async fn history_shows_a_field_diff_and_any_version_can_be_restored() {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let id = create_config(&app, &admin, input("Versions")).await;
+    let (app, admin, id) = app_with_config("Versions").await;
     let mut v2 = input("Versions");
     v2["model_name"] = json!("second-model");
     v2["api_key"] = json!("sk-live-0000000000000000000000000000new1");
-    app.json(&admin, "configs/update", json!({ "id": id, "input": v2 }))
-        .await;
+    update(&app, &admin, id, v2).await;
     let h = history(&app, &admin, id).await;
     let changes = h[0]["changes"].as_array().expect("changes");
     assert!(changes.iter().any(|c| c["field"] == "model_name"
@@ -381,9 +337,7 @@ async fn history_shows_a_field_diff_and_any_version_can_be_restored() {
 
 #[tokio::test]
 async fn operators_may_read_configs_but_not_change_them() {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let id = create_config(&app, &admin, input("ReadOnly")).await;
+    let (app, admin, id) = app_with_config("ReadOnly").await;
     let op = app.operator(&admin, "otto").await;
     assert_eq!(
         app.json(&op, "configs/get", json!({ "id": id }))

@@ -3,17 +3,75 @@
 
 use crate::common::*;
 use app::domain::*;
+use rhconsole::sandbox::SandboxHandle;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-async fn setup(retry: bool) -> (TestApp, rhconsole::sandbox::SandboxHandle, i64) {
-    let sb = sandbox().await;
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let mut cfg = rh_config("Sandbox", &sb.base_url());
-    cfg["enable_retry"] = json!(retry);
-    let id = create_config(&app, &admin, cfg).await;
-    (app, sb, id)
+/// A fresh app with a sandbox config whose retries are on or off.
+async fn setup(retry: bool) -> (TestApp, SandboxHandle, i64) {
+    let (app, _admin, sb, cfg) =
+        app_with_sandbox_config("Sandbox", json!({ "enable_retry": retry })).await;
+    (app, sb, cfg)
+}
+
+/// Runs `prompt` as the only task of a fresh `setup(retry)` and returns it once final.
+async fn final_task(retry: bool, prompt: &str, secs: u64) -> TaskView {
+    let (app, _sb, cfg) = setup(retry).await;
+    run_task(&app, cfg, spec(prompt), secs).await.1
+}
+
+/// Stores a generated PNG (made from `seed`) under `name` in the app's blob store.
+async fn stored_png(app: &TestApp, seed: &str, name: &str) -> BlobRef {
+    let png = rhconsole::sandbox::generate_png(seed);
+    app.core
+        .engine
+        .blobs()
+        .put(&png, name, None)
+        .await
+        .expect("stored")
+}
+
+/// A test case whose only image is the stored `blob`.
+fn local_spec(prompt: &str, blob: BlobRef) -> TaskSpec {
+    TaskSpec {
+        image_urls: vec![],
+        local_images: vec![blob],
+        ..spec(prompt)
+    }
+}
+
+/// The JSON body of the `i`-th submit the sandbox received.
+fn submitted_json(sb: &SandboxHandle, i: usize) -> Value {
+    serde_json::from_str(&submits(sb)[i].body).expect("json")
+}
+
+/// How many submits the sandbox received with any of `tags` in their body.
+fn submits_with(sb: &SandboxHandle, tags: &[&str]) -> usize {
+    submits(sb)
+        .iter()
+        .filter(|r| tags.iter().any(|t| r.body.contains(t)))
+        .count()
+}
+
+/// The event numbers a stream of the task joined after `after` yields until its end (each
+/// message within `secs`).
+async fn streamed_seqs(app: &TestApp, id: TaskId, after: i64, secs: u64) -> Vec<i64> {
+    use futures::StreamExt;
+    let mut s = rhconsole::tasks::stream::task_stream(&app.core.engine, id, after)
+        .await
+        .expect("stream");
+    let mut seen = Vec::new();
+    while let Some(m) = tokio::time::timeout(Duration::from_secs(secs), s.next())
+        .await
+        .expect("no hang")
+    {
+        match m {
+            StreamMsg::Event { event } => seen.push(event.seq),
+            StreamMsg::End => break,
+            _ => {}
+        }
+    }
+    seen
 }
 
 fn statuses(evs: &[TaskEvent]) -> Vec<TaskStatus> {
@@ -29,8 +87,7 @@ fn statuses(evs: &[TaskEvent]) -> Vec<TaskStatus> {
 #[tokio::test]
 async fn a_task_goes_queued_running_succeeded_with_results_and_cost() {
     let (app, _sb, cfg) = setup(true).await;
-    let id = launch(&app, cfg, spec("make it blue")).await;
-    let v = wait_final(&app, id, 20).await;
+    let (id, v) = run_task(&app, cfg, spec("make it blue"), 20).await;
     assert_eq!(v.status, TaskStatus::Succeeded);
     assert_eq!(v.results.len(), 1);
     assert!(
@@ -89,8 +146,7 @@ async fn every_final_status_of_the_provider_is_mapped() {
 #[tokio::test]
 async fn an_instant_success_is_not_polled() {
     let (app, sb, cfg) = setup(true).await;
-    let id = launch(&app, cfg, spec("now #instant")).await;
-    let v = wait_final(&app, id, 10).await;
+    let (_, v) = run_task(&app, cfg, spec("now #instant"), 10).await;
     assert_eq!(v.status, TaskStatus::Succeeded);
     assert_eq!(sb.state.stats().polls, 0);
 }
@@ -99,24 +155,18 @@ async fn an_instant_success_is_not_polled() {
 async fn an_error_inside_http_200_fails_without_retry() {
     let (app, sb, cfg) = setup(true).await;
     for (tag, code) in [("#auth", "802"), ("#balance", "812")] {
-        let id = launch(&app, cfg, spec(&format!("x {tag}"))).await;
-        let v = wait_final(&app, id, 10).await;
+        let (_, v) = run_task(&app, cfg, spec(&format!("x {tag}")), 10).await;
         assert_eq!(v.status, TaskStatus::Failed, "{tag}");
         assert_eq!(v.error_code.as_deref(), Some(code));
         assert_eq!(v.attempts, 1, "{tag} is never retried");
     }
-    let sent = submits(&sb)
-        .iter()
-        .filter(|r| r.body.contains("#auth") || r.body.contains("#balance"))
-        .count();
-    assert_eq!(sent, 2);
+    assert_eq!(submits_with(&sb, &["#auth", "#balance"]), 2);
 }
 
 #[tokio::test]
 async fn an_html_502_is_retried_and_then_succeeds() {
     let (app, _sb, cfg) = setup(true).await;
-    let id = launch(&app, cfg, spec("gateway #http502")).await;
-    let v = wait_final(&app, id, 20).await;
+    let (id, v) = run_task(&app, cfg, spec("gateway #http502"), 20).await;
     assert_eq!(v.status, TaskStatus::Succeeded);
     assert_eq!(v.attempts, 2);
     let evs = events(&app, id).await;
@@ -134,47 +184,34 @@ async fn an_html_502_is_retried_and_then_succeeds() {
 
 #[tokio::test]
 async fn a_429_then_success_with_retry_on() {
-    let (app, _sb, cfg) = setup(true).await;
-    let id = launch(&app, cfg, spec("busy #http429")).await;
-    let v = wait_final(&app, id, 20).await;
-    assert_eq!(v.status, TaskStatus::Succeeded);
-    assert_eq!(v.attempts, 2);
+    let v = final_task(true, "busy #http429", 20).await;
+    assert_eq!((v.status, v.attempts), (TaskStatus::Succeeded, 2));
 }
 
 #[tokio::test]
 async fn no_retry_when_retry_is_off() {
-    let (app, _sb, cfg) = setup(false).await;
-    let id = launch(&app, cfg, spec("busy #http429")).await;
-    let v = wait_final(&app, id, 10).await;
-    assert_eq!(v.status, TaskStatus::Failed);
-    assert_eq!(v.attempts, 1);
-    assert_eq!(v.error_code.as_deref(), Some("http_429"));
+    let v = final_task(false, "busy #http429", 10).await;
+    let outcome = (v.status, v.attempts, v.error_code.as_deref());
+    assert_eq!(outcome, (TaskStatus::Failed, 1, Some("http_429")));
 }
 
 #[tokio::test]
 async fn queue_full_is_retried() {
-    let (app, _sb, cfg) = setup(true).await;
-    let id = launch(&app, cfg, spec("many #queuefull")).await;
-    let v = wait_final(&app, id, 20).await;
-    assert_eq!(v.status, TaskStatus::Succeeded);
-    assert_eq!(v.attempts, 2);
+    let v = final_task(true, "many #queuefull", 20).await;
+    assert_eq!((v.status, v.attempts), (TaskStatus::Succeeded, 2));
 }
 
 #[tokio::test]
 async fn a_provider_that_keeps_failing_exhausts_the_retries() {
-    let (app, _sb, cfg) = setup(true).await;
-    let id = launch(&app, cfg, spec("down #http502always")).await;
-    let v = wait_final(&app, id, 30).await;
-    assert_eq!(v.status, TaskStatus::Failed);
-    assert_eq!(v.attempts, 4);
-    assert_eq!(v.error_code.as_deref(), Some("http_502"));
+    let v = final_task(true, "down #http502always", 30).await;
+    let outcome = (v.status, v.attempts, v.error_code.as_deref());
+    assert_eq!(outcome, (TaskStatus::Failed, 4, Some("http_502")));
 }
 
 #[tokio::test]
 async fn malformed_json_fails_clearly() {
     let (app, _sb, cfg) = setup(true).await;
-    let id = launch(&app, cfg, spec("garbage #malformed")).await;
-    let v = wait_final(&app, id, 10).await;
+    let (_, v) = run_task(&app, cfg, spec("garbage #malformed"), 10).await;
     assert_eq!(v.status, TaskStatus::Failed);
     assert_eq!(v.error_code.as_deref(), Some("malformed"));
     assert!(
@@ -184,8 +221,7 @@ async fn malformed_json_fails_clearly() {
         "{:?}",
         v.error_message
     );
-    let id = launch(&app, cfg, spec("garbage #malformedpoll")).await;
-    let v = wait_final(&app, id, 10).await;
+    let (_, v) = run_task(&app, cfg, spec("garbage #malformedpoll"), 10).await;
     assert_eq!(
         v.status,
         TaskStatus::Failed,
@@ -247,8 +283,7 @@ async fn eleven_images_send_ten_and_warn() {
     s.image_urls = (0..11)
         .map(|i| format!("https://example.com/{i}.png"))
         .collect();
-    let id = launch(&app, cfg, s).await;
-    let v = wait_final(&app, id, 20).await;
+    let (_, v) = run_task(&app, cfg, s, 20).await;
     assert_eq!(v.status, TaskStatus::Succeeded);
     assert_eq!(
         v.warnings,
@@ -257,7 +292,7 @@ async fn eleven_images_send_ten_and_warn() {
             sent: 10
         }]
     );
-    let body: Value = serde_json::from_str(&submits(&sb)[0].body).expect("json");
+    let body = submitted_json(&sb, 0);
     assert_eq!(body["imageUrls"].as_array().map(Vec::len), Some(10));
     assert_eq!(body["imageUrls"][9], "https://example.com/9.png");
 }
@@ -267,25 +302,21 @@ async fn auto_leaves_the_aspect_ratio_out_and_resolution_is_sent_lowercase() {
     let (app, sb, cfg) = setup(true).await;
     let mut s = spec("auto");
     s.resolution = "4K".into();
-    let id = launch(&app, cfg, s).await;
-    wait_final(&app, id, 20).await;
+    run_task(&app, cfg, s, 20).await;
     let mut s = spec("three four");
     s.aspect_ratio = "3:4".into();
-    let id2 = launch(&app, cfg, s).await;
-    wait_final(&app, id2, 20).await;
-    let sent = submits(&sb);
-    let first: Value = serde_json::from_str(&sent[0].body).expect("json");
+    run_task(&app, cfg, s, 20).await;
+    let first = submitted_json(&sb, 0);
     assert_eq!(first["resolution"], "4k");
     assert!(first.get("aspectRatio").is_none(), "{first}");
-    let second: Value = serde_json::from_str(&sent[1].body).expect("json");
+    let second = submitted_json(&sb, 1);
     assert_eq!(second["aspectRatio"], "3:4");
 }
 
 #[tokio::test]
 async fn the_key_travels_as_a_bearer_header_and_nowhere_else() {
     let (app, sb, cfg) = setup(true).await;
-    let id = launch(&app, cfg, spec("auth check")).await;
-    let v = wait_final(&app, id, 20).await;
+    let (_, v) = run_task(&app, cfg, spec("auth check"), 20).await;
     let key = rhconsole::sandbox::SANDBOX_KEY;
     let seen = sb.state.seen.lock().expect("seen").clone();
     assert!(!seen.is_empty());
@@ -310,22 +341,11 @@ async fn the_key_travels_as_a_bearer_header_and_nowhere_else() {
 #[tokio::test]
 async fn local_images_are_uploaded_and_their_urls_sent() {
     let (app, sb, cfg) = setup(true).await;
-    let png = rhconsole::sandbox::generate_png("local-image");
-    let blob = app
-        .core
-        .engine
-        .blobs()
-        .put(&png, "cat.png", None)
-        .await
-        .expect("stored");
-    let mut s = spec("with a local image");
-    s.image_urls = vec![];
-    s.local_images = vec![blob];
-    let id = launch(&app, cfg, s).await;
-    let v = wait_final(&app, id, 20).await;
+    let blob = stored_png(&app, "local-image", "cat.png").await;
+    let (id, v) = run_task(&app, cfg, local_spec("with a local image", blob), 20).await;
     assert_eq!(v.status, TaskStatus::Succeeded, "{:?}", v.error_message);
     assert_eq!(sb.state.stats().uploads, 1);
-    let body: Value = serde_json::from_str(&submits(&sb)[0].body).expect("json");
+    let body = submitted_json(&sb, 0);
     let url = body["imageUrls"][0].as_str().expect("url");
     assert!(
         url.starts_with(&format!("{}/uploads/", sb.base_url())),
@@ -367,39 +387,26 @@ async fn a_crash_during_a_submit_is_never_resubmitted() {
     let v = wait_final(&app, id, 10).await;
     assert_eq!(v.status, TaskStatus::SubmitUncertain);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let sent = submits(&sb)
-        .iter()
-        .filter(|r| r.body.contains("#id=once"))
-        .count();
-    assert_eq!(sent, 1, "exactly the one submit before the crash");
+    assert_eq!(
+        submits_with(&sb, &["#id=once"]),
+        1,
+        "exactly the one submit before the crash"
+    );
 }
 
 #[tokio::test]
 async fn nano_banana_sync_answers_urls_or_base64() {
-    let sb = sandbox().await;
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let mut cfg = rh_config("nano", &sb.base_url());
-    cfg["api_type"] = json!("nano-banana-edits");
-    cfg["draw_endpoint"] = json!("/v1/images/edits");
-    cfg["result_endpoint"] = json!("");
-    cfg["upload_endpoint"] = json!("");
-    cfg["model_name"] = json!("nano-banana");
-    cfg["is_sync_api"] = json!(true);
-    let cfg = create_config(&app, &admin, cfg).await;
-    let png = rhconsole::sandbox::generate_png("input");
-    let blob = app
-        .core
-        .engine
-        .blobs()
-        .put(&png, "in.png", None)
-        .await
-        .expect("stored");
-    let mut s = spec("nano url");
-    s.image_urls = vec![];
-    s.local_images = vec![blob.clone()];
-    let id = launch(&app, cfg, s).await;
-    let v = wait_final(&app, id, 20).await;
+    let nano = json!({
+        "api_type": "nano-banana-edits",
+        "draw_endpoint": "/v1/images/edits",
+        "result_endpoint": "",
+        "upload_endpoint": "",
+        "model_name": "nano-banana",
+        "is_sync_api": true
+    });
+    let (app, admin, sb, cfg) = app_with_sandbox_config("nano", nano).await;
+    let blob = stored_png(&app, "input", "in.png").await;
+    let (_, v) = run_task(&app, cfg, local_spec("nano url", blob.clone()), 20).await;
     assert_eq!(v.status, TaskStatus::Succeeded, "{:?}", v.error_message);
     assert!(
         v.results[0]
@@ -414,73 +421,40 @@ async fn nano_banana_sync_answers_urls_or_base64() {
             .is_some_and(|c| c.starts_with("multipart/form-data"))
     );
 
-    let mut s = spec("nano b64 #b64");
-    s.image_urls = vec![];
-    s.local_images = vec![blob];
-    let id = launch(&app, cfg, s).await;
-    let v = wait_final(&app, id, 20).await;
+    let (_, v) = run_task(&app, cfg, local_spec("nano b64 #b64", blob), 20).await;
     assert_eq!(v.status, TaskStatus::Succeeded, "{:?}", v.error_message);
     let url = v.results[0].url.clone().expect("url");
     assert!(url.starts_with("/files/"), "{url}");
-    let r = admin.get(app.url(&url)).send().await.expect("get");
+    let r = app.get(&admin, &url).await;
     assert_eq!(r.status(), 200);
     assert!(r.bytes().await.expect("bytes").starts_with(b"\x89PNG"));
 }
 
 #[tokio::test]
 async fn nano_banana_async_is_polled_on_the_result_endpoint() {
-    let sb = sandbox().await;
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let mut cfg = rh_config("nano-async", &sb.base_url());
-    cfg["api_type"] = json!("nano-banana-edits");
-    cfg["draw_endpoint"] = json!("/v1/async/images/edits");
-    cfg["result_endpoint"] = json!("/v1/async/tasks/{task_id}");
-    cfg["upload_endpoint"] = json!("");
-    cfg["is_sync_api"] = json!(false);
-    let cfg = create_config(&app, &admin, cfg).await;
-    let png = rhconsole::sandbox::generate_png("input");
-    let blob = app
-        .core
-        .engine
-        .blobs()
-        .put(&png, "in.png", None)
-        .await
-        .expect("stored");
-    let mut s = spec("nano async");
-    s.image_urls = vec![];
-    s.local_images = vec![blob];
-    let id = launch(&app, cfg, s).await;
-    let v = wait_final(&app, id, 20).await;
+    let nano_async = json!({
+        "api_type": "nano-banana-edits",
+        "draw_endpoint": "/v1/async/images/edits",
+        "result_endpoint": "/v1/async/tasks/{task_id}",
+        "upload_endpoint": "",
+        "is_sync_api": false
+    });
+    let (app, _admin, sb, cfg) = app_with_sandbox_config("nano-async", nano_async).await;
+    let blob = stored_png(&app, "input", "in.png").await;
+    let (_, v) = run_task(&app, cfg, local_spec("nano async", blob), 20).await;
     assert_eq!(v.status, TaskStatus::Succeeded, "{:?}", v.error_message);
     assert!(sb.state.stats().polls >= 2);
 }
 
 #[tokio::test]
 async fn resuming_a_stream_from_n_yields_exactly_the_events_after_n() {
-    use futures::StreamExt;
     let (app, _sb, cfg) = setup(true).await;
-    let id = launch(&app, cfg, spec("streamed")).await;
-    let v = wait_final(&app, id, 20).await;
+    let (id, v) = run_task(&app, cfg, spec("streamed"), 20).await;
     let all = events(&app, id).await;
     assert_eq!(all.len() as i64, v.last_seq);
     for n in [0, 1, 3, v.last_seq - 1, v.last_seq] {
-        let mut s = rhconsole::tasks::stream::task_stream(&app.core.engine, id, n)
-            .await
-            .expect("stream");
-        let mut seen = Vec::new();
-        while let Some(m) = tokio::time::timeout(Duration::from_secs(5), s.next())
-            .await
-            .expect("no hang")
-        {
-            match m {
-                StreamMsg::Event { event } => seen.push(event.seq),
-                StreamMsg::End => break,
-                _ => {}
-            }
-        }
         assert_eq!(
-            seen,
+            streamed_seqs(&app, id, n, 5).await,
             ((n + 1)..=v.last_seq).collect::<Vec<_>>(),
             "after {n}"
         );
@@ -489,52 +463,30 @@ async fn resuming_a_stream_from_n_yields_exactly_the_events_after_n() {
 
 #[tokio::test]
 async fn a_live_stream_has_no_gaps_and_no_duplicates() {
-    use futures::StreamExt;
     let (app, _sb, cfg) = setup(true).await;
     let id = launch(&app, cfg, spec("live #polls=15")).await;
     wait_status(&app, id, TaskStatus::Queued, 10).await;
     // Join late, from the middle.
-    let mut s = rhconsole::tasks::stream::task_stream(&app.core.engine, id, 2)
-        .await
-        .expect("stream");
-    let mut seen = Vec::new();
-    while let Some(m) = tokio::time::timeout(Duration::from_secs(15), s.next())
-        .await
-        .expect("no hang")
-    {
-        match m {
-            StreamMsg::Event { event } => seen.push(event.seq),
-            StreamMsg::End => break,
-            _ => {}
-        }
-    }
+    let seen = streamed_seqs(&app, id, 2, 15).await;
     let v = wait_final(&app, id, 5).await;
     assert_eq!(seen, (3..=v.last_seq).collect::<Vec<_>>());
 }
 
 #[tokio::test]
 async fn a_slow_provider_does_not_hold_up_another() {
-    let slow_sb = sandbox().await;
-    let fast_sb = sandbox().await;
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let mut slow_cfg = rh_config("Slow", &slow_sb.base_url());
-    slow_cfg["max_concurrency"] = json!(3);
-    let slow = create_config(&app, &admin, slow_cfg).await;
-    let fast = create_config(&app, &admin, rh_config("Fast", &fast_sb.base_url())).await;
+    let (app, admin) = app_with_admin().await;
+    let (_slow_sb, slow) =
+        sandbox_config(&app, &admin, "Slow", json!({ "max_concurrency": 3 })).await;
+    let (_fast_sb, fast) = sandbox_config(&app, &admin, "Fast", json!({})).await;
     let mut stuck = Vec::new();
     for i in 0..6 {
         stuck.push(launch(&app, slow, spec(&format!("stuck {i} #hang"))).await);
     }
-    let quick = launch(&app, fast, spec("quick")).await;
-    let v = wait_final(&app, quick, 5).await;
+    let (_, v) = run_task(&app, fast, spec("quick"), 5).await;
     assert_eq!(v.status, TaskStatus::Succeeded);
     let mut waiting = 0;
     for id in stuck {
-        let t = rhconsole::db::task::view(&app.core.db.read, id)
-            .await
-            .expect("view")
-            .expect("task");
+        let t = task_view(&app, id).await;
         assert!(!t.status.is_terminal(), "the slow ones are still going");
         if t.status == TaskStatus::Pending {
             waiting += 1;

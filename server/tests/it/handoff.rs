@@ -4,6 +4,7 @@
 
 use crate::common::*;
 use app::domain::TaskId;
+use serde_json::json;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -31,10 +32,7 @@ async fn follower_of(app: &TestApp, id: i64) -> Option<String> {
 
 #[tokio::test]
 async fn a_task_run_from_the_command_line_is_followed_by_the_serving_console_and_shows_live() {
-    let sb = sandbox().await;
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    create_config(&app, &admin, rh_config("Handed", &sb.base_url())).await;
+    let (app, _admin, sb, _config) = app_with_sandbox("Handed").await;
     // A viewer of the console's task list, subscribed before the command line starts.
     let mut changes = app.core.engine.hub().subscribe_changes();
 
@@ -46,11 +44,7 @@ async fn a_task_run_from_the_command_line_is_followed_by_the_serving_console_and
     })
     .await
     .expect("join");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("follows it"), "handed to the console: {text}");
     assert!(text.contains("succeeded"), "{text}");
@@ -77,11 +71,9 @@ async fn a_task_run_from_the_command_line_is_followed_by_the_serving_console_and
 
 #[tokio::test]
 async fn a_console_started_while_the_command_line_follows_its_task_leaves_it_alone() {
-    let sb = sandbox().await;
     // Configure with a console, then stop it: the command line runs alone.
-    let first = TestApp::spawn().await;
-    let admin = first.admin().await;
-    create_config(&first, &admin, rh_config("Alone", &sb.base_url())).await;
+    let (first, admin) = app_with_admin().await;
+    let (sb, _config) = sandbox_config(&first, &admin, "Alone", json!({})).await;
     let (data, clock) = first.stop().await;
 
     let dir = data.path().to_owned();
@@ -109,13 +101,7 @@ async fn a_console_started_while_the_command_line_follows_its_task_leaves_it_alo
     let out = tokio::task::spawn_blocking(move || cli.join().expect("cli thread"))
         .await
         .expect("join");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
     assert_eq!(submits(&sb).len(), 1, "submitted once, by the cli only");
     assert_eq!(app.core.engine.following(), 0);
 }

@@ -4,8 +4,24 @@
 //! while other loads are abandoned and the site's files are fetched alongside.
 
 use crate::common::*;
+use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::task::JoinHandle;
+
+/// Waits for every worker and asserts that none of them reported a problem.
+async fn assert_no_problems(workers: Vec<JoinHandle<Vec<String>>>) {
+    let mut problems = Vec::new();
+    for w in workers {
+        problems.extend(w.await.expect("worker"));
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems, first: {:#?}",
+        problems.len(),
+        problems.iter().take(5).collect::<Vec<_>>()
+    );
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_readers_get_whole_pages_and_nothing_panics() {
@@ -19,12 +35,8 @@ async fn concurrent_readers_get_whole_pages_and_nothing_panics() {
         }));
     }
 
-    let app = TestApp::spawn().await;
-    let sb = sandbox().await;
-    let admin = app.admin().await;
-    let config = create_config(&app, &admin, rh_config("Concurrent", &sb.base_url())).await;
-    let task = launch(&app, config, spec("a cat")).await;
-    wait_final(&app, task, 20).await;
+    let (app, admin, _sb, config) = app_with_sandbox("Concurrent").await;
+    let (task, _) = run_task(&app, config, spec("a cat"), 20).await;
 
     let pages: Vec<String> = [
         "/".to_owned(),
@@ -73,16 +85,7 @@ async fn concurrent_readers_get_whole_pages_and_nothing_panics() {
             failures
         }));
     }
-    let mut failures = Vec::new();
-    for w in workers {
-        failures.extend(w.await.expect("worker"));
-    }
-    assert!(
-        failures.is_empty(),
-        "{} failed requests, first: {:?}",
-        failures.len(),
-        failures.iter().take(5).collect::<Vec<_>>()
-    );
+    assert_no_problems(workers).await;
     assert_eq!(
         panics.load(Ordering::SeqCst),
         0,
@@ -111,9 +114,8 @@ async fn pages_keep_their_own_context_while_others_are_abandoned_or_fetch_files(
         ..Options::default()
     })
     .await;
-    let sb = sandbox().await;
     let admin = app.admin().await;
-    let config = create_config(&app, &admin, rh_config("Own context", &sb.base_url())).await;
+    let (_sb, config) = sandbox_config(&app, &admin, "Own context", json!({})).await;
     let misses_before = context_misses(&app).await;
 
     let pages: Arc<Vec<String>> = Arc::new(vec![
@@ -168,16 +170,7 @@ async fn pages_keep_their_own_context_while_others_are_abandoned_or_fetch_files(
             failures
         }));
     }
-    let mut failures = Vec::new();
-    for w in workers {
-        failures.extend(w.await.expect("worker"));
-    }
-    assert!(
-        failures.is_empty(),
-        "{} problems, first: {:#?}",
-        failures.len(),
-        failures.iter().take(5).collect::<Vec<_>>()
-    );
+    assert_no_problems(workers).await;
     // Abandoned loads end their work; none of it may have run without its request.
     for page in pages.iter() {
         let problems = whole_page_problems(&admin, page, &app.url(page)).await;
@@ -222,11 +215,7 @@ async fn whole_page_problems(client: &reqwest::Client, page: &str, url: &str) ->
     if !html.contains("</html>") {
         problems.push(format!("{page}: page cut short"));
     }
-    match csp
-        .split("'nonce-")
-        .nth(1)
-        .and_then(|s| s.split('\'').next())
-    {
+    match csp_nonce(&csp) {
         Some(nonce) if html.contains(&format!("nonce=\"{nonce}\"")) => {}
         Some(_) => problems.push(format!(
             "{page}: the scripts carry another nonce than {csp}"
@@ -246,13 +235,9 @@ async fn whole_page_problems(client: &reqwest::Client, page: &str, url: &str) ->
 
 /// The server's count of work that found no request context (`/metrics`).
 async fn context_misses(app: &TestApp) -> Option<u64> {
-    let text = reqwest::get(app.url("/metrics"))
+    metrics(app)
         .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("body");
-    text.lines()
+        .lines()
         .find_map(|l| l.strip_prefix("rhconsole_request_context_misses_total "))
         .and_then(|v| v.trim().parse().ok())
 }

@@ -9,10 +9,18 @@ use sqlx::SqlitePool;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::SqliteConnectOptions;
 
+/// A fresh app whose sandbox config has run one task (`prompt`) to its end.
+async fn app_with_finished_task(
+    prompt: &str,
+) -> (TestApp, rhconsole::sandbox::SandboxHandle, TaskId) {
+    let (app, _admin, sb, cfg) = app_with_sandbox("Sandbox").await;
+    let (task, _) = run_task(&app, cfg, spec(prompt), 30).await;
+    (app, sb, task)
+}
+
 #[tokio::test]
 async fn an_unknown_api_type_in_a_row_is_an_error_naming_table_row_and_column() {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let (app, admin) = app_with_admin().await;
     let id = create_config(
         &app,
         &admin,
@@ -38,12 +46,7 @@ async fn an_unknown_api_type_in_a_row_is_an_error_naming_table_row_and_column() 
 
 #[tokio::test]
 async fn the_database_refuses_a_task_status_nobody_knows() {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let sb = sandbox().await;
-    let cfg = create_config(&app, &admin, rh_config("Sandbox", &sb.base_url())).await;
-    let task = launch(&app, cfg, spec("known statuses only")).await;
-    wait_final(&app, task, 30).await;
+    let (app, _sb, task) = app_with_finished_task("known statuses only").await;
     let refused = sqlx::query("UPDATE task SET status = 'paused' WHERE id = ?1")
         .bind(task.0)
         .execute(&app.core.db.write)
@@ -82,12 +85,7 @@ async fn the_databases_status_set_and_in_flight_flags_match_the_code() {
 
 #[tokio::test]
 async fn an_event_is_stored_once_structured_and_the_table_refuses_a_second_copy() {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let sb = sandbox().await;
-    let cfg = create_config(&app, &admin, rh_config("Sandbox", &sb.base_url())).await;
-    let task = launch(&app, cfg, spec("stored once")).await;
-    wait_final(&app, task, 30).await;
+    let (app, _sb, task) = app_with_finished_task("stored once").await;
     let (events, english): (i64, i64) = sqlx::query_as(
         "SELECT COUNT(*), COUNT(message) FROM task_event WHERE task_id = ?1 AND detail IS NOT NULL",
     )
@@ -205,17 +203,9 @@ async fn events_written_by_earlier_versions_still_read_after_the_migration() {
 
 #[tokio::test]
 async fn an_unreadable_json_column_is_an_error_naming_the_column_not_an_empty_value() {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let sb = sandbox().await;
-    let cfg = create_config(&app, &admin, rh_config("Sandbox", &sb.base_url())).await;
-    let task = launch(&app, cfg, spec("typed json columns")).await;
-    wait_final(&app, task, 30).await;
+    let (app, _sb, task) = app_with_finished_task("typed json columns").await;
     // Results and history read back typed (named structs, not loose JSON).
-    let view = rhconsole::db::task::view(&app.core.db.read, task)
-        .await
-        .expect("view")
-        .expect("task");
+    let view = task_view(&app, task).await;
     assert!(!view.results.is_empty() && view.request_curl.is_some());
     sqlx::query("UPDATE task SET results = '{\"not\": \"a list\"}' WHERE id = ?1")
         .bind(task.0)

@@ -8,10 +8,24 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+/// Posts one file, `bytes` named `name`, to the image upload endpoint as `c`.
+async fn upload_image(
+    app: &TestApp,
+    c: &reqwest::Client,
+    bytes: Vec<u8>,
+    name: &str,
+) -> reqwest::Response {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
+    c.post(app.url("/api/uploads/image"))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .expect("post")
+}
+
 #[tokio::test]
 async fn every_page_carries_the_security_headers_and_a_fresh_nonce() {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let (app, admin) = app_with_admin().await;
     let mut nonces = Vec::new();
     for page in [
         "/",
@@ -22,7 +36,7 @@ async fn every_page_carries_the_security_headers_and_a_fresh_nonce() {
         "/users",
         "/no-such-page",
     ] {
-        let r = admin.get(app.url(page)).send().await.expect("page");
+        let r = app.get(&admin, page).await;
         let h = r.headers().clone();
         let csp = h["content-security-policy"]
             .to_str()
@@ -40,12 +54,7 @@ async fn every_page_carries_the_security_headers_and_a_fresh_nonce() {
         assert_eq!(h["x-content-type-options"], "nosniff", "{page}");
         assert_eq!(h["referrer-policy"], "same-origin", "{page}");
         assert_eq!(h["x-frame-options"], "DENY", "{page}");
-        let nonce = csp
-            .split("'nonce-")
-            .nth(1)
-            .and_then(|s| s.split('\'').next())
-            .expect("a nonce")
-            .to_owned();
+        let nonce = csp_nonce(&csp).expect("a nonce").to_owned();
         let html = r.text().await.expect("html");
         assert!(
             html.contains(&format!("nonce=\"{nonce}\"")),
@@ -76,8 +85,7 @@ async fn every_page_carries_the_security_headers_and_a_fresh_nonce() {
 
 #[tokio::test]
 async fn a_cross_origin_post_to_a_server_function_is_refused() {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let (app, admin) = app_with_admin().await;
     let body = json!({ "input": rh_config("Cross", "https://x.cn") });
     let r = admin
         .post(app.url("/api/configs/create"))
@@ -117,8 +125,7 @@ async fn a_cross_origin_post_to_a_server_function_is_refused() {
 
 #[tokio::test]
 async fn oversize_bodies_and_non_images_are_refused_clearly() {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let (app, admin) = app_with_admin().await;
     let big = "x".repeat(3 * 1024 * 1024);
     let r = admin
         .post(app.url("/api/tasks/launch"))
@@ -130,43 +137,20 @@ async fn oversize_bodies_and_non_images_are_refused_clearly() {
     assert_eq!(r.status(), 413);
     assert_eq!(body_json(r).await["Rejected"]["msg"], "ErrTooLarge");
 
-    let upload = |bytes: Vec<u8>, name: &str| {
-        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
-        reqwest::multipart::Form::new().part("file", part)
-    };
-    let r = admin
-        .post(app.url("/api/uploads/image"))
-        .multipart(upload(b"<html>not an image</html>".to_vec(), "cat.png"))
-        .send()
-        .await
-        .expect("post");
+    let not_an_image = b"<html>not an image</html>".to_vec();
+    let r = upload_image(&app, &admin, not_an_image, "cat.png").await;
     assert_eq!(r.status(), 415, "checked by content, not by name");
     assert_eq!(body_json(r).await["Rejected"]["msg"], "ErrImageType");
     let mut gif = b"GIF89a".to_vec();
     gif.extend([0u8; 64]);
-    let r = admin
-        .post(app.url("/api/uploads/image"))
-        .multipart(upload(gif, "anim.gif"))
-        .send()
-        .await
-        .expect("post");
+    let r = upload_image(&app, &admin, gif, "anim.gif").await;
     assert_eq!(r.status(), 415);
     let mut huge = rhconsole::sandbox::generate_png("big");
     huge.resize(10 * 1024 * 1024 + 1, 0);
-    let r = admin
-        .post(app.url("/api/uploads/image"))
-        .multipart(upload(huge, "big.png"))
-        .send()
-        .await
-        .expect("post");
+    let r = upload_image(&app, &admin, huge, "big.png").await;
     assert_eq!(r.status(), 413);
     let png = rhconsole::sandbox::generate_png("ok");
-    let r = admin
-        .post(app.url("/api/uploads/image"))
-        .multipart(upload(png, "ok.png"))
-        .send()
-        .await
-        .expect("post");
+    let r = upload_image(&app, &admin, png, "ok.png").await;
     assert_eq!(r.status(), 200);
     let blob = body_json(r).await;
     assert_eq!(blob["mime"], "image/png");
@@ -176,16 +160,19 @@ async fn oversize_bodies_and_non_images_are_refused_clearly() {
 #[tokio::test]
 async fn outbound_fetches_cannot_be_pointed_inside() {
     let sb = sandbox().await;
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let (app, admin) = app_with_admin().await;
     // A multipart provider downloads image URLs itself: internal addresses are refused.
-    let mut cfg = rh_config("public-nano", "https://nano.example.com");
-    cfg["api_type"] = json!("nano-banana-edits");
-    cfg["draw_endpoint"] = json!("/v1/images/edits");
-    cfg["result_endpoint"] = json!("");
-    cfg["is_sync_api"] = json!(true);
-    cfg["allow_local"] = json!(false);
-    cfg["enable_retry"] = json!(false);
+    let cfg = with_fields(
+        rh_config("public-nano", "https://nano.example.com"),
+        json!({
+            "api_type": "nano-banana-edits",
+            "draw_endpoint": "/v1/images/edits",
+            "result_endpoint": "",
+            "is_sync_api": true,
+            "allow_local": false,
+            "enable_retry": false
+        }),
+    );
     let nano = create_config(&app, &admin, cfg).await;
     for url in [
         "http://127.0.0.1:1/x.png".to_owned(),
@@ -195,8 +182,7 @@ async fn outbound_fetches_cannot_be_pointed_inside() {
     ] {
         let mut s = spec("ssrf");
         s.image_urls = vec![url.clone()];
-        let id = launch(&app, nano, s).await;
-        let v = wait_final(&app, id, 10).await;
+        let (_, v) = run_task(&app, nano, s, 10).await;
         assert_eq!(v.status, TaskStatus::Failed, "{url}");
         assert_eq!(
             v.error_code.as_deref(),
@@ -218,12 +204,12 @@ async fn outbound_fetches_cannot_be_pointed_inside() {
         .await;
     assert_eq!(r.status(), 422);
     // A provider host inside the network needs the config marked local.
-    let mut cfg = rh_config("inside", &sb.base_url());
-    cfg["allow_local"] = json!(false);
-    cfg["enable_retry"] = json!(false);
+    let cfg = with_fields(
+        rh_config("inside", &sb.base_url()),
+        json!({ "allow_local": false, "enable_retry": false }),
+    );
     let inside = create_config(&app, &admin, cfg).await;
-    let id = launch(&app, inside, spec("to loopback")).await;
-    let v = wait_final(&app, id, 10).await;
+    let (_, v) = run_task(&app, inside, spec("to loopback"), 10).await;
     assert_eq!(v.error_code.as_deref(), Some("refused"));
     assert!(
         sb.state.seen.lock().expect("seen").is_empty(),
@@ -233,28 +219,10 @@ async fn outbound_fetches_cannot_be_pointed_inside() {
 
 #[tokio::test]
 async fn metrics_report_tasks_latency_retries_and_sign_in_failures() {
-    let sb = sandbox().await;
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let cfg = create_config(&app, &admin, rh_config("Metered", &sb.base_url())).await;
-    let id = launch(&app, cfg, spec("count me #http429")).await;
-    wait_final(&app, id, 20).await;
-    app.form(
-        &app.client(),
-        "auth/login",
-        &[
-            ("username", "admin"),
-            ("password", "wrong password"),
-            ("next", "/"),
-        ],
-    )
-    .await;
-    let text = reqwest::get(app.url("/metrics"))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("body");
+    let (app, _admin, _sb, cfg) = app_with_sandbox("Metered").await;
+    run_task(&app, cfg, spec("count me #http429"), 20).await;
+    app.login(&app.client(), "admin", "wrong password").await;
+    let text = metrics(&app).await;
     assert!(
         text.contains(r#"rhconsole_tasks{config="Metered",status="succeeded"} 1"#),
         "{text}"
@@ -365,79 +333,41 @@ async fn a_known_key_appears_nowhere_it_must_not() {
     .await
     .expect("login");
     let mut seen = Vec::new();
-    let list: Value = c
-        .post(format!("{base}/api/configs/list"))
-        .json(&json!({ "filter": {} }))
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let post_json = |ep: &str, body: Value| c.post(format!("{base}/api/{ep}")).json(&body);
+    let get = |path: &str| c.get(format!("{base}{path}"));
+    let list = json_of(post_json("configs/list", json!({ "filter": {} }))).await;
     seen.push(list.to_string());
     let cfg = list[0]["config"]["id"].as_i64().expect("sandbox config");
     let png = rhconsole::sandbox::generate_png("leak");
     let part = reqwest::multipart::Part::bytes(png).file_name("x.png");
-    let blob: Value = c
-        .post(format!("{base}/api/uploads/image"))
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .expect("up")
-        .json()
-        .await
-        .expect("json");
+    let blob = json_of(
+        c.post(format!("{base}/api/uploads/image"))
+            .multipart(reqwest::multipart::Form::new().part("file", part)),
+    )
+    .await;
     let mut ids = Vec::new();
     for prompt in ["fine", "no #moderation", "retry #http502", "bad key #auth"] {
         let spec = json!({ "prompt": prompt, "resolution": "2k", "aspect_ratio": "3:4", "image_urls": ["https://example.com/a.png"], "local_images": [blob.clone()], "region": "overseas" });
-        let r: Value = c
-            .post(format!("{base}/api/tasks/launch"))
-            .json(&json!({ "configs": [cfg], "spec": spec }))
-            .send()
-            .await
-            .expect("launch")
-            .json()
-            .await
-            .expect("json");
+        let r = json_of(post_json(
+            "tasks/launch",
+            json!({ "configs": [cfg], "spec": spec }),
+        ))
+        .await;
         ids.push(r["tasks"][0].as_i64().expect("id"));
     }
     for id in &ids {
         for _ in 0..200 {
-            let d: Value = c
-                .post(format!("{base}/api/tasks/get"))
-                .json(&json!({ "id": id }))
-                .send()
-                .await
-                .expect("get")
-                .json()
-                .await
-                .expect("json");
+            let d = json_of(post_json("tasks/get", json!({ "id": id }))).await;
             if ["succeeded", "failed"].contains(&d["task"]["status"].as_str().unwrap_or_default()) {
                 seen.push(d.to_string());
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let stream = c
-            .post(format!("{base}/api/tasks/events"))
-            .json(&json!({ "id": id, "after": 0 }))
-            .send()
-            .await
-            .expect("events")
-            .text()
-            .await
-            .expect("text");
+        let stream = text_of(post_json("tasks/events", json!({ "id": id, "after": 0 }))).await;
         assert!(stream.contains("\"kind\":\"end\""), "{stream}");
         seen.push(stream);
-        seen.push(
-            c.get(format!("{base}/tasks/{id}"))
-                .send()
-                .await
-                .expect("page")
-                .text()
-                .await
-                .expect("html"),
-        );
+        seen.push(text_of(get(&format!("/tasks/{id}"))).await);
     }
     for page in [
         "/",
@@ -446,37 +376,12 @@ async fn a_known_key_appears_nowhere_it_must_not() {
         &format!("/configs/{cfg}/edit"),
         "/tasks",
     ] {
-        seen.push(
-            c.get(format!("{base}{page}"))
-                .send()
-                .await
-                .expect("page")
-                .text()
-                .await
-                .expect("html"),
-        );
+        seen.push(text_of(get(page)).await);
     }
     for ep in ["configs/get", "configs/history"] {
-        seen.push(
-            c.post(format!("{base}/api/{ep}"))
-                .json(&json!({ "id": cfg }))
-                .send()
-                .await
-                .expect("fn")
-                .text()
-                .await
-                .expect("text"),
-        );
+        seen.push(text_of(post_json(ep, json!({ "id": cfg }))).await);
     }
-    seen.push(
-        c.get(format!("{base}/metrics"))
-            .send()
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("text"),
-    );
+    seen.push(text_of(get("/metrics")).await);
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
@@ -497,12 +402,5 @@ async fn a_known_key_appears_nowhere_it_must_not() {
     }
     assert!(!logs.contains(key), "a log line contains the key");
     assert!(!printed.contains(key));
-    for name in ["rhconsole.db", "rhconsole.db-wal"] {
-        if let Ok(bytes) = std::fs::read(data.path().join(name)) {
-            assert!(
-                !bytes.windows(key.len()).any(|w| w == key.as_bytes()),
-                "{name} holds the key in clear"
-            );
-        }
-    }
+    assert_not_in_database_files(data.path(), key);
 }

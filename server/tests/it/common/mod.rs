@@ -3,13 +3,14 @@
 
 #![allow(dead_code)]
 
-use reqwest::{Client, Response};
+use reqwest::{Client, RequestBuilder, Response};
 use rhconsole::clock::ManualClock;
 use rhconsole::sandbox::{self, SandboxHandle};
 use rhconsole::settings::{EngineArgs, ServeArgs, Settings};
 use rhconsole::startup::Application;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::{Arc, Once};
 use std::time::Duration;
 use tempfile::TempDir;
@@ -69,12 +70,7 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        Self::spawn_with(
-            Arc::new(TempDir::new().expect("tempdir")),
-            Arc::new(ManualClock::starting_now()),
-            Options::default(),
-        )
-        .await
+        Self::spawn_opts(Options::default()).await
     }
 
     pub async fn spawn_opts(opts: Options) -> TestApp {
@@ -185,6 +181,11 @@ impl TestApp {
             .expect("client")
     }
 
+    /// Loads `path` with the client `c`.
+    pub async fn get(&self, c: &Client, path: &str) -> Response {
+        c.get(self.url(path)).send().await.expect("get")
+    }
+
     /// Calls a server function with a form body (the default encoding).
     pub async fn form(&self, c: &Client, endpoint: &str, fields: &[(&str, &str)]) -> Response {
         c.post(self.url(&format!("/api/{endpoint}")))
@@ -205,49 +206,51 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Calls a server function with a JSON body and returns its answer as JSON.
+    pub async fn call(&self, c: &Client, endpoint: &str, body: Value) -> Value {
+        body_json(self.json(c, endpoint, body).await).await
+    }
+
     /// Creates the first admin through the setup link.
     pub async fn setup_admin(&self) {
         let token = self
             .setup_token
             .clone()
             .expect("a setup token at first start");
-        let c = self.client();
         let r = self
-            .form(
-                &c,
-                "setup/complete",
-                &[
-                    ("token", &token),
-                    ("username", ADMIN),
-                    ("password", ADMIN_PW),
-                    ("confirm", ADMIN_PW),
-                ],
-            )
+            .complete_setup(&self.client(), &token, ADMIN, ADMIN_PW)
             .await;
-        assert_eq!(
-            r.status(),
-            200,
-            "setup: {}",
-            r.text().await.unwrap_or_default()
-        );
+        expect_status(r, 200, "setup").await;
+    }
+
+    /// Sends the setup form: `token`, then `user` with `password` (confirmed).
+    pub async fn complete_setup(
+        &self,
+        c: &Client,
+        token: &str,
+        user: &str,
+        password: &str,
+    ) -> Response {
+        let fields = [
+            ("token", token),
+            ("username", user),
+            ("password", password),
+            ("confirm", password),
+        ];
+        self.form(c, "setup/complete", &fields).await
+    }
+
+    /// Calls the sign-in server function with `c` (coming back to `/`).
+    pub async fn login(&self, c: &Client, user: &str, password: &str) -> Response {
+        let fields = [("username", user), ("password", password), ("next", "/")];
+        self.form(c, "auth/login", &fields).await
     }
 
     /// A client signed in as `user`.
     pub async fn signed_in(&self, user: &str, password: &str) -> Client {
         let c = self.client();
-        let r = self
-            .form(
-                &c,
-                "auth/login",
-                &[("username", user), ("password", password), ("next", "/")],
-            )
-            .await;
-        assert_eq!(
-            r.status(),
-            200,
-            "login as {user}: {}",
-            r.text().await.unwrap_or_default()
-        );
+        let r = self.login(&c, user, password).await;
+        expect_status(r, 200, &format!("login as {user}")).await;
         c
     }
 
@@ -257,27 +260,78 @@ impl TestApp {
         self.signed_in(ADMIN, ADMIN_PW).await
     }
 
+    /// Calls `users/add` as `c` for `name` with `password` and `role`.
+    pub async fn add_user(&self, c: &Client, name: &str, password: &str, role: &str) -> Response {
+        let fields = [("username", name), ("password", password), ("role", role)];
+        self.form(c, "users/add", &fields).await
+    }
+
     /// Adds an operator (through the admin's client) and signs them in.
     pub async fn operator(&self, admin: &Client, name: &str) -> Client {
         let r = self
-            .form(
-                admin,
-                "users/add",
-                &[
-                    ("username", name),
-                    ("password", "operator password 1"),
-                    ("role", "operator"),
-                ],
-            )
+            .add_user(admin, name, "operator password 1", "operator")
             .await;
-        assert_eq!(
-            r.status(),
-            200,
-            "add operator: {}",
-            r.text().await.unwrap_or_default()
-        );
+        expect_status(r, 200, "add operator").await;
         self.signed_in(name, "operator password 1").await
     }
+}
+
+/// Hands `r` back if its status is `status`; panics with `what` and the body otherwise.
+pub async fn expect_status(r: Response, status: u16, what: &str) -> Response {
+    let got = r.status();
+    if got != status {
+        let body = r.text().await.unwrap_or_default();
+        panic!("{what}: status {got}, expected {status}: {body}");
+    }
+    r
+}
+
+/// Sends `req` and returns the answer's body as text.
+pub async fn text_of(req: RequestBuilder) -> String {
+    req.send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("body")
+}
+
+/// Sends `req` and returns the answer's body as JSON.
+pub async fn json_of(req: RequestBuilder) -> Value {
+    body_json(req.send().await.expect("request")).await
+}
+
+/// The app's `/metrics` text.
+pub async fn metrics(app: &TestApp) -> String {
+    text_of(Client::new().get(app.url("/metrics"))).await
+}
+
+/// The nonce a Content-Security-Policy lets scripts run with, if any.
+pub fn csp_nonce(csp: &str) -> Option<&str> {
+    csp.split("'nonce-")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+}
+
+/// Asserts that neither the database file in `dir` nor its WAL holds `key` in clear.
+pub fn assert_not_in_database_files(dir: &Path, key: &str) {
+    for name in ["rhconsole.db", "rhconsole.db-wal"] {
+        if let Ok(bytes) = std::fs::read(dir.join(name)) {
+            assert!(
+                !bytes.windows(key.len()).any(|w| w == key.as_bytes()),
+                "the key is in {name} in clear"
+            );
+        }
+    }
+}
+
+/// What a finished process printed: its stdout, then its stderr.
+pub fn output_text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 /// The fake provider on a free port.
@@ -308,9 +362,18 @@ pub fn rh_config(name: &str, base: &str) -> Value {
     })
 }
 
+/// The answer's body as JSON (panics showing the text if it is not).
 pub async fn body_json(r: Response) -> Value {
     let text = r.text().await.expect("body");
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// `base` with each field of the JSON object `changes` set over it.
+pub fn with_fields(mut base: Value, changes: Value) -> Value {
+    for (field, value) in changes.as_object().expect("changes are an object") {
+        base[field] = value.clone();
+    }
+    base
 }
 
 /// Creates a config through the server function and returns its id.
@@ -318,13 +381,44 @@ pub async fn create_config(app: &TestApp, admin: &Client, input: Value) -> i64 {
     let r = app
         .json(admin, "configs/create", json!({ "input": input }))
         .await;
-    assert_eq!(
-        r.status(),
-        200,
-        "create config: {}",
-        r.text().await.unwrap_or_default()
-    );
+    let r = expect_status(r, 200, "create config").await;
     body_json(r).await["id"].as_i64().expect("id")
+}
+
+/// A fresh app with its first admin set up and signed in.
+pub async fn app_with_admin() -> (TestApp, Client) {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    (app, admin)
+}
+
+/// Starts a sandbox and creates (through `admin`) a RunningHub config named `name` for it,
+/// with `changes` over the defaults; returns the sandbox and the config id.
+pub async fn sandbox_config(
+    app: &TestApp,
+    admin: &Client,
+    name: &str,
+    changes: Value,
+) -> (SandboxHandle, i64) {
+    let sb = sandbox().await;
+    let input = with_fields(rh_config(name, &sb.base_url()), changes);
+    let id = create_config(app, admin, input).await;
+    (sb, id)
+}
+
+/// A fresh app with its admin signed in and a sandbox config named `name`.
+pub async fn app_with_sandbox(name: &str) -> (TestApp, Client, SandboxHandle, i64) {
+    app_with_sandbox_config(name, json!({})).await
+}
+
+/// A fresh app with its admin signed in and a sandbox config named `name`, with `changes`.
+pub async fn app_with_sandbox_config(
+    name: &str,
+    changes: Value,
+) -> (TestApp, Client, SandboxHandle, i64) {
+    let (app, admin) = app_with_admin().await;
+    let (sb, config) = sandbox_config(&app, &admin, name, changes).await;
+    (app, admin, sb, config)
 }
 
 /// A plain test case with one image URL.
@@ -354,28 +448,57 @@ pub async fn launch(app: &TestApp, config: i64, s: app::domain::TaskSpec) -> app
     ids[0]
 }
 
+/// Launches `s` on `config` and waits (up to `secs`) until the task is final.
+pub async fn run_task(
+    app: &TestApp,
+    config: i64,
+    s: app::domain::TaskSpec,
+    secs: u64,
+) -> (app::domain::TaskId, app::domain::TaskView) {
+    let id = launch(app, config, s).await;
+    (id, wait_final(app, id, secs).await)
+}
+
+/// The task as the database holds it now.
+pub async fn task_view(app: &TestApp, id: app::domain::TaskId) -> app::domain::TaskView {
+    rhconsole::db::task::view(&app.core.db.read, id)
+        .await
+        .expect("view")
+        .expect("task")
+}
+
+/// Reads the task every `every_ms` until `done` holds for it; panics after `secs` saying it is
+/// not yet `wanted`.
+async fn wait_task(
+    app: &TestApp,
+    id: app::domain::TaskId,
+    secs: u64,
+    every_ms: u64,
+    wanted: &str,
+    done: impl Fn(&app::domain::TaskView) -> bool,
+) -> app::domain::TaskView {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let v = task_view(app, id).await;
+        if done(&v) {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "task {id} is {} not {wanted} after {secs}s",
+            v.status
+        );
+        tokio::time::sleep(Duration::from_millis(every_ms)).await;
+    }
+}
+
 /// Waits until the task is final (or panics after `secs`).
 pub async fn wait_final(
     app: &TestApp,
     id: app::domain::TaskId,
     secs: u64,
 ) -> app::domain::TaskView {
-    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        let v = rhconsole::db::task::view(&app.core.db.read, id)
-            .await
-            .expect("view")
-            .expect("task");
-        if v.status.is_terminal() {
-            return v;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "task {id} still {} after {secs}s",
-            v.status
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_task(app, id, secs, 20, "final", |v| v.status.is_terminal()).await
 }
 
 /// Waits until the task reaches `status`.
@@ -385,24 +508,13 @@ pub async fn wait_status(
     status: app::domain::TaskStatus,
     secs: u64,
 ) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        let v = rhconsole::db::task::view(&app.core.db.read, id)
-            .await
-            .expect("view")
-            .expect("task");
-        if v.status == status {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "task {id} is {} not {status} after {secs}s",
-            v.status
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_task(app, id, secs, 10, &status.to_string(), |v| {
+        v.status == status
+    })
+    .await;
 }
 
+/// The task's event log, from the first event.
 pub async fn events(app: &TestApp, id: app::domain::TaskId) -> Vec<app::domain::TaskEvent> {
     rhconsole::db::task_event::after(&app.core.db.read, id, 0)
         .await
