@@ -202,25 +202,9 @@ pub struct SandboxStats {
     pub by_marker: BTreeMap<String, u64>,
 }
 
-/// The config input the tests use (server/tests/common `rh_config`), sized for benchmarks.
+/// The config the tests use (`rhconsole::fixtures::sandbox_config`), sized for benchmarks.
 pub fn config_input(name: &str, provider: &str) -> Value {
-    json!({
-        "name": name,
-        "api_type": "runninghub-rhart-edit",
-        "host_domestic": provider,
-        "host_overseas": provider,
-        "api_key": rhconsole::sandbox::SANDBOX_KEY,
-        "draw_endpoint": "/openapi/v2/rhart-image-n-pro/edit",
-        "result_endpoint": "/openapi/v2/query",
-        "upload_endpoint": "/openapi/v2/media/upload/binary",
-        "model_name": "rhart-image-n-pro",
-        "is_sync_api": false,
-        "enable_retry": true,
-        "is_active": true,
-        "timeout_secs": 3600,
-        "max_concurrency": 5000,
-        "allow_local": true
-    })
+    rhconsole::fixtures::sandbox_config(name, provider, 3600, 5000)
 }
 
 /// Sets the fake provider's random failure rate.

@@ -1,7 +1,8 @@
 //! Database access for benchmarks and tests, not used by the product: a read-only watch over a
 //! running console's task table (progress without adding HTTP load), and bulk fixture data
 //! written into the database of a stopped console. Every line of SQL the benchmark driver
-//! (`bench/`, `rhbench`) runs is here, so the schema stays the server's own business.
+//! (`bench/`, `rhbench`) runs is here, so the schema stays the server's own business. Also the
+//! config form that points at the in-repo sandbox, which tests and benchmarks both launch on.
 
 use crate::db::{self, Db, task::StoredSpec};
 use anyhow::{Context, Result};
@@ -279,6 +280,34 @@ pub async fn fill(db_path: &Path, configs: &[ConfigId], spec: &Fill<'_>) -> Resu
     tx.commit().await.context("committing the fill")?;
     db.close().await;
     Ok(())
+}
+
+/// A RunningHub config (the create form's JSON) named `name` that calls the sandbox at
+/// `base` with its key; `timeout_secs` is the task deadline, `max_concurrency` the tasks at
+/// the provider at once.
+pub fn sandbox_config(
+    name: &str,
+    base: &str,
+    timeout_secs: u32,
+    max_concurrency: u32,
+) -> serde_json::Value {
+    serde_json::json!({
+        "name": name,
+        "api_type": "runninghub-rhart-edit",
+        "host_domestic": base,
+        "host_overseas": base,
+        "api_key": crate::sandbox::SANDBOX_KEY,
+        "draw_endpoint": "/openapi/v2/rhart-image-n-pro/edit",
+        "result_endpoint": "/openapi/v2/query",
+        "upload_endpoint": "/openapi/v2/media/upload/binary",
+        "model_name": "rhart-image-n-pro",
+        "is_sync_api": false,
+        "enable_retry": true,
+        "is_active": true,
+        "timeout_secs": timeout_secs,
+        "max_concurrency": max_concurrency,
+        "allow_local": true
+    })
 }
 
 #[cfg(test)]

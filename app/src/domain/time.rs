@@ -26,15 +26,7 @@ impl Timestamp {
     /// `2026-11-23 14:05:09`
     pub fn format(self) -> String {
         match self.at_offset(DISPLAY_OFFSET_HOURS) {
-            Some(t) => format!(
-                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second()
-            ),
+            Some(t) => format!("{} {}", date_of(t), clock_of(t)),
             None => "—".to_owned(),
         }
     }
@@ -42,13 +34,7 @@ impl Timestamp {
     /// `14:05:09.123`, for event timelines.
     pub fn format_time_ms(self) -> String {
         match self.at_offset(DISPLAY_OFFSET_HOURS) {
-            Some(t) => format!(
-                "{:02}:{:02}:{:02}.{:03}",
-                t.hour(),
-                t.minute(),
-                t.second(),
-                t.millisecond()
-            ),
+            Some(t) => format!("{}.{:03}", clock_of(t), t.millisecond()),
             None => "—".to_owned(),
         }
     }
@@ -56,25 +42,8 @@ impl Timestamp {
     /// RFC 3339 in UTC, for `<time datetime=…>` and JSON exports.
     pub fn rfc3339(self) -> String {
         match self.at_offset(0) {
-            Some(t) if t.millisecond() == 0 => format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second()
-            ),
-            Some(t) => format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second(),
-                t.millisecond()
-            ),
+            Some(t) if t.millisecond() == 0 => format!("{}T{}Z", date_of(t), clock_of(t)),
+            Some(t) => format!("{}T{}.{:03}Z", date_of(t), clock_of(t), t.millisecond()),
             None => String::new(),
         }
     }
@@ -124,6 +93,16 @@ impl Localized for DurationMs {
 /// A duration in English, for the CLI and logs.
 pub fn format_duration_ms(ms: i64) -> String {
     DurationMs(ms).render(Lang::En)
+}
+
+/// `2026-11-23`
+fn date_of(t: OffsetDateTime) -> String {
+    format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
+}
+
+/// `14:05:09`
+fn clock_of(t: OffsetDateTime) -> String {
+    format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
 }
 
 #[cfg(test)]

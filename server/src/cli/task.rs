@@ -13,31 +13,7 @@ use futures::StreamExt;
 #[derive(Debug, Subcommand)]
 pub enum TaskCmd {
     /// Run a test task and follow it to the end.
-    Run {
-        /// Configuration name.
-        #[arg(long)]
-        config: String,
-        #[arg(long)]
-        prompt: String,
-        /// An image URL or a local file (PNG/JPEG/WEBP); repeat for several.
-        #[arg(long = "image", required = true)]
-        images: Vec<String>,
-        /// 1k, 2k or 4k (1K/2K/4K accepted).
-        #[arg(long, default_value = "1k")]
-        resolution: String,
-        /// auto, 1:1, 16:9, 9:16, 4:3, 3:4, 3:2, 2:3, 5:4, 4:5 or 21:9.
-        #[arg(long, default_value = "auto")]
-        aspect_ratio: String,
-        /// domestic or overseas.
-        #[arg(long, default_value = "domestic")]
-        region: String,
-        /// One JSON object per line instead of text.
-        #[arg(long)]
-        json: bool,
-        /// How the task is followed (the same flags and variables as `serve`).
-        #[command(flatten)]
-        engine: EngineArgs,
-    },
+    Run(RunArgs),
     /// Show a task and its execution log.
     Show {
         id: i64,
@@ -57,6 +33,34 @@ pub enum TaskCmd {
     },
     /// Cancel a task in flight.
     Cancel { id: i64 },
+}
+
+/// `rhconsole task run`: the test case, how to print, how to follow.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Configuration name.
+    #[arg(long)]
+    pub config: String,
+    #[arg(long)]
+    pub prompt: String,
+    /// An image URL or a local file (PNG/JPEG/WEBP); repeat for several.
+    #[arg(long = "image", required = true)]
+    pub images: Vec<String>,
+    /// 1k, 2k or 4k (1K/2K/4K accepted).
+    #[arg(long, default_value = "1k")]
+    pub resolution: String,
+    /// auto, 1:1, 16:9, 9:16, 4:3, 3:4, 3:2, 2:3, 5:4, 4:5 or 21:9.
+    #[arg(long, default_value = "auto")]
+    pub aspect_ratio: String,
+    /// domestic or overseas.
+    #[arg(long, default_value = "domestic")]
+    pub region: String,
+    /// One JSON object per line instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// How the task is followed (the same flags and variables as `serve`).
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 fn event_line(e: &TaskEvent) -> String {
@@ -120,7 +124,7 @@ fn print_summary(v: &TaskView) {
 
 pub async fn run(global: &GlobalArgs, cmd: TaskCmd) -> Result<u8, CliError> {
     let engine = match &cmd {
-        TaskCmd::Run { engine, .. } => engine.clone(),
+        TaskCmd::Run(args) => args.engine.clone(),
         _ => EngineArgs::default(),
     };
     let core = crate::startup::open_core_for_cli(&global.data_dir, &engine).await?;
@@ -134,28 +138,7 @@ pub async fn run(global: &GlobalArgs, cmd: TaskCmd) -> Result<u8, CliError> {
 
 async fn dispatch(core: &Core, cmd: TaskCmd) -> Result<u8, CliError> {
     match cmd {
-        TaskCmd::Run {
-            config,
-            prompt,
-            images,
-            resolution,
-            aspect_ratio,
-            region,
-            json,
-            engine: _,
-        } => {
-            run_task(
-                core,
-                config,
-                prompt,
-                images,
-                resolution,
-                aspect_ratio,
-                region,
-                json,
-            )
-            .await
-        }
+        TaskCmd::Run(args) => run_task(core, args).await,
         TaskCmd::Show { id, json } => {
             let view = db::task::view(&core.db.read, TaskId(id))
                 .await?
@@ -240,16 +223,17 @@ async fn dispatch(core: &Core, cmd: TaskCmd) -> Result<u8, CliError> {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn run_task(
-    core: &Core,
-    config: String,
-    prompt: String,
-    images: Vec<String>,
-    resolution: String,
-    aspect_ratio: String,
-    region: String,
-    json: bool,
-) -> Result<u8, CliError> {
+async fn run_task(core: &Core, args: RunArgs) -> Result<u8, CliError> {
+    let RunArgs {
+        config,
+        prompt,
+        images,
+        resolution,
+        aspect_ratio,
+        region,
+        json,
+        engine: _,
+    } = args;
     let config_id = db::config::id_by_name(&core.db.read, &config)
         .await
         .map_err(anyhow::Error::from)?

@@ -343,23 +343,7 @@ pub async fn sandbox() -> SandboxHandle {
 
 /// A RunningHub config input pointing at `base` (the sandbox).
 pub fn rh_config(name: &str, base: &str) -> Value {
-    json!({
-        "name": name,
-        "api_type": "runninghub-rhart-edit",
-        "host_domestic": base,
-        "host_overseas": base,
-        "api_key": sandbox::SANDBOX_KEY,
-        "draw_endpoint": "/openapi/v2/rhart-image-n-pro/edit",
-        "result_endpoint": "/openapi/v2/query",
-        "upload_endpoint": "/openapi/v2/media/upload/binary",
-        "model_name": "rhart-image-n-pro",
-        "is_sync_api": false,
-        "enable_retry": true,
-        "is_active": true,
-        "timeout_secs": 60,
-        "max_concurrency": 50,
-        "allow_local": true
-    })
+    rhconsole::fixtures::sandbox_config(name, base, 60, 50)
 }
 
 /// The answer's body as JSON (panics showing the text if it is not).
