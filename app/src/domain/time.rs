@@ -62,6 +62,13 @@ pub fn percent(part: i64, whole: i64) -> String {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DurationMs(pub i64);
 
+/// A moment as people read it here: `2026-11-23 14:05:09` in display time, in both languages.
+impl Localized for Timestamp {
+    fn fmt_in(&self, _: Lang, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(&self.format())
+    }
+}
+
 impl Localized for DurationMs {
     fn fmt_in(&self, lang: Lang, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let ms = self.0.max(0);

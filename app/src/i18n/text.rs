@@ -10,7 +10,7 @@
 //! Keep this module free of constants and statics: a template could name one and capture it.
 
 use super::{Lang, Msg};
-use crate::domain::{AspectRatio, DurationMs, Region, Resolution};
+use crate::domain::{AspectRatio, DurationMs, Region, Resolution, Timestamp};
 use std::fmt;
 
 /// A value as a reader of some language reads it: a parameter of a `Text`.
@@ -184,6 +184,12 @@ texts! {
            "Picked up again after a restart: following provider task {provider_task_id}";
     EvResumedUnsent {}
         => "重启后继续：任务尚未发送，现在发送", "Picked up again after a restart: it was never sent, so it is sent now";
+    EvSubmitOutcomeUnknown { error: &'a str, sent_at: Timestamp }
+        => "提交请求已于 {sent_at} 发出，但没有收到可用的答复（{error}）：服务商可能已受理并计费。不会自动重新提交；重新运行前，请先在服务商的调用记录中核实。",
+           "The submit request was sent at {sent_at} but no usable answer came back ({error}): the provider may have accepted and billed it. It is not sent again automatically; check the provider's call record before running it again.";
+    EvPollWait { error: &'a str, delay: DurationMs }
+        => "服务商要求放慢查询（{error}）：{delay}后再查询，不计为失败",
+           "The provider asked to slow down ({error}): next poll in {delay}, not counted as a failure";
     EvSubmitUncertain {}
         => "服务器在提交请求发出期间停止：服务商可能已收到此任务，也可能没有。不会自动重新提交；请先向服务商核实，需要时再重新运行。",
            "The server stopped while a submit request was in the air: the provider may or may not have this task. It is not resubmitted automatically; check with the provider, then run it again if needed.";
@@ -217,6 +223,7 @@ mod samples {
         &'static str => "参数值";
         Msg => Msg::ErrLoginLocked;
         DurationMs => DurationMs(65_000);
+        Timestamp => Timestamp(1_767_225_600_000);
         Region => Region::Overseas;
         // Resolutions are written `1K`/`2K`/`4K` in both languages; `Auto` is the one aspect
         // ratio with words.

@@ -89,6 +89,8 @@ pub struct CallError {
     pub message: String,
     pub http_status: Option<u16>,
     pub latency_ms: i64,
+    /// The wait the provider asked for before trying again (`Retry-After`), if it named one.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl fmt::Display for CallError {
@@ -136,6 +138,7 @@ impl CallError {
             message: message.into(),
             http_status: None,
             latency_ms: 0,
+            retry_after: None,
         }
     }
 
@@ -146,6 +149,7 @@ impl CallError {
             message: message.into(),
             http_status: Some(http_status),
             latency_ms: 0,
+            retry_after: None,
         }
     }
 
@@ -169,6 +173,22 @@ impl CallError {
     pub fn with_latency(mut self, ms: i64) -> Self {
         self.latency_ms = ms;
         self
+    }
+
+    pub fn with_retry_after(mut self, wait: std::time::Duration) -> Self {
+        self.retry_after = Some(wait);
+        self
+    }
+
+    /// Whether the provider said "too many requests" (HTTP 429, or 503 with a wait named, or a
+    /// rate-limit code): a refusal of this one call, so trying again later is safe.
+    pub fn is_rate_limited(&self) -> bool {
+        matches!(self.http_status, Some(429))
+            || (self.http_status == Some(503) && self.retry_after.is_some())
+            || matches!(
+                self.code.as_deref(),
+                Some("1003" | "429" | "rate_limit_exceeded")
+            )
     }
 
     pub fn with_status(mut self, status: u16) -> Self {
@@ -207,6 +227,21 @@ impl CallError {
     /// Whether the request certainly did not reach the provider.
     pub fn surely_not_sent(&self) -> bool {
         matches!(self.kind, CallErrorKind::Connect | CallErrorKind::Refused)
+    }
+
+    /// Whether sending the same submit again cannot make a second paid task: the request
+    /// provably never left (connection refused, DNS or TLS failure before sending, or the
+    /// console refused to send it), or the provider answered and refused it (an HTTP error or
+    /// an error code without a task: 429, 5xx, queue full …). A timeout or a broken connection
+    /// after the request was sent, or an answer that cannot be read, leaves the outcome unknown:
+    /// the provider may have the task and bill it (../shared/runninghub-api.md, "Timeouts,
+    /// uploads and gateways").
+    pub fn safe_to_resend(&self) -> bool {
+        match self.kind {
+            CallErrorKind::Connect | CallErrorKind::Refused => true,
+            CallErrorKind::Http | CallErrorKind::Api => true,
+            CallErrorKind::Timeout | CallErrorKind::Network | CallErrorKind::Malformed => false,
+        }
     }
 
     /// The code to show and store: the provider's, else a label of the kind.

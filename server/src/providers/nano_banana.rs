@@ -4,10 +4,8 @@
 //! is polled on the result endpoint (`{task_id}` in the endpoint is replaced, else the id is
 //! POSTed as JSON).
 
-use super::answer::{
-    CallError, CallErrorKind, ProviderAnswer, ProviderState, excerpt, from_reqwest,
-};
-use super::net::Outbound;
+use super::answer::{CallError, CallErrorKind, ProviderAnswer, ProviderState, excerpt};
+use super::net::{Exchange, Outbound};
 use super::{
     ImageFile, ImageInput, Provider, RequestRecord, SubmitRequest, Target, UploadAnswer,
     results_from, shell_quote,
@@ -15,9 +13,7 @@ use super::{
 use app::domain::{IMAGE_BYTES_MAX, ResultItem};
 use async_trait::async_trait;
 use base64::Engine as _;
-use secrecy::ExposeSecret;
 use serde_json::{Map, Value, json};
-use std::time::Instant;
 
 pub struct NanoBanana {
     http: Outbound,
@@ -32,17 +28,8 @@ impl NanoBanana {
         &self,
         target: &Target,
         req: reqwest::RequestBuilder,
-    ) -> Result<(u16, bytes::Bytes, i64), CallError> {
-        let started = Instant::now();
-        let ms = || i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-        let resp = req
-            .bearer_auth(target.key.expose_secret())
-            .send()
-            .await
-            .map_err(|e| from_reqwest(&e, ms()))?;
-        let status = resp.status().as_u16();
-        let body = resp.bytes().await.map_err(|e| from_reqwest(&e, ms()))?;
-        Ok((status, body, ms()))
+    ) -> Result<Exchange, CallError> {
+        Exchange::send(req, &target.key).await
     }
 
     /// Every input image as bytes: local files as they are, URLs downloaded (safely).
@@ -295,8 +282,9 @@ impl Provider for NanoBanana {
                 })?;
             form = form.part(field, part);
         }
-        let (status, bytes, ms) = self.send(target, client.post(&url).multipart(form)).await?;
-        parse_images_answer(status, &bytes, ms)
+        self.send(target, client.post(&url).multipart(form))
+            .await?
+            .read(parse_images_answer)
     }
 
     #[tracing::instrument(skip_all, err(level = "warn"), fields(api = "nano_banana", call = "poll", task = %provider_task_id))]
@@ -306,7 +294,7 @@ impl Provider for NanoBanana {
         provider_task_id: &str,
     ) -> Result<ProviderAnswer, CallError> {
         let endpoint = &target.result_endpoint;
-        let (status, bytes, ms) = if endpoint.contains("{task_id}") {
+        let answer = if endpoint.contains("{task_id}") {
             let url = target.url(&endpoint.replace("{task_id}", &urlencode(provider_task_id)));
             let client = self.http.client_for(&url, target.allow_local)?;
             self.send(target, client.get(&url)).await?
@@ -321,7 +309,7 @@ impl Provider for NanoBanana {
             )
             .await?
         };
-        parse_images_answer(status, &bytes, ms)
+        answer.read(parse_images_answer)
     }
 }
 

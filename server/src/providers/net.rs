@@ -11,6 +11,70 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// A provider's answer as it came: HTTP status, the whole body, how long the call took, and
+/// the wait it asked for (`Retry-After`).
+pub struct Exchange {
+    pub status: u16,
+    pub body: bytes::Bytes,
+    pub latency_ms: i64,
+    pub retry_after: Option<Duration>,
+}
+
+impl Exchange {
+    /// Sends `req` with `key` as a Bearer token and reads the whole answer.
+    pub async fn send(
+        req: reqwest::RequestBuilder,
+        key: &secrecy::SecretString,
+    ) -> Result<Exchange, CallError> {
+        use secrecy::ExposeSecret;
+        let started = Instant::now();
+        let ms = || i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        let resp = req
+            .bearer_auth(key.expose_secret())
+            .send()
+            .await
+            .map_err(|e| from_reqwest(&e, ms()))?;
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| retry_after(v, std::time::SystemTime::now()));
+        let body = resp.bytes().await.map_err(|e| from_reqwest(&e, ms()))?;
+        Ok(Exchange {
+            status,
+            body,
+            latency_ms: ms(),
+            retry_after,
+        })
+    }
+
+    /// Reads the answer with `parse` (status, body, latency); an error it finds carries the
+    /// wait the provider asked for.
+    pub fn read<T>(
+        self,
+        parse: impl FnOnce(u16, &[u8], i64) -> Result<T, CallError>,
+    ) -> Result<T, CallError> {
+        parse(self.status, &self.body, self.latency_ms).map_err(|e| match self.retry_after {
+            Some(wait) => e.with_retry_after(wait),
+            None => e,
+        })
+    }
+}
+
+/// The wait a `Retry-After` value asks for (RFC 9110 §10.2.3): a number of seconds or an HTTP
+/// date, read against `now`. Zero or a date already past mean "now"; anything else (a word, a
+/// negative or fractional number, a broken date) is `None`, and the caller's own backoff applies.
+pub fn retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let v = value.trim();
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        // More digits than a u64 holds is still "a very long time" (capped by the caller).
+        return Some(Duration::from_secs(v.parse().unwrap_or(u64::MAX)));
+    }
+    let at = httpdate::parse_http_date(v).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
 /// Whether an address is somewhere a public provider or image host can never be.
 pub fn is_internal(ip: IpAddr) -> bool {
     match ip {
@@ -193,6 +257,28 @@ impl Outbound {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_or_a_date_and_nothing_else() {
+        use std::time::{Duration, SystemTime};
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600);
+        assert_eq!(retry_after("5", now), Some(Duration::from_secs(5)));
+        assert_eq!(retry_after(" 120 ", now), Some(Duration::from_secs(120)));
+        assert_eq!(retry_after("0", now), Some(Duration::ZERO));
+        // 2026-01-01T00:00:30Z, 30 s after `now`; and one already past.
+        let later = "Thu, 01 Jan 2026 00:00:30 GMT";
+        assert_eq!(retry_after(later, now), Some(Duration::from_secs(30)));
+        let past = "Wed, 31 Dec 2025 23:00:00 GMT";
+        assert_eq!(retry_after(past, now), Some(Duration::ZERO));
+        for bad in ["", "soon", "-1", "1.5", "30s", "Thu, 99 Jan 2026"] {
+            assert_eq!(retry_after(bad, now), None, "{bad:?}");
+        }
+        assert_eq!(
+            retry_after("99999999999999999999999", now),
+            Some(Duration::from_secs(u64::MAX)),
+            "huge is long (the caller caps it)"
+        );
+    }
 
     #[test]
     fn internal_addresses_are_recognised() {

@@ -3,18 +3,14 @@
 //! envelope. Errors often arrive with HTTP 200: a non-empty `errorCode` or `errorMessage` is a
 //! failure whatever the status.
 
-use super::answer::{
-    CallError, CallErrorKind, ProviderAnswer, ProviderState, excerpt, from_reqwest,
-};
-use super::net::Outbound;
+use super::answer::{CallError, CallErrorKind, ProviderAnswer, ProviderState, excerpt};
+use super::net::{Exchange, Outbound};
 use super::{
     ImageFile, ImageInput, Provider, RequestRecord, SubmitRequest, Target, UploadAnswer,
     results_from, shell_quote, usage_from,
 };
 use async_trait::async_trait;
-use secrecy::ExposeSecret;
 use serde_json::{Map, Value, json};
-use std::time::Instant;
 
 pub struct RunningHub {
     http: Outbound,
@@ -31,21 +27,13 @@ impl RunningHub {
         url: &str,
         body: reqwest::Body,
         content_type: Option<&str>,
-    ) -> Result<(u16, bytes::Bytes, i64), CallError> {
+    ) -> Result<Exchange, CallError> {
         let client = self.http.client_for(url, target.allow_local)?;
-        let started = Instant::now();
-        let mut req = client
-            .post(url)
-            .bearer_auth(target.key.expose_secret())
-            .body(body);
+        let mut req = client.post(url).body(body);
         if let Some(ct) = content_type {
             req = req.header(reqwest::header::CONTENT_TYPE, ct);
         }
-        let ms = || i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-        let resp = req.send().await.map_err(|e| from_reqwest(&e, ms()))?;
-        let status = resp.status().as_u16();
-        let body = resp.bytes().await.map_err(|e| from_reqwest(&e, ms()))?;
-        Ok((status, body, ms()))
+        Exchange::send(req, &target.key).await
     }
 }
 
@@ -290,8 +278,9 @@ impl Provider for RunningHub {
         let form = reqwest::multipart::Form::new().part("file", part);
         let content_type = format!("multipart/form-data; boundary={}", form.boundary());
         let body = reqwest::Body::wrap_stream(form.into_stream());
-        let (status, bytes, ms) = self.post(target, &url, body, Some(&content_type)).await?;
-        parse_upload_answer(status, &bytes, ms)
+        self.post(target, &url, body, Some(&content_type))
+            .await?
+            .read(parse_upload_answer)
     }
 
     #[tracing::instrument(
@@ -306,10 +295,9 @@ impl Provider for RunningHub {
     ) -> Result<ProviderAnswer, CallError> {
         let url = target.url(&target.draw_endpoint);
         let body = submit_body(req).to_string();
-        let (status, bytes, ms) = self
-            .post(target, &url, body.into(), Some("application/json"))
-            .await?;
-        parse_task_answer(status, &bytes, ms)
+        self.post(target, &url, body.into(), Some("application/json"))
+            .await?
+            .read(parse_task_answer)
     }
 
     #[tracing::instrument(skip_all, err(level = "warn"), fields(api = "runninghub", call = "poll", task = %provider_task_id))]
@@ -320,10 +308,9 @@ impl Provider for RunningHub {
     ) -> Result<ProviderAnswer, CallError> {
         let url = target.url(&target.result_endpoint);
         let body = json!({ "taskId": provider_task_id }).to_string();
-        let (status, bytes, ms) = self
-            .post(target, &url, body.into(), Some("application/json"))
-            .await?;
-        parse_task_answer(status, &bytes, ms)
+        self.post(target, &url, body.into(), Some("application/json"))
+            .await?
+            .read(parse_task_answer)
     }
 }
 

@@ -134,7 +134,7 @@ pub async fn submit(
         return bad_gateway();
     }
     if sc.http429 && before == 0 {
-        return (StatusCode::TOO_MANY_REQUESTS, "Too Many Requests").into_response();
+        return too_many(&sc);
     }
     if sc.queue_full && before == 0 {
         return task_error("421", "TASK_QUEUE_MAXED");
@@ -207,7 +207,43 @@ pub async fn submit(
     if let Ok(mut tasks) = s.tasks.lock() {
         tasks.insert(task.id.clone(), task);
     }
+    if sc.drop_answer {
+        return broken_answer();
+    }
+    let mut answer = answer;
+    if sc.no_id {
+        answer["taskId"] = json!("");
+    }
     axum::Json(answer).into_response()
+}
+
+/// HTTP 429, with the scenario's `Retry-After` when it names one.
+fn too_many(sc: &Scenario) -> Response {
+    let mut resp = (StatusCode::TOO_MANY_REQUESTS, "Too Many Requests").into_response();
+    let value = match sc.retry_after.as_deref() {
+        Some("date") => Some(httpdate::fmt_http_date(
+            std::time::SystemTime::now() + Duration::from_secs(2),
+        )),
+        Some(v) => Some(v.to_owned()),
+        None => None,
+    };
+    if let Some(v) = value.and_then(|v| header::HeaderValue::from_str(&v).ok()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
+}
+
+/// Headers, then a body that breaks off: the task exists, the caller never reads the answer.
+fn broken_answer() -> Response {
+    let broken = futures::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::other("connection dropped"))
+    });
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        axum::body::Body::from_stream(broken),
+    )
+        .into_response()
 }
 
 pub async fn query(
@@ -248,6 +284,9 @@ pub async fn query(
     pace(&task.scenario).await;
     if task.scenario.flaky && rand::random::<bool>() {
         return (StatusCode::INTERNAL_SERVER_ERROR, "flaky").into_response();
+    }
+    if task.scenario.poll429 && task.polls == 1 {
+        return too_many(&task.scenario);
     }
     if task.scenario.malformed_poll {
         return (StatusCode::OK, "<html>this is not JSON</html>").into_response();

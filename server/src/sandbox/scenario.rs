@@ -6,7 +6,10 @@
 /// first submit · `#http429` / `#http502` on the first submit (`#http502always` every time) ·
 /// `#malformed` garbage submit answer · `#malformedpoll` garbage poll answers · `#unknown`
 /// status PAUSED · `#cancel` CANCEL · `#never` runs forever · `#slow` 1.5 s per answer ·
-/// `#hang` submit answers after 60 s · `#flaky` half the polls fail with 500 · `#succeed` and
+/// `#hang` submit answers after 60 s · `#drop` the submit is taken, then the connection breaks
+/// before the answer · `#noid` the submit is taken and answered QUEUED without a task id ·
+/// `#retryafter=V` the 429s carry `Retry-After: V` (`date`: an HTTP date 2 s ahead) ·
+/// `#poll429` the first poll is answered 429 · `#flaky` half the polls fail with 500 · `#succeed` and
 /// `#cancelled` use the other spellings · `#polls=N` RUNNING polls before the end (default 2) ·
 /// `#queued=N` QUEUED polls first (default 1) · `#results=N` result images (default 1) · `#b64` nano-banana answers base64 · `#id=X` marks a
 /// prompt for double-submit counting.
@@ -27,6 +30,11 @@ pub struct Scenario {
     pub never: bool,
     pub slow: bool,
     pub hang: bool,
+    pub drop_answer: bool,
+    /// The `Retry-After` value 429 answers carry (`date`: an HTTP date 2 s ahead).
+    pub retry_after: Option<String>,
+    pub poll429: bool,
+    pub no_id: bool,
     pub flaky: bool,
     pub alt_spelling: bool,
     pub polls: u32,
@@ -71,6 +79,10 @@ impl Scenario {
                 "never" => s.never = true,
                 "slow" => s.slow = true,
                 "hang" => s.hang = true,
+                "drop" => s.drop_answer = true,
+                "retryafter" => s.retry_after = Some(value.to_owned()),
+                "poll429" => s.poll429 = true,
+                "noid" => s.no_id = true,
                 "flaky" => s.flaky = true,
                 "succeed" | "cancelled" => {
                     s.alt_spelling = true;

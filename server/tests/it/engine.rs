@@ -211,9 +211,11 @@ async fn a_provider_that_keeps_failing_exhausts_the_retries() {
 #[tokio::test]
 async fn malformed_json_fails_clearly() {
     let (app, _sb, cfg) = setup(true).await;
+    // A submit answered with garbage may have been taken: it is not failed (nor sent again)
+    // but left for a person to check.
     let (_, v) = run_task(&app, cfg, spec("garbage #malformed"), 10).await;
-    assert_eq!(v.status, TaskStatus::Failed);
-    assert_eq!(v.error_code.as_deref(), Some("malformed"));
+    assert_eq!(v.status, TaskStatus::SubmitUncertain);
+    assert_eq!(v.error_code.as_deref(), Some("submit_uncertain"));
     assert!(
         v.error_message
             .as_deref()

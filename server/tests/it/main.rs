@@ -8,6 +8,7 @@ mod auth;
 mod cli;
 mod configs;
 mod engine;
+mod fidelity;
 mod handoff;
 mod pages;
 mod parsers;

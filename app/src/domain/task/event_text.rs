@@ -1,7 +1,7 @@
 //! What an event says, structured, and the catalogue entry each kind of event reads as.
 
 use super::{AspectRatio, Region, Resolution};
-use crate::domain::DurationMs;
+use crate::domain::{DurationMs, Timestamp};
 use crate::i18n::{Lang, Localized, Text};
 use serde::{Deserialize, Serialize};
 
@@ -111,6 +111,18 @@ pub enum EventText {
         provider_task_id: Option<String>,
     },
     SubmitUncertain,
+    /// The submit left at `sent_at` and no usable answer came back (a timeout, a broken
+    /// connection, an unreadable answer, an acceptance without a task id).
+    SubmitOutcomeUnknown {
+        error: String,
+        sent_at: Timestamp,
+    },
+    /// A poll the provider refused as too many (429): the next one waits `delay_ms`, and the
+    /// refusal does not count as a failed poll.
+    PollWait {
+        error: String,
+        delay_ms: i64,
+    },
 }
 
 impl EventText {
@@ -251,6 +263,14 @@ impl EventText {
                 provider_task_id: None,
             } => Text::EvResumedUnsent {},
             EventText::SubmitUncertain => Text::EvSubmitUncertain {},
+            EventText::PollWait { error, delay_ms } => Text::EvPollWait {
+                error,
+                delay: DurationMs(*delay_ms),
+            },
+            EventText::SubmitOutcomeUnknown { error, sent_at } => Text::EvSubmitOutcomeUnknown {
+                error,
+                sent_at: *sent_at,
+            },
         }
     }
 

@@ -44,6 +44,23 @@ impl Run<'_> {
                 .await?;
             let answer = match result {
                 Ok(a) => a,
+                Err(e) if e.is_rate_limited() => {
+                    // Told to slow down: not a failed poll, only a later one (never past the
+                    // deadline, which the top of the loop keeps).
+                    let wait = e
+                        .retry_after
+                        .map(|w| w.min(crate::tasks::retry::REQUESTED_WAIT_MAX))
+                        .unwrap_or(poll_interval * 2);
+                    pause = poll_interval.max(wait);
+                    self.inner.metrics.retry(self.api, "poll");
+                    let text = EventText::PollWait {
+                        error: e.to_string(),
+                        delay_ms: i64::try_from(pause.as_millis()).unwrap_or(i64::MAX),
+                    };
+                    self.record(Event::warn(Stage::Retry, text).call_failed(&e))
+                        .await?;
+                    continue;
+                }
                 Err(e) => {
                     // Polling is idempotent, so a garbled answer is worth another try; an
                     // error that will repeat (auth, balance …) is not.

@@ -1,10 +1,12 @@
-//! The submit phase: the attempt is on record before anything is sent, a refused or
-//! transient failure may be sent again, and the provider's answer decides what follows
-//! (poll a task id, or a final state already).
+//! The submit phase: the attempt is on record before anything is sent; only a submit that
+//! provably never reached the provider, or that the provider refused, may be sent again (a
+//! timeout or a broken connection after sending ends the task as "submit may have reached the
+//! provider", never resent); the provider's answer decides what follows (poll a task id, or a
+//! final state already).
 
 use super::{CallKind, Halt, Run, Step, Wake, ms};
 use crate::db::task::{RecordedRequest, SubmitState, TaskUpdate};
-use crate::providers::{ProviderAnswer, ProviderState, SubmitRequest};
+use crate::providers::{CallError, ProviderAnswer, ProviderState, SubmitRequest};
 use crate::tasks::event::Event;
 use crate::tasks::retry::Retry;
 use app::domain::*;
@@ -52,6 +54,7 @@ impl Run<'_> {
             };
             self.record(Event::info(Stage::Submit, text).update(update))
                 .await?;
+            let sent_at = self.inner.clock.now_ms();
             let result = self
                 .call(CallKind::Submit, self.provider.submit(&target, &req))
                 .await?;
@@ -59,11 +62,14 @@ impl Run<'_> {
                 Ok(answer) => return self.accepted(answer).await,
                 Err(e) => e,
             };
+            if !e.safe_to_resend() {
+                return self.outcome_unknown(&e, sent_at).await.map(|()| None);
+            }
             let not_sent = TaskUpdate {
                 submit_state: Some(SubmitState::None),
                 ..Default::default()
             };
-            let Some(delay) = retry.after_failure(e.is_transient(), None) else {
+            let Some(delay) = retry.after_failure(e.is_transient(), e.retry_after) else {
                 let text = EventText::SubmitFailed {
                     error: e.to_string(),
                 };
@@ -79,7 +85,7 @@ impl Run<'_> {
             self.inner.metrics.retry(self.api, "submit");
             let text = EventText::SubmitRetry {
                 error: e.to_string(),
-                maybe_sent: !e.surely_not_sent(),
+                maybe_sent: false,
                 delay_ms: ms(delay),
                 next: attempt + 1,
                 max: retry.max(),
@@ -98,6 +104,35 @@ impl Run<'_> {
             }
             target = self.target().await?;
         }
+    }
+
+    /// Ends the task as "submit may have reached the provider": the request left at `sent_at`
+    /// and no usable answer came back, so the provider may have the task (and bill it).
+    /// Nothing sends it again; a person checks the provider's call record first.
+    async fn outcome_unknown(&mut self, e: &CallError, sent_at: i64) -> Step<()> {
+        let update = TaskUpdate {
+            status: Some(TaskStatus::SubmitUncertain),
+            submit_state: Some(SubmitState::Sent),
+            error_code: Some("submit_uncertain".into()),
+            error_message: Some(format!(
+                "The submit was sent at {} but no usable answer came back ({e}): the provider \
+                 may have this task. Check its call record before running it again.",
+                Timestamp(sent_at).rfc3339()
+            )),
+            finished: true,
+            ..Default::default()
+        };
+        let text = EventText::SubmitOutcomeUnknown {
+            error: e.to_string(),
+            sent_at: Timestamp(sent_at),
+        };
+        self.record(
+            Event::error(Stage::Submit, text)
+                .update(update)
+                .call_failed(e),
+        )
+        .await?;
+        Err(Halt::Done)
     }
 
     /// Handles the submit answer; `Some(id)` when the task must now be polled.
@@ -161,14 +196,17 @@ impl Run<'_> {
             }
             state => {
                 let Some(pid) = a.task_id.clone() else {
-                    self.fail(
-                        Stage::Submit,
-                        "malformed".into(),
-                        "The provider accepted the task but sent no taskId".into(),
-                        http,
-                        lat,
-                    )
-                    .await?;
+                    // Accepted, so possibly billed, but nothing to follow it by.
+                    let e = CallError::malformed(
+                        format!(
+                            "the provider accepted the task ({}) but sent no task id",
+                            a.raw_status
+                        ),
+                        a.http_status,
+                        a.latency_ms,
+                    );
+                    let sent_at = self.inner.clock.now_ms() - a.latency_ms;
+                    self.outcome_unknown(&e, sent_at).await?;
                     return Ok(None);
                 };
                 let status = match state {

@@ -96,7 +96,7 @@ impl Run<'_> {
                 }
                 Err(e) => e,
             };
-            let Some(delay) = retry.after_failure(e.is_transient(), None) else {
+            let Some(delay) = retry.after_failure(e.is_transient(), e.retry_after) else {
                 self.fail_call(Stage::Upload, &e).await?;
                 return Err(Halt::Done);
             };

@@ -244,6 +244,22 @@ fn stored_before() -> Vec<(EventText, &'static str, &'static str)> {
             r#"{"t":"submit_uncertain"}"#,
             "The server stopped while a submit request was in the air: the provider may or may not have this task. It is not resubmitted automatically; check with the provider, then run it again if needed.",
         ),
+        (
+            EventText::SubmitOutcomeUnknown {
+                error: "timed out".into(),
+                sent_at: crate::domain::Timestamp(1_767_225_600_000),
+            },
+            r#"{"t":"submit_outcome_unknown","error":"timed out","sent_at":1767225600000}"#,
+            "The submit request was sent at 2026-01-01 08:00:00 but no usable answer came back (timed out): the provider may have accepted and billed it. It is not sent again automatically; check the provider's call record before running it again.",
+        ),
+        (
+            EventText::PollWait {
+                error: "HTTP 429: Too Many Requests".into(),
+                delay_ms: 30_000,
+            },
+            r#"{"t":"poll_wait","error":"HTTP 429: Too Many Requests","delay_ms":30000}"#,
+            "The provider asked to slow down (HTTP 429: Too Many Requests): next poll in 30.0 s, not counted as a failure",
+        ),
     ]
 }
 
@@ -275,9 +291,11 @@ fn kind(e: &EventText) -> usize {
         EventText::Cancelled { .. } => 21,
         EventText::Resumed { .. } => 22,
         EventText::SubmitUncertain => 23,
+        EventText::SubmitOutcomeUnknown { .. } => 24,
+        EventText::PollWait { .. } => 25,
     }
 }
-const KINDS: usize = 24;
+const KINDS: usize = 26;
 
 #[test]
 fn every_kind_of_event_has_a_sample() {

@@ -1,0 +1,162 @@
+//! Provider fidelity: the faults real integrations of these APIs ran into, produced by the
+//! sandbox's scenario tags, end in the right state (and cost no second paid submit).
+
+use crate::common::*;
+use app::domain::*;
+use app::i18n::{Lang, Localized};
+use serde_json::json;
+use std::time::Duration;
+
+/// How many submits carrying `marker` in their body reached the sandbox.
+fn submits_of(sb: &rhconsole::sandbox::SandboxHandle, marker: &str) -> usize {
+    submits(sb)
+        .iter()
+        .filter(|r| r.body.contains(marker))
+        .count()
+}
+
+/// Asserts that task `id` ended as "submit may have reached the provider", with the line
+/// that tells a person to check the provider's call record, in both languages.
+async fn assert_outcome_unknown(app: &TestApp, id: TaskId, what: &str) {
+    let v = task_view(app, id).await;
+    assert_eq!(
+        v.status,
+        TaskStatus::SubmitUncertain,
+        "{what}: {:?}",
+        v.error_message
+    );
+    assert_eq!(v.error_code.as_deref(), Some("submit_uncertain"), "{what}");
+    assert!(
+        v.error_message
+            .as_deref()
+            .is_some_and(|m| m.contains("call record")),
+        "{what}: {:?}",
+        v.error_message
+    );
+    let evs = events(app, id).await;
+    let last = evs.last().expect("events");
+    assert!(
+        matches!(
+            last.text,
+            Said::Text(EventText::SubmitOutcomeUnknown { .. })
+        ),
+        "{what}: {:?}",
+        last.text
+    );
+    assert!(last.text.render(Lang::Zh).contains("调用记录"), "{what}");
+    assert!(last.text.render(Lang::En).contains("sent at"), "{what}");
+}
+
+#[tokio::test]
+async fn a_submit_whose_answer_never_came_is_never_sent_again() {
+    let app = TestApp::spawn_opts(Options {
+        request_timeout_secs: 1,
+        ..Default::default()
+    })
+    .await;
+    let admin = app.admin().await;
+    let (sb, cfg) = sandbox_config(&app, &admin, "late", json!({})).await;
+    for (prompt, marker) in [
+        // The answer comes after the read timeout: the request was sent.
+        ("late answer #hang #id=late", "#id=late"),
+        // The provider takes the task, then the connection breaks before the answer.
+        ("dropped answer #drop #id=dropped", "#id=dropped"),
+    ] {
+        let (id, _) = run_task(&app, cfg, spec(prompt), 20).await;
+        assert_outcome_unknown(&app, id, prompt).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            submits_of(&sb, marker),
+            1,
+            "{prompt}: sent once, never again"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_accepted_submit_without_a_task_id_may_have_been_billed() {
+    let (app, _admin, sb, cfg) = app_with_sandbox("no id").await;
+    let (id, _) = run_task(&app, cfg, spec("accepted #noid #id=noid"), 20).await;
+    assert_outcome_unknown(&app, id, "#noid").await;
+    assert_eq!(submits_of(&sb, "#id=noid"), 1);
+}
+
+#[tokio::test]
+async fn a_submit_the_provider_refused_is_sent_again_and_goes_through() {
+    let (app, _admin, sb, cfg) = app_with_sandbox("refused").await;
+    for tag in ["#http502", "#http429", "#queuefull"] {
+        let marker = format!("#id=refused{}", tag.trim_start_matches('#'));
+        let (_, v) = run_task(&app, cfg, spec(&format!("refused {tag} {marker}")), 20).await;
+        assert_eq!(
+            v.status,
+            TaskStatus::Succeeded,
+            "{tag}: {:?}",
+            v.error_message
+        );
+        assert_eq!(
+            submits_of(&sb, &marker),
+            2,
+            "{tag}: refused once, then accepted"
+        );
+    }
+}
+
+/// The `delay_ms` of every event of task `id` that waited before trying again.
+async fn waits(app: &TestApp, id: TaskId) -> Vec<(&'static str, i64)> {
+    events(app, id)
+        .await
+        .into_iter()
+        .filter_map(|e| match e.text {
+            Said::Text(EventText::SubmitRetry { delay_ms, .. }) => Some(("submit", delay_ms)),
+            Said::Text(EventText::PollWait { delay_ms, .. }) => Some(("poll wait", delay_ms)),
+            Said::Text(EventText::PollRetry { .. }) => Some(("poll retry", -1)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_wait_the_provider_asks_for_is_honoured_and_shown() {
+    let (app, _admin, sb, cfg) = app_with_sandbox("rate limited").await;
+    // Retry-After in seconds replaces the backoff (30 ms here), with nothing added on top.
+    let (id, v) = run_task(&app, cfg, spec("busy #http429 #retryafter=1 #id=ra1"), 20).await;
+    assert_eq!(v.status, TaskStatus::Succeeded, "{:?}", v.error_message);
+    assert_eq!(waits(&app, id).await, vec![("submit", 1000)]);
+    assert_eq!(submits_of(&sb, "#id=ra1"), 2);
+    // Zero means now.
+    let (id, _) = run_task(&app, cfg, spec("busy #http429 #retryafter=0 #id=ra0"), 20).await;
+    assert_eq!(waits(&app, id).await, vec![("submit", 0)]);
+    // A value that is neither seconds nor a date falls back to the backoff.
+    let (id, _) = run_task(&app, cfg, spec("busy #http429 #retryafter=soon"), 20).await;
+    let w = waits(&app, id).await;
+    assert!(
+        matches!(w.as_slice(), [("submit", ms)] if (1..=100).contains(ms)),
+        "{w:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_rate_limited_poll_only_delays_polling() {
+    let (app, _admin, sb, cfg) = app_with_sandbox("poll 429").await;
+    let (id, v) = run_task(
+        &app,
+        cfg,
+        spec("slow down #poll429 #retryafter=1 #id=p429"),
+        20,
+    )
+    .await;
+    assert_eq!(v.status, TaskStatus::Succeeded, "{:?}", v.error_message);
+    // Not a failed poll (no retry counted), and the submit was not repeated.
+    assert_eq!(waits(&app, id).await, vec![("poll wait", 1000)]);
+    assert_eq!(submits_of(&sb, "#id=p429"), 1);
+    let wait = events(&app, id)
+        .await
+        .into_iter()
+        .find(|e| matches!(e.text, Said::Text(EventText::PollWait { .. })))
+        .expect("the wait is in the live log");
+    assert!(
+        wait.text.render(Lang::Zh).contains("1.0 秒"),
+        "{:?}",
+        wait.text
+    );
+}
