@@ -190,6 +190,9 @@ texts! {
     EvPollWait { error: &'a str, delay: DurationMs }
         => "服务商要求放慢查询（{error}）：{delay}后再查询，不计为失败",
            "The provider asked to slow down ({error}): next poll in {delay}, not counted as a failure";
+    EvUndocumentedStatus { status: &'a str }
+        => "服务商返回了文档中没有的状态 {status:?}：既不算成功也不算失败，继续查询，直到任务截止时间",
+           "The provider answered a status nobody documented, {status:?}: neither success nor failure; polling goes on until the task's deadline";
     EvSubmitUncertain {}
         => "服务器在提交请求发出期间停止：服务商可能已收到此任务，也可能没有。不会自动重新提交；请先向服务商核实，需要时再重新运行。",
            "The server stopped while a submit request was in the air: the provider may or may not have this task. It is not resubmitted automatically; check with the provider, then run it again if needed.";

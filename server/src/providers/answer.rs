@@ -287,6 +287,39 @@ pub fn from_reqwest(e: &reqwest::Error, latency_ms: i64) -> CallError {
     CallError::new(kind, msg).with_latency(latency_ms)
 }
 
+/// The task id in an answer's body, exactly as the provider wrote it: under the first of `keys`
+/// present at the top level, else inside a `data` object (the envelope async gateways answer
+/// with). A string is taken trimmed; a number keeps every digit as written (read from the raw
+/// text, never through a float: 22-digit ids survive). Empty strings, `null` and other shapes
+/// are no id.
+pub fn task_id_in(body: &[u8], keys: &[&str]) -> Option<String> {
+    use serde_json::value::RawValue;
+    use std::collections::HashMap;
+    let fields: HashMap<&str, &RawValue> = serde_json::from_slice(body).ok()?;
+    let literal = |raw: &RawValue| -> Option<String> {
+        let text = raw.get().trim();
+        if text.starts_with('"') {
+            let s: String = serde_json::from_str(text).ok()?;
+            let s = s.trim();
+            (!s.is_empty()).then(|| s.to_owned())
+        } else {
+            let digits = text.strip_prefix('-').unwrap_or(text);
+            (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| text.to_owned())
+        }
+    };
+    keys.iter()
+        .find_map(|k| fields.get(k).and_then(|raw| literal(raw)))
+        .or_else(|| {
+            let data = fields.get("data")?;
+            data.get()
+                .trim_start()
+                .starts_with('{')
+                .then(|| task_id_in(data.get().as_bytes(), keys))
+                .flatten()
+        })
+}
+
 /// A short, single-line excerpt of a body for messages.
 pub fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
@@ -301,6 +334,38 @@ pub fn excerpt(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn task_ids_are_found_where_providers_put_them_and_keep_every_digit() {
+        let id = |body: &str| task_id_in(body.as_bytes(), &["taskId", "task_id"]);
+        assert_eq!(
+            id(r#"{"taskId":" 2013508786110730241 "}"#).as_deref(),
+            Some("2013508786110730241")
+        );
+        assert_eq!(
+            id(r#"{"taskId":9007199254740993000123}"#).as_deref(),
+            Some("9007199254740993000123")
+        );
+        assert_eq!(id(r#"{"task_id":"abc-1"}"#).as_deref(), Some("abc-1"));
+        assert_eq!(
+            id(r#"{"code":0,"data":{"task_id":42}}"#).as_deref(),
+            Some("42")
+        );
+        assert_eq!(
+            id(r#"{"taskId":"","data":{"taskId":"7"}}"#).as_deref(),
+            Some("7")
+        );
+        for none in [
+            r#"{"taskId":""}"#,
+            r#"{"taskId":null}"#,
+            r#"{"taskId":1.5}"#,
+            r#"{"data":[1]}"#,
+            "[]",
+            "nope",
+        ] {
+            assert_eq!(id(none), None, "{none}");
+        }
+    }
 
     #[test]
     fn both_spellings_of_success_and_cancel_are_understood() {

@@ -4,7 +4,7 @@
 //! is polled on the result endpoint (`{task_id}` in the endpoint is replaced, else the id is
 //! POSTed as JSON).
 
-use super::answer::{CallError, CallErrorKind, ProviderAnswer, ProviderState, excerpt};
+use super::answer::{CallError, CallErrorKind, ProviderAnswer, ProviderState, excerpt, task_id_in};
 use super::net::{Exchange, Outbound};
 use super::{
     ImageFile, ImageInput, Provider, RequestRecord, SubmitRequest, Target, UploadAnswer,
@@ -136,9 +136,12 @@ pub fn parse_images_answer(
     if let Some(e) = err_of(o) {
         return Err(e.with_latency(latency_ms));
     }
-    let task_id = text(o, "task_id")
-        .or_else(|| text(o, "taskId"))
-        .or_else(|| text(o, "id"));
+    let task_id = task_id_in(body, &["task_id", "taskId", "id"]);
+    // An async gateway's envelope: `{"code": 0, "data": {"task_id": …, "status": …}}`.
+    let o = match o.get("data") {
+        Some(Value::Object(inner)) => inner,
+        _ => o,
+    };
     let raw_status = o
         .get("status")
         .and_then(Value::as_str)

@@ -3,7 +3,7 @@
 //! envelope. Errors often arrive with HTTP 200: a non-empty `errorCode` or `errorMessage` is a
 //! failure whatever the status.
 
-use super::answer::{CallError, CallErrorKind, ProviderAnswer, ProviderState, excerpt};
+use super::answer::{CallError, CallErrorKind, ProviderAnswer, ProviderState, excerpt, task_id_in};
 use super::net::{Exchange, Outbound};
 use super::{
     ImageFile, ImageInput, Provider, RequestRecord, SubmitRequest, Target, UploadAnswer,
@@ -133,7 +133,7 @@ pub fn parse_task_answer(
     })?;
     let code = text(o, "errorCode");
     let message = text(o, "errorMessage");
-    let task_id = text(o, "taskId");
+    let task_id = task_id_in(body, &["taskId", "task_id"]);
     let raw_status = o
         .get("status")
         .and_then(Value::as_str)

@@ -178,8 +178,17 @@ pub async fn submit(
     {
         return task_error("301", "PARAMS_INVALID: aspectRatio");
     }
+    let id = if sc.numeric_id {
+        // 22 digits: more than a u64 or a float holds exactly.
+        format!(
+            "9007199254740993{:06}",
+            s.new_id().parse::<u64>().unwrap_or(0) % 1_000_000
+        )
+    } else {
+        s.new_id()
+    };
     let task = FakeTask {
-        id: s.new_id(),
+        id,
         results: sc.results,
         scenario: sc.clone(),
         polls: 0,
@@ -214,7 +223,38 @@ pub async fn submit(
     if sc.no_id {
         answer["taskId"] = json!("");
     }
-    axum::Json(answer).into_response()
+    shaped(&sc, answer)
+}
+
+/// A task object, spelled the way `sc` asks: lower-case status, the id as a 22-digit JSON
+/// number or under `task_id`, the whole inside a `{code, msg, data}` envelope.
+fn shaped(sc: &Scenario, mut o: Value) -> Response {
+    if sc.lowercase
+        && let Some(st) = o.get("status").and_then(Value::as_str)
+    {
+        o["status"] = json!(st.to_ascii_lowercase());
+    }
+    let id = o["taskId"].as_str().unwrap_or_default().to_owned();
+    if sc.snake_id
+        && let Some(m) = o.as_object_mut()
+        && let Some(v) = m.remove("taskId")
+    {
+        m.insert("task_id".into(), v);
+    }
+    if sc.envelope {
+        o = json!({ "code": 0, "msg": "success", "data": o });
+    }
+    let mut text = o.to_string();
+    if sc.numeric_id && !id.is_empty() {
+        // A JSON number no float can hold (serde_json's Value cannot write one, so by text).
+        let key = if sc.snake_id { "task_id" } else { "taskId" };
+        text = text.replacen(
+            &format!("\"{key}\":\"{id}\""),
+            &format!("\"{key}\":{id}"),
+            1,
+        );
+    }
+    ([(header::CONTENT_TYPE, "application/json")], text).into_response()
 }
 
 /// HTTP 429, with the scenario's `Retry-After` when it names one.
@@ -292,7 +332,7 @@ pub async fn query(
         return (StatusCode::OK, "<html>this is not JSON</html>").into_response();
     }
     let status = task.scenario.status_after(task.polls);
-    axum::Json(task_object(&s, &task, status)).into_response()
+    shaped(&task.scenario, task_object(&s, &task, status))
 }
 
 fn envelope_error(code: i64, message: &str) -> Response {

@@ -5,9 +5,11 @@
 /// `#realperson` FAILED 1505 · `#auth` key rejected · `#balance` 812 · `#queuefull` 421 on the
 /// first submit · `#http429` / `#http502` on the first submit (`#http502always` every time) ·
 /// `#malformed` garbage submit answer · `#malformedpoll` garbage poll answers · `#unknown`
-/// status PAUSED · `#cancel` CANCEL · `#never` runs forever · `#slow` 1.5 s per answer ·
+/// status PAUSED (undocumented) while running, then SUCCESS · `#cancel` CANCEL · `#never` runs forever · `#slow` 1.5 s per answer ·
 /// `#hang` submit answers after 60 s · `#drop` the submit is taken, then the connection breaks
 /// before the answer · `#noid` the submit is taken and answered QUEUED without a task id ·
+/// `#lowercase` statuses in lower case · `#numericid` a 22-digit task id as a JSON number ·
+/// `#snakeid` the id under `task_id` · `#envelope` answers inside `{"code":0,"data":{…}}` ·
 /// `#retryafter=V` the 429s carry `Retry-After: V` (`date`: an HTTP date 2 s ahead) ·
 /// `#poll429` the first poll is answered 429 · `#flaky` half the polls fail with 500 · `#succeed` and
 /// `#cancelled` use the other spellings · `#polls=N` RUNNING polls before the end (default 2) ·
@@ -34,6 +36,10 @@ pub struct Scenario {
     /// The `Retry-After` value 429 answers carry (`date`: an HTTP date 2 s ahead).
     pub retry_after: Option<String>,
     pub poll429: bool,
+    pub lowercase: bool,
+    pub numeric_id: bool,
+    pub snake_id: bool,
+    pub envelope: bool,
     pub no_id: bool,
     pub flaky: bool,
     pub alt_spelling: bool,
@@ -82,6 +88,10 @@ impl Scenario {
                 "drop" => s.drop_answer = true,
                 "retryafter" => s.retry_after = Some(value.to_owned()),
                 "poll429" => s.poll429 = true,
+                "lowercase" => s.lowercase = true,
+                "numericid" => s.numeric_id = true,
+                "snakeid" => s.snake_id = true,
+                "envelope" => s.envelope = true,
                 "noid" => s.no_id = true,
                 "flaky" => s.flaky = true,
                 "succeed" | "cancelled" => {
@@ -121,8 +131,6 @@ impl Scenario {
             } else {
                 "CANCEL"
             }
-        } else if self.unknown {
-            "PAUSED"
         } else if self.alt_spelling {
             "SUCCEED"
         } else {

@@ -160,3 +160,86 @@ async fn a_rate_limited_poll_only_delays_polling() {
         wait.text
     );
 }
+
+/// The bodies of the queries (polls) the sandbox received.
+fn queries(sb: &rhconsole::sandbox::SandboxHandle) -> Vec<String> {
+    sb.state
+        .seen
+        .lock()
+        .map(|v| {
+            v.iter()
+                .filter(|r| r.path.ends_with("/query"))
+                .map(|r| r.body.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn status_and_id_spellings_are_followed_to_the_end() {
+    let (app, _admin, sb, cfg) = app_with_sandbox("spellings").await;
+    for tags in [
+        "#lowercase",
+        "#numericid",
+        "#snakeid",
+        "#envelope",
+        "#lowercase #numericid #snakeid #envelope",
+    ] {
+        let (_, v) = run_task(&app, cfg, spec(&format!("spelled {tags}")), 20).await;
+        assert_eq!(
+            v.status,
+            TaskStatus::Succeeded,
+            "{tags}: {:?}",
+            v.error_message
+        );
+        let pid = v.provider_task_id.expect("a provider task id");
+        if tags.contains("#numericid") {
+            // 22 digits, every one kept (a float would end in zeros or an exponent).
+            assert!(
+                pid.len() == 22 && pid.starts_with("9007199254740993"),
+                "{tags}: {pid}"
+            );
+        }
+        assert!(
+            queries(&sb)
+                .iter()
+                .any(|q| q.contains(&format!("\"{pid}\""))),
+            "{tags}: polled with the id as sent: {pid}"
+        );
+    }
+}
+
+/// The statuses nobody documented that the log of task `id` reports.
+async fn undocumented(app: &TestApp, id: TaskId) -> Vec<String> {
+    events(app, id)
+        .await
+        .into_iter()
+        .filter_map(|e| match e.text {
+            Said::Text(EventText::UndocumentedStatus { status }) => Some(status),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_status_nobody_documented_is_logged_once_and_polling_goes_on() {
+    let (app, _admin, _sb, cfg) = app_with_sandbox("undocumented").await;
+    // Six polls answer PAUSED, then SUCCESS: once a failure streak, now just a status.
+    let (id, v) = run_task(&app, cfg, spec("paused #unknown #polls=6"), 20).await;
+    assert_eq!(v.status, TaskStatus::Succeeded, "{:?}", v.error_message);
+    assert_eq!(undocumented(&app, id).await, vec!["PAUSED".to_owned()]);
+
+    // Forever PAUSED: neither success nor failure, polled until the deadline, then timed out.
+    let id = launch(&app, cfg, spec("paused forever #unknown #never")).await;
+    for _ in 0..500 {
+        if !undocumented(&app, id).await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!task_view(&app, id).await.status.is_terminal());
+    app.clock.advance(Duration::from_secs(61));
+    let v = wait_final(&app, id, 10).await;
+    assert_eq!(v.status, TaskStatus::TimedOut, "{:?}", v.error_message);
+    assert_eq!(undocumented(&app, id).await, vec!["PAUSED".to_owned()]);
+}

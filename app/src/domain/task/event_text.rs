@@ -123,6 +123,10 @@ pub enum EventText {
         error: String,
         delay_ms: i64,
     },
+    /// The provider answered a status nobody documented (as it wrote it); polling goes on.
+    UndocumentedStatus {
+        status: String,
+    },
 }
 
 impl EventText {
@@ -263,6 +267,7 @@ impl EventText {
                 provider_task_id: None,
             } => Text::EvResumedUnsent {},
             EventText::SubmitUncertain => Text::EvSubmitUncertain {},
+            EventText::UndocumentedStatus { status } => Text::EvUndocumentedStatus { status },
             EventText::PollWait { error, delay_ms } => Text::EvPollWait {
                 error,
                 delay: DurationMs(*delay_ms),

@@ -1,7 +1,7 @@
 //! The poll phase: ask for the task's state every poll interval until a final state, the
 //! deadline or cancellation; a streak of failed polls (errors worth another try, a success
-//! without results yet, a status nobody documented) backs off and ends the task when it runs
-//! out. Also the success itself: results stored, usage and cost recorded.
+//! without results yet) backs off and ends the task when it runs out. A status nobody
+//! documented is logged as it was written and polling goes on until the deadline. Also the success itself: results stored, usage and cost recorded.
 
 use super::{CallKind, Halt, Run, Step, Wake};
 use crate::db::task::TaskUpdate;
@@ -22,6 +22,8 @@ impl Run<'_> {
         let mut pause = poll_interval;
         let mut polls = 0u32;
         let mut unchanged = 0u32;
+        // The last status nobody documented that the provider answered, once logged.
+        let mut undocumented: Option<String> = None;
         let mut target = self.target().await?;
         loop {
             let left = self.remaining();
@@ -148,26 +150,17 @@ impl Run<'_> {
                     return self.cancelled_by_provider(&raw, None, http, lat).await;
                 }
                 ProviderState::Unknown(raw) => {
-                    streak.begin();
-                    let Some(delay) = streak.after_failure(true, None) else {
-                        return self
-                            .fail(
-                                Stage::Poll,
-                                "unknown_status".into(),
-                                format!("The provider keeps answering an unknown status: {raw}"),
-                                http,
-                                lat,
-                            )
-                            .await;
-                    };
-                    pause = poll_interval.max(delay);
-                    let text = EventText::UnknownStatus {
-                        status: raw,
-                        n: streak.attempt(),
-                        max: max_failures,
-                    };
-                    self.record(Event::error(Stage::Poll, text).call(http, lat))
-                        .await?;
+                    // Neither a success nor a failure: said once, verbatim, each time it
+                    // changes; polling goes on until the deadline.
+                    streak = Retry::new(policy, max_failures, 0);
+                    if undocumented.as_deref() != Some(raw.as_str()) {
+                        let text = EventText::UndocumentedStatus {
+                            status: raw.clone(),
+                        };
+                        self.record(Event::warn(Stage::Poll, text).call(http, lat))
+                            .await?;
+                        undocumented = Some(raw);
+                    }
                 }
             }
         }

@@ -260,6 +260,13 @@ fn stored_before() -> Vec<(EventText, &'static str, &'static str)> {
             r#"{"t":"poll_wait","error":"HTTP 429: Too Many Requests","delay_ms":30000}"#,
             "The provider asked to slow down (HTTP 429: Too Many Requests): next poll in 30.0 s, not counted as a failure",
         ),
+        (
+            EventText::UndocumentedStatus {
+                status: "PAUSED".into(),
+            },
+            r#"{"t":"undocumented_status","status":"PAUSED"}"#,
+            "The provider answered a status nobody documented, \"PAUSED\": neither success nor failure; polling goes on until the task's deadline",
+        ),
     ]
 }
 
@@ -293,9 +300,10 @@ fn kind(e: &EventText) -> usize {
         EventText::SubmitUncertain => 23,
         EventText::SubmitOutcomeUnknown { .. } => 24,
         EventText::PollWait { .. } => 25,
+        EventText::UndocumentedStatus { .. } => 26,
     }
 }
-const KINDS: usize = 26;
+const KINDS: usize = 27;
 
 #[test]
 fn every_kind_of_event_has_a_sample() {
