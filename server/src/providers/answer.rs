@@ -4,6 +4,27 @@
 use app::domain::{ResultItem, Usage};
 use std::fmt;
 
+impl Redact for ProviderAnswer {
+    fn redact(&mut self, key: &str) {
+        let clean = |s: &mut String| *s = app::domain::redact_key(s, key);
+        clean(&mut self.raw_status);
+        match &mut self.state {
+            ProviderState::Queued(s)
+            | ProviderState::Running(s)
+            | ProviderState::Cancelled(s)
+            | ProviderState::Unknown(s) => clean(s),
+            ProviderState::Failed { code, message } => {
+                code.iter_mut().chain(message.iter_mut()).for_each(clean);
+            }
+            ProviderState::Succeeded => {}
+        }
+        // The task id is left as written: it is what the task is followed by.
+        for r in &mut self.results {
+            r.url.iter_mut().chain(r.text.iter_mut()).for_each(clean);
+        }
+    }
+}
+
 /// Where the provider says a task is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProviderState {
@@ -19,6 +40,12 @@ pub enum ProviderState {
     Cancelled(String),
     /// A status nobody documented: reported as an error event, never a silent hang.
     Unknown(String),
+}
+
+/// An answer whose provider-written texts can be cleaned of echoes of the key.
+pub trait Redact {
+    /// Masks every echo of `key` in the texts the provider wrote.
+    fn redact(&mut self, key: &str);
 }
 
 impl ProviderState {
@@ -172,6 +199,13 @@ impl CallError {
 
     pub fn with_latency(mut self, ms: i64) -> Self {
         self.latency_ms = ms;
+        self
+    }
+
+    /// This error with every echo of `key` in its texts masked (see `app::domain::redact_key`).
+    pub fn redacted(mut self, key: &str) -> Self {
+        self.message = app::domain::redact_key(&self.message, key);
+        self.code = self.code.map(|c| app::domain::redact_key(&c, key));
         self
     }
 

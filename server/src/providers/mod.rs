@@ -94,6 +94,12 @@ pub struct UploadAnswer {
     pub latency_ms: i64,
 }
 
+impl answer::Redact for UploadAnswer {
+    fn redact(&mut self, key: &str) {
+        self.url = app::domain::redact_key(&self.url, key);
+    }
+}
+
 /// The adapters by API type.
 #[derive(Clone)]
 pub struct Providers {

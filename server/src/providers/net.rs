@@ -4,7 +4,7 @@
 //! and size caps on downloads. A config marked "local" (the sandbox, a LAN gateway) gets a
 //! client without the address check.
 
-use super::answer::{CallError, CallErrorKind, from_reqwest};
+use super::answer::{CallError, CallErrorKind, Redact, from_reqwest};
 use futures::StreamExt;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use std::net::{IpAddr, SocketAddr};
@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 /// A provider's answer as it came: HTTP status, the whole body, how long the call took, and
 /// the wait it asked for (`Retry-After`).
 pub struct Exchange {
+    /// The key the call was made with: every text read from the answer is cleaned of it.
+    key: secrecy::SecretString,
     pub status: u16,
     pub body: bytes::Bytes,
     pub latency_ms: i64,
@@ -42,6 +44,7 @@ impl Exchange {
             .and_then(|v| retry_after(v, std::time::SystemTime::now()));
         let body = resp.bytes().await.map_err(|e| from_reqwest(&e, ms()))?;
         Ok(Exchange {
+            key: key.clone(),
             status,
             body,
             latency_ms: ms(),
@@ -49,16 +52,28 @@ impl Exchange {
         })
     }
 
-    /// Reads the answer with `parse` (status, body, latency); an error it finds carries the
-    /// wait the provider asked for.
-    pub fn read<T>(
+    /// Reads the answer with `parse` (status, body, latency). Whatever it yields has every
+    /// echo of the key masked (some providers repeat a refused key in their messages), and an
+    /// error carries the wait the provider asked for.
+    pub fn read<T: Redact>(
         self,
         parse: impl FnOnce(u16, &[u8], i64) -> Result<T, CallError>,
     ) -> Result<T, CallError> {
-        parse(self.status, &self.body, self.latency_ms).map_err(|e| match self.retry_after {
-            Some(wait) => e.with_retry_after(wait),
-            None => e,
-        })
+        use secrecy::ExposeSecret;
+        let key = self.key.expose_secret();
+        match parse(self.status, &self.body, self.latency_ms) {
+            Ok(mut answer) => {
+                answer.redact(key);
+                Ok(answer)
+            }
+            Err(e) => {
+                let e = e.redacted(key);
+                Err(match self.retry_after {
+                    Some(wait) => e.with_retry_after(wait),
+                    None => e,
+                })
+            }
+        }
     }
 }
 

@@ -126,6 +126,9 @@ pub async fn submit(
     if s.random_fault() {
         return bad_gateway();
     }
+    if sc.echo_key {
+        return task_error("802", &echo(&headers, "ApiKey verification failed"));
+    }
     if !s.key_ok(auth(&headers).as_deref()) || sc.auth {
         return task_error("802", "APIKEY_UNAUTHORIZED: ApiKey verification failed");
     }
@@ -257,6 +260,15 @@ fn shaped(sc: &Scenario, mut o: Value) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], text).into_response()
 }
 
+/// `what`, repeating the caller's key whole and its first 12 characters, as some providers do.
+fn echo(headers: &HeaderMap, what: &str) -> String {
+    let key = auth(headers)
+        .and_then(|a| a.strip_prefix("Bearer ").map(str::to_owned))
+        .unwrap_or_default();
+    let start: String = key.chars().take(12).collect();
+    format!("{what}: {key} (a key starting {start}…)")
+}
+
 /// HTTP 429, with the scenario's `Retry-After` when it names one.
 fn too_many(sc: &Scenario) -> Response {
     let mut resp = (StatusCode::TOO_MANY_REQUESTS, "Too Many Requests").into_response();
@@ -324,6 +336,12 @@ pub async fn query(
     pace(&task.scenario).await;
     if task.scenario.flaky && rand::random::<bool>() {
         return (StatusCode::INTERNAL_SERVER_ERROR, "flaky").into_response();
+    }
+    if task.scenario.echo_key_fail {
+        let mut o = task_object(&s, &task, "FAILED");
+        o["errorCode"] = json!("1002");
+        o["errorMessage"] = json!(echo(&headers, "invalid API key"));
+        return shaped(&task.scenario, o);
     }
     if task.scenario.poll429 && task.polls == 1 {
         return too_many(&task.scenario);

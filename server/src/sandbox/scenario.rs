@@ -10,6 +10,8 @@
 /// before the answer · `#noid` the submit is taken and answered QUEUED without a task id ·
 /// `#lowercase` statuses in lower case · `#numericid` a 22-digit task id as a JSON number ·
 /// `#snakeid` the id under `task_id` · `#envelope` answers inside `{"code":0,"data":{…}}` ·
+/// `#echokey` the submit is refused with a message repeating the key, whole and in part ·
+/// `#echokeyfail` the first poll answers FAILED with a message repeating the key ·
 /// `#retryafter=V` the 429s carry `Retry-After: V` (`date`: an HTTP date 2 s ahead) ·
 /// `#poll429` the first poll is answered 429 · `#flaky` half the polls fail with 500 · `#succeed` and
 /// `#cancelled` use the other spellings · `#polls=N` RUNNING polls before the end (default 2) ·
@@ -37,6 +39,8 @@ pub struct Scenario {
     pub retry_after: Option<String>,
     pub poll429: bool,
     pub lowercase: bool,
+    pub echo_key: bool,
+    pub echo_key_fail: bool,
     pub numeric_id: bool,
     pub snake_id: bool,
     pub envelope: bool,
@@ -89,6 +93,8 @@ impl Scenario {
                 "retryafter" => s.retry_after = Some(value.to_owned()),
                 "poll429" => s.poll429 = true,
                 "lowercase" => s.lowercase = true,
+                "echokey" => s.echo_key = true,
+                "echokeyfail" => s.echo_key_fail = true,
                 "numericid" => s.numeric_id = true,
                 "snakeid" => s.snake_id = true,
                 "envelope" => s.envelope = true,

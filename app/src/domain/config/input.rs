@@ -175,6 +175,45 @@ pub fn mask_key(key: &str) -> String {
     format!("{prefix}…{suffix}")
 }
 
+/// The shortest run of a key's characters that counts as an echo of it.
+pub const KEY_ECHO_MIN: usize = 8;
+
+/// `text` with every echo of `key` replaced by its mask ([`mask_key`]): the whole key, or any
+/// run of at least [`KEY_ECHO_MIN`] consecutive characters of it (providers were seen to repeat
+/// a refused key, whole or in part, in their error messages). Keys shorter than that are
+/// replaced only whole.
+pub fn redact_key(text: &str, key: &str) -> String {
+    let key: Vec<char> = key.chars().collect();
+    if key.is_empty() {
+        return text.to_owned();
+    }
+    let min = KEY_ECHO_MIN.min(key.len());
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        // The longest run of the key's characters that starts here.
+        let longest = (0..key.len())
+            .map(|j| {
+                chars[i..]
+                    .iter()
+                    .zip(&key[j..])
+                    .take_while(|(a, b)| a == b)
+                    .count()
+            })
+            .max()
+            .unwrap_or(0);
+        if longest >= min {
+            out.push_str(&mask_key(&key.iter().collect::<String>()));
+            i += longest;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
@@ -251,6 +290,27 @@ pub(super) mod tests {
             ..valid()
         };
         assert!(input.validate(false).is_ok());
+    }
+
+    #[test]
+    fn echoes_of_a_key_whole_or_in_part_are_masked() {
+        let key = "sk-0123456789abcdef9f3a";
+        assert_eq!(
+            redact_key(&format!("ApiKey {key} verification failed"), key),
+            "ApiKey sk-…9f3a verification failed"
+        );
+        assert_eq!(
+            redact_key("key prefix sk-01234567… unknown", key),
+            "key prefix sk-…9f3a… unknown"
+        );
+        assert_eq!(redact_key("ends 89abcdef9f3a.", key), "ends sk-…9f3a.");
+        // Short runs of the same characters are ordinary text.
+        assert_eq!(redact_key("sk-012 and 9f3a", key), "sk-012 and 9f3a");
+        assert_eq!(redact_key("no key here", key), "no key here");
+        assert_eq!(
+            redact_key("中文 sk-0123456789abcdef9f3a。", key),
+            "中文 sk-…9f3a。"
+        );
     }
 
     #[test]
