@@ -56,6 +56,15 @@ test.describe('test tasks', () => {
     await expect(page.getByTestId('explanation')).toContainText('内容审核未通过');
   });
 
+  test('a success without an image is a failure that quotes the answer and says why', async ({ page, env }) => {
+    await signIn(page, env.console);
+    await launchOn(page, env, config, 'only words #textonly');
+    await expect(page.getByTestId('task-status')).toHaveAttribute('data-status', 'failed');
+    await expect(page.getByTestId('error-code')).toHaveText('no_image');
+    await expect(page.getByTestId('error-message')).toContainText('a caption instead of an image');
+    await expect(page.getByTestId('explanation')).toContainText('没有可用的图片');
+  });
+
   test('reloading mid-task shows the whole history and goes on live', async ({ page, env }) => {
     await signIn(page, env.console);
     await launchOn(page, env, config, 'long running #polls=25');

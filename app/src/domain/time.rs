@@ -102,6 +102,23 @@ pub fn format_duration_ms(ms: i64) -> String {
     DurationMs(ms).render(Lang::En)
 }
 
+/// A size in bytes as people read it: `950 B`, `12.3 KB`, `1.8 MB` (1 KB = 1,000 bytes).
+pub fn format_bytes(n: u64) -> String {
+    // Tenths by integer arithmetic (no float formatting code in the browser bundle).
+    let tenths = |unit: u64| (n * 10 + unit / 2) / unit;
+    match n {
+        0..1_000 => format!("{n} B"),
+        1_000..1_000_000 => {
+            let t = tenths(1_000);
+            format!("{}.{} KB", t / 10, t % 10)
+        }
+        _ => {
+            let t = tenths(1_000_000);
+            format!("{}.{} MB", t / 10, t % 10)
+        }
+    }
+}
+
 /// `2026-11-23`
 fn date_of(t: OffsetDateTime) -> String {
     format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
@@ -130,6 +147,13 @@ mod tests {
             Timestamp(1_767_225_600_123).format_time_ms(),
             "08:00:00.123"
         );
+    }
+
+    #[test]
+    fn sizes_pick_a_readable_unit() {
+        assert_eq!(format_bytes(950), "950 B");
+        assert_eq!(format_bytes(12_345), "12.3 KB");
+        assert_eq!(format_bytes(1_800_000), "1.8 MB");
     }
 
     #[test]

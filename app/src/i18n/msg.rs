@@ -304,6 +304,8 @@ messages! {
     Explain301 => "参数无效：检查提示词、图片链接、分辨率和宽高比。", "Invalid parameters: check the prompt, image URLs, resolution and aspect ratio.";
     Explain433 => "提示词校验失败。", "The prompt failed validation.";
     Explain1000 => "服务商内部未知错误，可稍后重试。", "Unknown error inside the provider; try again later.";
+    ExplainNoImage => "服务商报告成功，但答复里没有可用的图片（没有结果、链接为空或只有文字）。上面引用了它的原始答复；这次调用可能已计费，请先在服务商的调用记录中核实。",
+        "The provider reported success but its answer holds no usable image (no results, empty links or only text). Its answer is quoted above; the call may have been billed, so check the provider's call record.";
     ExplainTimeout => "在设定的时间内没有得到最终结果。任务可能仍在服务商处运行。", "No final result within the time limit. The task may still be running at the provider.";
 
     ErrRequired => "必填", "Required";

@@ -19,6 +19,7 @@ impl Redact for ProviderAnswer {
             ProviderState::Succeeded => {}
         }
         // The task id is left as written: it is what the task is followed by.
+        clean(&mut self.body);
         for r in &mut self.results {
             r.url.iter_mut().chain(r.text.iter_mut()).for_each(clean);
         }
@@ -88,6 +89,17 @@ pub struct ProviderAnswer {
     pub inline_images: Vec<bytes::Bytes>,
     pub http_status: u16,
     pub latency_ms: i64,
+    /// The answer as it may be shown (see [`excerpt`]): what a person reads when the answer
+    /// said "success" but held nothing usable.
+    pub body: String,
+}
+
+impl ProviderAnswer {
+    /// Whether the answer holds at least one image (a result link or an inline image); text
+    /// items alone are not a result of an image edit.
+    pub fn has_image(&self) -> bool {
+        !self.inline_images.is_empty() || self.results.iter().any(|r| r.url.is_some())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -354,20 +366,120 @@ pub fn task_id_in(body: &[u8], keys: &[&str]) -> Option<String> {
         })
 }
 
-/// A short, single-line excerpt of a body for messages.
+/// How much of an answer a message quotes, in characters.
+const EXCERPT_CHARS: usize = 300;
+/// A JSON string longer than this is described, not quoted (base64 images above all).
+const QUOTED_STRING_MAX: usize = 200;
+
+/// A short, single-line excerpt of a body for messages and the log. In a JSON body every long
+/// string is replaced by a description (`<b64_json, 1.8 MB, image/png>`, `<2,400 characters>`),
+/// so base64 never reaches an event, a task row, the stream or the log.
 pub fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+    let text = match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut v) => {
+            describe_long_strings(&mut v, None);
+            v.to_string()
+        }
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    };
     let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut out: String = one_line.chars().take(200).collect();
-    if one_line.chars().count() > 200 {
+    let mut out: String = one_line.chars().take(EXCERPT_CHARS).collect();
+    if one_line.chars().count() > EXCERPT_CHARS {
         out.push('…');
     }
     out
 }
 
+fn describe_long_strings(v: &mut serde_json::Value, key: Option<&str>) {
+    use serde_json::Value;
+    match v {
+        Value::String(s) if s.chars().count() > QUOTED_STRING_MAX => {
+            *s = match decode_image_base64(s) {
+                Ok((bytes, mime)) => format!(
+                    "<{}, {}, {mime}>",
+                    key.unwrap_or("base64"),
+                    app::domain::format_bytes(bytes.len() as u64)
+                ),
+                Err(_) => format!("<{} characters>", s.chars().count()),
+            };
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| describe_long_strings(i, key)),
+        Value::Object(m) => m
+            .iter_mut()
+            .for_each(|(k, i)| describe_long_strings(i, Some(k.as_str()))),
+        _ => {}
+    }
+}
+
+/// Decodes a base64 image as gateways send it: with or without a `data:<mime>;base64,`
+/// prefix, line breaks, padding, in the standard or the URL-safe alphabet. Accepted only when
+/// the bytes are a PNG, JPEG or WEBP image (by their magic bytes, whatever a prefix claims);
+/// answers the bytes and their MIME type, or what is wrong.
+pub fn decode_image_base64(text: &str) -> Result<(bytes::Bytes, &'static str), String> {
+    use base64::Engine as _;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const TOLERANT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    let data = match text.trim().strip_prefix("data:") {
+        Some(rest) => rest.split_once(',').map_or(rest, |(_, d)| d),
+        None => text,
+    };
+    let clean: String = data
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    let bytes = TOLERANT
+        .decode(clean.as_bytes())
+        .map_err(|e| format!("not valid base64 ({e})"))?;
+    let (mime, _) = crate::blobs::sniff_image(&bytes).ok_or_else(|| {
+        format!(
+            "base64 of {} that are not a PNG, JPEG or WEBP image",
+            app::domain::format_bytes(bytes.len() as u64)
+        )
+    })?;
+    Ok((bytes::Bytes::from(bytes), mime))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base64_images_are_decoded_tolerantly_and_checked_by_their_bytes() {
+        use base64::Engine as _;
+        let png = crate::sandbox::generate_png("b64");
+        let safe = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&png);
+        let wrapped = format!("data:image/jpeg;base64,{}\n{}", &safe[..40], &safe[40..]);
+        let (bytes, mime) = decode_image_base64(&wrapped).expect("decoded");
+        assert_eq!(
+            (bytes.len(), mime),
+            (png.len(), "image/png"),
+            "the bytes decide the type"
+        );
+        let text = base64::engine::general_purpose::STANDARD.encode("just words");
+        let e = decode_image_base64(&text).expect_err("not an image");
+        assert!(e.contains("not a PNG, JPEG or WEBP image"), "{e}");
+        assert!(
+            decode_image_base64("***")
+                .expect_err("garbage")
+                .contains("not valid base64")
+        );
+        // An excerpt describes the image instead of quoting it.
+        let body = format!(r#"{{"data":[{{"b64_json":"{safe}"}}]}}"#);
+        let shown = excerpt(body.as_bytes());
+        assert!(
+            shown.contains("<b64_json, ") && shown.contains("image/png>"),
+            "{shown}"
+        );
+        assert!(!shown.contains(&safe[..60]), "{shown}");
+    }
 
     #[test]
     fn task_ids_are_found_where_providers_put_them_and_keep_every_digit() {

@@ -4,7 +4,10 @@
 //! is polled on the result endpoint (`{task_id}` in the endpoint is replaced, else the id is
 //! POSTed as JSON).
 
-use super::answer::{CallError, CallErrorKind, ProviderAnswer, ProviderState, excerpt, task_id_in};
+use super::answer::{
+    CallError, CallErrorKind, ProviderAnswer, ProviderState, decode_image_base64, excerpt,
+    task_id_in,
+};
 use super::net::{Exchange, Outbound};
 use super::{
     ImageFile, ImageInput, Provider, RequestRecord, SubmitRequest, Target, UploadAnswer,
@@ -149,18 +152,20 @@ pub fn parse_images_answer(
         .to_owned();
     let mut results: Vec<ResultItem> = Vec::new();
     let mut inline_images = Vec::new();
+    let mut unreadable: Vec<String> = Vec::new();
     if let Some(items) = o.get("data").and_then(Value::as_array) {
         for item in items {
             if let Some(b64) = item.get("b64_json").and_then(Value::as_str) {
-                let bytes = base64::engine::general_purpose::STANDARD
-                    .decode(b64.trim())
-                    .map_err(|e| malformed(format!("b64_json is not valid base64: {e}")))?;
-                inline_images.push(bytes::Bytes::from(bytes));
+                // An item that is no image is no result; what was wrong is quoted with the answer.
+                match decode_image_base64(b64) {
+                    Ok((bytes, _)) => inline_images.push(bytes),
+                    Err(e) => unreadable.push(format!("b64_json: {e}")),
+                }
             }
         }
         results = results_from(items);
     }
-    let has_output = !results.is_empty() || !inline_images.is_empty();
+    let has_output = !inline_images.is_empty() || results.iter().any(|r| r.url.is_some());
     let state = if !raw_status.is_empty() {
         match ProviderState::from_status(&raw_status) {
             ProviderState::Failed { .. } => ProviderState::Failed {
@@ -169,13 +174,10 @@ pub fn parse_images_answer(
                     .or_else(|| text(o, "errorMessage"))
                     .or_else(|| text(o, "message")),
             },
-            ProviderState::Succeeded if !has_output => ProviderState::Failed {
-                code: None,
-                message: Some("the provider reported success without any image".into()),
-            },
             s => s,
         }
-    } else if has_output {
+    } else if has_output || o.get("data").is_some_and(Value::is_array) {
+        // The OpenAI images format is a success; whether it holds an image the engine checks.
         ProviderState::Succeeded
     } else if task_id.is_some() {
         ProviderState::Queued("SUBMITTED".into())
@@ -187,7 +189,7 @@ pub fn parse_images_answer(
     };
     Ok(ProviderAnswer {
         task_id,
-        raw_status: if raw_status.is_empty() && has_output {
+        raw_status: if raw_status.is_empty() && o.get("data").is_some_and(Value::is_array) {
             "SUCCESS".into()
         } else {
             raw_status
@@ -198,6 +200,10 @@ pub fn parse_images_answer(
         inline_images,
         http_status,
         latency_ms,
+        body: std::iter::once(excerpt(body))
+            .chain(unreadable)
+            .collect::<Vec<_>>()
+            .join("; "),
     })
 }
 

@@ -42,7 +42,7 @@ impl Exchange {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| retry_after(v, std::time::SystemTime::now()));
-        let body = resp.bytes().await.map_err(|e| from_reqwest(&e, ms()))?;
+        let body = read_capped(resp, ANSWER_BYTES_MAX, &ms).await?;
         Ok(Exchange {
             key: key.clone(),
             status,
@@ -75,6 +75,41 @@ impl Exchange {
             }
         }
     }
+}
+
+/// The largest provider answer read, in bytes: room for several 4K images inline as base64.
+pub const ANSWER_BYTES_MAX: usize = 64 * 1024 * 1024;
+
+/// The whole body of `resp`, refused as soon as it passes `max` bytes (a clear error naming the
+/// cap, instead of a console that runs out of memory).
+async fn read_capped(
+    mut resp: reqwest::Response,
+    max: usize,
+    ms: &impl Fn() -> i64,
+) -> Result<bytes::Bytes, CallError> {
+    let status = resp.status().as_u16();
+    let too_large = || {
+        CallError::new(
+            CallErrorKind::Malformed,
+            format!(
+                "the answer is larger than {}",
+                app::domain::format_bytes(max as u64)
+            ),
+        )
+        .with_status(status)
+        .with_latency(ms())
+    };
+    if resp.content_length().is_some_and(|n| n > max as u64) {
+        return Err(too_large());
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| from_reqwest(&e, ms()))? {
+        if body.len() + chunk.len() > max {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 /// The wait a `Retry-After` value asks for (RFC 9110 §10.2.3): a number of seconds or an HTTP

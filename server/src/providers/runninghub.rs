@@ -179,6 +179,7 @@ pub fn parse_task_answer(
         inline_images: Vec::new(),
         http_status,
         latency_ms,
+        body: excerpt(body),
     })
 }
 

@@ -80,8 +80,23 @@ async fn read(
 fn data(s: &SandboxState, id: &str, sc: &Scenario) -> Value {
     let items: Vec<Value> = (0..sc.results)
         .map(|i| {
-            if sc.b64 {
+            if sc.b64_text {
+                json!({ "b64_json": base64::engine::general_purpose::STANDARD.encode("not an image at all") })
+            } else if sc.b64_url {
+                // As some gateways send it: a data: URL, the URL-safe alphabet, no padding,
+                // broken into lines.
+                let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .encode(generate_png(&format!("{id}-{i}")));
+                let lines: Vec<String> = b64
+                    .as_bytes()
+                    .chunks(76)
+                    .map(|c| String::from_utf8_lossy(c).into_owned())
+                    .collect();
+                json!({ "b64_json": format!("data:image/png;base64,{}", lines.join("\n")) })
+            } else if sc.b64 {
                 json!({ "b64_json": base64::engine::general_purpose::STANDARD.encode(generate_png(&format!("{id}-{i}"))) })
+            } else if sc.text_only {
+                json!({ "text": "a caption instead of an image", "url": null })
             } else {
                 json!({ "url": format!("{}/output/{id}-{i}.png", s.base()) })
             }

@@ -75,7 +75,16 @@ fn task_object(s: &SandboxState, t: &FakeTask, status: &str) -> Value {
     });
     match status {
         "SUCCESS" | "SUCCEED" => {
-            o["results"] = results(s, t);
+            let sc = &t.scenario;
+            o["results"] = if sc.text_only {
+                json!([{ "url": null, "outputType": "txt", "text": "a caption instead of an image" }])
+            } else if sc.empty_results {
+                json!([])
+            } else if sc.null_url {
+                json!([{ "url": null, "outputType": "png", "text": null }])
+            } else {
+                results(s, t)
+            };
             o["usage"] = json!({
                 "consumeMoney": null, "consumeCoins": null,
                 "taskCostTime": t.created.elapsed().as_secs().to_string(),

@@ -10,6 +10,9 @@
 /// before the answer · `#noid` the submit is taken and answered QUEUED without a task id ·
 /// `#lowercase` statuses in lower case · `#numericid` a 22-digit task id as a JSON number ·
 /// `#snakeid` the id under `task_id` · `#envelope` answers inside `{"code":0,"data":{…}}` ·
+/// `#textonly` SUCCESS with only a text item · `#emptyresults` SUCCESS with no results ·
+/// `#nullurl` SUCCESS with an item whose url is null · `#b64url` (nano-banana) base64 as a data:
+/// URL in the URL-safe alphabet with line breaks · `#b64text` (nano-banana) base64 of text ·
 /// `#echokey` the submit is refused with a message repeating the key, whole and in part ·
 /// `#echokeyfail` the first poll answers FAILED with a message repeating the key ·
 /// `#retryafter=V` the 429s carry `Retry-After: V` (`date`: an HTTP date 2 s ahead) ·
@@ -39,6 +42,11 @@ pub struct Scenario {
     pub retry_after: Option<String>,
     pub poll429: bool,
     pub lowercase: bool,
+    pub text_only: bool,
+    pub empty_results: bool,
+    pub null_url: bool,
+    pub b64_url: bool,
+    pub b64_text: bool,
     pub echo_key: bool,
     pub echo_key_fail: bool,
     pub numeric_id: bool,
@@ -93,6 +101,11 @@ impl Scenario {
                 "retryafter" => s.retry_after = Some(value.to_owned()),
                 "poll429" => s.poll429 = true,
                 "lowercase" => s.lowercase = true,
+                "textonly" => s.text_only = true,
+                "emptyresults" => s.empty_results = true,
+                "nullurl" => s.null_url = true,
+                "b64url" => s.b64_url = true,
+                "b64text" => s.b64_text = true,
                 "echokey" => s.echo_key = true,
                 "echokeyfail" => s.echo_key_fail = true,
                 "numericid" => s.numeric_id = true,

@@ -20,26 +20,6 @@ async fn final_task(retry: bool, prompt: &str, secs: u64) -> TaskView {
     run_task(&app, cfg, spec(prompt), secs).await.1
 }
 
-/// Stores a generated PNG (made from `seed`) under `name` in the app's blob store.
-async fn stored_png(app: &TestApp, seed: &str, name: &str) -> BlobRef {
-    let png = rhconsole::sandbox::generate_png(seed);
-    app.core
-        .engine
-        .blobs()
-        .put(&png, name, None)
-        .await
-        .expect("stored")
-}
-
-/// A test case whose only image is the stored `blob`.
-fn local_spec(prompt: &str, blob: BlobRef) -> TaskSpec {
-    TaskSpec {
-        image_urls: vec![],
-        local_images: vec![blob],
-        ..spec(prompt)
-    }
-}
-
 /// The JSON body of the `i`-th submit the sandbox received.
 fn submitted_json(sb: &SandboxHandle, i: usize) -> Value {
     serde_json::from_str(&submits(sb)[i].body).expect("json")

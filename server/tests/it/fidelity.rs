@@ -243,3 +243,68 @@ async fn a_status_nobody_documented_is_logged_once_and_polling_goes_on() {
     assert_eq!(v.status, TaskStatus::TimedOut, "{:?}", v.error_message);
     assert_eq!(undocumented(&app, id).await, vec!["PAUSED".to_owned()]);
 }
+
+#[tokio::test]
+async fn a_success_without_an_image_is_a_failure_that_quotes_the_answer() {
+    let (app, _admin, _sb, cfg) = app_with_sandbox("no image").await;
+    for (tag, quoted) in [
+        ("#textonly", "a caption instead of an image"),
+        ("#emptyresults", "\"results\":[]"),
+        ("#nullurl", "\"url\":null"),
+    ] {
+        let (_, v) = run_task(&app, cfg, spec(&format!("nothing {tag}")), 20).await;
+        assert_eq!(v.status, TaskStatus::Failed, "{tag}");
+        assert_eq!(v.error_code.as_deref(), Some("no_image"), "{tag}");
+        let msg = v.error_message.unwrap_or_default();
+        assert!(msg.contains(quoted), "{tag}: {msg}");
+    }
+}
+
+/// Whether `text` holds a run of 100 or more base64 characters (an image that leaked).
+fn has_base64_run(text: &str) -> bool {
+    let mut run = 0;
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || "+/=-_".contains(c) {
+            run += 1;
+            if run >= 100 {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
+}
+
+#[tokio::test]
+async fn base64_images_are_read_tolerantly_and_taken_only_when_they_are_images() {
+    let nano = json!({
+        "api_type": "nano-banana-edits",
+        "draw_endpoint": "/v1/images/edits",
+        "result_endpoint": "",
+        "upload_endpoint": "",
+        "model_name": "nano-banana",
+        "is_sync_api": true
+    });
+    let (app, _admin, _sb, cfg) = app_with_sandbox_config("nano b64", nano).await;
+    let blob = stored_png(&app, "input", "in.png").await;
+    // A data: URL in the URL-safe alphabet, without padding, broken into lines.
+    let (ok, v) = run_task(&app, cfg, local_spec("tolerant #b64url", blob.clone()), 20).await;
+    assert_eq!(v.status, TaskStatus::Succeeded, "{:?}", v.error_message);
+    let url = v.results[0].url.clone().expect("kept");
+    assert!(url.starts_with("/files/") && url.ends_with(".png"), "{url}");
+    // Base64 of something that is not an image.
+    let (bad, v) = run_task(&app, cfg, local_spec("not an image #b64text", blob), 20).await;
+    assert_eq!(v.status, TaskStatus::Failed);
+    assert_eq!(v.error_code.as_deref(), Some("no_image"));
+    let msg = v.error_message.unwrap_or_default();
+    assert!(msg.contains("not a PNG, JPEG or WEBP image"), "{msg}");
+    for id in [ok, bad] {
+        for e in events(&app, id).await {
+            let text = e.text.render(Lang::En);
+            assert!(!has_base64_run(&text), "base64 in an event: {text}");
+        }
+        let row = format!("{:?}", task_view(&app, id).await);
+        assert!(!has_base64_run(&row), "base64 in the task row");
+    }
+}

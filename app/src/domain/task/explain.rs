@@ -18,6 +18,7 @@ pub fn explain_error(code: Option<&str>, message: Option<&str>) -> Option<Msg> {
         "433" | "VALIDATE_PROMPT_FAILED" => Some(Msg::Explain433),
         "1000" => Some(Msg::Explain1000),
         "timeout" => Some(Msg::ExplainTimeout),
+        "no_image" => Some(Msg::ExplainNoImage),
         "http_429" => Some(Msg::Explain421),
         _ => None,
     };

@@ -127,7 +127,7 @@ impl Run<'_> {
                     }
                 }
                 ProviderState::Succeeded => {
-                    if answer.results.is_empty() && answer.inline_images.is_empty() {
+                    if !answer.has_image() {
                         streak.begin();
                         if let Some(delay) = streak.after_failure(true, None) {
                             pause = poll_interval.max(delay);
@@ -166,7 +166,26 @@ impl Run<'_> {
         }
     }
 
+    /// Ends the task as failed: the provider said "success" but the answer holds no usable
+    /// image (no results, links missing, only text). The message quotes what it answered.
+    pub(super) async fn no_image(&mut self, a: &ProviderAnswer) -> Step<()> {
+        self.fail(
+            Stage::Result,
+            "no_image".into(),
+            format!(
+                "The provider reported {} without any usable image. It answered: {}",
+                a.raw_status, a.body
+            ),
+            Some(a.http_status),
+            Some(a.latency_ms),
+        )
+        .await
+    }
+
     pub(super) async fn succeed(&mut self, a: ProviderAnswer) -> Step<()> {
+        if !a.has_image() {
+            return self.no_image(&a).await;
+        }
         let mut results = a.results.clone();
         for bytes in &a.inline_images {
             match self.inner.blobs.put(bytes, "result", None).await {
@@ -187,17 +206,6 @@ impl Run<'_> {
                         .await;
                 }
             }
-        }
-        if results.is_empty() {
-            return self
-                .fail(
-                    Stage::Result,
-                    "no_results".into(),
-                    format!("The provider reported {} without any result", a.raw_status),
-                    Some(a.http_status),
-                    Some(a.latency_ms),
-                )
-                .await;
         }
         let cost = a.usage.as_ref().and_then(Usage::cost);
         let count = results.len();

@@ -146,7 +146,7 @@ impl Run<'_> {
             ..Default::default()
         };
         match &a.state {
-            ProviderState::Succeeded if !a.results.is_empty() || !a.inline_images.is_empty() => {
+            ProviderState::Succeeded if a.has_image() => {
                 let text = EventText::AcceptedDone {
                     task_id: a.task_id.clone().unwrap_or_else(|| "—".into()),
                     status: a.raw_status.clone(),
@@ -183,11 +183,19 @@ impl Run<'_> {
                     .await?;
                 Ok(None)
             }
+            // Nothing to poll for: a success without an image is final.
+            ProviderState::Succeeded if sync || a.task_id.is_none() => {
+                self.no_image(&a).await?;
+                Ok(None)
+            }
             _ if sync && a.task_id.is_none() => {
                 self.fail(
                     Stage::Submit,
                     "malformed".into(),
-                    "The synchronous API answered without any image".into(),
+                    format!(
+                        "The synchronous API answered {} without any image: {}",
+                        a.raw_status, a.body
+                    ),
                     http,
                     lat,
                 )

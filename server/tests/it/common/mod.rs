@@ -518,3 +518,23 @@ pub fn submits(sb: &SandboxHandle) -> Vec<rhconsole::sandbox::SeenRequest> {
         })
         .unwrap_or_default()
 }
+
+/// Stores a generated PNG (made from `seed`) under `name` in the app's blob store.
+pub async fn stored_png(app: &TestApp, seed: &str, name: &str) -> app::domain::BlobRef {
+    let png = rhconsole::sandbox::generate_png(seed);
+    app.core
+        .engine
+        .blobs()
+        .put(&png, name, None)
+        .await
+        .expect("stored")
+}
+
+/// A test case whose only image is the stored `blob`.
+pub fn local_spec(prompt: &str, blob: app::domain::BlobRef) -> app::domain::TaskSpec {
+    app::domain::TaskSpec {
+        image_urls: vec![],
+        local_images: vec![blob],
+        ..spec(prompt)
+    }
+}
