@@ -304,6 +304,26 @@ messages! {
     Explain301 => "参数无效：检查提示词、图片链接、分辨率和宽高比。", "Invalid parameters: check the prompt, image URLs, resolution and aspect ratio.";
     Explain433 => "提示词校验失败。", "The prompt failed validation.";
     Explain1000 => "服务商内部未知错误，可稍后重试。", "Unknown error inside the provider; try again later.";
+    Explain1001 => "图片链接无效：服务商无法下载某个输入图片。请确认链接可公开访问（未过期、无需登录）。", "Invalid image URL: the provider could not fetch an input image. Check that the link is public (not expired, no sign-in).";
+    Explain1002 => "API 密钥无效：请检查配置里的密钥是否完整、是否已被删除或重置。", "Invalid API key: check that the key in the configuration is complete and has not been deleted or reset.";
+    Explain1003 => "请求过于频繁，服务商限流：稍等后会按服务商要求的时间自动重试（若开启重试）。", "Rate limited by the provider: retried after the wait it asks for (when retry is on).";
+    Explain1004 => "服务商找不到该任务或任务已过期。", "The provider does not know this task, or it expired.";
+    Explain1005 => "服务商服务器错误或暂时不可用：稍后会自动重试（若开启重试）。", "Provider server error or temporarily unavailable: retried later (when retry is on).";
+    Explain1006 => "任务在服务商处超时。", "The task timed out at the provider.";
+    Explain1007 => "参数无效：检查分辨率、宽高比和图片数量（最多 10 张）。", "Invalid parameters: check the resolution, aspect ratio and number of images (at most 10).";
+    Explain1008 => "文件过大：每张图片不能超过 10 MB。", "File too large: each image must be at most 10 MB.";
+    Explain1009 => "请求方法错误：这是控制台的问题，请反馈给管理员。", "Wrong HTTP method: a bug on the console's side; tell an admin.";
+    Explain1012 => "上游（第三方模型）出错：换个时间或换个输入再试。", "Upstream (third-party model) error: try later or with other input.";
+    Explain1013 => "文件处理失败：服务商无法读取某个输入图片，请换一张 PNG/JPG 图片。", "File processing failed: the provider could not read an input image; use another PNG/JPG.";
+    Explain1014 => "此密钥的等级不能调用标准模型 API（全能图片PRO 属于此类）：需要「企业共享」（Enterprise-Shared）密钥。请在 RunningHub 账户中创建或换用企业共享密钥；切换线路没有用。", "This key's tier cannot call the standard-model APIs (全能图片PRO is one): they need an Enterprise-Shared key. Create or use an Enterprise-Shared key in the RunningHub account; switching region does not help.";
+    Explain1015 => "生成失败：换个提示词或输入图片再试。", "Generation failed: try another prompt or input image.";
+    Explain1101 => "节点信息错误（AI 应用/工作流）：检查节点 ID 和字段名。", "Node information error (AI app/workflow): check the node ids and field names.";
+    Explain1504 => "模型运行超时：稍后再试，或降低分辨率。", "The model timed out: try later or at a lower resolution.";
+    Explain416 => "余额不足：请为此密钥所属账户充值。", "Insufficient balance: top up the account this key belongs to.";
+    Explain435 => "此账户不能使用所选的机器类型（instanceType）：去掉该设置或升级账户。", "This account may not use the chosen machine type (instanceType): leave it out or upgrade the account.";
+    Explain801 => "免费账户不能使用 API：请升级账户。", "Free accounts may not use the API: upgrade the account.";
+    ExplainOtherSite => "服务商不认识此密钥的用户：RunningHub 的密钥按站点区分，国内站（runninghub.cn）的密钥不能用于国际站（runninghub.ai），反之亦然。请检查配置的主机地址或改用另一条线路。", "The provider does not know this key's user: RunningHub keys are per site, so a key from runninghub.cn does not work on runninghub.ai and the reverse. Check the configured host or use the other region.";
+    ExplainAccount => "账户、密钥或应用权限问题：请按服务商的原始提示处理。", "An account, key or app access problem: follow the provider's own message.";
     ExplainNoImage => "服务商报告成功，但答复里没有可用的图片（没有结果、链接为空或只有文字）。上面引用了它的原始答复；这次调用可能已计费，请先在服务商的调用记录中核实。",
         "The provider reported success but its answer holds no usable image (no results, empty links or only text). Its answer is quoted above; the call may have been billed, so check the provider's call record.";
     ExplainTimeout => "在设定的时间内没有得到最终结果。任务可能仍在服务商处运行。", "No final result within the time limit. The task may still be running at the provider.";

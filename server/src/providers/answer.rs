@@ -144,31 +144,6 @@ impl fmt::Display for CallError {
     }
 }
 
-/// Codes that mean "too much at once, later will work".
-const QUEUE_FULL_CODES: &[&str] = &[
-    "421",
-    "415",
-    "814",
-    "TASK_QUEUE_MAXED",
-    "TASK_INSTANCE_MAXED",
-    "429",
-    "rate_limit_exceeded",
-];
-/// Codes that will fail the same way every time.
-const NEVER_RETRY_CODES: &[&str] = &[
-    "802",
-    "401",
-    "403",
-    "APIKEY_UNAUTHORIZED",
-    "812",
-    "1501",
-    "1505",
-    "301",
-    "PARAMS_INVALID",
-    "433",
-    "VALIDATE_PROMPT_FAILED",
-];
-
 impl CallError {
     pub fn new(kind: CallErrorKind, message: impl Into<String>) -> Self {
         CallError {
@@ -231,10 +206,11 @@ impl CallError {
     pub fn is_rate_limited(&self) -> bool {
         matches!(self.http_status, Some(429))
             || (self.http_status == Some(503) && self.retry_after.is_some())
-            || matches!(
-                self.code.as_deref(),
-                Some("1003" | "429" | "rate_limit_exceeded")
-            )
+            || self
+                .code
+                .as_deref()
+                .and_then(app::domain::code_info)
+                .is_some_and(|c| c.codes.contains(&"1003"))
     }
 
     pub fn with_status(mut self, status: u16) -> Self {
@@ -247,12 +223,12 @@ impl CallError {
     /// errors never are.
     pub fn is_transient(&self) -> bool {
         let code = self.code.as_deref().unwrap_or_default();
+        // A known code decides by itself (the one table: app::domain::CODES).
+        if let Some(info) = app::domain::code_info(code) {
+            return info.retry == app::domain::Retry::Later;
+        }
         let msg = self.message.to_ascii_lowercase();
-        if NEVER_RETRY_CODES.contains(&code)
-            || looks_like_auth(&msg)
-            || msg.contains("insufficient")
-            || msg.contains("balance")
-        {
+        if looks_like_auth(&msg) || msg.contains("insufficient") || msg.contains("balance") {
             return false;
         }
         match self.kind {
@@ -260,8 +236,7 @@ impl CallError {
             CallErrorKind::Refused | CallErrorKind::Malformed => false,
             CallErrorKind::Http | CallErrorKind::Api => {
                 let status_transient = matches!(self.http_status, Some(429) | Some(500..=599));
-                let queue_full = QUEUE_FULL_CODES.contains(&code)
-                    || msg.contains("queue")
+                let queue_full = msg.contains("queue")
                     || msg.contains("concurren")
                     || msg.contains("too many requests")
                     || msg.contains("rate limit");
