@@ -341,6 +341,52 @@ pub fn task_id_in(body: &[u8], keys: &[&str]) -> Option<String> {
         })
 }
 
+/// A provider's reason as a person reads it, whatever shape it came in: a string as it is; an
+/// object by its known fields (a ComfyUI `failedReason`: node, exception type and message;
+/// else `message`, `msg`, `error`, `reason` or `detail`, themselves of any shape); a list as
+/// its items; anything else as compact JSON. Never `[object Object]`, never nothing when
+/// something was said.
+pub fn readable(v: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    let out = match v {
+        Value::Null => return None,
+        Value::String(s) => s.trim().to_owned(),
+        Value::Bool(_) | Value::Number(_) => v.to_string(),
+        Value::Array(items) => items
+            .iter()
+            .filter_map(readable)
+            .collect::<Vec<_>>()
+            .join("; "),
+        Value::Object(m) => {
+            let field = |k: &str| m.get(k).and_then(readable).filter(|s| !s.is_empty());
+            let node = field("node_name").map(|n| match field("node_id") {
+                Some(id) => format!("{n} (node {id})"),
+                None => n,
+            });
+            let exception = [field("exception_type"), field("exception_message")]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>();
+            if node.is_some() || !exception.is_empty() {
+                node.into_iter()
+                    .chain(exception)
+                    .collect::<Vec<_>>()
+                    .join(": ")
+            } else if let Some(said) = ["message", "msg", "error", "reason", "detail"]
+                .iter()
+                .find_map(|k| field(k))
+            {
+                said
+            } else if m.is_empty() {
+                return None;
+            } else {
+                excerpt(v.to_string().as_bytes())
+            }
+        }
+    };
+    (!out.is_empty()).then_some(out)
+}
+
 /// How much of an answer a message quotes, in characters.
 const EXCERPT_CHARS: usize = 300;
 /// A JSON string longer than this is described, not quoted (base64 images above all).

@@ -6,7 +6,7 @@
 
 use super::answer::{
     CallError, CallErrorKind, ProviderAnswer, ProviderState, decode_image_base64, excerpt,
-    task_id_in,
+    readable, task_id_in,
 };
 use super::net::{Exchange, Outbound};
 use super::{
@@ -110,7 +110,9 @@ pub fn parse_images_answer(
         match o.get("error") {
             Some(Value::Object(e)) => Some(CallError::api(
                 text(e, "code").or_else(|| text(e, "type")),
-                text(e, "message").unwrap_or_else(|| "error without a message".into()),
+                e.get("message")
+                    .and_then(readable)
+                    .unwrap_or_else(|| "error without a message".into()),
                 http_status,
             )),
             Some(Value::String(s)) if !s.is_empty() => {
@@ -170,9 +172,15 @@ pub fn parse_images_answer(
         match ProviderState::from_status(&raw_status) {
             ProviderState::Failed { .. } => ProviderState::Failed {
                 code: text(o, "error_code").or_else(|| text(o, "errorCode")),
-                message: text(o, "error_message")
-                    .or_else(|| text(o, "errorMessage"))
-                    .or_else(|| text(o, "message")),
+                message: [
+                    "error_message",
+                    "errorMessage",
+                    "message",
+                    "error",
+                    "failedReason",
+                ]
+                .iter()
+                .find_map(|k| o.get(*k).and_then(readable)),
             },
             s => s,
         }

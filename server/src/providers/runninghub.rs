@@ -3,7 +3,9 @@
 //! envelope. Errors often arrive with HTTP 200: a non-empty `errorCode` or `errorMessage` is a
 //! failure whatever the status.
 
-use super::answer::{CallError, CallErrorKind, ProviderAnswer, ProviderState, excerpt, task_id_in};
+use super::answer::{
+    CallError, CallErrorKind, ProviderAnswer, ProviderState, excerpt, readable, task_id_in,
+};
 use super::net::{Exchange, Outbound};
 use super::{
     ImageFile, ImageInput, Provider, RequestRecord, SubmitRequest, Target, UploadAnswer,
@@ -93,8 +95,8 @@ fn open_envelope(v: Value, http_status: u16) -> Result<Value, CallError> {
     }
     let code = text(o, "code").unwrap_or_default();
     if code != "0" && code != "200" {
-        let msg = text(o, "message")
-            .or_else(|| text(o, "msg"))
+        let msg = said(o, "message")
+            .or_else(|| said(o, "msg"))
             .unwrap_or_else(|| "error without a message".to_owned());
         return Err(CallError::api(Some(code), msg, http_status));
     }
@@ -111,9 +113,9 @@ pub fn parse_task_answer(
     if !(200..300).contains(&http_status) {
         if let Ok(Value::Object(o)) = &parsed {
             let code = text(o, "errorCode").or_else(|| text(o, "code"));
-            let msg = text(o, "errorMessage")
-                .or_else(|| text(o, "message"))
-                .or_else(|| text(o, "msg"));
+            let msg = said(o, "errorMessage")
+                .or_else(|| said(o, "message"))
+                .or_else(|| said(o, "msg"));
             if code.is_some() || msg.is_some() {
                 return Err(CallError::api(code, msg.unwrap_or_default(), http_status)
                     .with_latency(latency_ms));
@@ -132,7 +134,7 @@ pub fn parse_task_answer(
         ))
     })?;
     let code = text(o, "errorCode");
-    let message = text(o, "errorMessage");
+    let message = said(o, "errorMessage");
     let task_id = task_id_in(body, &["taskId", "task_id"]);
     let raw_status = o
         .get("status")
@@ -155,6 +157,7 @@ pub fn parse_task_answer(
                     .with_latency(latency_ms),
             );
         }
+        let message = message.or_else(|| failed_reason(o));
         ProviderState::Failed { code, message }
     } else if raw_status.is_empty() {
         return Err(malformed(format!(
@@ -185,17 +188,13 @@ pub fn parse_task_answer(
 
 /// `failedReason` sometimes says more than an empty `errorMessage`.
 fn failed_reason(o: &Map<String, Value>) -> Option<String> {
-    let fr = o.get("failedReason")?;
-    match fr {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Object(m) if !m.is_empty() => ["exception_message", "message", "reason"]
-            .iter()
-            .find_map(|k| text(m, k))
-            .or_else(|| Some(fr.to_string())),
-        _ => None,
-    }
+    readable(o.get("failedReason")?)
 }
 
+/// A message field in whatever shape it came (see [`readable`]).
+fn said(o: &Map<String, Value>, key: &str) -> Option<String> {
+    readable(o.get(key)?)
+}
 /// Reads an upload answer: `data.download_url` is the URL to send.
 pub fn parse_upload_answer(
     http_status: u16,

@@ -95,6 +95,16 @@ fn task_object(s: &SandboxState, t: &FakeTask, status: &str) -> Value {
             let (code, msg) = t.scenario.fail.unwrap_or(("1000", "unknown error"));
             o["errorCode"] = json!(code);
             o["errorMessage"] = json!(msg);
+            if t.scenario.failed_reason {
+                o["failedReason"] = json!({
+                    "node_name": "KSampler", "node_id": "3", "exception_type": "RuntimeError",
+                    "exception_message": "CUDA out of memory", "traceback": ["..."]
+                });
+            }
+            if t.scenario.error_object {
+                o["errorMessage"] =
+                    json!({ "message": "model overloaded", "type": "server_error" });
+            }
         }
         _ => {}
     }

@@ -13,7 +13,8 @@
 /// `#textonly` SUCCESS with only a text item · `#emptyresults` SUCCESS with no results ·
 /// `#nullurl` SUCCESS with an item whose url is null · `#b64url` (nano-banana) base64 as a data:
 /// URL in the URL-safe alphabet with line breaks · `#b64text` (nano-banana) base64 of text ·
-/// `#echokey` the submit is refused with a message repeating the key, whole and in part ·
+/// `#failedreason` FAILED with an empty errorMessage and a ComfyUI-style failedReason object ·
+/// `#errorobject` FAILED with an errorMessage that is an object · `#echokey` the submit is refused with a message repeating the key, whole and in part ·
 /// `#echokeyfail` the first poll answers FAILED with a message repeating the key ·
 /// `#retryafter=V` the 429s carry `Retry-After: V` (`date`: an HTTP date 2 s ahead) ·
 /// `#poll429` the first poll is answered 429 · `#flaky` half the polls fail with 500 · `#succeed` and
@@ -42,6 +43,8 @@ pub struct Scenario {
     pub retry_after: Option<String>,
     pub poll429: bool,
     pub lowercase: bool,
+    pub failed_reason: bool,
+    pub error_object: bool,
     pub text_only: bool,
     pub empty_results: bool,
     pub null_url: bool,
@@ -101,6 +104,14 @@ impl Scenario {
                 "retryafter" => s.retry_after = Some(value.to_owned()),
                 "poll429" => s.poll429 = true,
                 "lowercase" => s.lowercase = true,
+                "failedreason" => {
+                    s.failed_reason = true;
+                    s.fail = Some(("1000", ""));
+                }
+                "errorobject" => {
+                    s.error_object = true;
+                    s.fail = Some(("1012", ""));
+                }
                 "textonly" => s.text_only = true,
                 "emptyresults" => s.empty_results = true,
                 "nullurl" => s.null_url = true,

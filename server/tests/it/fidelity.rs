@@ -308,3 +308,29 @@ async fn base64_images_are_read_tolerantly_and_taken_only_when_they_are_images()
         assert!(!has_base64_run(&row), "base64 in the task row");
     }
 }
+
+#[tokio::test]
+async fn failure_reasons_in_other_shapes_read_as_text() {
+    let (app, _admin, _sb, cfg) = app_with_sandbox("reasons").await;
+    for (tag, said) in [
+        (
+            "#failedreason",
+            "KSampler (node 3): RuntimeError: CUDA out of memory",
+        ),
+        ("#errorobject", "model overloaded"),
+    ] {
+        let (id, v) = run_task(&app, cfg, spec(&format!("reason {tag}")), 20).await;
+        assert_eq!(v.status, TaskStatus::Failed, "{tag}");
+        let msg = v.error_message.unwrap_or_default();
+        assert!(msg.contains(said), "{tag}: {msg}");
+        let log: String = events(&app, id)
+            .await
+            .iter()
+            .map(|e| e.text.render(Lang::En))
+            .collect();
+        assert!(
+            log.contains(said) && !log.contains("[object"),
+            "{tag}: {log}"
+        );
+    }
+}
