@@ -270,7 +270,7 @@ messages! {
     TaskBatchTitle => "批量对比", "Batch comparison";
     TaskTimeToResult => "出图耗时", "Time to result";
     TaskThumbnail => "缩略图", "Thumbnail";
-    TaskUncertainHelp => "提交请求发出后服务器中断，服务商可能已收到此任务。请到服务商控制台核实后再决定是否重新运行。", "The server stopped after the submit was sent: the provider may have the task. Check with the provider before running it again.";
+    TaskUncertainHelp => "提交请求已发出，但没有得到可用的答复（超时、连接中断、答复无法读取，或服务器中途停止）：服务商可能已受理并计费。不会自动重新提交；请先在服务商的调用记录中核实，再决定是否重新运行。", "The submit was sent but no usable answer came back (a timeout, a broken connection, an unreadable answer, or the server stopping): the provider may have accepted and billed it. It is not sent again automatically; check the provider's call record before running it again.";
     TaskFullView => "查看大图", "Full view";
 
     StatusPending => "等待中", "pending";

@@ -115,9 +115,10 @@ impl Run<'_> {
             submit_state: Some(SubmitState::Sent),
             error_code: Some("submit_uncertain".into()),
             error_message: Some(format!(
-                "The submit was sent at {} but no usable answer came back ({e}): the provider \
-                 may have this task. Check its call record before running it again.",
-                Timestamp(sent_at).rfc3339()
+                "The submit was sent at {} (UTC+{DISPLAY_OFFSET_HOURS}) but no usable answer came \
+                 back ({e}): the provider may have this task. Check its call record before \
+                 running it again.",
+                Timestamp(sent_at).format()
             )),
             finished: true,
             ..Default::default()
