@@ -57,10 +57,12 @@ pub fn normalise_host(raw: &str) -> Result<String, Msg> {
     if s.is_empty() {
         return Err(Msg::ErrRequired);
     }
-    let (scheme, rest) = if let Some(r) = s.strip_prefix("https://") {
-        ("https", r)
-    } else if let Some(r) = s.strip_prefix("http://") {
-        ("http", r)
+    // Schemes and host names ignore case (`HTTPS://WWW.RunningHub.cn` is the usual host).
+    let lower = s.to_ascii_lowercase();
+    let (scheme, rest) = if lower.starts_with("https://") {
+        ("https", &s["https://".len()..])
+    } else if lower.starts_with("http://") {
+        ("http", &s["http://".len()..])
     } else {
         return Err(Msg::ErrHostScheme);
     };
@@ -149,6 +151,16 @@ mod tests {
         assert_eq!(
             normalise_host("http://[::1]:8080").as_deref(),
             Ok("http://[::1]:8080")
+        );
+        assert_eq!(
+            normalise_host("HTTPS://WWW.RUNNINGHUB.CN/").as_deref(),
+            Ok("https://www.runninghub.cn"),
+            "a scheme in capitals"
+        );
+        assert_eq!(
+            normalise_host("https://www.runninghub.cn/openapi/v2"),
+            Err(Msg::ErrHostPath),
+            "a pasted API prefix is a field error saying where it goes"
         );
         assert_eq!(normalise_host("www.runninghub.cn"), Err(Msg::ErrHostScheme));
         assert_eq!(normalise_host("ftp://x.cn"), Err(Msg::ErrHostScheme));

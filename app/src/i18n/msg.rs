@@ -322,6 +322,7 @@ messages! {
     Explain416 => "余额不足：请为此密钥所属账户充值。", "Insufficient balance: top up the account this key belongs to.";
     Explain435 => "此账户不能使用所选的机器类型（instanceType）：去掉该设置或升级账户。", "This account may not use the chosen machine type (instanceType): leave it out or upgrade the account.";
     Explain801 => "免费账户不能使用 API：请升级账户。", "Free accounts may not use the API: upgrade the account.";
+    ExplainNotFound => "服务商说这个地址不存在（HTTP 404）：请检查配置的主机地址和接口路径（例如 /openapi/v2/rhart-image-n-pro/edit）。", "The provider says this address does not exist (HTTP 404): check the configured host and endpoint path (e.g. /openapi/v2/rhart-image-n-pro/edit).";
     ExplainOtherSite => "服务商不认识此密钥的用户：RunningHub 的密钥按站点区分，国内站（runninghub.cn）的密钥不能用于国际站（runninghub.ai），反之亦然。请检查配置的主机地址或改用另一条线路。", "The provider does not know this key's user: RunningHub keys are per site, so a key from runninghub.cn does not work on runninghub.ai and the reverse. Check the configured host or use the other region.";
     ExplainAccount => "账户、密钥或应用权限问题：请按服务商的原始提示处理。", "An account, key or app access problem: follow the provider's own message.";
     ExplainNoImage => "服务商报告成功，但答复里没有可用的图片（没有结果、链接为空或只有文字）。上面引用了它的原始答复；这次调用可能已计费，请先在服务商的调用记录中核实。",
@@ -354,7 +355,7 @@ messages! {
     ErrNameTaken => "已有同名配置（不区分大小写和首尾空格）", "A configuration with this name exists (ignoring case and spaces)";
     ErrApiTypeUnknown => "未知的接口类型", "Unknown API type";
     ErrHostScheme => "地址必须以 http:// 或 https:// 开头", "Hosts start with http:// or https://";
-    ErrHostPath => "地址不能包含路径或查询参数", "Hosts have no path or query";
+    ErrHostPath => "地址只写到域名（和端口）为止，不含路径或查询参数：例如 https://www.runninghub.cn；/openapi/v2/… 这样的路径请写在接口字段里", "A host ends at the domain (and port), without a path or query: e.g. https://www.runninghub.cn; paths such as /openapi/v2/… go in the endpoint fields";
     ErrHostInvalid => "地址无效", "Invalid host";
     ErrEndpointSlash => "端点必须以 / 开头", "Endpoints start with /";
     ErrEndpointInvalid => "端点不能包含空白或 #", "Endpoints cannot contain spaces or #";

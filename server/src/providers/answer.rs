@@ -167,14 +167,19 @@ impl CallError {
         }
     }
 
-    /// A non-2xx answer without a readable error of its own: `HTTP 502: <start of the body>`.
+    /// A non-2xx answer without a readable error of its own: `HTTP 502: <start of the body>`;
+    /// a 404 says which setting to look at.
     pub fn http(http_status: u16, body: &[u8], latency_ms: i64) -> Self {
-        CallError::new(
-            CallErrorKind::Http,
-            format!("HTTP {http_status}: {}", excerpt(body)),
-        )
-        .with_status(http_status)
-        .with_latency(latency_ms)
+        let message = match http_status {
+            404 => format!(
+                "endpoint not found: check the host and endpoint (HTTP 404: {})",
+                excerpt(body)
+            ),
+            _ => format!("HTTP {http_status}: {}", excerpt(body)),
+        };
+        CallError::new(CallErrorKind::Http, message)
+            .with_status(http_status)
+            .with_latency(latency_ms)
     }
 
     /// An answer that does not read as the documented shape; `why` says what was wrong.

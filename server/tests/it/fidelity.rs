@@ -334,3 +334,19 @@ async fn failure_reasons_in_other_shapes_read_as_text() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_endpoint_that_does_not_exist_reads_as_such() {
+    let changes = json!({ "draw_endpoint": "/openapi/v2/no-such-model/edit" });
+    let (app, _admin, _sb, cfg) = app_with_sandbox_config("404", changes).await;
+    let (_, v) = run_task(&app, cfg, spec("wrong endpoint"), 20).await;
+    assert_eq!(v.status, TaskStatus::Failed);
+    assert_eq!(v.error_code.as_deref(), Some("http_404"));
+    let msg = v.error_message.unwrap_or_default();
+    assert!(
+        msg.contains("endpoint not found: check the host and endpoint"),
+        "{msg}"
+    );
+    let why = explain_error(v.error_code.as_deref(), Some(&msg)).expect("explained");
+    assert!(why.text(Lang::Zh).contains("接口路径"));
+}

@@ -101,6 +101,7 @@ pub fn explain_error(code: Option<&str>, message: Option<&str>) -> Option<Msg> {
         "timeout" => Some(Msg::ExplainTimeout),
         "no_image" => Some(Msg::ExplainNoImage),
         "http_429" => Some(Msg::Explain1003),
+        "http_404" => Some(Msg::ExplainNotFound),
         _ => None,
     };
     own.or_else(|| code_info(code).map(|c| c.explain))
