@@ -414,3 +414,55 @@ fn a_missing_or_wrong_master_key_stops_the_start_and_loses_nothing() {
         "every config (name, version, settings) is as it was"
     );
 }
+
+#[test]
+fn add_runninghub_sets_what_the_form_sets_and_an_update_changes_only_what_is_given() {
+    let data = TempDir::new().expect("tmp");
+    let key = "0123456789abcdef0123456789abcdef";
+    let o = add_runninghub(
+        &data,
+        "rhart-image-n-pro",
+        &[
+            "--name",
+            "LAN",
+            "--host",
+            "http://192.168.1.20:8080",
+            "--overseas-host",
+            "http://192.168.1.21:8080",
+            "--allow-local",
+            "true",
+            "--timeout-secs",
+            "120",
+            "--max-concurrency",
+            "3",
+            "--retry",
+            "false",
+        ],
+        &format!("{key}\n"),
+    );
+    assert_exit(&o, 0, "a LAN gateway from the command line");
+    let f = &show_config(&data, "LAN")["fields"];
+    assert_eq!(f["host_domestic"], "http://192.168.1.20:8080");
+    assert_eq!(f["allow_local"], true);
+    assert_eq!(
+        (f["timeout_secs"].as_i64(), f["max_concurrency"].as_i64()),
+        (Some(120), Some(3))
+    );
+    assert_eq!(f["enable_retry"], false);
+    // Again with --yes and only a new model: hosts, limits and the key stay as they were.
+    let o = add_runninghub(&data, "other-model", &["--name", "LAN", "--yes"], "\n");
+    assert_exit(&o, 0, "update");
+    let after = show_config(&data, "LAN");
+    let f = &after["fields"];
+    assert_eq!(f["model_name"], "other-model");
+    assert_eq!(
+        f["host_domestic"], "http://192.168.1.20:8080",
+        "the host was kept"
+    );
+    assert_eq!(f["host_overseas"], "http://192.168.1.21:8080");
+    assert_eq!(
+        (f["timeout_secs"].as_i64(), f["allow_local"].as_bool()),
+        (Some(120), Some(true))
+    );
+    assert_eq!(after["key_mask"], "…cdef", "the key was kept");
+}

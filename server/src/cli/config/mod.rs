@@ -17,29 +17,61 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::PathBuf;
 
+/// `config add-runninghub`: every field the form has. On an existing configuration only what
+/// is given changes; a new one starts from the RunningHub preset.
+#[derive(Debug, clap::Args)]
+pub struct RunningHubArgs {
+    /// Configuration name.
+    #[arg(long, default_value = "RunningHub-全能图片PRO")]
+    name: String,
+    /// Read the API key from standard input instead of asking.
+    #[arg(long)]
+    api_key_stdin: bool,
+    /// Model name (asked when not given for a new configuration).
+    #[arg(long)]
+    model: Option<String>,
+    /// Domestic host (preset: https://www.runninghub.cn).
+    #[arg(long)]
+    host: Option<String>,
+    /// Overseas host (preset: https://www.runninghub.ai).
+    #[arg(long)]
+    overseas_host: Option<String>,
+    /// Submit endpoint path.
+    #[arg(long)]
+    draw_endpoint: Option<String>,
+    /// Query endpoint path.
+    #[arg(long)]
+    result_endpoint: Option<String>,
+    /// Upload endpoint path.
+    #[arg(long)]
+    upload_endpoint: Option<String>,
+    /// The API answers with the image at once (no task id to poll).
+    #[arg(long)]
+    sync_api: Option<bool>,
+    /// Retry refused or failed calls.
+    #[arg(long)]
+    retry: Option<bool>,
+    /// Switched on (needs a key).
+    #[arg(long)]
+    active: Option<bool>,
+    /// Task deadline in seconds.
+    #[arg(long)]
+    timeout_secs: Option<u32>,
+    /// Tasks at the provider at once.
+    #[arg(long)]
+    max_concurrency: Option<u32>,
+    /// Allow a host on this machine or the local network (a self-hosted gateway, the sandbox).
+    #[arg(long)]
+    allow_local: Option<bool>,
+    /// Don't ask: update the configuration if it exists.
+    #[arg(long)]
+    yes: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ConfigCmd {
     /// Add (or update) the RunningHub 全能图片PRO image-edit configuration.
-    AddRunninghub {
-        /// Configuration name.
-        #[arg(long, default_value = "RunningHub-全能图片PRO")]
-        name: String,
-        /// Read the API key from standard input instead of asking.
-        #[arg(long)]
-        api_key_stdin: bool,
-        /// Model name (asked when not given).
-        #[arg(long)]
-        model: Option<String>,
-        /// Domestic host.
-        #[arg(long, default_value = "https://www.runninghub.cn")]
-        host: String,
-        /// Overseas host.
-        #[arg(long, default_value = "https://www.runninghub.ai")]
-        overseas_host: String,
-        /// Don't ask: update the configuration if it exists.
-        #[arg(long)]
-        yes: bool,
-    },
+    AddRunninghub(RunningHubArgs),
     /// List configurations.
     List {
         #[arg(long)]
@@ -127,14 +159,7 @@ pub async fn run(global: &GlobalArgs, cmd: ConfigCmd) -> Result<(), CliError> {
 
 async fn dispatch(core: &Core, cmd: ConfigCmd) -> Result<(), CliError> {
     match cmd {
-        ConfigCmd::AddRunninghub {
-            name,
-            api_key_stdin,
-            model,
-            host,
-            overseas_host,
-            yes,
-        } => add_runninghub(core, name, api_key_stdin, model, host, overseas_host, yes).await,
+        ConfigCmd::AddRunninghub(args) => add_runninghub(core, args).await,
         ConfigCmd::List { json, archived } => {
             let filter = ConfigFilter {
                 archived,
@@ -207,15 +232,24 @@ async fn dispatch(core: &Core, cmd: ConfigCmd) -> Result<(), CliError> {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn add_runninghub(
-    core: &Core,
-    name: String,
-    api_key_stdin: bool,
-    model: Option<String>,
-    host: String,
-    overseas_host: String,
-    yes: bool,
-) -> Result<(), CliError> {
+async fn add_runninghub(core: &Core, args: RunningHubArgs) -> Result<(), CliError> {
+    let RunningHubArgs {
+        name,
+        api_key_stdin,
+        model,
+        host,
+        overseas_host,
+        draw_endpoint,
+        result_endpoint,
+        upload_endpoint,
+        sync_api,
+        retry,
+        active,
+        timeout_secs,
+        max_concurrency,
+        allow_local,
+        yes,
+    } = args;
     let existing = match db::config::id_by_name(&core.db.read, &name)
         .await
         .map_err(anyhow::Error::from)?
@@ -254,26 +288,48 @@ async fn add_runninghub(
         };
         io::secret(prompt)?
     };
-    let model = match model {
-        Some(m) => m,
-        None => io::ask("Model name", "rhart-image-n-pro")?,
+    // An existing configuration keeps everything not given; a new one starts from the preset.
+    let mut input = match &existing {
+        Some(row) => row.view.fields.to_input(),
+        None => ApiType::RunningHubRhartEdit.preset(),
     };
-    let mut input = ApiType::RunningHubRhartEdit.preset();
+    let model = match (model, &existing) {
+        (Some(m), _) => m,
+        (None, Some(_)) => input.model_name.clone(),
+        (None, None) => io::ask("Model name", "rhart-image-n-pro")?,
+    };
     input.name = name;
     input.api_key = key;
     input.model_name = model;
-    input.host_domestic = host;
-    input.host_overseas = overseas_host;
+    let set = |field: &mut String, given: Option<String>| {
+        if let Some(v) = given {
+            *field = v;
+        }
+    };
+    set(&mut input.host_domestic, host);
+    set(&mut input.host_overseas, overseas_host);
+    set(&mut input.draw_endpoint, draw_endpoint);
+    set(&mut input.result_endpoint, result_endpoint);
+    set(&mut input.upload_endpoint, upload_endpoint);
+    input.is_sync_api = sync_api.unwrap_or(input.is_sync_api);
+    input.enable_retry = retry.unwrap_or(input.enable_retry);
+    input.timeout_secs = timeout_secs.unwrap_or(input.timeout_secs);
+    input.max_concurrency = max_concurrency.unwrap_or(input.max_concurrency);
+    input.allow_local = allow_local.unwrap_or(input.allow_local);
     let view = match existing {
         Some(row) => {
-            input.is_active = row.view.fields.is_active || !input.api_key.trim().is_empty();
+            input.is_active =
+                active.unwrap_or(row.view.fields.is_active || !input.api_key.trim().is_empty());
             core.update_config(&Actor::Cli, row.view.id, input)
                 .await
                 .map_err(from_app)?
         }
-        None => configs::create(core, &Actor::Cli, input, HistoryAction::Created)
-            .await
-            .map_err(from_app)?,
+        None => {
+            input.is_active = active.unwrap_or(input.is_active);
+            configs::create(core, &Actor::Cli, input, HistoryAction::Created)
+                .await
+                .map_err(from_app)?
+        }
     };
     println!("Saved:");
     print_config(&view);
