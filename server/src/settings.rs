@@ -1,6 +1,7 @@
 //! Settings of `serve` and of the engine (shared with `task run`), from flags and environment
 //! variables, with defaults that need no editing.
 
+use crate::providers::net::CallTimeouts;
 use crate::tasks::EngineSettings;
 use crate::tasks::retry::RetryPolicy;
 use clap::{Args, ValueEnum};
@@ -26,21 +27,39 @@ pub struct EngineArgs {
     /// Provider HTTP calls in the air at once, over all configurations.
     #[arg(long, env = "RHCONSOLE_MAX_REQUESTS", default_value_t = EngineArgs::DEFAULT.max_requests)]
     pub max_requests: usize,
-    /// Timeout of one provider HTTP call, in seconds.
-    #[arg(long, env = "RHCONSOLE_REQUEST_TIMEOUT_SECS", default_value_t = EngineArgs::DEFAULT.request_timeout_secs)]
-    pub request_timeout_secs: u64,
+    /// Seconds to wait for a provider connection (TCP and TLS).
+    #[arg(long, env = "RHCONSOLE_CONNECT_TIMEOUT_SECS", default_value_t = EngineArgs::DEFAULT.connect_timeout_secs)]
+    pub connect_timeout_secs: u64,
+    /// Seconds to wait for the answer to a submit of an async API (it answers a task id).
+    #[arg(long, env = "RHCONSOLE_SUBMIT_TIMEOUT_SECS", default_value_t = EngineArgs::DEFAULT.submit_timeout_secs)]
+    pub submit_timeout_secs: u64,
+    /// Seconds to wait for the answer to a submit of a synchronous image gateway, which may
+    /// take minutes before its first byte (and bills the work even when nobody waits).
+    #[arg(long, env = "RHCONSOLE_SYNC_TIMEOUT_SECS", default_value_t = EngineArgs::DEFAULT.sync_timeout_secs)]
+    pub sync_timeout_secs: u64,
+    /// Seconds to wait for the answer to one poll.
+    #[arg(long, env = "RHCONSOLE_POLL_TIMEOUT_SECS", default_value_t = EngineArgs::DEFAULT.poll_timeout_secs)]
+    pub poll_timeout_secs: u64,
+    /// Seconds to wait for an image upload to be answered.
+    #[arg(long, env = "RHCONSOLE_UPLOAD_TIMEOUT_SECS", default_value_t = EngineArgs::DEFAULT.upload_timeout_secs)]
+    pub upload_timeout_secs: u64,
     /// The retry backoff unit in milliseconds (delays are min(2^n+1, 15) units).
     #[arg(long, env = "RHCONSOLE_RETRY_UNIT_MS", default_value_t = EngineArgs::DEFAULT.retry_unit_ms)]
     pub retry_unit_ms: u64,
 }
 
 impl EngineArgs {
-    /// The defaults, written once: a poll every 3 s, 256 calls in the air, 60 s per call,
-    /// a 1 s backoff unit.
+    /// The defaults, written once: a poll every 3 s, 256 calls in the air, a 1 s backoff
+    /// unit; 10 s to connect, 60 s for a submit answer (300 s from a synchronous gateway), 30 s
+    /// for a poll, 120 s for an upload.
     pub const DEFAULT: EngineArgs = EngineArgs {
         poll_interval_ms: 3000,
         max_requests: 256,
-        request_timeout_secs: 60,
+        connect_timeout_secs: 10,
+        submit_timeout_secs: 60,
+        sync_timeout_secs: 300,
+        poll_timeout_secs: 30,
+        upload_timeout_secs: 120,
         retry_unit_ms: 1000,
     };
 
@@ -57,9 +76,16 @@ impl EngineArgs {
         }
     }
 
-    /// The timeout of one provider call.
-    pub fn request_timeout(&self) -> Duration {
-        Duration::from_secs(self.request_timeout_secs.max(1))
+    /// The bound of each kind of provider call (each at least a second).
+    pub fn call_timeouts(&self) -> CallTimeouts {
+        let secs = |s: u64| Duration::from_secs(s.max(1));
+        CallTimeouts {
+            connect: secs(self.connect_timeout_secs),
+            submit: secs(self.submit_timeout_secs),
+            sync_submit: secs(self.sync_timeout_secs),
+            poll: secs(self.poll_timeout_secs),
+            upload: secs(self.upload_timeout_secs),
+        }
     }
 }
 
@@ -158,6 +184,38 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_kind_of_call_has_a_bound_and_a_sync_gateway_a_generous_one() {
+        let t = EngineArgs::default().call_timeouts();
+        assert_eq!(t.connect, Duration::from_secs(10));
+        assert_eq!(t.submit, Duration::from_secs(60));
+        assert_eq!(t.poll, Duration::from_secs(30));
+        assert_eq!(t.upload, Duration::from_secs(120));
+        assert!(t.sync_submit >= Duration::from_secs(180), "{t:?}");
+        let zero = EngineArgs {
+            poll_timeout_secs: 0,
+            ..EngineArgs::default()
+        };
+        assert_eq!(
+            zero.call_timeouts().poll,
+            Duration::from_secs(1),
+            "never unbounded"
+        );
+        let out = crate::providers::net::Outbound::new(t).expect("client");
+        let target = |is_sync| crate::providers::Target {
+            base: String::new(),
+            draw_endpoint: String::new(),
+            result_endpoint: String::new(),
+            upload_endpoint: String::new(),
+            model_name: String::new(),
+            is_sync,
+            allow_local: false,
+            key: secrecy::SecretString::from("k".to_owned()),
+        };
+        assert_eq!(out.submit_timeout(&target(true)), t.sync_submit);
+        assert_eq!(out.submit_timeout(&target(false)), t.submit);
+    }
     use clap::Parser;
 
     #[derive(Parser)]
@@ -171,13 +229,8 @@ mod tests {
         let parsed = Probe::try_parse_from(["probe"]).expect("parses");
         // Only meaningful when the environment sets none of them (as in CI).
         if std::env::vars().all(|(k, _)| {
-            !matches!(
-                k.as_str(),
-                "RHCONSOLE_POLL_INTERVAL_MS"
-                    | "RHCONSOLE_MAX_REQUESTS"
-                    | "RHCONSOLE_REQUEST_TIMEOUT_SECS"
-                    | "RHCONSOLE_RETRY_UNIT_MS"
-            )
+            !(k.starts_with("RHCONSOLE_")
+                && (k.ends_with("_MS") || k.ends_with("_SECS") || k == "RHCONSOLE_MAX_REQUESTS"))
         }) {
             assert_eq!(parsed.engine, EngineArgs::default());
         }

@@ -32,7 +32,7 @@ pub async fn open_core(
     data_dir: &Path,
     clock: SharedClock,
     engine: EngineSettings,
-    request_timeout: Duration,
+    timeouts: crate::providers::net::CallTimeouts,
 ) -> anyhow::Result<Arc<Core>> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
@@ -52,7 +52,7 @@ pub async fn open_core(
     let secrets = Arc::new(secrets);
     let metrics = Arc::new(Metrics::default());
     let blobs = BlobStore::new(data_dir.join("blobs"), db.clone(), clock.clone())?;
-    let providers = Providers::new(Outbound::new(request_timeout)?);
+    let providers = Providers::new(Outbound::new(timeouts)?);
     let engine = Engine::new(EngineParts {
         db: db.clone(),
         clock: clock.clone(),
@@ -80,7 +80,7 @@ pub async fn open_core_for_cli(data_dir: &Path, engine: &EngineArgs) -> anyhow::
         data_dir,
         Arc::new(SystemClock),
         engine.engine_settings(),
-        engine.request_timeout(),
+        engine.call_timeouts(),
     )
     .await
 }
@@ -105,7 +105,7 @@ impl Application {
             &settings.data_dir,
             clock,
             s.engine.engine_settings(),
-            s.engine.request_timeout(),
+            s.engine.call_timeouts(),
         )
         .await?;
 

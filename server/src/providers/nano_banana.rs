@@ -299,7 +299,8 @@ impl Provider for NanoBanana {
                 })?;
             form = form.part(field, part);
         }
-        self.send(target, client.post(&url).multipart(form))
+        let timeout = self.http.submit_timeout(target);
+        self.send(target, client.post(&url).multipart(form).timeout(timeout))
             .await?
             .read(parse_images_answer)
     }
@@ -314,7 +315,8 @@ impl Provider for NanoBanana {
         let answer = if endpoint.contains("{task_id}") {
             let url = target.url(&endpoint.replace("{task_id}", &urlencode(provider_task_id)));
             let client = self.http.client_for(&url, target.allow_local)?;
-            self.send(target, client.get(&url)).await?
+            self.send(target, client.get(&url).timeout(self.http.timeouts.poll))
+                .await?
         } else {
             let url = target.url(endpoint);
             let client = self.http.client_for(&url, target.allow_local)?;
@@ -322,6 +324,7 @@ impl Provider for NanoBanana {
                 target,
                 client
                     .post(&url)
+                    .timeout(self.http.timeouts.poll)
                     .json(&json!({ "taskId": provider_task_id, "task_id": provider_task_id })),
             )
             .await?

@@ -185,26 +185,60 @@ impl Resolve for PublicOnly {
 pub struct Outbound {
     public: reqwest::Client,
     local: reqwest::Client,
-    pub request_timeout: Duration,
+    pub timeouts: CallTimeouts,
     pub download_timeout: Duration,
 }
 
+/// How long each kind of provider call may take, from sending to the last byte of the answer
+/// (`connect`: until the connection stands). No call waits without a bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallTimeouts {
+    pub connect: Duration,
+    /// A submit to an async API, which answers a task id.
+    pub submit: Duration,
+    /// A submit to a synchronous gateway, which answers with the image (often minutes).
+    pub sync_submit: Duration,
+    pub poll: Duration,
+    pub upload: Duration,
+}
+
+impl CallTimeouts {
+    /// The same bound for every kind of call (tests).
+    pub fn all(d: Duration) -> CallTimeouts {
+        CallTimeouts {
+            connect: d,
+            submit: d,
+            sync_submit: d,
+            poll: d,
+            upload: d,
+        }
+    }
+}
+
 impl Outbound {
-    pub fn new(request_timeout: Duration) -> anyhow::Result<Outbound> {
+    pub fn new(timeouts: CallTimeouts) -> anyhow::Result<Outbound> {
         let base = || {
             reqwest::Client::builder()
                 .user_agent(concat!("rhconsole/", env!("CARGO_PKG_VERSION")))
                 .redirect(reqwest::redirect::Policy::none())
-                .connect_timeout(Duration::from_secs(10))
-                .timeout(request_timeout)
+                .connect_timeout(timeouts.connect)
                 .pool_max_idle_per_host(64)
         };
         Ok(Outbound {
             public: base().dns_resolver(Arc::new(PublicOnly)).build()?,
             local: base().build()?,
-            request_timeout,
+            timeouts,
             download_timeout: Duration::from_secs(30),
         })
+    }
+
+    /// The bound of a submit to `target`.
+    pub fn submit_timeout(&self, target: &super::Target) -> Duration {
+        if target.is_sync {
+            self.timeouts.sync_submit
+        } else {
+            self.timeouts.submit
+        }
     }
 
     /// The client for a URL, after checking its scheme and literal host.
@@ -360,7 +394,7 @@ mod tests {
 
     #[test]
     fn literal_internal_hosts_and_other_schemes_are_refused() {
-        let o = Outbound::new(Duration::from_secs(5)).expect("client");
+        let o = Outbound::new(CallTimeouts::all(Duration::from_secs(5))).expect("client");
         for url in [
             "http://127.0.0.1/x.png",
             "http://10.0.0.1/x",
@@ -383,7 +417,7 @@ mod tests {
 
     #[tokio::test]
     async fn names_that_resolve_inside_are_refused() {
-        let o = Outbound::new(Duration::from_secs(5)).expect("client");
+        let o = Outbound::new(CallTimeouts::all(Duration::from_secs(5))).expect("client");
         // localtest.me-style names need DNS; "localhost." with a trailing dot goes through the resolver.
         let e = o
             .download("http://localhost./x.png", false, 1024)

@@ -29,9 +29,10 @@ impl RunningHub {
         url: &str,
         body: reqwest::Body,
         content_type: Option<&str>,
+        timeout: std::time::Duration,
     ) -> Result<Exchange, CallError> {
         let client = self.http.client_for(url, target.allow_local)?;
-        let mut req = client.post(url).body(body);
+        let mut req = client.post(url).body(body).timeout(timeout);
         if let Some(ct) = content_type {
             req = req.header(reqwest::header::CONTENT_TYPE, ct);
         }
@@ -278,9 +279,15 @@ impl Provider for RunningHub {
         let form = reqwest::multipart::Form::new().part("file", part);
         let content_type = format!("multipart/form-data; boundary={}", form.boundary());
         let body = reqwest::Body::wrap_stream(form.into_stream());
-        self.post(target, &url, body, Some(&content_type))
-            .await?
-            .read(parse_upload_answer)
+        self.post(
+            target,
+            &url,
+            body,
+            Some(&content_type),
+            self.http.timeouts.upload,
+        )
+        .await?
+        .read(parse_upload_answer)
     }
 
     #[tracing::instrument(
@@ -295,7 +302,8 @@ impl Provider for RunningHub {
     ) -> Result<ProviderAnswer, CallError> {
         let url = target.url(&target.draw_endpoint);
         let body = submit_body(req).to_string();
-        self.post(target, &url, body.into(), Some("application/json"))
+        let timeout = self.http.submit_timeout(target);
+        self.post(target, &url, body.into(), Some("application/json"), timeout)
             .await?
             .read(parse_task_answer)
     }
@@ -308,7 +316,8 @@ impl Provider for RunningHub {
     ) -> Result<ProviderAnswer, CallError> {
         let url = target.url(&target.result_endpoint);
         let body = json!({ "taskId": provider_task_id }).to_string();
-        self.post(target, &url, body.into(), Some("application/json"))
+        let timeout = self.http.timeouts.poll;
+        self.post(target, &url, body.into(), Some("application/json"), timeout)
             .await?
             .read(parse_task_answer)
     }
@@ -449,9 +458,13 @@ mod tests {
             allow_local: false,
             key: secrecy::SecretString::from("sk-secret-key-123456".to_owned()),
         };
-        let rec =
-            RunningHub::new(Outbound::new(std::time::Duration::from_secs(1)).expect("client"))
-                .describe_submit(&target, &req(1, AspectRatio::Auto));
+        let rec = RunningHub::new(
+            Outbound::new(crate::providers::net::CallTimeouts::all(
+                std::time::Duration::from_secs(1),
+            ))
+            .expect("client"),
+        )
+        .describe_submit(&target, &req(1, AspectRatio::Auto));
         assert!(!rec.curl.contains("sk-secret"));
         assert!(!rec.json.to_string().contains("sk-secret"));
         assert!(rec.curl.contains("$RUNNINGHUB_API_KEY"));

@@ -89,7 +89,10 @@ impl TestApp {
             engine: EngineArgs {
                 poll_interval_ms: opts.poll_ms,
                 retry_unit_ms: opts.retry_unit_ms,
-                request_timeout_secs: opts.request_timeout_secs,
+                submit_timeout_secs: opts.request_timeout_secs,
+                sync_timeout_secs: opts.request_timeout_secs,
+                poll_timeout_secs: opts.request_timeout_secs,
+                upload_timeout_secs: opts.request_timeout_secs,
                 ..EngineArgs::default()
             },
             trust_proxy: opts.trust_proxy,
