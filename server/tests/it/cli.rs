@@ -468,3 +468,58 @@ fn add_runninghub_sets_what_the_form_sets_and_an_update_changes_only_what_is_giv
     );
     assert_eq!(after["key_mask"], "…cdef", "the key was kept");
 }
+
+/// Runs `config import` (with `flags`) on a file holding exactly `text`.
+fn import_text(data: &TempDir, text: &str, flags: &[&str]) -> Output {
+    let files = TempDir::new().expect("tmp");
+    let path = files.path().join("configs.json");
+    std::fs::write(&path, text).expect("write");
+    let args = [
+        &["config", "import"],
+        flags,
+        &[path.to_str().expect("path")],
+    ]
+    .concat();
+    run(data, &args, "")
+}
+
+#[test]
+fn an_import_names_every_bad_record_writes_nothing_and_never_echoes_a_key() {
+    let data = TempDir::new().expect("tmp");
+    let secret = "sk-importsecret0123456789abcdef";
+    let mut good = record("good", "https://x.cn");
+    good["color"] = json!("blue");
+    let bad_host = record("bad host", "x.cn");
+    let mut bad_type = record("bad type", "https://y.cn");
+    bad_type["is_active"] = json!(secret);
+    bad_type["api_key"] = json!(secret);
+    // Hand-written: a byte-order mark, no format, no exported_at.
+    let file = format!(
+        "\u{feff}{}",
+        json!({ "configs": [good, bad_host, bad_type] })
+    );
+    let o = import_text(&data, &file, &[]);
+    assert_exit(&o, 2, "bad records");
+    let out = text(&o);
+    assert!(
+        out.contains("record 2 (\"bad host\"): host_domestic"),
+        "{out}"
+    );
+    assert!(out.contains("record 3 (\"bad type\")"), "{out}");
+    assert!(out.contains("unknown field \"color\" ignored"), "{out}");
+    assert!(out.contains("nothing was imported"), "{out}");
+    assert!(!out.contains("importsecret"), "a key was echoed: {out}");
+    assert_eq!(
+        list_configs(&data).as_array().map(Vec::len),
+        Some(0),
+        "nothing written"
+    );
+    // --partial takes the good one and says how many were skipped.
+    let o = import_text(&data, &file, &["--partial"]);
+    assert_exit(&o, 0, "partial import");
+    assert!(text(&o).contains("1 created, 0 updated, 0 kept as they were, 2 skipped"));
+    assert_eq!(
+        show_config(&data, "good")["fields"]["host_domestic"],
+        "https://x.cn"
+    );
+}

@@ -106,6 +106,9 @@ pub enum ConfigCmd {
         /// Update configurations whose name exists (otherwise they are reported and kept).
         #[arg(long)]
         update: bool,
+        /// Import the good records even when others are bad (they are listed and skipped).
+        #[arg(long)]
+        partial: bool,
     },
 }
 
@@ -227,7 +230,11 @@ async fn dispatch(core: &Core, cmd: ConfigCmd) -> Result<(), CliError> {
             Ok(())
         }
         ConfigCmd::Export { with_keys, output } => export(core, with_keys, output).await,
-        ConfigCmd::Import { file, update } => import(core, &file, update).await,
+        ConfigCmd::Import {
+            file,
+            update,
+            partial,
+        } => import(core, &file, update, partial).await,
     }
 }
 

@@ -4,7 +4,6 @@ use super::*;
 
 /// One configuration in an export file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ConfigRecord {
     pub name: String,
     pub api_type: String,
@@ -157,30 +156,94 @@ enum Plan {
     Keep(String),
 }
 
+/// The fields a record may have; any other is reported and ignored.
+const RECORD_FIELDS: &[&str] = &[
+    "name",
+    "api_type",
+    "host_domestic",
+    "host_overseas",
+    "draw_endpoint",
+    "result_endpoint",
+    "upload_endpoint",
+    "model_name",
+    "is_sync_api",
+    "enable_retry",
+    "is_active",
+    "timeout_secs",
+    "max_concurrency",
+    "allow_local",
+    "api_key",
+];
+
+/// Reads an export file (a UTF-8 byte-order mark is fine; only `configs` is required, and
+/// `format`, when present, must be ours): each record, or the problem with it, named by its
+/// position and name. Problems never quote the record's key.
+fn read_records(
+    path: &std::path::Path,
+) -> Result<(Vec<(String, Result<ConfigRecord, String>)>, Vec<String>), CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let doc: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| bad(format!("{} is not JSON: {e}", path.display())))?;
+    if let Some(format) = doc.get("format")
+        && format.as_str() != Some(EXPORT_FORMAT)
+    {
+        return Err(bad(format!(
+            "unsupported format {format} (expected {EXPORT_FORMAT:?})"
+        )));
+    }
+    let Some(items) = doc.get("configs").and_then(serde_json::Value::as_array) else {
+        return Err(bad(format!(
+            "{} has no \"configs\" list: not a configuration export",
+            path.display()
+        )));
+    };
+    let mut warnings = Vec::new();
+    let records = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let name = item.get("name").and_then(|n| n.as_str()).unwrap_or("?");
+            let label = format!("record {} ({name:?})", i + 1);
+            if let Some(fields) = item.as_object() {
+                for unknown in fields
+                    .keys()
+                    .filter(|k| !RECORD_FIELDS.contains(&k.as_str()))
+                {
+                    warnings.push(format!("{label}: unknown field {unknown:?} ignored"));
+                }
+            }
+            let key = item.get("api_key").and_then(|k| k.as_str()).unwrap_or("");
+            let record = serde_json::from_value::<ConfigRecord>(item.clone())
+                .map_err(|e| app::domain::redact_key(&e.to_string(), key));
+            (label, record)
+        })
+        .collect();
+    Ok((records, warnings))
+}
+
 pub(super) async fn import(
     core: &Core,
     path: &std::path::Path,
     update: bool,
+    partial: bool,
 ) -> Result<(), CliError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?;
-    let file: ExportFile = serde_json::from_str(&text).map_err(|e| {
-        bad(format!(
-            "{} is not a configuration export: {e}",
-            path.display()
-        ))
-    })?;
-    if file.format != EXPORT_FORMAT {
-        return Err(bad(format!(
-            "unsupported format {:?} (expected {EXPORT_FORMAT})",
-            file.format
-        )));
+    let (records, warnings) = read_records(path)?;
+    for w in &warnings {
+        eprintln!("  warning: {w}");
     }
     let mut problems = Vec::new();
     let mut plans = Vec::new();
     let mut names = HashSet::new();
-    for (i, rec) in file.configs.iter().enumerate() {
-        let label = format!("record {} ({:?})", i + 1, rec.name);
+    for (label, rec) in &records {
+        let rec = match rec {
+            Ok(rec) => rec,
+            Err(e) => {
+                problems.push(format!("{label}: {e}"));
+                continue;
+            }
+        };
         if !names.insert(db::config::name_key(&rec.name)) {
             problems.push(format!("{label}: the name appears twice in the file"));
             continue;
@@ -197,9 +260,12 @@ pub(super) async fn import(
             None => false,
         };
         if let Err(errs) = input.validate(has_key) {
-            for e in errs.0 {
-                problems.push(format!("{label}: {}: {}", e.field, e.msg.en()));
-            }
+            let what: Vec<String> = errs
+                .0
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.msg.en()))
+                .collect();
+            problems.push(format!("{label}: {}", what.join("; ")));
             continue;
         }
         plans.push(match existing {
@@ -208,12 +274,12 @@ pub(super) async fn import(
             None => Plan::Create(input),
         });
     }
-    if !problems.is_empty() {
-        for p in &problems {
-            eprintln!("  {p}");
-        }
+    for p in &problems {
+        eprintln!("  {p}");
+    }
+    if !problems.is_empty() && !partial {
         return Err(bad(format!(
-            "{} problem(s) in {}: nothing was imported",
+            "{} bad record(s) in {}: nothing was imported (--partial imports the good ones)",
             problems.len(),
             path.display()
         )));
@@ -239,6 +305,9 @@ pub(super) async fn import(
             }
         }
     }
-    println!("Imported: {created} created, {updated} updated, {kept} kept as they were");
+    println!(
+        "Imported: {created} created, {updated} updated, {kept} kept as they were, {} skipped",
+        problems.len()
+    );
     Ok(())
 }
