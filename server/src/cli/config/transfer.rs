@@ -175,12 +175,13 @@ const RECORD_FIELDS: &[&str] = &[
     "api_key",
 ];
 
+/// A record of the file, named by position and name, or what is wrong with it.
+type Labelled = (String, Result<ConfigRecord, String>);
+
 /// Reads an export file (a UTF-8 byte-order mark is fine; only `configs` is required, and
 /// `format`, when present, must be ours): each record, or the problem with it, named by its
 /// position and name. Problems never quote the record's key.
-fn read_records(
-    path: &std::path::Path,
-) -> Result<(Vec<(String, Result<ConfigRecord, String>)>, Vec<String>), CliError> {
+fn read_records(path: &std::path::Path) -> Result<(Vec<Labelled>, Vec<String>), CliError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
