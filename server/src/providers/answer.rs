@@ -175,6 +175,10 @@ impl CallError {
                 "endpoint not found: check the host and endpoint (HTTP 404: {})",
                 excerpt(body)
             ),
+            // Usually a proxy's HTML page: its words add nothing.
+            413 => "the request was refused as too large (HTTP 413), by the provider or a \
+                    proxy in front of it"
+                .to_owned(),
             _ => format!("HTTP {http_status}: {}", excerpt(body)),
         };
         CallError::new(CallErrorKind::Http, message)

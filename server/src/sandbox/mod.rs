@@ -146,6 +146,10 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .route("/openapi/v2/query", post(runninghub::query))
         .route("/openapi/v2/media/upload/binary", post(runninghub::upload))
         .route("/v1/file/upload", post(runninghub::upload))
+        // Upload endpoints that refuse, for configs pointed at them: a proxy's HTML 413 page,
+        // and an envelope with a non-zero code.
+        .route("/upload-too-large", post(runninghub::upload_too_large))
+        .route("/upload-refused", post(runninghub::upload_refused))
         .route("/v1/images/edits", post(nano::edits_sync))
         .route("/v1/async/images/edits", post(nano::edits_async))
         .route("/v1/async/tasks/{id}", get(nano::task))

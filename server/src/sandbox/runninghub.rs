@@ -376,6 +376,21 @@ fn envelope_error(code: i64, message: &str) -> Response {
     axum::Json(json!({ "code": code, "message": message, "data": null })).into_response()
 }
 
+/// What a reverse proxy in front of a provider answers an upload it finds too large.
+pub async fn upload_too_large() -> Response {
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        [(header::CONTENT_TYPE, "text/html")],
+        "<html><head><title>413 Request Entity Too Large</title></head><body><center><h1>413 Request Entity Too Large</h1></center><hr><center>nginx</center></body></html>",
+    )
+        .into_response()
+}
+
+/// An upload refused by the provider itself, inside HTTP 200.
+pub async fn upload_refused() -> Response {
+    envelope_error(1008, "file too large")
+}
+
 pub async fn upload(
     State(s): State<Arc<SandboxState>>,
     headers: HeaderMap,

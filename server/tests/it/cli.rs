@@ -109,17 +109,8 @@ fn list_configs(data: &TempDir) -> Value {
 
 /// Writes `records` to an export file and runs `config import` (with `flags`) on it.
 fn import(data: &TempDir, records: Value, flags: &[&str]) -> Output {
-    let files = TempDir::new().expect("tmp");
-    let path = files.path().join("configs.json");
     let doc = json!({ "format": "rhconsole-configs/1", "exported_at": "2026-11-23T00:00:00Z", "configs": records });
-    std::fs::write(&path, doc.to_string()).expect("write");
-    let args = [
-        &["config", "import"],
-        flags,
-        &[path.to_str().expect("path")],
-    ]
-    .concat();
-    run(data, &args, "")
+    import_text(data, &doc.to_string(), flags)
 }
 
 /// An exported RunningHub config record (the sandbox's key, ten at a time) for `host`.

@@ -379,14 +379,7 @@ async fn a_crash_during_a_submit_is_never_resubmitted() {
 
 #[tokio::test]
 async fn nano_banana_sync_answers_urls_or_base64() {
-    let nano = json!({
-        "api_type": "nano-banana-edits",
-        "draw_endpoint": "/v1/images/edits",
-        "result_endpoint": "",
-        "upload_endpoint": "",
-        "model_name": "nano-banana",
-        "is_sync_api": true
-    });
+    let nano = nano_sync_config();
     let (app, admin, sb, cfg) = app_with_sandbox_config("nano", nano).await;
     let blob = stored_png(&app, "input", "in.png").await;
     let (_, v) = run_task(&app, cfg, local_spec("nano url", blob.clone()), 20).await;

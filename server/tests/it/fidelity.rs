@@ -278,14 +278,7 @@ fn has_base64_run(text: &str) -> bool {
 
 #[tokio::test]
 async fn base64_images_are_read_tolerantly_and_taken_only_when_they_are_images() {
-    let nano = json!({
-        "api_type": "nano-banana-edits",
-        "draw_endpoint": "/v1/images/edits",
-        "result_endpoint": "",
-        "upload_endpoint": "",
-        "model_name": "nano-banana",
-        "is_sync_api": true
-    });
+    let nano = nano_sync_config();
     let (app, _admin, _sb, cfg) = app_with_sandbox_config("nano b64", nano).await;
     let blob = stored_png(&app, "input", "in.png").await;
     // A data: URL in the URL-safe alphabet, without padding, broken into lines.
@@ -349,4 +342,26 @@ async fn an_endpoint_that_does_not_exist_reads_as_such() {
     );
     let why = explain_error(v.error_code.as_deref(), Some(&msg)).expect("explained");
     assert!(why.text(Lang::Zh).contains("接口路径"));
+}
+
+#[tokio::test]
+async fn a_refused_upload_stops_the_task_before_any_submit() {
+    for (endpoint, said) in [
+        ("/upload-too-large", "refused as too large (HTTP 413)"),
+        ("/upload-refused", "file too large"),
+    ] {
+        let changes = json!({ "upload_endpoint": endpoint });
+        let (app, _admin, sb, cfg) = app_with_sandbox_config("upload", changes).await;
+        let blob = stored_png(&app, "upload", "猫 \"1\".png").await;
+        let (id, v) = run_task(&app, cfg, local_spec("refused upload #id=up", blob), 20).await;
+        assert_eq!(v.status, TaskStatus::Failed, "{endpoint}");
+        let msg = v.error_message.unwrap_or_default();
+        assert!(
+            msg.contains(said) && !msg.contains("<html"),
+            "{endpoint}: {msg}"
+        );
+        assert_eq!(submits(&sb).len(), 0, "{endpoint}: nothing was submitted");
+        let stages: Vec<Stage> = events(&app, id).await.iter().map(|e| e.stage).collect();
+        assert!(!stages.contains(&Stage::Submit), "{endpoint}: {stages:?}");
+    }
 }

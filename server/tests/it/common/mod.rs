@@ -541,3 +541,15 @@ pub fn local_spec(prompt: &str, blob: app::domain::BlobRef) -> app::domain::Task
         ..spec(prompt)
     }
 }
+
+/// The changes that make a sandbox config a synchronous nano-banana (OpenAI images) one.
+pub fn nano_sync_config() -> Value {
+    json!({
+        "api_type": "nano-banana-edits",
+        "draw_endpoint": "/v1/images/edits",
+        "result_endpoint": "",
+        "upload_endpoint": "",
+        "model_name": "nano-banana",
+        "is_sync_api": true
+    })
+}
