@@ -5,7 +5,7 @@
 mod versions;
 
 pub use versions::create;
-use versions::{load, note, set_archived, write_version};
+use versions::{load, load_for_change, note, set_archived, write_version};
 
 use super::Core;
 use crate::db;
@@ -104,11 +104,7 @@ impl ConfigsApi for Core {
         input: ConfigInput,
     ) -> Result<ConfigView, AppError> {
         let core = self;
-        actor.require_admin()?;
-        let row = load(core, id).await?;
-        if row.view.archived_at.is_some() {
-            return Err(AppError::conflict(Msg::ErrConfigArchived));
-        }
+        let row = load_for_change(core, actor, id).await?;
         let valid = input.validate(row.has_key())?;
         write_version(
             core,
@@ -129,11 +125,7 @@ impl ConfigsApi for Core {
         active: bool,
     ) -> Result<ConfigView, AppError> {
         let core = self;
-        actor.require_admin()?;
-        let row = load(core, id).await?;
-        if row.view.archived_at.is_some() {
-            return Err(AppError::conflict(Msg::ErrConfigArchived));
-        }
+        let row = load_for_change(core, actor, id).await?;
         if active && !row.has_key() {
             return Err(AppError::conflict(Msg::ErrKeyRequiredActive));
         }
@@ -198,11 +190,7 @@ impl ConfigsApi for Core {
         version: i64,
     ) -> Result<ConfigView, AppError> {
         let core = self;
-        actor.require_admin()?;
-        let row = load(core, id).await?;
-        if row.view.archived_at.is_some() {
-            return Err(AppError::conflict(Msg::ErrConfigArchived));
-        }
+        let row = load_for_change(core, actor, id).await?;
         let snap = db::config_event::snapshot(&core.db.read, id, version)
             .await
             .context("db::config_event::snapshot")?

@@ -78,6 +78,20 @@ pub(super) async fn set_archived(
     note(tx, actor, id, row.view.version, action, now).await
 }
 
+/// The configuration an admin is about to change: refused to anyone else, and while archived.
+pub(super) async fn load_for_change(
+    core: &Core,
+    actor: &Actor,
+    id: ConfigId,
+) -> Result<ConfigRow, AppError> {
+    actor.require_admin()?;
+    let row = load(core, id).await?;
+    if row.view.archived_at.is_some() {
+        return Err(AppError::conflict(Msg::ErrConfigArchived));
+    }
+    Ok(row)
+}
+
 pub(super) async fn load(core: &Core, id: ConfigId) -> Result<ConfigRow, AppError> {
     db::config::by_id(&core.db.read, id)
         .await
