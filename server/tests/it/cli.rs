@@ -514,3 +514,35 @@ fn an_import_names_every_bad_record_writes_nothing_and_never_echoes_a_key() {
         "https://x.cn"
     );
 }
+
+#[tokio::test]
+async fn task_run_ends_each_provider_fault_in_its_state_with_its_exit_code() {
+    let sb = sandbox().await;
+    let data = TempDir::new().expect("tmp");
+    let o = import(&data, json!([record("Sandbox", &sb.base_url())]), &[]);
+    assert_exit(&o, 0, "import");
+    let image = "https://example.com/a.png";
+    // (tags, exit code, what the output must say)
+    let cases = [
+        ("#drop", 1, "submit_uncertain"),
+        ("#noid", 1, "check the provider's call record"),
+        ("#http429 #retryafter=0", 0, "succeeded"),
+        ("#poll429 #retryafter=0", 0, "succeeded"),
+        ("#lowercase #numericid #snakeid #envelope", 0, "succeeded"),
+        ("#unknown #polls=3", 0, "nobody documented"),
+        ("#textonly", 1, "no_image"),
+        ("#failedreason", 1, "CUDA out of memory"),
+        ("#errorobject", 1, "model overloaded"),
+        ("#echokey", 1, "802"),
+    ];
+    for (tags, code, said) in cases {
+        let o = task_run(data.path(), "Sandbox", &format!("cli {tags}"), image, &[]).await;
+        assert_exit(&o, code, tags);
+        let out = text(&o);
+        assert!(out.contains(said), "{tags}: {out}");
+        assert!(
+            !out.contains(rhconsole::sandbox::SANDBOX_KEY),
+            "{tags}: the key was printed"
+        );
+    }
+}

@@ -262,6 +262,8 @@ async fn a_known_key_appears_nowhere_it_must_not() {
             "127.0.0.1:0",
             "--poll-interval-ms",
             "50",
+            "--retry-unit-ms",
+            "10",
         ])
         .args([
             "--data-dir",
@@ -353,6 +355,29 @@ async fn a_known_key_appears_nowhere_it_must_not() {
         "bad key #auth",
         "echoed on submit #echokey",
         "echoed on a poll #echokeyfail",
+        // Every other scenario that ends quickly, so no path of the engine is left unsearched
+        // (#hang and #never only end at a timeout).
+        "#fail",
+        "#realperson",
+        "#balance",
+        "#queuefull",
+        "#http429 #retryafter=0",
+        "#poll429 #retryafter=0",
+        "#http502always",
+        "#malformed",
+        "#malformedpoll",
+        "#unknown",
+        "#cancel",
+        "#instant",
+        "#succeed",
+        "#drop",
+        "#noid",
+        "#textonly",
+        "#emptyresults",
+        "#nullurl",
+        "#failedreason",
+        "#errorobject",
+        "#lowercase #numericid #snakeid #envelope",
     ] {
         let spec = json!({ "prompt": prompt, "resolution": "2k", "aspect_ratio": "3:4", "image_urls": ["https://example.com/a.png"], "local_images": [blob.clone()], "region": "overseas" });
         let r = json_of(post_json(
@@ -365,7 +390,8 @@ async fn a_known_key_appears_nowhere_it_must_not() {
     for id in &ids {
         for _ in 0..200 {
             let d = json_of(post_json("tasks/get", json!({ "id": id }))).await;
-            if ["succeeded", "failed"].contains(&d["task"]["status"].as_str().unwrap_or_default()) {
+            let status = d["task"]["status"].as_str().unwrap_or_default();
+            if ["succeeded", "failed", "cancelled", "submit_uncertain"].contains(&status) {
                 seen.push(d.to_string());
                 break;
             }
