@@ -116,7 +116,12 @@ fn print_summary(v: &TaskView) {
         if let Some(m) = &v.error_message {
             println!("  error: [{}] {m}", v.error_code.as_deref().unwrap_or("-"));
         }
-        if let Some(ex) = explain_error(v.error_code.as_deref(), v.error_message.as_deref()) {
+        let explanation = if v.status == TaskStatus::SubmitUncertain {
+            Some(app::i18n::Msg::TaskUncertainHelp)
+        } else {
+            explain_error(v.error_code.as_deref(), v.error_message.as_deref())
+        };
+        if let Some(ex) = explanation {
             println!("  {}", ex.en());
         }
     }

@@ -525,7 +525,11 @@ async fn task_run_ends_each_provider_fault_in_its_state_with_its_exit_code() {
     // (tags, exit code, what the output must say)
     let cases = [
         ("#drop", 1, "submit_uncertain"),
-        ("#noid", 1, "check the provider's call record"),
+        (
+            "#noid",
+            1,
+            "a timeout, a broken connection, an unreadable answer",
+        ),
         ("#http429 #retryafter=0", 0, "succeeded"),
         ("#poll429 #retryafter=0", 0, "succeeded"),
         ("#lowercase #numericid #snakeid #envelope", 0, "succeeded"),
