@@ -2,6 +2,7 @@
 //! providers' status spellings and error codes onto ours lives in this module and nowhere else.
 
 pub mod answer;
+pub mod body;
 pub mod nano_banana;
 pub mod net;
 pub mod runninghub;

@@ -63,8 +63,8 @@ async fn a_submit_whose_answer_never_came_is_never_sent_again() {
         ("dropped answer #drop #id=dropped", "#id=dropped"),
     ] {
         let (id, _) = run_task(&app, cfg, spec(prompt), 20).await;
+        // Final: the engine follows it no further, so no later submit can come.
         assert_outcome_unknown(&app, id, prompt).await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(
             submits_of(&sb, marker),
             1,
@@ -231,12 +231,10 @@ async fn a_status_nobody_documented_is_logged_once_and_polling_goes_on() {
 
     // Forever PAUSED: neither success nor failure, polled until the deadline, then timed out.
     let id = launch(&app, cfg, spec("paused forever #unknown #never")).await;
-    for _ in 0..500 {
-        if !undocumented(&app, id).await.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until(10, "the undocumented status is logged", || async {
+        !undocumented(&app, id).await.is_empty()
+    })
+    .await;
     assert!(!task_view(&app, id).await.status.is_terminal());
     app.clock.advance(Duration::from_secs(61));
     let v = wait_final(&app, id, 10).await;

@@ -479,6 +479,23 @@ async fn wait_task(
     }
 }
 
+/// Waits until `check` holds, asking again every 20 ms; panics after `secs` saying `what` did
+/// not happen.
+pub async fn wait_until<F, Fut>(secs: u64, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    while !check().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not after {secs}s: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Waits until the task is final (or panics after `secs`).
 pub async fn wait_final(
     app: &TestApp,
