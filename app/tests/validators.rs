@@ -45,13 +45,14 @@ proptest! {
     #[test]
     fn config_validation_never_panics(
         name in any_text(), api_type in any_text(), h1 in any_text(), h2 in any_text(), key in any_text(),
-        d in any_text(), r in any_text(), u in any_text(), m in any_text(),
+        d in any_text(), r in any_text(), u in any_text(), m in any_text(), m2 in any_text(),
         sync in any::<bool>(), active in any::<bool>(), timeout in any::<u32>(), conc in any::<u32>(), stored in any::<bool>(),
     ) {
         let input = ConfigInput {
             name, api_type, host_domestic: h1, host_overseas: h2, api_key: key, draw_endpoint: d,
             result_endpoint: r, upload_endpoint: u, model_name: m, is_sync_api: sync, enable_retry: true,
             is_active: active, timeout_secs: timeout, max_concurrency: conc, allow_local: false,
+            sync_timeout_secs: timeout, image_field: m2,
         };
         if let Ok(v) = input.validate(stored) {
             prop_assert!(!v.fields.name.is_empty());

@@ -331,6 +331,8 @@ mod tests {
             timeout_secs: 3600,
             max_concurrency: 10,
             allow_local: true,
+            sync_timeout_secs: 0,
+            image_field: app::domain::ImageField::Auto,
         }
     }
 

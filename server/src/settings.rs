@@ -212,9 +212,23 @@ mod tests {
             is_sync,
             allow_local: false,
             key: secrecy::SecretString::from("k".to_owned()),
+            sync_timeout: None,
+            time_left: None,
+            image_field: app::domain::ImageField::Auto,
         };
         assert_eq!(out.submit_timeout(&target(true)), t.sync_submit);
         assert_eq!(out.submit_timeout(&target(false)), t.submit);
+        // A config's own sync bound wins; the task's deadline caps every submit.
+        let own = crate::providers::Target {
+            sync_timeout: Some(Duration::from_secs(900)),
+            ..target(true)
+        };
+        assert_eq!(out.submit_timeout(&own), Duration::from_secs(900));
+        let late = crate::providers::Target {
+            time_left: Some(Duration::from_secs(7)),
+            ..own
+        };
+        assert_eq!(out.submit_timeout(&late), Duration::from_secs(7));
     }
     use clap::Parser;
 

@@ -91,16 +91,20 @@ pub fn NumberField(
     errors: Signal<Option<FieldErrors>>,
     min: u32,
     max: u32,
+    #[prop(optional)] hint: Option<Msg>,
 ) -> impl IntoView {
     let lang = use_i18n().lang;
     let err = move || errors.get().and_then(|e| e.get(name));
+    let hint_id = format!("{name}-hint");
     view! {
         <div class="field">
             <label for=name>{t(label)}</label>
             <input id=name name=name type="number" min=min max=max inputmode="numeric"
                 aria-invalid=move || err().map(|_| "true")
+                aria-describedby=hint.map(|_| hint_id.clone())
                 prop:value=move || value.get().to_string()
                 on:input=move |ev| value.set(event_target_value(&ev).trim().parse().unwrap_or(0))/>
+            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{move || h.text(lang.get())}</p> })}
             <Show when=move || err().is_some()>
                 <p class="field-error" role="alert">{move || err().map(|m| m.text(lang.get()))}</p>
             </Show>

@@ -88,6 +88,7 @@ mod tests {
         same_spelling::<Resolution>();
         same_spelling::<AspectRatio>();
         same_spelling::<ApiType>();
+        same_spelling::<ImageField>();
         same_spelling::<Role>();
         same_spelling::<HistoryAction>();
         same_spelling::<Stage>();

@@ -211,6 +211,13 @@ messages! {
     FieldTimeout => "超时（秒）", "Timeout (seconds)";
     FieldMaxConcurrency => "最大并发任务数", "Max concurrent tasks";
     FieldAllowLocal => "允许本地/内网地址（仅沙盒或局域网）", "Allow local/private addresses (sandbox or LAN only)";
+    FieldSyncTimeout => "同步等待上限（秒）", "Sync call wait (seconds)";
+    FieldSyncTimeoutHint => "同步接口在返回第一个字节前可能要等好几分钟。0 表示使用服务器默认值（--sync-timeout-secs，默认 300 秒）；不会超过任务超时。", "A sync gateway may take minutes before its first byte. 0 uses the server's default (--sync-timeout-secs, 300 s unless set); never longer than the task timeout.";
+    FieldImageField => "多图字段名", "Image field name";
+    FieldImageFieldHint => "各网关对多张图片的字段名要求不同（image 或 image[]）。不确定时保持“自动”。", "Gateways differ on the field name for several images (image or image[]). Keep Auto unless yours needs the other.";
+    ImageFieldAuto => "自动（单图 image，多图 image[]）", "Auto (image for one, image[] for several)";
+    ImageFieldImage => "image（每张图都用 image）", "image (for every image)";
+    ImageFieldArray => "image[]（每张图都用 image[]）", "image[] (for every image)";
     FieldUnknown => "字段", "Field";
     ApiTypeRunningHub => "RunningHub 全能图片PRO（图生图）", "RunningHub 全能图片PRO (image edit)";
     ApiTypeNanoBanana => "nano-banana 图片编辑（OpenAI 兼容）", "nano-banana edits (OpenAI-compatible)";
@@ -365,6 +372,8 @@ messages! {
     ErrKeyLength => "密钥长度为 8–512 个字符", "Keys are 8–512 characters";
     ErrKeyChars => "密钥不能包含空白或非 ASCII 字符", "Keys cannot contain spaces or non-ASCII characters";
     ErrTimeoutRange => "超时为 10–86400 秒", "The timeout is 10–86400 seconds";
+    ErrSyncTimeoutRange => "同步等待上限为 0（服务器默认值）或 10–86400 秒", "The sync call wait is 0 (the server's default) or 10–86400 seconds";
+    ErrImageFieldUnknown => "多图字段名只能是 auto、image 或 image[]", "The image field name is auto, image or image[]";
     ErrConcurrencyRange => "并发数为 1–5000", "Concurrency is 1–5000";
     ErrConfigArchived => "此配置已归档", "This configuration is archived";
     ErrConfigInactive => "此配置已停用，无法发起测试", "This configuration is switched off and cannot run tests";

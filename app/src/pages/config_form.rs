@@ -75,6 +75,8 @@ struct FormState {
     timeout_secs: RwSignal<u32>,
     max_concurrency: RwSignal<u32>,
     allow_local: RwSignal<bool>,
+    sync_timeout_secs: RwSignal<u32>,
+    image_field: RwSignal<String>,
 }
 
 impl FormState {
@@ -95,6 +97,8 @@ impl FormState {
             timeout_secs: RwSignal::new(i.timeout_secs),
             max_concurrency: RwSignal::new(i.max_concurrency),
             allow_local: RwSignal::new(i.allow_local),
+            sync_timeout_secs: RwSignal::new(i.sync_timeout_secs),
+            image_field: RwSignal::new(i.image_field),
         }
     }
 
@@ -115,6 +119,8 @@ impl FormState {
             timeout_secs: self.timeout_secs.get_untracked(),
             max_concurrency: self.max_concurrency.get_untracked(),
             allow_local: self.allow_local.get_untracked(),
+            sync_timeout_secs: self.sync_timeout_secs.get_untracked(),
+            image_field: self.image_field.get_untracked(),
         }
     }
 
@@ -133,6 +139,30 @@ impl FormState {
         self.model_name.set(p.model_name);
         self.is_sync_api.set(p.is_sync_api);
         self.enable_retry.set(p.enable_retry);
+    }
+}
+
+/// The multipart field name of a nano-banana config's images.
+#[component]
+fn ImageFieldSelect(value: RwSignal<String>, errors: Signal<Option<FieldErrors>>) -> impl IntoView {
+    let lang = use_i18n().lang;
+    let err = move || errors.get().and_then(|e| e.get("image_field"));
+    let current = move || value.get().parse::<ImageField>().unwrap_or_default();
+    view! {
+        <div class="field">
+            <label for="image_field">{t(Msg::FieldImageField)}</label>
+            <select id="image_field" name="image_field" aria-describedby="image_field-hint"
+                aria-invalid=move || err().map(|_| "true")
+                on:change=move |ev| value.set(event_target_value(&ev))>
+                {ImageField::VARIANTS.iter().copied().map(|v| view! {
+                    <option value=v.as_str() selected=move || current() == v>{t(v.label())}</option>
+                }).collect_view()}
+            </select>
+            <p class="hint" id="image_field-hint">{t(Msg::FieldImageFieldHint)}</p>
+            <Show when=move || err().is_some()>
+                <p class="field-error" role="alert">{move || err().map(|m| m.text(lang.get()))}</p>
+            </Show>
+        </div>
     }
 }
 
@@ -248,6 +278,13 @@ fn ConfigForm(
                     <CheckField name="allow_local" label=Msg::FieldAllowLocal value=f.allow_local/>
                     <NumberField name="timeout_secs" label=Msg::FieldTimeout value=f.timeout_secs errors min=TIMEOUT_MIN_SECS max=TIMEOUT_MAX_SECS/>
                     <NumberField name="max_concurrency" label=Msg::FieldMaxConcurrency value=f.max_concurrency errors min=1 max=MAX_CONCURRENCY_LIMIT/>
+                    <Show when=move || f.is_sync_api.get()>
+                        <NumberField name="sync_timeout_secs" label=Msg::FieldSyncTimeout value=f.sync_timeout_secs errors
+                            min=SYNC_TIMEOUT_SERVER_DEFAULT max=TIMEOUT_MAX_SECS hint=Msg::FieldSyncTimeoutHint/>
+                    </Show>
+                    <Show when=move || f.api_type.get() == ApiType::NanoBananaEdits.as_str()>
+                        <ImageFieldSelect value=f.image_field errors/>
+                    </Show>
                 </div>
             </fieldset>
             {move || other_error().map(|err| view! { <ErrorBox err/> })}

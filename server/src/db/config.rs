@@ -33,6 +33,8 @@ struct Raw {
     timeout_secs: i64,
     max_concurrency: i64,
     allow_local: bool,
+    sync_timeout_secs: i64,
+    image_field: String,
     key_ciphertext: Option<Vec<u8>>,
     key_nonce: Option<Vec<u8>>,
     key_mask: Option<String>,
@@ -69,6 +71,13 @@ impl Raw {
                         .unwrap_or(app::domain::DEFAULT_TIMEOUT_SECS),
                     max_concurrency: u32::try_from(self.max_concurrency).unwrap_or(1),
                     allow_local: self.allow_local,
+                    sync_timeout_secs: super::decode(
+                        "config",
+                        self.id,
+                        "sync_timeout_secs",
+                        &self.sync_timeout_secs.to_string(),
+                    )?,
+                    image_field: super::decode("config", self.id, "image_field", &self.image_field)?,
                 },
                 key_mask: if sealed.is_some() {
                     self.key_mask
@@ -99,7 +108,7 @@ pub async fn by_id(db: impl SqliteExecutor<'_>, id: ConfigId) -> sqlx::Result<Op
                   c.result_endpoint, c.upload_endpoint, c.model_name,
                   c.is_sync_api AS "is_sync_api: bool", c.enable_retry AS "enable_retry: bool",
                   c.is_active AS "is_active: bool", c.timeout_secs, c.max_concurrency,
-                  c.allow_local AS "allow_local: bool", c.key_ciphertext, c.key_nonce, c.key_mask,
+                  c.allow_local AS "allow_local: bool", c.sync_timeout_secs, c.image_field, c.key_ciphertext, c.key_nonce, c.key_mask,
                   c.version, c.archived_at, c.created_at,
                   COALESCE(cu.username, 'cli') AS "created_by!: String", c.updated_at,
                   COALESCE(uu.username, 'cli') AS "updated_by!: String"
@@ -142,7 +151,7 @@ pub async fn list(
                   c.result_endpoint, c.upload_endpoint, c.model_name,
                   c.is_sync_api AS "is_sync_api: bool", c.enable_retry AS "enable_retry: bool",
                   c.is_active AS "is_active: bool", c.timeout_secs, c.max_concurrency,
-                  c.allow_local AS "allow_local: bool", c.key_ciphertext, c.key_nonce, c.key_mask,
+                  c.allow_local AS "allow_local: bool", c.sync_timeout_secs, c.image_field, c.key_ciphertext, c.key_nonce, c.key_mask,
                   c.version, c.archived_at, c.created_at,
                   COALESCE(cu.username, 'cli') AS "created_by!: String", c.updated_at,
                   COALESCE(uu.username, 'cli') AS "updated_by!: String"
@@ -172,13 +181,14 @@ pub async fn insert(
 ) -> sqlx::Result<ConfigId> {
     let key = name_key(&f.name);
     let api_type = f.api_type.as_str();
+    let image_field = f.image_field.as_str();
     let actor = actor.map(|a| a.0);
     let id = sqlx::query_scalar!(
         r#"INSERT INTO config (name, name_key, api_type, host_domestic, host_overseas, draw_endpoint,
                                result_endpoint, upload_endpoint, model_name, is_sync_api, enable_retry,
-                               is_active, timeout_secs, max_concurrency, allow_local, version,
-                               created_at, created_by, updated_at, updated_by)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 1, ?16, ?17, ?16, ?17)
+                               is_active, timeout_secs, max_concurrency, allow_local, sync_timeout_secs,
+                               image_field, version, created_at, created_by, updated_at, updated_by)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?18, ?19, 1, ?16, ?17, ?16, ?17)
            RETURNING id AS "id!: i64""#,
         f.name,
         key,
@@ -196,7 +206,9 @@ pub async fn insert(
         f.max_concurrency,
         f.allow_local,
         now,
-        actor
+        actor,
+        f.sync_timeout_secs,
+        image_field
     )
     .fetch_one(db)
     .await?;
@@ -214,12 +226,14 @@ pub async fn update(
 ) -> sqlx::Result<()> {
     let key = name_key(&f.name);
     let api_type = f.api_type.as_str();
+    let image_field = f.image_field.as_str();
     let actor = actor.map(|a| a.0);
     sqlx::query!(
         "UPDATE config SET name = ?2, name_key = ?3, api_type = ?4, host_domestic = ?5, host_overseas = ?6,
                 draw_endpoint = ?7, result_endpoint = ?8, upload_endpoint = ?9, model_name = ?10,
                 is_sync_api = ?11, enable_retry = ?12, is_active = ?13, timeout_secs = ?14,
-                max_concurrency = ?15, allow_local = ?16, version = ?17, updated_at = ?18, updated_by = ?19
+                max_concurrency = ?15, allow_local = ?16, version = ?17, updated_at = ?18, updated_by = ?19,
+                sync_timeout_secs = ?20, image_field = ?21
          WHERE id = ?1",
         id.0,
         f.name,
@@ -239,7 +253,9 @@ pub async fn update(
         f.allow_local,
         version,
         now,
-        actor
+        actor,
+        f.sync_timeout_secs,
+        image_field
     )
     .execute(db)
     .await?;

@@ -25,6 +25,14 @@ pub struct Target {
     pub is_sync: bool,
     pub allow_local: bool,
     pub key: SecretString,
+    /// The config's bound of a synchronous call; `None` uses the server's
+    /// ([`net::CallTimeouts::sync_submit`]).
+    pub sync_timeout: Option<std::time::Duration>,
+    /// The time left before the task's deadline: a submit never waits longer, so the
+    /// config's deadline holds exactly. `None`: no deadline (tools, tests).
+    pub time_left: Option<std::time::Duration>,
+    /// The multipart field name of the images (nano-banana gateways).
+    pub image_field: app::domain::ImageField,
 }
 
 impl Target {
@@ -71,6 +79,13 @@ pub trait Provider: Send + Sync + 'static {
 
     /// Whether local images must first go through the upload endpoint (else they are sent inline).
     fn needs_upload(&self) -> bool;
+
+    /// How many images a submit of `req` carries inline as multipart parts, and under which
+    /// field name (the log says so: gateways differ on `image` and `image[]`). `None` when the
+    /// images travel as URLs.
+    fn image_parts(&self, _target: &Target, _req: &SubmitRequest) -> Option<(usize, &'static str)> {
+        None
+    }
 
     /// Sends a local image to the upload endpoint; answers the URL to use.
     async fn upload(&self, target: &Target, file: &ImageFile) -> Result<UploadAnswer, CallError>;

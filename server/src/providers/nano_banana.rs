@@ -1,5 +1,6 @@
 //! OpenAI-compatible image edits ("nano-banana" gateways): `multipart/form-data` with the
-//! images as `image` (several as `image[]`), `prompt` and `model`. A sync gateway answers in the
+//! images as `image` (several as `image[]`, or as the config's `image_field` says), `prompt` and
+//! `model`. A sync gateway answers in the
 //! OpenAI Images format (`data[].url` or `data[].b64_json`); an async one answers a task id that
 //! is polled on the result endpoint (`{task_id}` in the endpoint is replaced, else the id is
 //! POSTed as JSON).
@@ -218,8 +219,7 @@ pub fn parse_images_answer(
 #[async_trait]
 impl Provider for NanoBanana {
     fn describe_submit(&self, target: &Target, req: &SubmitRequest) -> RequestRecord {
-        let many = req.images.len() > 1;
-        let field = if many { "image[]" } else { "image" };
+        let field = target.image_field.name_for(req.images.len());
         let images: Vec<String> = req
             .images
             .iter()
@@ -258,6 +258,11 @@ impl Provider for NanoBanana {
         false
     }
 
+    fn image_parts(&self, target: &Target, req: &SubmitRequest) -> Option<(usize, &'static str)> {
+        let n = req.images.len();
+        (n > 0).then(|| (n, target.image_field.name_for(n)))
+    }
+
     #[tracing::instrument(
         skip_all,
         err(level = "warn"),
@@ -283,7 +288,7 @@ impl Provider for NanoBanana {
         let url = target.url(&target.draw_endpoint);
         let client = self.http.client_for(&url, target.allow_local)?;
         let files = self.files(target, req).await?;
-        let field = if files.len() > 1 { "image[]" } else { "image" };
+        let field = target.image_field.name_for(files.len());
         let mut form = reqwest::multipart::Form::new()
             .text("model", target.model_name.clone())
             .text("prompt", req.prompt.clone());

@@ -232,12 +232,17 @@ impl Outbound {
         })
     }
 
-    /// The bound of a submit to `target`.
+    /// The bound of a submit to `target`: the config's sync bound or the server's, never past
+    /// the task's deadline.
     pub fn submit_timeout(&self, target: &super::Target) -> Duration {
-        if target.is_sync {
-            self.timeouts.sync_submit
+        let bound = if target.is_sync {
+            target.sync_timeout.unwrap_or(self.timeouts.sync_submit)
         } else {
             self.timeouts.submit
+        };
+        match target.time_left {
+            Some(left) => bound.min(left.max(Duration::from_millis(1))),
+            None => bound,
         }
     }
 

@@ -457,6 +457,9 @@ mod tests {
             is_sync: false,
             allow_local: false,
             key: secrecy::SecretString::from("sk-secret-key-123456".to_owned()),
+            sync_timeout: None,
+            time_left: None,
+            image_field: app::domain::ImageField::Auto,
         };
         let rec = RunningHub::new(
             Outbound::new(crate::providers::net::CallTimeouts::all(

@@ -39,7 +39,8 @@ async fn read(
         ));
     }
     let mut prompt = String::new();
-    let mut images = 0;
+    // The field name of each image part, in order.
+    let mut parts: Vec<String> = Vec::new();
     while let Ok(Some(field)) = multipart.next_field().await {
         let name = field.name().unwrap_or_default().to_owned();
         match name.as_str() {
@@ -53,7 +54,7 @@ async fn read(
                         "image is not a PNG, JPEG or WEBP file",
                     ));
                 }
-                images += 1;
+                parts.push(name);
             }
             _ => {
                 let _ = field.bytes().await;
@@ -67,6 +68,12 @@ async fn read(
             "prompt is required",
         ));
     }
+    // A gateway that reads one field name only ignores parts under the other, as real ones do.
+    let only = Scenario::from_prompt(&prompt).image_field;
+    let images = parts
+        .iter()
+        .filter(|n| only.as_deref().is_none_or(|o| o == n.as_str()))
+        .count();
     if images == 0 {
         return Err(error(
             StatusCode::BAD_REQUEST,
@@ -115,6 +122,9 @@ pub async fn edits_sync(
         Err(r) => return r,
     };
     let sc = Scenario::from_prompt(&edit.prompt);
+    if let Some(secs) = sc.wait_secs {
+        tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
+    }
     if let Some((code, msg)) = sc.fail {
         return error(StatusCode::BAD_REQUEST, code, msg);
     }

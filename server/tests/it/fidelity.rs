@@ -363,3 +363,95 @@ async fn a_refused_upload_stops_the_task_before_any_submit() {
         assert!(!stages.contains(&Stage::Submit), "{endpoint}: {stages:?}");
     }
 }
+
+/// A nano-banana sync config on `sb` named `name`, with `changes` over [`nano_sync_config`].
+async fn nano_config(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    sb: &rhconsole::sandbox::SandboxHandle,
+    name: &str,
+    changes: serde_json::Value,
+) -> i64 {
+    let input = with_fields(
+        with_fields(rh_config(name, &sb.base_url()), nano_sync_config()),
+        changes,
+    );
+    create_config(app, admin, input).await
+}
+
+#[tokio::test]
+async fn a_sync_gateway_waits_as_long_as_its_config_allows_and_never_past_the_deadline() {
+    // The server's own bound of a sync call is 1 s here.
+    let app = TestApp::spawn_opts(Options {
+        request_timeout_secs: 1,
+        ..Options::default()
+    })
+    .await;
+    let admin = app.admin().await;
+    let sb = sandbox().await;
+    let blob = stored_png(&app, "input", "in.png").await;
+    let server_default = nano_config(&app, &admin, &sb, "server bound", json!({})).await;
+    let own = json!({ "sync_timeout_secs": 30 });
+    let patient = nano_config(&app, &admin, &sb, "own bound", own).await;
+    let spec = local_spec("slow first byte #wait=3", blob.clone());
+    let (id, _) = run_task(&app, server_default, spec.clone(), 20).await;
+    assert_outcome_unknown(&app, id, "the server's 1 s bound").await;
+    let (_, v) = run_task(&app, patient, spec, 20).await;
+    assert_eq!(v.status, TaskStatus::Succeeded, "{:?}", v.error_message);
+
+    // A generous server bound (60 s) and a config bound of 600 s still stop at the config's
+    // 10 s task deadline, although the gateway would have answered at 25 s.
+    let app = TestApp::spawn_opts(Options {
+        request_timeout_secs: 60,
+        ..Options::default()
+    })
+    .await;
+    let admin = app.admin().await;
+    let changes = json!({ "sync_timeout_secs": 600, "timeout_secs": 10 });
+    let short = nano_config(&app, &admin, &sb, "short deadline", changes).await;
+    let blob = stored_png(&app, "input", "in.png").await;
+    let (id, _) = run_task(&app, short, local_spec("late #wait=25", blob), 20).await;
+    assert_outcome_unknown(&app, id, "the task's deadline").await;
+}
+
+#[tokio::test]
+async fn several_images_go_under_the_field_name_the_gateway_reads() {
+    let (app, admin) = app_with_admin().await;
+    let sb = sandbox().await;
+    let a = stored_png(&app, "one", "a.png").await;
+    let b = stored_png(&app, "two", "b.png").await;
+    let two = |prompt: &str| TaskSpec {
+        local_images: vec![a.clone(), b.clone()],
+        ..local_spec(prompt, a.clone())
+    };
+    let auto = nano_config(&app, &admin, &sb, "auto", json!({})).await;
+    let image = json!({ "image_field": "image" });
+    let repeated = nano_config(&app, &admin, &sb, "image", image).await;
+    let parts = |evs: &[TaskEvent]| -> Vec<(usize, String)> {
+        evs.iter()
+            .filter_map(|e| match &e.text {
+                Said::Text(EventText::ImageParts { count, field }) => Some((*count, field.clone())),
+                _ => None,
+            })
+            .collect()
+    };
+    // OpenAI's spelling for several images, to a gateway that reads it.
+    let (id, v) = run_task(&app, auto, two("two #imagefield=image[]"), 20).await;
+    assert_eq!(v.status, TaskStatus::Succeeded, "{:?}", v.error_message);
+    assert_eq!(parts(&events(&app, id).await), [(2, "image[]".to_owned())]);
+    // The same to a gateway that reads only `image`: it sees no image at all.
+    let (_, v) = run_task(&app, auto, two("two #imagefield=image"), 20).await;
+    assert_eq!(v.status, TaskStatus::Failed);
+    let msg = v.error_message.unwrap_or_default();
+    assert!(msg.contains("at least one image is required"), "{msg}");
+    // A config that says `image` reaches it, and the log says how.
+    let (id, v) = run_task(&app, repeated, two("two #imagefield=image"), 20).await;
+    assert_eq!(v.status, TaskStatus::Succeeded, "{:?}", v.error_message);
+    let evs = events(&app, id).await;
+    assert_eq!(parts(&evs), [(2, "image".to_owned())]);
+    let line = evs
+        .iter()
+        .find(|e| matches!(e.text, Said::Text(EventText::ImageParts { .. })))
+        .expect("the parts line");
+    assert!(line.text.render(Lang::Zh).contains("字段名 image"));
+}

@@ -19,6 +19,12 @@ pub struct ConfigSnapshot {
     pub timeout_secs: u32,
     pub max_concurrency: u32,
     pub allow_local: bool,
+    /// Seconds; 0 is the server's default. Absent in snapshots older than the field.
+    #[serde(default)]
+    pub sync_timeout_secs: u32,
+    /// Absent in snapshots older than the field (they sent `auto`'s names).
+    #[serde(default)]
+    pub image_field: ImageField,
 }
 
 impl ConfigSnapshot {
@@ -39,6 +45,8 @@ impl ConfigSnapshot {
             ("timeout_secs", self.timeout_secs.to_string()),
             ("max_concurrency", self.max_concurrency.to_string()),
             ("allow_local", self.allow_local.to_string()),
+            ("sync_timeout_secs", self.sync_timeout_secs.to_string()),
+            ("image_field", self.image_field.as_str().to_owned()),
         ]
     }
 
@@ -77,6 +85,8 @@ impl ConfigSnapshot {
             timeout_secs: self.timeout_secs,
             max_concurrency: self.max_concurrency,
             allow_local: self.allow_local,
+            sync_timeout_secs: self.sync_timeout_secs,
+            image_field: self.image_field.as_str().to_owned(),
         }
     }
 }
@@ -170,6 +180,8 @@ pub fn field_label(field: &str) -> Msg {
         "timeout_secs" => Msg::FieldTimeout,
         "max_concurrency" => Msg::FieldMaxConcurrency,
         "allow_local" => Msg::FieldAllowLocal,
+        "sync_timeout_secs" => Msg::FieldSyncTimeout,
+        "image_field" => Msg::FieldImageField,
         _ => Msg::FieldUnknown,
     }
 }

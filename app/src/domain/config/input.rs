@@ -21,6 +21,13 @@ pub struct ConfigInput {
     pub max_concurrency: u32,
     /// May reach loopback and private addresses: only for the sandbox or a provider on the LAN.
     pub allow_local: bool,
+    /// The bound of a synchronous call in seconds; 0 ([`SYNC_TIMEOUT_SERVER_DEFAULT`]) uses
+    /// the server's. Absent in files written before it existed.
+    #[serde(default)]
+    pub sync_timeout_secs: u32,
+    /// [`ImageField`]'s name; empty means `auto`.
+    #[serde(default)]
+    pub image_field: String,
 }
 
 impl Default for ConfigInput {
@@ -99,6 +106,19 @@ impl ConfigInput {
         if !(1..=MAX_CONCURRENCY_LIMIT).contains(&self.max_concurrency) {
             errs.push("max_concurrency", Msg::ErrConcurrencyRange);
         }
+        if self.sync_timeout_secs != SYNC_TIMEOUT_SERVER_DEFAULT
+            && !(TIMEOUT_MIN_SECS..=TIMEOUT_MAX_SECS).contains(&self.sync_timeout_secs)
+        {
+            errs.push("sync_timeout_secs", Msg::ErrSyncTimeoutRange);
+        }
+        let image_field = if self.image_field.trim().is_empty() {
+            ImageField::Auto
+        } else {
+            self.image_field
+                .parse::<ImageField>()
+                .map_err(|m| errs.push("image_field", m))
+                .unwrap_or_default()
+        };
         match (
             api_type,
             host_domestic,
@@ -130,6 +150,8 @@ impl ConfigInput {
                     timeout_secs: self.timeout_secs,
                     max_concurrency: self.max_concurrency,
                     allow_local: self.allow_local,
+                    sync_timeout_secs: self.sync_timeout_secs,
+                    image_field,
                 },
                 new_key,
             }),
@@ -269,6 +291,44 @@ pub(super) mod tests {
         assert_eq!(errs.get("api_key"), Some(Msg::ErrKeyLooksMasked));
         assert_eq!(errs.get("timeout_secs"), Some(Msg::ErrTimeoutRange));
         assert_eq!(errs.get("max_concurrency"), Some(Msg::ErrConcurrencyRange));
+    }
+
+    #[test]
+    fn the_gateway_options_are_checked_and_default_sensibly() {
+        let v = valid().validate(false).expect("valid").fields;
+        assert_eq!(
+            (v.sync_timeout_secs, v.image_field),
+            (SYNC_TIMEOUT_SERVER_DEFAULT, ImageField::Auto)
+        );
+        let input = ConfigInput {
+            sync_timeout_secs: 5,
+            image_field: "images".to_owned(),
+            ..valid()
+        };
+        let errs = input.validate(false).expect_err("invalid");
+        assert_eq!(errs.get("sync_timeout_secs"), Some(Msg::ErrSyncTimeoutRange));
+        assert_eq!(errs.get("image_field"), Some(Msg::ErrImageFieldUnknown));
+        let input = ConfigInput {
+            sync_timeout_secs: 600,
+            image_field: " IMAGE[] ".to_owned(),
+            ..valid()
+        };
+        let v = input.validate(false).expect("valid").fields;
+        assert_eq!((v.sync_timeout_secs, v.image_field), (600, ImageField::ImageArray));
+        // A file written before these fields existed still reads.
+        let mut old = serde_json::to_value(valid()).expect("json");
+        old.as_object_mut().expect("object").remove("sync_timeout_secs");
+        old.as_object_mut().expect("object").remove("image_field");
+        let read: ConfigInput = serde_json::from_value(old).expect("old shape");
+        assert_eq!(read.validate(false).expect("valid").fields.image_field, ImageField::Auto);
+    }
+
+    #[test]
+    fn the_image_field_names_one_and_several_images() {
+        assert_eq!(ImageField::Auto.name_for(1), "image");
+        assert_eq!(ImageField::Auto.name_for(2), "image[]");
+        assert_eq!(ImageField::Image.name_for(3), "image");
+        assert_eq!(ImageField::ImageArray.name_for(1), "image[]");
     }
 
     #[test]

@@ -59,6 +59,8 @@ impl ApiType {
                 timeout_secs: DEFAULT_TIMEOUT_SECS,
                 max_concurrency: DEFAULT_MAX_CONCURRENCY,
                 allow_local: false,
+                sync_timeout_secs: SYNC_TIMEOUT_SERVER_DEFAULT,
+                image_field: ImageField::Auto.as_str().to_owned(),
             },
             ApiType::NanoBananaEdits => ConfigInput {
                 name: "nano-banana".to_owned(),
@@ -76,6 +78,8 @@ impl ApiType {
                 timeout_secs: DEFAULT_TIMEOUT_SECS,
                 max_concurrency: DEFAULT_MAX_CONCURRENCY,
                 allow_local: false,
+                sync_timeout_secs: SYNC_TIMEOUT_SERVER_DEFAULT,
+                image_field: ImageField::Auto.as_str().to_owned(),
             },
         }
     }
@@ -89,6 +93,50 @@ impl fmt::Display for ApiType {
 
 crate::domain::names::from_name!(ApiType, Msg::ErrApiTypeUnknown);
 
+closed_set! {
+    /// The multipart field name under which a nano-banana gateway expects the input images.
+    /// Gateways differ: OpenAI's own `/v1/images/edits` reads several images as `image[]`,
+    /// some gateways read only `image` (repeated), others only `image[]` (seen in public bug
+    /// reports of OpenAI-compatible gateways; RunningHub configs ignore it).
+    #[derive(Default)]
+    pub enum ImageField {
+        /// `image` for one image, `image[]` for several: OpenAI's spelling, the default.
+        #[default]
+        #[serde(rename = "auto")]
+        #[strum(serialize = "auto")]
+        Auto,
+        /// `image`, repeated once per image.
+        #[serde(rename = "image")]
+        #[strum(serialize = "image")]
+        Image,
+        /// `image[]`, for one image as for several.
+        #[serde(rename = "image[]")]
+        #[strum(serialize = "image[]")]
+        ImageArray,
+    }
+}
+
+crate::domain::names::from_name!(ImageField, Msg::ErrImageFieldUnknown);
+
+impl ImageField {
+    /// The field name the parts of a request with `count` images are sent under.
+    pub fn name_for(self, count: usize) -> &'static str {
+        match self {
+            ImageField::Auto if count > 1 => "image[]",
+            ImageField::Auto | ImageField::Image => "image",
+            ImageField::ImageArray => "image[]",
+        }
+    }
+
+    pub fn label(self) -> Msg {
+        match self {
+            ImageField::Auto => Msg::ImageFieldAuto,
+            ImageField::Image => Msg::ImageFieldImage,
+            ImageField::ImageArray => Msg::ImageFieldArray,
+        }
+    }
+}
+
 pub const NAME_MAX: usize = 64;
 pub const MODEL_MAX: usize = 128;
 pub const KEY_MIN: usize = 8;
@@ -97,4 +145,7 @@ pub const DEFAULT_TIMEOUT_SECS: u32 = 15 * 60;
 pub const TIMEOUT_MIN_SECS: u32 = 10;
 pub const TIMEOUT_MAX_SECS: u32 = 24 * 3600;
 pub const DEFAULT_MAX_CONCURRENCY: u32 = 20;
+/// A config's `sync_timeout_secs` of 0: the server's default bound of a synchronous call
+/// (`--sync-timeout-secs`) applies.
+pub const SYNC_TIMEOUT_SERVER_DEFAULT: u32 = 0;
 pub const MAX_CONCURRENCY_LIMIT: u32 = 5000;

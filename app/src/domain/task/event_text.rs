@@ -127,6 +127,12 @@ pub enum EventText {
     UndocumentedStatus {
         status: String,
     },
+    /// Images sent inline as multipart parts (gateways that take no upload step): how many,
+    /// under which field name.
+    ImageParts {
+        count: usize,
+        field: String,
+    },
 }
 
 impl EventText {
@@ -268,6 +274,10 @@ impl EventText {
             } => Text::EvResumedUnsent {},
             EventText::SubmitUncertain => Text::EvSubmitUncertain {},
             EventText::UndocumentedStatus { status } => Text::EvUndocumentedStatus { status },
+            EventText::ImageParts { count, field } => Text::EvImageParts {
+                count: *count,
+                field,
+            },
             EventText::PollWait { error, delay_ms } => Text::EvPollWait {
                 error,
                 delay: DurationMs(*delay_ms),

@@ -63,6 +63,9 @@ pub struct RunningHubArgs {
     /// Allow a host on this machine or the local network (a self-hosted gateway, the sandbox).
     #[arg(long)]
     allow_local: Option<bool>,
+    /// Bound of a synchronous call in seconds (0: the server's --sync-timeout-secs).
+    #[arg(long)]
+    sync_timeout_secs: Option<u32>,
     /// Don't ask: update the configuration if it exists.
     #[arg(long)]
     yes: bool,
@@ -132,6 +135,9 @@ fn print_config(v: &ConfigView) {
     println!("  is_active       {}", f.is_active);
     println!("  timeout_secs    {}", f.timeout_secs);
     println!("  max_concurrency {}", f.max_concurrency);
+    println!("  allow_local     {}", f.allow_local);
+    println!("  sync_timeout    {}", f.sync_timeout_secs);
+    println!("  image_field     {}", f.image_field.as_str());
     println!("  version         {}", v.version);
     if let Some(a) = v.archived_at {
         println!("  archived_at     {}", a.format());
@@ -255,6 +261,7 @@ async fn add_runninghub(core: &Core, args: RunningHubArgs) -> Result<(), CliErro
         timeout_secs,
         max_concurrency,
         allow_local,
+        sync_timeout_secs,
         yes,
     } = args;
     let existing = match db::config::id_by_name(&core.db.read, &name)
@@ -323,6 +330,7 @@ async fn add_runninghub(core: &Core, args: RunningHubArgs) -> Result<(), CliErro
     input.timeout_secs = timeout_secs.unwrap_or(input.timeout_secs);
     input.max_concurrency = max_concurrency.unwrap_or(input.max_concurrency);
     input.allow_local = allow_local.unwrap_or(input.allow_local);
+    input.sync_timeout_secs = sync_timeout_secs.unwrap_or(input.sync_timeout_secs);
     let view = match existing {
         Some(row) => {
             input.is_active =

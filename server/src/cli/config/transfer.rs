@@ -25,6 +25,12 @@ pub struct ConfigRecord {
     pub max_concurrency: u32,
     #[serde(default)]
     pub allow_local: bool,
+    /// 0 is the server's default.
+    #[serde(default)]
+    pub sync_timeout_secs: u32,
+    /// `auto`, `image` or `image[]`; absent means `auto`.
+    #[serde(default)]
+    pub image_field: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
 }
@@ -53,6 +59,8 @@ impl ConfigRecord {
             timeout_secs: s.timeout_secs,
             max_concurrency: s.max_concurrency,
             allow_local: s.allow_local,
+            sync_timeout_secs: s.sync_timeout_secs,
+            image_field: s.image_field.as_str().to_owned(),
             api_key,
         }
     }
@@ -74,6 +82,8 @@ impl ConfigRecord {
             timeout_secs: self.timeout_secs,
             max_concurrency: self.max_concurrency,
             allow_local: self.allow_local,
+            sync_timeout_secs: self.sync_timeout_secs,
+            image_field: self.image_field.clone(),
         }
     }
 }
@@ -172,6 +182,8 @@ const RECORD_FIELDS: &[&str] = &[
     "timeout_secs",
     "max_concurrency",
     "allow_local",
+    "sync_timeout_secs",
+    "image_field",
     "api_key",
 ];
 

@@ -327,6 +327,10 @@ impl Run<'_> {
             is_sync: f.is_sync_api,
             allow_local: f.allow_local,
             key,
+            sync_timeout: (f.sync_timeout_secs != SYNC_TIMEOUT_SERVER_DEFAULT)
+                .then(|| Duration::from_secs(u64::from(f.sync_timeout_secs))),
+            time_left: Some(self.remaining()),
+            image_field: f.image_field,
         })
     }
 

@@ -26,6 +26,13 @@ impl Run<'_> {
             images,
         };
         let record = self.provider.describe_submit(&target, &req);
+        if let Some((count, field)) = self.provider.image_parts(&target, &req) {
+            let text = EventText::ImageParts {
+                count,
+                field: field.to_owned(),
+            };
+            self.record(Event::info(Stage::Submit, text)).await?;
+        }
         let request = RecordedRequest {
             json: record.json,
             curl: record.curl,
@@ -54,6 +61,7 @@ impl Run<'_> {
             };
             self.record(Event::info(Stage::Submit, text).update(update))
                 .await?;
+            target.time_left = Some(self.remaining());
             let sent_at = self.inner.clock.now_ms();
             let result = self
                 .call(CallKind::Submit, self.provider.submit(&target, &req))

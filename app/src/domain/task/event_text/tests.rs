@@ -267,6 +267,14 @@ fn stored_before() -> Vec<(EventText, &'static str, &'static str)> {
             r#"{"t":"undocumented_status","status":"PAUSED"}"#,
             "The provider answered a status nobody documented, \"PAUSED\": neither success nor failure; polling goes on until the task's deadline",
         ),
+        (
+            EventText::ImageParts {
+                count: 2,
+                field: "image[]".into(),
+            },
+            r#"{"t":"image_parts","count":2,"field":"image[]"}"#,
+            "Sending 2 image part(s) with the submit, under the field name image[]",
+        ),
     ]
 }
 
@@ -301,9 +309,10 @@ fn kind(e: &EventText) -> usize {
         EventText::SubmitOutcomeUnknown { .. } => 24,
         EventText::PollWait { .. } => 25,
         EventText::UndocumentedStatus { .. } => 26,
+        EventText::ImageParts { .. } => 27,
     }
 }
-const KINDS: usize = 27;
+const KINDS: usize = 28;
 
 #[test]
 fn every_kind_of_event_has_a_sample() {
