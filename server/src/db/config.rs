@@ -77,7 +77,12 @@ impl Raw {
                         "sync_timeout_secs",
                         &self.sync_timeout_secs.to_string(),
                     )?,
-                    image_field: super::decode("config", self.id, "image_field", &self.image_field)?,
+                    image_field: super::decode(
+                        "config",
+                        self.id,
+                        "image_field",
+                        &self.image_field,
+                    )?,
                 },
                 key_mask: if sealed.is_some() {
                     self.key_mask

@@ -306,7 +306,10 @@ pub(super) mod tests {
             ..valid()
         };
         let errs = input.validate(false).expect_err("invalid");
-        assert_eq!(errs.get("sync_timeout_secs"), Some(Msg::ErrSyncTimeoutRange));
+        assert_eq!(
+            errs.get("sync_timeout_secs"),
+            Some(Msg::ErrSyncTimeoutRange)
+        );
         assert_eq!(errs.get("image_field"), Some(Msg::ErrImageFieldUnknown));
         let input = ConfigInput {
             sync_timeout_secs: 600,
@@ -314,13 +317,21 @@ pub(super) mod tests {
             ..valid()
         };
         let v = input.validate(false).expect("valid").fields;
-        assert_eq!((v.sync_timeout_secs, v.image_field), (600, ImageField::ImageArray));
+        assert_eq!(
+            (v.sync_timeout_secs, v.image_field),
+            (600, ImageField::ImageArray)
+        );
         // A file written before these fields existed still reads.
         let mut old = serde_json::to_value(valid()).expect("json");
-        old.as_object_mut().expect("object").remove("sync_timeout_secs");
+        old.as_object_mut()
+            .expect("object")
+            .remove("sync_timeout_secs");
         old.as_object_mut().expect("object").remove("image_field");
         let read: ConfigInput = serde_json::from_value(old).expect("old shape");
-        assert_eq!(read.validate(false).expect("valid").fields.image_field, ImageField::Auto);
+        assert_eq!(
+            read.validate(false).expect("valid").fields.image_field,
+            ImageField::Auto
+        );
     }
 
     #[test]
