@@ -191,7 +191,7 @@ texts! {
         => "服务商要求放慢查询（{error}）：{delay}后再查询，不计为失败",
            "The provider asked to slow down ({error}): next poll in {delay}, not counted as a failure";
     EvImageParts { count: usize, field: &'a str }
-        => "随提交以 multipart 发送 {count} 张图片，字段名 {field}",
+        => "随提交一并发送 {count} 张图片，表单字段名 {field}",
            "Sending {count} image part(s) with the submit, under the field name {field}";
     EvUndocumentedStatus { status: &'a str }
         => "服务商返回了文档中没有的状态 {status:?}：既不算成功也不算失败，继续查询，直到任务截止时间",

@@ -453,5 +453,5 @@ async fn several_images_go_under_the_field_name_the_gateway_reads() {
         .iter()
         .find(|e| matches!(e.text, Said::Text(EventText::ImageParts { .. })))
         .expect("the parts line");
-    assert!(line.text.render(Lang::Zh).contains("字段名 image"));
+    assert!(line.text.render(Lang::Zh).contains("表单字段名 image"));
 }
