@@ -1,5 +1,6 @@
 //! Form fields with their label, hint and error message wired for screen readers.
 
+use super::{FieldMsg, invalid};
 use crate::domain::FieldErrors;
 use crate::i18n::{Msg, t, use_i18n};
 use leptos::prelude::*;
@@ -108,6 +109,32 @@ pub fn NumberField(
             <Show when=move || err().is_some()>
                 <p class="field-error" role="alert">{move || err().map(|m| m.text(lang.get()))}</p>
             </Show>
+        </div>
+    }
+}
+
+/// A labelled input of a form the browser sends as it is (an `ActionForm`, which works before
+/// hydration too): no signal holds the value. `id` defaults to `name`; with `errors`, the
+/// error for `name` shows under it and is wired for screen readers.
+#[component]
+pub fn PlainField(
+    name: &'static str,
+    label: Msg,
+    #[prop(optional)] id: Option<&'static str>,
+    #[prop(default = "text")] kind: &'static str,
+    autocomplete: &'static str,
+    #[prop(optional)] errors: Option<Signal<Option<FieldErrors>>>,
+) -> impl IntoView {
+    let id = id.unwrap_or(name);
+    let text = kind == "text";
+    view! {
+        <div class="field">
+            <label for=id>{t(label)}</label>
+            <input id=id name=name type=kind autocomplete=autocomplete required
+                autocapitalize=text.then_some("none") spellcheck=text.then_some("false")
+                aria-invalid=move || errors.and_then(|e| invalid(e, name)())
+                aria-describedby=errors.map(|_| format!("{name}-error"))/>
+            {errors.map(|errors| view! { <FieldMsg field=name errors/> })}
         </div>
     }
 }

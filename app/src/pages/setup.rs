@@ -1,7 +1,7 @@
 //! First start: the one-time link creates the first admin.
 
 use crate::api::auth::{SetupComplete, setup_check};
-use crate::components::{ErrorBox, FieldMsg, field_errors_of, invalid};
+use crate::components::{ErrorBox, PlainField, field_errors_of};
 use crate::error::AppError;
 use crate::i18n::{Msg, t};
 use leptos::prelude::*;
@@ -38,24 +38,9 @@ pub fn SetupPage() -> impl IntoView {
                             <p class="muted">{t(Msg::SetupIntro)}</p>
                             <ActionForm action=action attr:class="form-stack">
                                 <input type="hidden" name="token" value=token/>
-                                <div class="field">
-                                    <label for="username">{t(Msg::Username)}</label>
-                                    <input id="username" name="username" type="text" autocomplete="username" required
-                                        aria-invalid=invalid(errors, "username") aria-describedby="username-error"/>
-                                    <FieldMsg field="username" errors/>
-                                </div>
-                                <div class="field">
-                                    <label for="password">{t(Msg::Password)}</label>
-                                    <input id="password" name="password" type="password" autocomplete="new-password" required
-                                        aria-invalid=invalid(errors, "password") aria-describedby="password-error"/>
-                                    <FieldMsg field="password" errors/>
-                                </div>
-                                <div class="field">
-                                    <label for="confirm">{t(Msg::PasswordConfirm)}</label>
-                                    <input id="confirm" name="confirm" type="password" autocomplete="new-password" required
-                                        aria-invalid=invalid(errors, "confirm") aria-describedby="confirm-error"/>
-                                    <FieldMsg field="confirm" errors/>
-                                </div>
+                                <PlainField name="username" label=Msg::Username autocomplete="username" errors/>
+                                <PlainField name="password" label=Msg::Password kind="password" autocomplete="new-password" errors/>
+                                <PlainField name="confirm" label=Msg::PasswordConfirm kind="password" autocomplete="new-password" errors/>
                                 {move || other_error().map(|err| view! { <ErrorBox err/> })}
                                 <button type="submit" class="btn btn-primary btn-block" disabled=action.pending()>
                                     {t(Msg::SetupCreate)}

@@ -2,7 +2,7 @@
 
 use crate::api::users::{AddUser, ResetPassword, SetUserDisabled, SetUserRole, list_users};
 use crate::components::frame::use_me;
-use crate::components::{ErrorBox, FieldMsg, PageError, Time, field_errors_of, invalid};
+use crate::components::{ErrorBox, PageError, PlainField, Time, field_errors_of};
 use crate::domain::{Role, UserInfo};
 use crate::error::AppError;
 use crate::i18n::{Msg, t, use_i18n};
@@ -51,18 +51,8 @@ pub fn UsersPage() -> impl IntoView {
         <details class="card add-user">
             <summary class="btn btn-primary">{t(Msg::UsersAdd)}</summary>
             <ActionForm action=add attr:class="form-grid">
-                <div class="field">
-                    <label for="new-username">{t(Msg::Username)}</label>
-                    <input id="new-username" name="username" type="text" autocomplete="off" required
-                        aria-invalid=invalid(add_errors, "username")/>
-                    <FieldMsg field="username" errors=add_errors/>
-                </div>
-                <div class="field">
-                    <label for="new-password">{t(Msg::Password)}</label>
-                    <input id="new-password" name="password" type="password" autocomplete="new-password" required
-                        aria-invalid=invalid(add_errors, "password")/>
-                    <FieldMsg field="password" errors=add_errors/>
-                </div>
+                <PlainField id="new-username" name="username" label=Msg::Username autocomplete="off" errors=add_errors/>
+                <PlainField id="new-password" name="password" label=Msg::Password kind="password" autocomplete="new-password" errors=add_errors/>
                 <div class="field">
                     <label for="new-role">{t(Msg::Role)}</label>
                     <select id="new-role" name="role">

@@ -36,28 +36,69 @@ async fn audit(
     .map_err(AppError::from)
 }
 
-/// Refuses a change to user `id` that would leave no active admin. `loses_admin` says whether
-/// the change takes admin rights from the user (who is one and enabled now); also fails when
-/// the user does not exist.
-async fn keep_an_admin(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+/// An admin's change to another user.
+enum UserChange {
+    Role(Role),
+    Disabled(bool),
+}
+
+/// Applies `change` to user `id` as `actor` (an admin, never on themselves), with its audit
+/// row, in one transaction. Refused when it would leave no enabled admin, or the user does
+/// not exist.
+async fn change_user(
+    core: &Core,
+    actor: &Actor,
     id: UserId,
-    loses_admin: impl FnOnce(&UserInfo) -> bool,
+    change: UserChange,
 ) -> Result<(), AppError> {
-    let target = db::user::by_id(&mut **tx, id)
+    actor.require_admin()?;
+    if actor.is(id) {
+        return Err(AppError::conflict(Msg::ErrSelf));
+    }
+    let now = core.clock.now_ms();
+    let mut tx = core.db.begin().await?;
+    let target = db::user::by_id(&mut *tx, id)
         .await
         .context("db::user::by_id")?
         .ok_or(AppError::NotFound)?;
-    if !target.info.disabled
-        && loses_admin(&target.info)
-        && db::user::count_active_admins(&mut **tx)
+    let is_admin = !target.info.disabled && target.info.role == Role::Admin;
+    let loses_admin = match change {
+        UserChange::Role(role) => role != Role::Admin,
+        UserChange::Disabled(disabled) => disabled,
+    };
+    if is_admin
+        && loses_admin
+        && db::user::count_active_admins(&mut *tx)
             .await
             .context("db::user::count_active_admins")?
             <= 1
     {
         return Err(AppError::conflict(Msg::ErrLastAdmin));
     }
-    Ok(())
+    let (changed, action, detail) = match change {
+        UserChange::Role(role) => (
+            db::user::set_role(&mut *tx, id, role, now)
+                .await
+                .context("db::user::set_role")?,
+            "user_role",
+            serde_json::json!({ "role": role }),
+        ),
+        UserChange::Disabled(disabled) => (
+            db::user::set_disabled(&mut *tx, id, disabled, now)
+                .await
+                .context("db::user::set_disabled")?,
+            if disabled {
+                "user_disable"
+            } else {
+                "user_enable"
+            },
+            serde_json::json!({}),
+        ),
+    };
+    if changed {
+        audit(&mut tx, actor, action, id, detail, now).await?;
+    }
+    Ok(tx.commit().await.context("committing")?)
 }
 
 #[async_trait::async_trait]
@@ -110,32 +151,7 @@ impl UsersApi for Core {
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn set_user_role(&self, actor: &Actor, id: UserId, role: Role) -> Result<(), AppError> {
-        let core = self;
-        actor.require_admin()?;
-        if actor.is(id) {
-            return Err(AppError::conflict(Msg::ErrSelf));
-        }
-        let now = core.clock.now_ms();
-        let mut tx = core.db.begin().await?;
-        keep_an_admin(&mut tx, id, |t| {
-            t.role == Role::Admin && role != Role::Admin
-        })
-        .await?;
-        if db::user::set_role(&mut *tx, id, role, now)
-            .await
-            .context("db::user::set_role")?
-        {
-            audit(
-                &mut tx,
-                actor,
-                "user_role",
-                id,
-                serde_json::json!({ "role": role }),
-                now,
-            )
-            .await?;
-        }
-        Ok(tx.commit().await.context("committing")?)
+        change_user(self, actor, id, UserChange::Role(role)).await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
@@ -145,33 +161,7 @@ impl UsersApi for Core {
         id: UserId,
         disabled: bool,
     ) -> Result<(), AppError> {
-        let core = self;
-        actor.require_admin()?;
-        if actor.is(id) {
-            return Err(AppError::conflict(Msg::ErrSelf));
-        }
-        let now = core.clock.now_ms();
-        let mut tx = core.db.begin().await?;
-        keep_an_admin(&mut tx, id, |t| disabled && t.role == Role::Admin).await?;
-        if db::user::set_disabled(&mut *tx, id, disabled, now)
-            .await
-            .context("db::user::set_disabled")?
-        {
-            audit(
-                &mut tx,
-                actor,
-                if disabled {
-                    "user_disable"
-                } else {
-                    "user_enable"
-                },
-                id,
-                serde_json::json!({}),
-                now,
-            )
-            .await?;
-        }
-        Ok(tx.commit().await.context("committing")?)
+        change_user(self, actor, id, UserChange::Disabled(disabled)).await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]

@@ -60,22 +60,25 @@ impl Default for EngineSettings {
     }
 }
 
+/// The engine's state: its parts (reached through `Deref`, as `inner.db`) and what it keeps
+/// while running.
 pub(crate) struct Inner {
     /// This engine's id in the `engine` table (see `lease`).
     pub id: String,
-    pub db: Db,
-    pub clock: SharedClock,
-    pub secrets: Arc<Secrets>,
-    pub providers: Providers,
-    pub blobs: BlobStore,
-    pub settings: EngineSettings,
-    pub metrics: Arc<Metrics>,
+    parts: EngineParts,
     pub hub: Hub,
     requests: Arc<Semaphore>,
     slots: Mutex<HashMap<ConfigId, (u32, Arc<Semaphore>)>>,
     running: Mutex<HashMap<TaskId, CancellationToken>>,
     tracker: TaskTracker,
     shutdown: CancellationToken,
+}
+
+impl std::ops::Deref for Inner {
+    type Target = EngineParts;
+    fn deref(&self) -> &EngineParts {
+        &self.parts
+    }
 }
 
 /// The engine handle; cheap to clone.
@@ -98,13 +101,7 @@ impl Engine {
         let max = p.settings.max_requests.max(1);
         Engine(Arc::new(Inner {
             id: uuid::Uuid::new_v4().to_string(),
-            db: p.db,
-            clock: p.clock,
-            secrets: p.secrets,
-            providers: p.providers,
-            blobs: p.blobs,
-            settings: p.settings,
-            metrics: p.metrics,
+            parts: p,
             hub: Hub::default(),
             requests: Arc::new(Semaphore::new(max)),
             slots: Mutex::new(HashMap::new()),

@@ -2,24 +2,34 @@
 
 use super::*;
 
-/// The configuration form as typed. `api_key` empty means "keep the stored key".
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// The configuration form as typed, and one record of an export file (`config export` /
+/// `config import`, where the optional fields may be left out). `api_key` empty means "keep
+/// the stored key" (and is left out of a file); `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfigInput {
     pub name: String,
     pub api_type: String,
     pub host_domestic: String,
     pub host_overseas: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub api_key: String,
     pub draw_endpoint: String,
+    #[serde(default)]
     pub result_endpoint: String,
+    #[serde(default)]
     pub upload_endpoint: String,
+    #[serde(default)]
     pub model_name: String,
     pub is_sync_api: bool,
     pub enable_retry: bool,
     pub is_active: bool,
+    /// The task deadline in seconds.
+    #[serde(default = "default_timeout")]
     pub timeout_secs: u32,
+    #[serde(default = "default_concurrency")]
     pub max_concurrency: u32,
     /// May reach loopback and private addresses: only for the sandbox or a provider on the LAN.
+    #[serde(default)]
     pub allow_local: bool,
     /// The bound of a synchronous call in seconds; 0 ([`SYNC_TIMEOUT_SERVER_DEFAULT`]) uses
     /// the server's. Absent in files written before it existed.
@@ -28,6 +38,30 @@ pub struct ConfigInput {
     /// [`ImageField`]'s name; empty means `auto`.
     #[serde(default)]
     pub image_field: String,
+}
+
+fn default_timeout() -> u32 {
+    DEFAULT_TIMEOUT_SECS
+}
+
+fn default_concurrency() -> u32 {
+    DEFAULT_MAX_CONCURRENCY
+}
+
+impl fmt::Debug for ConfigInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Every field but the key, which must never reach a log.
+        let shown = ConfigInput {
+            api_key: if self.api_key.is_empty() {
+                String::new()
+            } else {
+                "[redacted]".to_owned()
+            },
+            ..self.clone()
+        };
+        let json = serde_json::to_string(&shown).map_err(|_| fmt::Error)?;
+        write!(f, "ConfigInput {json}")
+    }
 }
 
 impl Default for ConfigInput {
@@ -73,19 +107,19 @@ impl ConfigInput {
             .ok();
         let host_domestic = normalise_host(&self.host_domestic)
             .map_err(|m| errs.push("host_domestic", m))
-            .ok();
+            .unwrap_or_default();
         let host_overseas = normalise_host(&self.host_overseas)
             .map_err(|m| errs.push("host_overseas", m))
-            .ok();
+            .unwrap_or_default();
         let draw_endpoint = normalise_endpoint(&self.draw_endpoint, true)
             .map_err(|m| errs.push("draw_endpoint", m))
-            .ok();
+            .unwrap_or_default();
         let result_endpoint = normalise_endpoint(&self.result_endpoint, !self.is_sync_api)
             .map_err(|m| errs.push("result_endpoint", m))
-            .ok();
+            .unwrap_or_default();
         let upload_endpoint = normalise_endpoint(&self.upload_endpoint, false)
             .map_err(|m| errs.push("upload_endpoint", m))
-            .ok();
+            .unwrap_or_default();
         let model_name = self.model_name.trim().to_owned();
         if char_len(&model_name) > MODEL_MAX || model_name.chars().any(char::is_control) {
             errs.push("model_name", Msg::ErrModelInvalid);
@@ -119,44 +153,30 @@ impl ConfigInput {
                 .map_err(|m| errs.push("image_field", m))
                 .unwrap_or_default()
         };
-        match (
-            api_type,
-            host_domestic,
-            host_overseas,
-            draw_endpoint,
-            result_endpoint,
-            upload_endpoint,
-        ) {
-            (
-                Some(api_type),
-                Some(host_domestic),
-                Some(host_overseas),
-                Some(draw_endpoint),
-                Some(result_endpoint),
-                Some(upload_endpoint),
-            ) if errs.is_empty() => Ok(ValidConfig {
-                fields: ConfigSnapshot {
-                    name,
-                    api_type,
-                    host_domestic,
-                    host_overseas,
-                    draw_endpoint,
-                    result_endpoint,
-                    upload_endpoint,
-                    model_name,
-                    is_sync_api: self.is_sync_api,
-                    enable_retry: self.enable_retry,
-                    is_active: self.is_active,
-                    timeout_secs: self.timeout_secs,
-                    max_concurrency: self.max_concurrency,
-                    allow_local: self.allow_local,
-                    sync_timeout_secs: self.sync_timeout_secs,
-                    image_field,
-                },
-                new_key,
-            }),
-            _ => Err(errs),
-        }
+        let Some(api_type) = api_type.filter(|_| errs.is_empty()) else {
+            return Err(errs);
+        };
+        Ok(ValidConfig {
+            fields: ConfigSnapshot {
+                name,
+                api_type,
+                host_domestic,
+                host_overseas,
+                draw_endpoint,
+                result_endpoint,
+                upload_endpoint,
+                model_name,
+                is_sync_api: self.is_sync_api,
+                enable_retry: self.enable_retry,
+                is_active: self.is_active,
+                timeout_secs: self.timeout_secs,
+                max_concurrency: self.max_concurrency,
+                allow_local: self.allow_local,
+                sync_timeout_secs: self.sync_timeout_secs,
+                image_field,
+            },
+            new_key,
+        })
     }
 }
 
@@ -332,6 +352,13 @@ pub(super) mod tests {
             read.validate(false).expect("valid").fields.image_field,
             ImageField::Auto
         );
+    }
+
+    #[test]
+    fn the_debug_form_never_shows_the_key() {
+        let shown = format!("{:?}", valid());
+        assert!(!shown.contains("0123456789abcdef"), "{shown}");
+        assert!(shown.contains("[redacted]") && shown.contains("rhart-image-n-pro"));
     }
 
     #[test]

@@ -42,44 +42,42 @@ impl ApiType {
 
     /// The values a new configuration of this type starts from. Every one stays editable.
     pub fn preset(self) -> ConfigInput {
+        let common = ConfigInput {
+            name: String::new(),
+            api_type: self.as_str().to_owned(),
+            host_domestic: String::new(),
+            host_overseas: String::new(),
+            api_key: String::new(),
+            draw_endpoint: String::new(),
+            result_endpoint: String::new(),
+            upload_endpoint: String::new(),
+            model_name: String::new(),
+            is_sync_api: false,
+            enable_retry: true,
+            is_active: true,
+            timeout_secs: DEFAULT_TIMEOUT_SECS,
+            max_concurrency: DEFAULT_MAX_CONCURRENCY,
+            allow_local: false,
+            sync_timeout_secs: SYNC_TIMEOUT_SERVER_DEFAULT,
+            image_field: ImageField::Auto.as_str().to_owned(),
+        };
         match self {
             ApiType::RunningHubRhartEdit => ConfigInput {
                 name: "RunningHub-全能图片PRO".to_owned(),
-                api_type: self.as_str().to_owned(),
                 host_domestic: "https://www.runninghub.cn".to_owned(),
                 host_overseas: "https://www.runninghub.ai".to_owned(),
-                api_key: String::new(),
                 draw_endpoint: "/openapi/v2/rhart-image-n-pro/edit".to_owned(),
                 result_endpoint: "/openapi/v2/query".to_owned(),
                 upload_endpoint: "/openapi/v2/media/upload/binary".to_owned(),
                 model_name: "rhart-image-n-pro".to_owned(),
-                is_sync_api: false,
-                enable_retry: true,
-                is_active: true,
-                timeout_secs: DEFAULT_TIMEOUT_SECS,
-                max_concurrency: DEFAULT_MAX_CONCURRENCY,
-                allow_local: false,
-                sync_timeout_secs: SYNC_TIMEOUT_SERVER_DEFAULT,
-                image_field: ImageField::Auto.as_str().to_owned(),
+                ..common
             },
             ApiType::NanoBananaEdits => ConfigInput {
                 name: "nano-banana".to_owned(),
-                api_type: self.as_str().to_owned(),
-                host_domestic: String::new(),
-                host_overseas: String::new(),
-                api_key: String::new(),
                 draw_endpoint: "/v1/images/edits".to_owned(),
-                result_endpoint: String::new(),
-                upload_endpoint: String::new(),
                 model_name: "nano-banana".to_owned(),
                 is_sync_api: true,
-                enable_retry: true,
-                is_active: true,
-                timeout_secs: DEFAULT_TIMEOUT_SECS,
-                max_concurrency: DEFAULT_MAX_CONCURRENCY,
-                allow_local: false,
-                sync_timeout_secs: SYNC_TIMEOUT_SERVER_DEFAULT,
-                image_field: ImageField::Auto.as_str().to_owned(),
+                ..common
             },
         }
     }

@@ -2,91 +2,9 @@
 
 use super::*;
 
-/// One configuration in an export file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ConfigRecord {
-    pub name: String,
-    pub api_type: String,
-    pub host_domestic: String,
-    pub host_overseas: String,
-    pub draw_endpoint: String,
-    #[serde(default)]
-    pub result_endpoint: String,
-    #[serde(default)]
-    pub upload_endpoint: String,
-    #[serde(default)]
-    pub model_name: String,
-    pub is_sync_api: bool,
-    pub enable_retry: bool,
-    pub is_active: bool,
-    #[serde(default = "default_timeout")]
-    pub timeout_secs: u32,
-    #[serde(default = "default_concurrency")]
-    pub max_concurrency: u32,
-    #[serde(default)]
-    pub allow_local: bool,
-    /// 0 is the server's default.
-    #[serde(default)]
-    pub sync_timeout_secs: u32,
-    /// `auto`, `image` or `image[]`; absent means `auto`.
-    #[serde(default)]
-    pub image_field: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub api_key: Option<String>,
-}
-
-fn default_timeout() -> u32 {
-    DEFAULT_TIMEOUT_SECS
-}
-fn default_concurrency() -> u32 {
-    DEFAULT_MAX_CONCURRENCY
-}
-
-impl ConfigRecord {
-    fn from_snapshot(s: &ConfigSnapshot, api_key: Option<String>) -> Self {
-        ConfigRecord {
-            name: s.name.clone(),
-            api_type: s.api_type.as_str().to_owned(),
-            host_domestic: s.host_domestic.clone(),
-            host_overseas: s.host_overseas.clone(),
-            draw_endpoint: s.draw_endpoint.clone(),
-            result_endpoint: s.result_endpoint.clone(),
-            upload_endpoint: s.upload_endpoint.clone(),
-            model_name: s.model_name.clone(),
-            is_sync_api: s.is_sync_api,
-            enable_retry: s.enable_retry,
-            is_active: s.is_active,
-            timeout_secs: s.timeout_secs,
-            max_concurrency: s.max_concurrency,
-            allow_local: s.allow_local,
-            sync_timeout_secs: s.sync_timeout_secs,
-            image_field: s.image_field.as_str().to_owned(),
-            api_key,
-        }
-    }
-
-    fn to_input(&self) -> ConfigInput {
-        ConfigInput {
-            name: self.name.clone(),
-            api_type: self.api_type.clone(),
-            host_domestic: self.host_domestic.clone(),
-            host_overseas: self.host_overseas.clone(),
-            api_key: self.api_key.clone().unwrap_or_default(),
-            draw_endpoint: self.draw_endpoint.clone(),
-            result_endpoint: self.result_endpoint.clone(),
-            upload_endpoint: self.upload_endpoint.clone(),
-            model_name: self.model_name.clone(),
-            is_sync_api: self.is_sync_api,
-            enable_retry: self.enable_retry,
-            is_active: self.is_active,
-            timeout_secs: self.timeout_secs,
-            max_concurrency: self.max_concurrency,
-            allow_local: self.allow_local,
-            sync_timeout_secs: self.sync_timeout_secs,
-            image_field: self.image_field.clone(),
-        }
-    }
-}
+/// One configuration in an export file: the form's fields ([`ConfigInput`] says which may be
+/// left out); the key only with `--with-keys`.
+pub type ConfigRecord = ConfigInput;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ExportFile {
@@ -115,7 +33,10 @@ pub(super) async fn export(
                 ),
                 _ => None,
             };
-            records.push(ConfigRecord::from_snapshot(&row.view.fields, key));
+            records.push(ConfigRecord {
+                api_key: key.unwrap_or_default(),
+                ..row.view.fields.to_input()
+            });
         }
     }
     let file = ExportFile {
@@ -261,7 +182,6 @@ pub(super) async fn import(
             problems.push(format!("{label}: the name appears twice in the file"));
             continue;
         }
-        let input = rec.to_input();
         let existing = db::config::id_by_name(&core.db.read, &rec.name)
             .await
             .map_err(anyhow::Error::from)?;
@@ -272,7 +192,7 @@ pub(super) async fn import(
                 .is_some_and(|r| r.has_key()),
             None => false,
         };
-        if let Err(errs) = input.validate(has_key) {
+        if let Err(errs) = rec.validate(has_key) {
             let what: Vec<String> = errs
                 .0
                 .iter()
@@ -282,9 +202,9 @@ pub(super) async fn import(
             continue;
         }
         plans.push(match existing {
-            Some(id) if update => Plan::Update(id, input),
+            Some(id) if update => Plan::Update(id, rec.clone()),
             Some(_) => Plan::Keep(rec.name.clone()),
-            None => Plan::Create(input),
+            None => Plan::Create(rec.clone()),
         });
     }
     for p in &problems {
