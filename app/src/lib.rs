@@ -101,8 +101,23 @@ pub fn App() -> impl IntoView {
     #[cfg(not(feature = "ssr"))]
     let title = crate::i18n::t(Msg::AppName);
 
+    // Every page's title goes through this one formatter (no page sets its own).
+    let page_title = move |page: String| {
+        let text = if page.is_empty() {
+            title().to_owned()
+        } else {
+            format!("{page} · {}", title())
+        };
+        // leptos_meta 0.8 writes the server's <title> as it is, unescaped: a config name such
+        // as `</title><meta http-equiv=refresh …>` must stay text. In the browser the title is
+        // set as text already.
+        #[cfg(feature = "ssr")]
+        let text = html_escape::encode_text(&text).into_owned();
+        text
+    };
+
     view! {
-        <Title formatter=move |page: String| if page.is_empty() { title().to_owned() } else { format!("{page} · {}", title()) }/>
+        <Title formatter=page_title/>
         <Router>
             <Frame>
                 <Routes fallback=NotFoundPage>

@@ -15,6 +15,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Everything this process creates (the database, its journal, blobs, backups, exports) is
+    // for its owner only: they hold live sessions, keys' ciphertexts and operators' images.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = Cli::parse();
     rhconsole::telemetry::init(&cli.global.log, cli.global.log_format);
     let serve = match cli.command {

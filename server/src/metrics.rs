@@ -31,8 +31,32 @@ struct StageLabel {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct TaskLabels {
-    config: String,
+    config: LabelText,
     status: String,
+}
+
+/// A label value people typed (a config's name), escaped as the text formats require: `\`,
+/// `"` and a line feed as `\\`, `\"` and `\n`. prometheus-client 0.22 writes label values as
+/// they are (prometheus/client_rust#151), so one quote in a name broke the whole exposition.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+struct LabelText(String);
+
+impl prometheus_client::encoding::EncodeLabelValue for LabelText {
+    fn encode(
+        &self,
+        encoder: &mut prometheus_client::encoding::LabelValueEncoder,
+    ) -> Result<(), std::fmt::Error> {
+        use std::fmt::Write;
+        for c in self.0.chars() {
+            match c {
+                '\\' => encoder.write_str("\\\\")?,
+                '"' => encoder.write_str("\\\"")?,
+                '\n' => encoder.write_str("\\n")?,
+                c => encoder.write_char(c)?,
+            }
+        }
+        Ok(())
+    }
 }
 
 fn latency_histogram() -> Histogram {
@@ -146,7 +170,7 @@ impl Metrics {
         for (config, status, n) in tasks {
             self.tasks
                 .get_or_create(&TaskLabels {
-                    config: config.clone(),
+                    config: LabelText(config.clone()),
                     status: status.clone(),
                 })
                 .set(*n);

@@ -119,6 +119,39 @@ pub struct ServeArgs {
     /// Address of the fake provider started by --sandbox.
     #[arg(long, env = "RHCONSOLE_SANDBOX_ADDR", default_value = "127.0.0.1:3900")]
     pub sandbox_addr: SocketAddr,
+    /// A token that lets a scraper read /metrics (`Authorization: Bearer <token>`); without
+    /// it, only signed-in admins can.
+    #[arg(long, env = "RHCONSOLE_METRICS_TOKEN")]
+    pub metrics_token: Option<MetricsToken>,
+}
+
+/// The bearer token for `/metrics`: compared in constant time, never printed.
+#[derive(Clone)]
+pub struct MetricsToken(String);
+
+impl std::str::FromStr for MetricsToken {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if s.len() < 16 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("the metrics token needs 16 or more characters and no spaces".into());
+        }
+        Ok(MetricsToken(s.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken([redacted])")
+    }
+}
+
+impl MetricsToken {
+    /// Whether `presented` is this token (in time independent of where they differ).
+    pub fn matches(&self, presented: &str) -> bool {
+        let (a, b) = (self.0.as_bytes(), presented.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
 }
 
 impl Default for ServeArgs {
@@ -131,6 +164,7 @@ impl Default for ServeArgs {
             engine: EngineArgs::default(),
             sandbox: false,
             sandbox_addr: SocketAddr::from(([127, 0, 0, 1], 3900)),
+            metrics_token: None,
         }
     }
 }

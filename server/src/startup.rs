@@ -27,6 +27,13 @@ use std::time::Duration;
 pub const DB_FILE: &str = "rhconsole.db";
 pub const SANDBOX_CONFIG: &str = "Sandbox";
 
+/// Sets `path`'s mode to `mode` (owner only), also on a data directory made before this rule.
+fn owner_only(path: &Path, mode: u32) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .with_context(|| format!("cannot make {} private to its owner", path.display()))
+}
+
 /// Opens the database, the master key and the engine over `data_dir`.
 pub async fn open_core(
     data_dir: &Path,
@@ -36,7 +43,10 @@ pub async fn open_core(
 ) -> anyhow::Result<Arc<Core>> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    owner_only(data_dir, 0o700)?;
     let db = Db::open(&data_dir.join(DB_FILE)).await?;
+    // SQLite gives its -wal and -shm files the database file's mode.
+    owner_only(&data_dir.join(DB_FILE), 0o600)?;
     let env_key = std::env::var(MASTER_KEY_ENV)
         .ok()
         .filter(|v| !v.trim().is_empty())
@@ -179,6 +189,7 @@ impl Application {
             backend: AppState::services_for(core.clone()),
             public_origin: settings.public_origin(),
             trust_proxy: s.trust_proxy,
+            metrics_token: s.metrics_token.clone(),
         };
         let router = web::router(state, sessions, settings.secure_cookies())?;
         Ok(Application {
@@ -264,7 +275,7 @@ async fn ensure_sandbox_config(core: &Core, base_url: &str) -> anyhow::Result<()
                 current.host_domestic = base_url.to_owned();
                 current.host_overseas = base_url.to_owned();
                 current.allow_local = true;
-                core.update_config(&Actor::Cli, id, current)
+                core.update_config(&Actor::Cli, id, current, None)
                     .await
                     .map_err(to_anyhow)?;
             }

@@ -117,32 +117,62 @@ async fn start_session(signed: &SignedIn) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Only local paths: `/configs/3`, never `//evil.example` or `https://…`.
+/// Where to go after sign-in: `next` when, read as a URL relative to the console's own origin
+/// (with the `url` crate, as a browser reads it), it stays on that origin; then its normalised
+/// path and query, else `/`. A control character (browsers drop a tab, so `/\t/x` becomes
+/// `//x`) or a backslash (read as `/`) anywhere refuses it, as does a path that would start
+/// with `//` once normalised, and the sign-in page itself.
+#[cfg(feature = "ssr")]
 pub fn safe_next(next: &str) -> String {
-    let n = next.trim();
-    if n.starts_with('/')
-        && !n.starts_with("//")
-        && !n.contains('\\')
-        && !n.starts_with("/login")
-        && n.len() < 2048
-    {
-        n.to_owned()
-    } else {
-        "/".to_owned()
+    const HOME: &str = "/";
+    let n = next.trim_matches(' ');
+    if !n.starts_with('/') || n.len() >= 2048 || n.chars().any(|c| c.is_control() || c == '\\') {
+        return HOME.to_owned();
+    }
+    let Ok(origin) = url::Url::parse("http://console.invalid/") else {
+        return HOME.to_owned();
+    };
+    let Ok(to) = origin.join(n) else {
+        return HOME.to_owned();
+    };
+    let path = to.path();
+    if to.origin() != origin.origin() || path.starts_with("//") || path.starts_with("/login") {
+        return HOME.to_owned();
+    }
+    match to.query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_owned(),
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::safe_next;
 
     #[test]
-    fn only_local_paths_are_followed_after_sign_in() {
+    fn only_paths_that_stay_on_the_console_are_followed_after_sign_in() {
         assert_eq!(safe_next("/configs/3?x=1"), "/configs/3?x=1");
-        assert_eq!(safe_next("//evil.example/x"), "/");
-        assert_eq!(safe_next("https://evil.example"), "/");
-        assert_eq!(safe_next("/\\evil"), "/");
-        assert_eq!(safe_next(""), "/");
-        assert_eq!(safe_next("/login?next=/x"), "/");
+        assert_eq!(safe_next("/tasks/new"), "/tasks/new");
+        assert_eq!(safe_next("/a/../configs"), "/configs");
+        // Encoded, a tab is an ordinary (odd) path on the console.
+        assert_eq!(safe_next("/%09/elsewhere"), "/%09/elsewhere");
+        for bad in [
+            "//evil.example/x",
+            "https://evil.example",
+            "/\\evil",
+            "\\/evil",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r//evil.example",
+            "/.//evil.example",
+            "/..//evil.example",
+            "https:evil.example",
+            "evil.example",
+            "",
+            "/login?next=/x",
+            "/\u{7f}/evil.example",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
     }
 }

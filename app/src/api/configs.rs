@@ -33,11 +33,14 @@ pub trait ConfigsApi {
         input: ConfigInput,
     ) -> Result<ConfigView, AppError>;
     /// A blank key keeps the stored one.
+    /// `confirm`: the signed-in user's password, needed when the stored key would be sent to
+    /// another host or endpoint (see [`ConfigSnapshot::key_goes_elsewhere`]).
     async fn update_config(
         &self,
         actor: &Actor,
         id: ConfigId,
         input: ConfigInput,
+        confirm: Option<Password>,
     ) -> Result<ConfigView, AppError>;
     async fn set_config_active(
         &self,
@@ -101,10 +104,15 @@ pub async fn create_config(input: ConfigInput) -> Result<ConfigView, AppError> {
 }
 
 #[server(endpoint = "configs/update", input = Json)]
-pub async fn update_config(id: ConfigId, input: ConfigInput) -> Result<ConfigView, AppError> {
+pub async fn update_config(
+    id: ConfigId,
+    input: ConfigInput,
+    #[server(default)] password: Option<String>,
+) -> Result<ConfigView, AppError> {
     respond(async move {
         let actor = authenticate().await?;
-        backend()?.update_config(&actor, id, input).await
+        let confirm = password.filter(|p| !p.is_empty()).map(Password::new);
+        backend()?.update_config(&actor, id, input, confirm).await
     })
     .await
 }

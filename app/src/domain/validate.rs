@@ -45,6 +45,21 @@ impl FieldErrors {
     }
 }
 
+/// Characters that do not show but change what a name looks like or how it reads: Unicode's
+/// format characters (general category Cf: soft hyphen, zero-width space and joiners, the
+/// bidirectional embeddings, overrides, isolates and marks, tags …, as of Unicode 16), line
+/// and paragraph separators, and the blank fillers some fonts draw as nothing. Two names that
+/// look alike must be equal as text, and a name must not reverse the text around it.
+pub fn is_hidden_char(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{0600}'..='\u{0605}' | '\u{061C}' | '\u{06DD}' | '\u{070F}'
+        | '\u{0890}'..='\u{0891}' | '\u{08E2}' | '\u{115F}'..='\u{1160}' | '\u{17B4}'..='\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}'
+        | '\u{FFF9}'..='\u{FFFB}' | '\u{110BD}' | '\u{110CD}' | '\u{13430}'..='\u{1343F}'
+        | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}' | '\u{E0001}' | '\u{E0020}'..='\u{E007F}')
+}
+
 /// Length in characters (not bytes): Chinese names count one per character.
 pub fn char_len(s: &str) -> usize {
     s.chars().count()

@@ -211,6 +211,7 @@ messages! {
     FieldTimeout => "超时（秒）", "Timeout (seconds)";
     FieldMaxConcurrency => "最大并发任务数", "Max concurrent tasks";
     FieldAllowLocal => "允许本地/内网地址（仅沙盒或局域网）", "Allow local/private addresses (sandbox or LAN only)";
+    FieldConfirmPassword => "你的密码（确认密钥的新去向）", "Your password (to confirm where the key now goes)";
     FieldSyncTimeout => "同步等待上限（秒）", "Sync call wait (seconds)";
     FieldSyncTimeoutHint => "同步接口在返回第一个字节前可能要等好几分钟。0 表示使用服务器默认值（--sync-timeout-secs，默认 300 秒）；不会超过任务超时。", "A sync gateway may take minutes before its first byte. 0 uses the server's default (--sync-timeout-secs, 300 s unless set); never longer than the task timeout.";
     FieldImageField => "多图字段名", "Image field name";
@@ -223,6 +224,7 @@ messages! {
     ApiTypeNanoBanana => "nano-banana 图片编辑（OpenAI 兼容）", "nano-banana edits (OpenAI-compatible)";
 
     TasksTitle => "测试任务", "Test tasks";
+    TasksShared => "任务由团队共享：每位成员都能查看、取消和再次运行任何任务，发起人会记录在任务上。", "Tasks are shared by the team: everyone can view, cancel and run again any task; who started it is recorded on it.";
     TasksEmpty => "还没有测试任务。", "No test tasks yet.";
     TasksNoMatch => "没有符合条件的任务。", "No tasks match.";
     TasksSearch => "搜索提示词或任务 ID", "Search prompt or task id";
@@ -358,7 +360,7 @@ messages! {
     ErrLastAdmin => "不能停用或降级最后一个管理员", "The last admin cannot be disabled or demoted";
     ErrSelf => "不能对自己执行此操作", "You cannot do this to yourself";
     ErrNameLength => "名称为 1–64 个字符", "Names are 1–64 characters";
-    ErrNameChars => "名称不能包含控制字符", "Names cannot contain control characters";
+    ErrNameChars => "名称不能包含控制字符、不可见字符或改变文字方向的字符", "Names cannot contain control, invisible or text-direction characters";
     ErrNameTaken => "已有同名配置（不区分大小写和首尾空格）", "A configuration with this name exists (ignoring case and spaces)";
     ErrApiTypeUnknown => "未知的接口类型", "Unknown API type";
     ErrHostScheme => "地址必须以 http:// 或 https:// 开头", "Hosts start with http:// or https://";
@@ -372,6 +374,8 @@ messages! {
     ErrKeyLength => "密钥长度为 8–512 个字符", "Keys are 8–512 characters";
     ErrKeyChars => "密钥不能包含空白或非 ASCII 字符", "Keys cannot contain spaces or non-ASCII characters";
     ErrTimeoutRange => "超时为 10–86400 秒", "The timeout is 10–86400 seconds";
+    ErrKeyRepointPassword => "修改已保存密钥的发送去向（主机、接口路径或本地地址许可）需要再次输入你的密码，或重新填写密钥。", "Changing where the stored key is sent (a host, an endpoint or the local-address permission) needs your password again, or the key typed again.";
+    ErrRevertRepoints => "恢复此版本会把已保存的密钥发往另一个地址。请改为编辑配置，并用你的密码确认。", "Restoring this version would send the stored key to another address. Edit the configuration instead and confirm with your password.";
     ErrSyncTimeoutRange => "同步等待上限为 0（服务器默认值）或 10–86400 秒", "The sync call wait is 0 (the server's default) or 10–86400 seconds";
     ErrImageFieldUnknown => "多图字段名只能是 auto、image 或 image[]", "The image field name is auto, image or image[]";
     ErrConcurrencyRange => "并发数为 1–5000", "Concurrency is 1–5000";

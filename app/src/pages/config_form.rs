@@ -173,7 +173,9 @@ fn ConfigForm(
     key_mask: Option<String>,
 ) -> impl IntoView {
     let lang = use_i18n().lang;
+    let before = StoredValue::new(initial.clone());
     let f = FormState::new(initial);
+    let password = RwSignal::new(String::new());
     let create = ServerAction::<CreateConfig>::new();
     let update = ServerAction::<UpdateConfig>::new();
     let local_errors = RwSignal::new(None::<FieldErrors>);
@@ -208,16 +210,57 @@ fn ConfigForm(
             None => String::new(),
         })
     };
+    // Editing where the stored key goes (the key field left blank) needs the password again;
+    // the server decides, this only shows the field when it will be asked for.
+    let key_moves = Signal::derive(move || {
+        let now = (
+            f.api_type.get(),
+            f.host_domestic.get(),
+            f.host_overseas.get(),
+            f.draw_endpoint.get(),
+            f.result_endpoint.get(),
+            f.upload_endpoint.get(),
+            f.allow_local.get(),
+        );
+        id.is_some()
+            && has_key
+            && f.api_key.get().trim().is_empty()
+            && before.with_value(|b| {
+                now != (
+                    b.api_type.clone(),
+                    b.host_domestic.clone(),
+                    b.host_overseas.clone(),
+                    b.draw_endpoint.clone(),
+                    b.result_endpoint.clone(),
+                    b.upload_endpoint.clone(),
+                    b.allow_local,
+                )
+            })
+    });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let input = f.get();
-        match input.validate(has_key) {
+        let confirm = password.get_untracked();
+        let checked = input.validate(has_key).and_then(|v| {
+            if key_moves.get_untracked() && confirm.is_empty() {
+                let mut e = FieldErrors::new();
+                e.push("password", Msg::ErrKeyRepointPassword);
+                return Err(e);
+            }
+            Ok(v)
+        });
+        match checked {
             Err(e) => local_errors.set(Some(e)),
             Ok(_) => {
                 local_errors.set(None);
                 match id {
                     Some(id) => {
-                        update.dispatch(UpdateConfig { id, input });
+                        let password = key_moves.get_untracked().then_some(confirm);
+                        update.dispatch(UpdateConfig {
+                            id,
+                            input,
+                            password,
+                        });
                     }
                     None => {
                         create.dispatch(CreateConfig { input });
@@ -287,6 +330,12 @@ fn ConfigForm(
                     </Show>
                 </div>
             </fieldset>
+            <Show when=move || key_moves.get()>
+                <div class="form-grid">
+                    <TextField name="password" label=Msg::FieldConfirmPassword value=password errors kind="password"
+                        autocomplete="current-password" hint=Msg::ErrKeyRepointPassword/>
+                </div>
+            </Show>
             {move || other_error().map(|err| view! { <ErrorBox err/> })}
             <div class="form-actions">
                 <button type="submit" class="btn btn-primary" disabled=pending>

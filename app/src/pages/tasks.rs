@@ -133,7 +133,10 @@ pub fn TasksPage() -> impl IntoView {
         <div class="page-head">
             <div>
                 <h1>{move || if batch().is_some() { t(Msg::TaskBatchTitle)() } else { t(Msg::TasksTitle)() }}</h1>
-                {move || batch().map(|b| view! { <p class="sub">"#"{b.0}" · "<A href="/tasks">{t(Msg::TasksTitle)}</A></p> })}
+                {move || match batch() {
+                    Some(b) => view! { <p class="sub">"#"{b.0}" · "<A href="/tasks">{t(Msg::TasksTitle)}</A></p> }.into_any(),
+                    None => view! { <p class="sub">{t(Msg::TasksShared)}</p> }.into_any(),
+                }}
             </div>
             <div class="page-actions">
                 <A href="/tasks/new" attr:class="btn btn-primary">"+ "{t(Msg::TasksNew)}</A>

@@ -7,6 +7,7 @@ mod user;
 
 use crate::settings::{LogFormat, ServeArgs};
 use clap::{Args, Parser, Subcommand};
+use io::say;
 use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
@@ -111,9 +112,9 @@ pub async fn run(global: &GlobalArgs, command: Command) -> Result<u8, CliError> 
         Command::Serve(_) => Ok(0),
         Command::Sandbox(args) => {
             let handle = crate::sandbox::spawn(args.addr, args.any_key).await?;
-            println!("Sandbox (fake RunningHub) on {}", handle.base_url());
-            println!("API key: {}", crate::sandbox::SANDBOX_KEY);
-            println!("Press Ctrl-C to stop.");
+            say!("Sandbox (fake RunningHub) on {}", handle.base_url());
+            say!("API key: {}", crate::sandbox::SANDBOX_KEY);
+            say!("Press Ctrl-C to stop.");
             crate::startup::shutdown_signal().await;
             Ok(0)
         }
@@ -123,7 +124,7 @@ pub async fn run(global: &GlobalArgs, command: Command) -> Result<u8, CliError> 
         Command::Backup { file } => {
             let db = crate::db::Db::open(&global.data_dir.join(crate::startup::DB_FILE)).await?;
             crate::startup::backup(&db, &file).await?;
-            println!("Backup written to {}", file.display());
+            say!("Backup written to {}", file.display());
             Ok(0)
         }
     }

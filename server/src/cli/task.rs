@@ -2,6 +2,7 @@
 //! the console (the task shows up there), prints each event as it happens and exits 0 on
 //! success, 1 when the provider failed, cancelled or timed out, 2 on bad input.
 
+use super::io::{say, say_err};
 use super::{CliError, GlobalArgs, bad};
 use crate::db;
 use crate::services::Core;
@@ -94,27 +95,27 @@ fn event_json(e: &TaskEvent) -> Result<serde_json::Value, CliError> {
 }
 
 fn print_summary(v: &TaskView) {
-    println!("Task #{} on {}: {}", v.id, v.config_name, v.status);
+    say!("Task #{} on {}: {}", v.id, v.config_name, v.status);
     if let Some(p) = &v.provider_task_id {
-        println!("  provider task id: {p}");
+        say!("  provider task id: {p}");
     }
     if let Some(d) = v.duration_ms() {
-        println!("  duration: {}", format_duration_ms(d));
+        say!("  duration: {}", format_duration_ms(d));
     }
     for r in &v.results {
         if let Some(u) = &r.url {
-            println!("  result: {u}");
+            say!("  result: {u}");
         }
         if let Some(t) = &r.text {
-            println!("  text: {t}");
+            say!("  text: {t}");
         }
     }
     if let Some(c) = v.usage.cost() {
-        println!("  cost: {c}");
+        say!("  cost: {c}");
     }
     if v.status != TaskStatus::Succeeded {
         if let Some(m) = &v.error_message {
-            println!("  error: [{}] {m}", v.error_code.as_deref().unwrap_or("-"));
+            say!("  error: [{}] {m}", v.error_code.as_deref().unwrap_or("-"));
         }
         let explanation = if v.status == TaskStatus::SubmitUncertain {
             Some(app::i18n::Msg::TaskUncertainHelp)
@@ -122,7 +123,7 @@ fn print_summary(v: &TaskView) {
             explain_error(v.error_code.as_deref(), v.error_message.as_deref())
         };
         if let Some(ex) = explanation {
-            println!("  {}", ex.en());
+            say!("  {}", ex.en());
         }
     }
 }
@@ -157,15 +158,15 @@ async fn dispatch(core: &Core, cmd: TaskCmd) -> Result<u8, CliError> {
                     .map(event_json)
                     .collect::<Result<Vec<_>, _>>()?;
                 let out = serde_json::json!({ "task": view, "events": events });
-                println!(
+                say!(
                     "{}",
                     serde_json::to_string_pretty(&out).map_err(anyhow::Error::from)?
                 );
             } else {
                 print_summary(&view);
-                println!("Execution log:");
+                say!("Execution log:");
                 for e in &events {
-                    println!("  {}", event_line(e));
+                    say!("  {}", event_line(e));
                 }
             }
             Ok(0)
@@ -197,18 +198,21 @@ async fn dispatch(core: &Core, cmd: TaskCmd) -> Result<u8, CliError> {
                 .await
                 .map_err(anyhow::Error::from)?;
             if json {
-                println!(
+                say!(
                     "{}",
                     serde_json::to_string_pretty(&page.items).map_err(anyhow::Error::from)?
                 );
             } else {
-                println!(
+                say!(
                     "{:<7} {:<17} {:<20} {:<24} PROMPT",
-                    "ID", "STATUS", "CREATED", "CONFIG"
+                    "ID",
+                    "STATUS",
+                    "CREATED",
+                    "CONFIG"
                 );
                 for t in page.items {
                     let prompt: String = t.prompt.chars().take(40).collect();
-                    println!(
+                    say!(
                         "{:<7} {:<17} {:<20} {:<24} {prompt}",
                         t.id.0,
                         t.status.as_str(),
@@ -221,7 +225,7 @@ async fn dispatch(core: &Core, cmd: TaskCmd) -> Result<u8, CliError> {
         }
         TaskCmd::Cancel { id } => {
             core.engine.cancel(&Actor::Cli, TaskId(id)).await?;
-            println!("Task #{id} cancelled");
+            say!("Task #{id} cancelled");
             Ok(0)
         }
     }
@@ -293,11 +297,11 @@ async fn run_task(core: &Core, args: RunArgs) -> Result<u8, CliError> {
         .ok_or_else(|| bad("no task was created"))?;
     if !json {
         match &console {
-            Some(c) => println!(
+            Some(c) => say!(
                 "Task #{id} launched on {config}; the console serving this data directory (pid {}) follows it",
                 c.pid
             ),
-            None => println!("Task #{id} launched on {config}"),
+            None => say!("Task #{id} launched on {config}"),
         }
     }
     let mut stream = if console.is_some() {
@@ -319,11 +323,11 @@ async fn run_task(core: &Core, args: RunArgs) -> Result<u8, CliError> {
                         other => Some(serde_json::to_value(other).map_err(anyhow::Error::from)?),
                     };
                     if let Some(line) = line {
-                        println!("{line}");
+                        say!("{line}");
                     }
                 }
                 match msg {
-                    StreamMsg::Event { event } if !json => println!("{}", event_line(&event)),
+                    StreamMsg::Event { event } if !json => say!("{}", event_line(&event)),
                     StreamMsg::Task { task } => last_view = Some(*task),
                     StreamMsg::End => break,
                     _ => {}
@@ -331,7 +335,7 @@ async fn run_task(core: &Core, args: RunArgs) -> Result<u8, CliError> {
             }
             _ = crate::startup::shutdown_signal() => {
                 let _ = core.engine.cancel(&app::domain::Actor::Cli, id).await;
-                eprintln!("Interrupted: task #{id} cancelled");
+                say_err!("Interrupted: task #{id} cancelled");
                 return Ok(130);
             }
         }

@@ -1,5 +1,6 @@
 //! `rhconsole user add|list|passwd|disable|enable`.
 
+use super::io::say;
 use super::{CliError, GlobalArgs, bad, from_app, io};
 use app::api::users::UsersApi;
 use app::domain::Actor;
@@ -74,22 +75,22 @@ pub async fn run(global: &GlobalArgs, cmd: UserCmd) -> Result<(), CliError> {
             let user = NewUser::validate(&username, &password, None, &role)
                 .map_err(|e| from_app(e.into()))?;
             let info = core.add_user(&Actor::Cli, user).await.map_err(from_app)?;
-            println!("Added {} ({})", info.username, info.role);
+            say!("Added {} ({})", info.username, info.role);
         }
         UserCmd::List { json } => {
             let list = crate::db::user::list(&core.db.read)
                 .await
                 .map_err(anyhow::Error::from)?;
             if json {
-                println!(
+                say!(
                     "{}",
                     serde_json::to_string_pretty(&list).map_err(anyhow::Error::from)?
                 );
             } else {
-                println!("{:<24} {:<9} {:<9} CREATED", "USERNAME", "ROLE", "STATUS");
+                say!("{:<24} {:<9} {:<9} CREATED", "USERNAME", "ROLE", "STATUS");
                 for u in list {
                     let status = if u.disabled { "disabled" } else { "active" };
-                    println!(
+                    say!(
                         "{:<24} {:<9} {:<9} {}",
                         u.username,
                         u.role,
@@ -113,21 +114,21 @@ pub async fn run(global: &GlobalArgs, cmd: UserCmd) -> Result<(), CliError> {
             )
             .await
             .map_err(from_app)?;
-            println!("Password changed for {}", row.info.username);
+            say!("Password changed for {}", row.info.username);
         }
         UserCmd::Disable { username } => {
             let row = find(username).await?;
             core.set_user_disabled(&Actor::Cli, row.info.id, true)
                 .await
                 .map_err(from_app)?;
-            println!("Disabled {}", row.info.username);
+            say!("Disabled {}", row.info.username);
         }
         UserCmd::Enable { username } => {
             let row = find(username).await?;
             core.set_user_disabled(&Actor::Cli, row.info.id, false)
                 .await
                 .map_err(from_app)?;
-            println!("Enabled {}", row.info.username);
+            say!("Enabled {}", row.info.username);
         }
     }
     core.db.close().await;

@@ -2,20 +2,43 @@
 
 use sqlx::SqliteExecutor;
 
-pub async fn record(
+/// Counts one attempt for `username` (and `ip`, when known) at `now`, unless either already
+/// has its limit of failures since `since` (`per_username`, `per_ip`): one statement, so
+/// parallel attempts cannot all read a count under the limit before any is written. The new
+/// row's id when the attempt was counted (and may go on to the password check): the row
+/// stays as a failure unless a right password removes it ([`forget`], [`clear_username`]).
+pub async fn claim(
     db: impl SqliteExecutor<'_>,
     username: &str,
     ip: Option<&str>,
     now: i64,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "INSERT INTO login_failure (username, ip, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+    since: i64,
+    per_username: i64,
+    per_ip: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO login_failure (username, ip, created_at, updated_at)
+         SELECT ?1, ?2, ?3, ?3
+         WHERE (SELECT COUNT(*) FROM login_failure WHERE username = ?1 AND created_at > ?4) < ?5
+           AND (?2 IS NULL
+                OR (SELECT COUNT(*) FROM login_failure WHERE ip = ?2 AND created_at > ?4) < ?6)
+         RETURNING id AS "id!: i64""#,
         username,
         ip,
-        now
+        now,
+        since,
+        per_username,
+        per_ip
     )
-    .execute(db)
-    .await?;
+    .fetch_optional(db)
+    .await
+}
+
+/// Removes one counted attempt: a password re-check that turned out right.
+pub async fn forget(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<()> {
+    sqlx::query!("DELETE FROM login_failure WHERE id = ?1", id)
+        .execute(db)
+        .await?;
     Ok(())
 }
 

@@ -39,6 +39,16 @@ impl Target {
     pub fn url(&self, endpoint: &str) -> String {
         format!("{}{}", self.base.trim_end_matches('/'), endpoint)
     }
+
+    /// Whether a call to `url` may reach a loopback or private address: only when the config
+    /// allows it and `url` is on the config's own host (same scheme, host and port), as the
+    /// sandbox or a gateway on the LAN is. Anything else (an operator's image URL above all)
+    /// is held to public addresses, so the exception cannot reach the console's own
+    /// `/metrics`, a cloud metadata service or scan the network.
+    pub fn local_ok(&self, url: &str) -> bool {
+        let origin = |u: &str| url::Url::parse(u).ok().map(|u| u.origin());
+        self.allow_local && origin(url).is_some_and(|o| Some(o) == origin(&self.base))
+    }
 }
 
 /// An image that travels as bytes (an upload, or a multipart provider's input).

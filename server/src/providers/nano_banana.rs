@@ -63,7 +63,7 @@ impl NanoBanana {
                             })?
                     } else {
                         self.http
-                            .download(u, target.allow_local, IMAGE_BYTES_MAX)
+                            .download(u, target.local_ok(u), IMAGE_BYTES_MAX)
                             .await?
                     };
                     let kind = infer::get(&bytes)
@@ -286,7 +286,7 @@ impl Provider for NanoBanana {
         req: &SubmitRequest,
     ) -> Result<ProviderAnswer, CallError> {
         let url = target.url(&target.draw_endpoint);
-        let client = self.http.client_for(&url, target.allow_local)?;
+        let client = self.http.client_for(&url, target.local_ok(&url))?;
         let files = self.files(target, req).await?;
         let field = target.image_field.name_for(files.len());
         let mut form = reqwest::multipart::Form::new()
@@ -319,12 +319,12 @@ impl Provider for NanoBanana {
         let endpoint = &target.result_endpoint;
         let answer = if endpoint.contains("{task_id}") {
             let url = target.url(&endpoint.replace("{task_id}", &urlencode(provider_task_id)));
-            let client = self.http.client_for(&url, target.allow_local)?;
+            let client = self.http.client_for(&url, target.local_ok(&url))?;
             self.send(target, client.get(&url).timeout(self.http.timeouts.poll))
                 .await?
         } else {
             let url = target.url(endpoint);
-            let client = self.http.client_for(&url, target.allow_local)?;
+            let client = self.http.client_for(&url, target.local_ok(&url))?;
             self.send(
                 target,
                 client

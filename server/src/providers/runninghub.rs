@@ -31,7 +31,7 @@ impl RunningHub {
         content_type: Option<&str>,
         timeout: std::time::Duration,
     ) -> Result<Exchange, CallError> {
-        let client = self.http.client_for(url, target.allow_local)?;
+        let client = self.http.client_for(url, target.local_ok(url))?;
         let mut req = client.post(url).body(body).timeout(timeout);
         if let Some(ct) = content_type {
             req = req.header(reqwest::header::CONTENT_TYPE, ct);

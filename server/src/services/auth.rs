@@ -12,8 +12,50 @@ use app::i18n::Msg;
 use secrecy::SecretString;
 use std::net::IpAddr;
 
-/// Re-checks a signed-in user's password (for revealing a key). Wrong answers count as failed
-/// sign-ins, so the reveal dialog cannot be used to guess a password either.
+/// Counts an attempt to check `username`'s password (from `ip`, when known) before the check
+/// runs, so parallel guesses cannot all slip under the limit (see
+/// [`db::login_failure::claim`]). Refused with the time to wait once the username or the
+/// address has its limit of failures in the window. Answers the attempt's row id.
+async fn count_attempt(
+    core: &Core,
+    username: &str,
+    ip: Option<&str>,
+    now: i64,
+) -> Result<i64, AppError> {
+    let policy = &core.lockout;
+    let since = now - policy.window_ms();
+    let counted = db::login_failure::claim(
+        &core.db.write,
+        username,
+        ip,
+        now,
+        since,
+        policy.per_username,
+        policy.per_ip,
+    )
+    .await
+    .context("db::login_failure::claim")?;
+    if let Some(id) = counted {
+        return Ok(id);
+    }
+    let (n, oldest) = db::login_failure::for_username(&core.db.read, username, since)
+        .await
+        .context("db::login_failure::for_username")?;
+    let mut wait = policy.wait_secs(n, oldest, policy.per_username, now);
+    if let Some(ip) = ip {
+        let (n, oldest) = db::login_failure::for_ip(&core.db.read, ip, since)
+            .await
+            .context("db::login_failure::for_ip")?;
+        wait = wait.max(policy.wait_secs(n, oldest, policy.per_ip, now));
+    }
+    core.metrics.login_failure("locked");
+    Err(AppError::TooManyRequests {
+        retry_after_secs: wait.unwrap_or(1),
+    })
+}
+
+/// Re-checks a signed-in user's password (for revealing a key). Each check counts as an
+/// attempt to sign in, so the reveal dialog cannot be used to guess a password either.
 pub(crate) async fn confirm_password(
     core: &Core,
     actor: &Actor,
@@ -24,16 +66,7 @@ pub(crate) async fn confirm_password(
         return Err(AppError::Forbidden);
     };
     let now = core.clock.now_ms();
-    let since = now - core.lockout.window_ms();
-    let (n, oldest) = db::login_failure::for_username(&core.db.read, &actor.username, since)
-        .await
-        .context("db::login_failure::for_username")?;
-    if let Some(retry_after_secs) =
-        core.lockout
-            .wait_secs(n, oldest, core.lockout.per_username, now)
-    {
-        return Err(AppError::TooManyRequests { retry_after_secs });
-    }
+    let attempt = count_attempt(core, &actor.username, None, now).await?;
     let row = db::user::by_id(&core.db.read, actor.id)
         .await
         .context("db::user::by_id")?
@@ -42,11 +75,12 @@ pub(crate) async fn confirm_password(
         .await
         .context("checking the password")?
     {
+        // Earlier wrong answers still count.
+        db::login_failure::forget(&core.db.write, attempt)
+            .await
+            .context("db::login_failure::forget")?;
         Ok(())
     } else {
-        db::login_failure::record(&core.db.write, &actor.username, None, now)
-            .await
-            .context("db::login_failure::record")?;
         core.metrics.login_failure("reauth");
         Err(AppError::field("password", Msg::ErrPasswordWrong))
     }
@@ -78,25 +112,9 @@ impl AuthApi for Core {
     ) -> Result<SignedIn, AppError> {
         let core = self;
         let now = core.clock.now_ms();
-        let since = now - core.lockout.window_ms();
         let name = username.trim();
         let ip_text = ip.map(|i| i.to_string());
-        let (n, oldest) = db::login_failure::for_username(&core.db.read, name, since)
-            .await
-            .context("db::login_failure::for_username")?;
-        let mut wait = core
-            .lockout
-            .wait_secs(n, oldest, core.lockout.per_username, now);
-        if let Some(ip) = &ip_text {
-            let (n, oldest) = db::login_failure::for_ip(&core.db.read, ip, since)
-                .await
-                .context("db::login_failure::for_ip")?;
-            wait = wait.max(core.lockout.wait_secs(n, oldest, core.lockout.per_ip, now));
-        }
-        if let Some(retry_after_secs) = wait {
-            core.metrics.login_failure("locked");
-            return Err(AppError::TooManyRequests { retry_after_secs });
-        }
+        count_attempt(core, name, ip_text.as_deref(), now).await?;
 
         let row = db::user::by_username(&core.db.read, name)
             .await
@@ -121,9 +139,7 @@ impl AuthApi for Core {
             }
         };
         let Some(row) = row.filter(|_| ok) else {
-            db::login_failure::record(&core.db.write, name, ip_text.as_deref(), now)
-                .await
-                .context("db::login_failure::record")?;
+            // The attempt is already counted as a failure.
             core.metrics.login_failure("bad_credentials");
             tracing::info!(username = %name, ip = ?ip_text, "sign-in failed");
             return Err(AppError::rejected(401, Msg::ErrLoginFailed));

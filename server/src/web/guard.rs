@@ -21,7 +21,7 @@ fn is_public(path: &str) -> bool {
     path == "/login"
         || path == "/setup"
         || path == "/healthz"
-        || path == "/metrics"
+        || path == "/metrics" // its own check: a scraper's token or an admin's session
         || path == "/favicon.svg"
         || path.starts_with("/pkg/")
         || path.starts_with("/api/")
@@ -126,6 +126,28 @@ pub async fn check_origin(
             StatusCode::FORBIDDEN,
             AppError::rejected(403, Msg::ErrBadOrigin),
         );
+    }
+    next.run(req).await
+}
+
+/// Whether a request path holds a `.` or `..` segment, plain or percent-encoded (`%2e`).
+/// Browsers never send one (they resolve them first); a path like `/pkg/../configs` would
+/// otherwise be judged public by its first segment and rendered as another page.
+fn has_dot_segment(path: &str) -> bool {
+    path.split('/').any(|segment| {
+        let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
+        decoded == "." || decoded == ".."
+    })
+}
+
+/// Refuses, before anything decides who may see what, a path with dot segments: 400.
+pub async fn refuse_dot_segments(req: Request<Body>, next: Next) -> Response {
+    if has_dot_segment(req.uri().path()) {
+        return (
+            StatusCode::BAD_REQUEST,
+            "bad request: a path with . or .. segments\n",
+        )
+            .into_response();
     }
     next.run(req).await
 }

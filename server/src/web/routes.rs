@@ -49,6 +49,7 @@ pub fn router(
         .layer(middleware::from_fn_with_state(state.clone(), guard::check_origin))
         .layer(middleware::from_fn(guard::limit_body))
         .layer(middleware::from_fn_with_state(state.clone(), guard::client_ip_layer))
+        .layer(middleware::from_fn(guard::refuse_dot_segments))
         .layer(middleware::from_fn(headers::security_headers))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
@@ -118,7 +119,30 @@ async fn healthz(State(s): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(s): State<AppState>) -> Response {
+/// The Prometheus/OpenMetrics text: for a scraper with the `--metrics-token`, or a signed-in
+/// admin; 401 otherwise (config names and counts are not for everyone).
+async fn metrics(
+    State(s): State<AppState>,
+    session: tower_sessions::Session,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let by_token = matches!((&s.metrics_token, bearer), (Some(t), Some(b)) if t.matches(b));
+    let by_admin = !by_token
+        && guard::session_user(&s, &session)
+            .await
+            .is_some_and(|u| u.role == app::domain::Role::Admin);
+    if !by_token && !by_admin {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "metrics need the metrics token (--metrics-token) or an admin's session\n",
+        )
+            .into_response();
+    }
     let db = &s.core.db.read;
     let in_flight = crate::db::task::count_in_flight(db).await.unwrap_or(-1);
     let tasks = crate::db::task::counts_by_config_status(db)

@@ -16,6 +16,8 @@ pub struct AppState {
     /// Allowed `Origin`s for state-changing requests, besides the request's own host.
     pub public_origin: Option<String>,
     pub trust_proxy: bool,
+    /// Lets a scraper read `/metrics` without a session.
+    pub metrics_token: Option<crate::settings::MetricsToken>,
 }
 
 impl AppState {

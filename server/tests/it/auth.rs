@@ -459,3 +459,24 @@ async fn healthz_answers_when_the_database_does() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.text().await.expect("body"), "ok");
 }
+
+#[tokio::test]
+async fn forty_wrong_passwords_at_once_get_at_most_five_checks_and_the_right_one_waits() {
+    let (app, c) = app_after_setup().await;
+    let answers =
+        futures::future::join_all((0..40).map(|_| app.login(&c, ADMIN, "nope nope nope"))).await;
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status().as_u16()).collect();
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert!((1..=5).contains(&checked), "{statuses:?}");
+    assert_eq!(checked + refused, 40, "{statuses:?}");
+    let r = app.login(&c, ADMIN, ADMIN_PW).await;
+    assert_eq!(
+        r.status(),
+        429,
+        "the right password waits for the lockout to end"
+    );
+    app.clock.advance(Duration::from_secs(15 * 60 + 1));
+    let r = app.login(&c, ADMIN, ADMIN_PW).await;
+    assert_eq!(r.status(), 200);
+}

@@ -345,6 +345,18 @@ fn backup_writes_a_consistent_copy() {
     assert_exit(&o, 0, "backup");
     let bytes = std::fs::read(&file).expect("backup");
     assert!(bytes.starts_with(b"SQLite format 3\0"));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| {
+            std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777
+        };
+        assert_eq!(
+            mode(&file),
+            0o600,
+            "a backup holds sessions and sealed keys"
+        );
+        assert_eq!(mode(data.path()), 0o700);
+    }
     let o = run(&data, &["backup", file.to_str().expect("path")], "");
     assert_exit(&o, 1, "never overwrites");
 }
@@ -548,5 +560,31 @@ async fn task_run_ends_each_provider_fault_in_its_state_with_its_exit_code() {
             !out.contains(rhconsole::sandbox::SANDBOX_KEY),
             "{tags}: the key was printed"
         );
+    }
+}
+
+#[tokio::test]
+async fn text_from_other_people_cannot_drive_the_terminal() {
+    let sb = sandbox().await;
+    let data = TempDir::new().expect("tmp");
+    let o = import(&data, json!([record("Sandbox", &sb.base_url())]), &[]);
+    assert_exit(&o, 0, "import");
+    // A prompt that retitles the terminal, moves the cursor and reorders the line.
+    let prompt = "cat \u{1b}]0;owned\u{7}\u{1b}[2J\r\u{202E}txt.exe #instant";
+    let o = task_run(
+        data.path(),
+        "Sandbox",
+        prompt,
+        "https://example.com/a.png",
+        &[],
+    )
+    .await;
+    assert_exit(&o, 0, "task run");
+    let o = run(&data, &["task", "list"], "");
+    assert_exit(&o, 0, "task list");
+    let out = text(&o);
+    assert!(out.contains("cat \u{FFFD}]0;owned"), "{out}");
+    for c in ['\u{1b}', '\u{7}', '\r', '\u{202E}'] {
+        assert!(!out.contains(c), "{c:?} reached the terminal: {out:?}");
     }
 }

@@ -300,6 +300,20 @@ async fn revealing_the_key_needs_the_password_and_is_recorded() {
 }
 
 #[tokio::test]
+async fn twenty_wrong_passwords_at_once_in_the_reveal_dialog_get_at_most_five_checks() {
+    let (app, admin, id) = app_with_config("Reveal at once").await;
+    let answers =
+        futures::future::join_all((0..20).map(|_| reveal_key(&app, &admin, id, "guess"))).await;
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status().as_u16()).collect();
+    let checked = statuses.iter().filter(|s| **s == 422).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert!((1..=5).contains(&checked), "{statuses:?}");
+    assert_eq!(checked + refused, 20, "{statuses:?}");
+    let r = reveal_key(&app, &admin, id, ADMIN_PW).await;
+    assert_eq!(r.status(), 429);
+}
+
+#[tokio::test]
 async fn history_shows_a_field_diff_and_any_version_can_be_restored() {
     let (app, admin, id) = app_with_config("Versions").await;
     let mut v2 = input("Versions");

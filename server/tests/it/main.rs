@@ -12,5 +12,6 @@ mod fidelity;
 mod handoff;
 mod pages;
 mod parsers;
+mod probe;
 mod rows;
 mod security;

@@ -97,7 +97,7 @@ impl ConfigInput {
             errs.push("name", Msg::ErrRequired);
         } else if char_len(&name) > NAME_MAX {
             errs.push("name", Msg::ErrNameLength);
-        } else if name.chars().any(char::is_control) {
+        } else if name.chars().any(|c| c.is_control() || is_hidden_char(c)) {
             errs.push("name", Msg::ErrNameChars);
         }
         let api_type = self
@@ -367,6 +367,40 @@ pub(super) mod tests {
         assert_eq!(ImageField::Auto.name_for(2), "image[]");
         assert_eq!(ImageField::Image.name_for(3), "image");
         assert_eq!(ImageField::ImageArray.name_for(1), "image[]");
+    }
+
+    #[test]
+    fn names_refuse_invisible_and_direction_changing_characters() {
+        for name in [
+            "cat\u{202E}gnp.exe",
+            "Sand\u{200B}box",
+            "a\u{2066}b\u{2069}",
+            "\u{FEFF}Sandbox",
+            "x\u{00AD}y",
+            "tag\u{E0041}",
+            "line\u{2028}break",
+            "tab\there",
+        ] {
+            let errs = ConfigInput {
+                name: name.to_owned(),
+                ..valid()
+            }
+            .validate(false)
+            .expect_err(name);
+            assert_eq!(errs.get("name"), Some(Msg::ErrNameChars), "{name:?}");
+        }
+        for name in [
+            "全能图片PRO 测试",
+            "</title><b>x</b>",
+            "café ❤️ 1",
+            "a-b_c.d",
+        ] {
+            let ok = ConfigInput {
+                name: name.to_owned(),
+                ..valid()
+            };
+            assert!(ok.validate(false).is_ok(), "{name:?}");
+        }
     }
 
     #[test]

@@ -11,7 +11,8 @@ pub use input::*;
 pub use views::*;
 
 use super::{
-    ConfigId, FieldErrors, TaskStatus, Timestamp, char_len, normalise_endpoint, normalise_host,
+    ConfigId, FieldErrors, TaskStatus, Timestamp, char_len, is_hidden_char, normalise_endpoint,
+    normalise_host,
 };
 use crate::domain::names::closed_set;
 use crate::i18n::Msg;

@@ -5,6 +5,7 @@ mod transfer;
 
 use transfer::{export, import};
 
+use super::io::say;
 use super::{CliError, GlobalArgs, bad, from_app, io};
 use crate::db;
 use crate::services::Core;
@@ -117,30 +118,30 @@ pub enum ConfigCmd {
 
 fn print_config(v: &ConfigView) {
     let f = &v.fields;
-    println!("  id              {}", v.id);
-    println!("  name            {}", f.name);
-    println!("  api_type        {}", f.api_type);
-    println!("  host_domestic   {}", f.host_domestic);
-    println!("  host_overseas   {}", f.host_overseas);
-    println!(
+    say!("  id              {}", v.id);
+    say!("  name            {}", f.name);
+    say!("  api_type        {}", f.api_type);
+    say!("  host_domestic   {}", f.host_domestic);
+    say!("  host_overseas   {}", f.host_overseas);
+    say!(
         "  api_key         {}",
         v.key_mask.as_deref().unwrap_or("(none)")
     );
-    println!("  draw_endpoint   {}", f.draw_endpoint);
-    println!("  result_endpoint {}", f.result_endpoint);
-    println!("  upload_endpoint {}", f.upload_endpoint);
-    println!("  model_name      {}", f.model_name);
-    println!("  is_sync_api     {}", f.is_sync_api);
-    println!("  enable_retry    {}", f.enable_retry);
-    println!("  is_active       {}", f.is_active);
-    println!("  timeout_secs    {}", f.timeout_secs);
-    println!("  max_concurrency {}", f.max_concurrency);
-    println!("  allow_local     {}", f.allow_local);
-    println!("  sync_timeout    {}", f.sync_timeout_secs);
-    println!("  image_field     {}", f.image_field.as_str());
-    println!("  version         {}", v.version);
+    say!("  draw_endpoint   {}", f.draw_endpoint);
+    say!("  result_endpoint {}", f.result_endpoint);
+    say!("  upload_endpoint {}", f.upload_endpoint);
+    say!("  model_name      {}", f.model_name);
+    say!("  is_sync_api     {}", f.is_sync_api);
+    say!("  enable_retry    {}", f.enable_retry);
+    say!("  is_active       {}", f.is_active);
+    say!("  timeout_secs    {}", f.timeout_secs);
+    say!("  max_concurrency {}", f.max_concurrency);
+    say!("  allow_local     {}", f.allow_local);
+    say!("  sync_timeout    {}", f.sync_timeout_secs);
+    say!("  image_field     {}", f.image_field.as_str());
+    say!("  version         {}", v.version);
     if let Some(a) = v.archived_at {
-        println!("  archived_at     {}", a.format());
+        say!("  archived_at     {}", a.format());
     }
 }
 
@@ -180,18 +181,22 @@ async fn dispatch(core: &Core, cmd: ConfigCmd) -> Result<(), CliError> {
                 .map_err(from_app)?;
             if json {
                 let views: Vec<&ConfigView> = items.iter().map(|i| &i.config).collect();
-                println!(
+                say!(
                     "{}",
                     serde_json::to_string_pretty(&views).map_err(anyhow::Error::from)?
                 );
                 return Ok(());
             }
             if items.is_empty() {
-                println!("No configurations.");
+                say!("No configurations.");
             }
-            println!(
+            say!(
                 "{:<4} {:<28} {:<24} {:<7} {:<10} LAST TEST",
-                "ID", "NAME", "TYPE", "ACTIVE", "KEY"
+                "ID",
+                "NAME",
+                "TYPE",
+                "ACTIVE",
+                "KEY"
             );
             for i in items {
                 let c = &i.config;
@@ -199,7 +204,7 @@ async fn dispatch(core: &Core, cmd: ConfigCmd) -> Result<(), CliError> {
                     .last_test
                     .map(|l| format!("{} {}", l.status, l.at.format()))
                     .unwrap_or_else(|| "never".into());
-                println!(
+                say!(
                     "{:<4} {:<28} {:<24} {:<7} {:<10} {last}",
                     c.id.0,
                     c.fields.name,
@@ -213,7 +218,7 @@ async fn dispatch(core: &Core, cmd: ConfigCmd) -> Result<(), CliError> {
         ConfigCmd::Show { name, json } => {
             let row = by_name(core, &name).await?;
             if json {
-                println!(
+                say!(
                     "{}",
                     serde_json::to_string_pretty(&row.view).map_err(anyhow::Error::from)?
                 );
@@ -228,7 +233,7 @@ async fn dispatch(core: &Core, cmd: ConfigCmd) -> Result<(), CliError> {
                 .set_config_active(&Actor::Cli, row.view.id, active)
                 .await
                 .map_err(from_app)?;
-            println!(
+            say!(
                 "{} is now {}",
                 v.fields.name,
                 if v.fields.is_active { "on" } else { "off" }
@@ -274,7 +279,7 @@ async fn add_runninghub(core: &Core, args: RunningHubArgs) -> Result<(), CliErro
         None => None,
     };
     if let Some(row) = &existing {
-        println!(
+        say!(
             "A configuration named {:?} already exists (id {}, key {}).",
             row.view.fields.name,
             row.view.id,
@@ -288,7 +293,7 @@ async fn add_runninghub(core: &Core, args: RunningHubArgs) -> Result<(), CliErro
             return Err(bad("it exists; pass --yes to update it"));
         };
         if !go {
-            println!("Nothing changed.");
+            say!("Nothing changed.");
             return Ok(());
         }
     }
@@ -335,7 +340,7 @@ async fn add_runninghub(core: &Core, args: RunningHubArgs) -> Result<(), CliErro
         Some(row) => {
             input.is_active =
                 active.unwrap_or(row.view.fields.is_active || !input.api_key.trim().is_empty());
-            core.update_config(&Actor::Cli, row.view.id, input)
+            core.update_config(&Actor::Cli, row.view.id, input, None)
                 .await
                 .map_err(from_app)?
         }
@@ -346,7 +351,7 @@ async fn add_runninghub(core: &Core, args: RunningHubArgs) -> Result<(), CliErro
                 .map_err(from_app)?
         }
     };
-    println!("Saved:");
+    say!("Saved:");
     print_config(&view);
     Ok(())
 }

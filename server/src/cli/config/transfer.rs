@@ -1,6 +1,7 @@
 //! The export file (`rhconsole-configs/1`), `config export` and `config import`.
 
 use super::*;
+use crate::cli::io::say_err;
 
 /// One configuration in an export file: the form's fields ([`ConfigInput`] says which may be
 /// left out); the key only with `--with-keys`.
@@ -48,7 +49,7 @@ pub(super) async fn export(
     match output {
         Some(path) => {
             write_private(&path, &text)?;
-            eprintln!(
+            say_err!(
                 "Exported {} configuration(s) to {}{}",
                 file.configs.len(),
                 path.display(),
@@ -59,7 +60,7 @@ pub(super) async fn export(
                 }
             );
         }
-        None => println!("{text}"),
+        None => say!("{text}"),
     }
     Ok(())
 }
@@ -165,7 +166,7 @@ pub(super) async fn import(
 ) -> Result<(), CliError> {
     let (records, warnings) = read_records(path)?;
     for w in &warnings {
-        eprintln!("  warning: {w}");
+        say_err!("  warning: {w}");
     }
     let mut problems = Vec::new();
     let mut plans = Vec::new();
@@ -208,7 +209,7 @@ pub(super) async fn import(
         });
     }
     for p in &problems {
-        eprintln!("  {p}");
+        say_err!("  {p}");
     }
     if !problems.is_empty() && !partial {
         return Err(bad(format!(
@@ -227,18 +228,18 @@ pub(super) async fn import(
                 created += 1;
             }
             Plan::Update(id, input) => {
-                core.update_config(&Actor::Cli, id, input)
+                core.update_config(&Actor::Cli, id, input, None)
                     .await
                     .map_err(from_app)?;
                 updated += 1;
             }
             Plan::Keep(name) => {
-                println!("Kept existing {name:?} (use --update to overwrite)");
+                say!("Kept existing {name:?} (use --update to overwrite)");
                 kept += 1;
             }
         }
     }
-    println!(
+    say!(
         "Imported: {created} created, {updated} updated, {kept} kept as they were, {} skipped",
         problems.len()
     );

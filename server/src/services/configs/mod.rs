@@ -102,10 +102,22 @@ impl ConfigsApi for Core {
         actor: &Actor,
         id: ConfigId,
         input: ConfigInput,
+        confirm: Option<Password>,
     ) -> Result<ConfigView, AppError> {
         let core = self;
         let row = load_for_change(core, actor, id).await?;
         let valid = input.validate(row.has_key())?;
+        let key_moves = valid.new_key.is_none()
+            && row.has_key()
+            && row.view.fields.key_goes_elsewhere(&valid.fields);
+        // Sending the stored key to a new address reveals it to whoever is there: the same
+        // check as revealing it. The command line holds the master key anyway.
+        if key_moves && actor.user().is_some() {
+            let Some(password) = confirm else {
+                return Err(AppError::field("password", Msg::ErrKeyRepointPassword));
+            };
+            super::auth::confirm_password(core, actor, password).await?;
+        }
         write_version(
             core,
             actor,
@@ -197,6 +209,12 @@ impl ConfigsApi for Core {
             .ok_or_else(|| AppError::bad_request(Msg::ErrVersionUnknown))?;
         // The old version must still be valid today (a name may since belong to another config).
         let valid = snap.to_input().validate(row.has_key())?;
+        if row.has_key()
+            && actor.user().is_some()
+            && row.view.fields.key_goes_elsewhere(&valid.fields)
+        {
+            return Err(AppError::conflict(Msg::ErrRevertRepoints));
+        }
         write_version(
             core,
             actor,

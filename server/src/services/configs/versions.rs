@@ -195,6 +195,31 @@ pub(super) async fn write_version(
     }
     if let Some(key) = new_key {
         store_key(core, &mut tx, id, key).await?;
+    } else if row.has_key() && row.view.fields.key_goes_elsewhere(fields) {
+        // Where the stored key now goes is a security event of its own.
+        let hosts = |s: &ConfigSnapshot| {
+            serde_json::json!({
+                "host_domestic": s.host_domestic,
+                "host_overseas": s.host_overseas,
+                "draw_endpoint": s.draw_endpoint,
+                "result_endpoint": s.result_endpoint,
+                "upload_endpoint": s.upload_endpoint,
+                "allow_local": s.allow_local,
+            })
+        };
+        db::audit::record(
+            &mut *tx,
+            db::audit::Audit {
+                actor_id: actor.user_id(),
+                actor_name: actor.name(),
+                action: "config_key_repointed",
+                target: &format!("config:{id}"),
+                detail: serde_json::json!({ "from": hosts(&row.view.fields), "to": hosts(fields) }),
+            },
+            now,
+        )
+        .await
+        .context("db::audit::record")?;
     }
     let change = Change {
         version,

@@ -97,6 +97,7 @@ impl TestApp {
             },
             trust_proxy: opts.trust_proxy,
             site_root: opts.site_root,
+            metrics_token: Some(METRICS_TOKEN.parse().expect("a metrics token")),
             ..ServeArgs::default()
         };
         let settings = Settings {
@@ -304,9 +305,17 @@ pub async fn json_of(req: RequestBuilder) -> Value {
     body_json(req.send().await.expect("request")).await
 }
 
-/// The app's `/metrics` text.
+/// The token a scraper shows to read `/metrics` in these tests.
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
+
+/// The app's `/metrics` text, as a scraper with the token reads it.
 pub async fn metrics(app: &TestApp) -> String {
-    text_of(Client::new().get(app.url("/metrics"))).await
+    text_of(
+        Client::new()
+            .get(app.url("/metrics"))
+            .bearer_auth(METRICS_TOKEN),
+    )
+    .await
 }
 
 /// The nonce a Content-Security-Policy lets scripts run with, if any.
