@@ -102,25 +102,26 @@ impl FormState {
         }
     }
 
+    /// The form as typed (tracked: inside a reactive closure it reruns on every change).
     fn get(&self) -> ConfigInput {
         ConfigInput {
-            name: self.name.get_untracked(),
-            api_type: self.api_type.get_untracked(),
-            host_domestic: self.host_domestic.get_untracked(),
-            host_overseas: self.host_overseas.get_untracked(),
-            api_key: self.api_key.get_untracked(),
-            draw_endpoint: self.draw_endpoint.get_untracked(),
-            result_endpoint: self.result_endpoint.get_untracked(),
-            upload_endpoint: self.upload_endpoint.get_untracked(),
-            model_name: self.model_name.get_untracked(),
-            is_sync_api: self.is_sync_api.get_untracked(),
-            enable_retry: self.enable_retry.get_untracked(),
-            is_active: self.is_active.get_untracked(),
-            timeout_secs: self.timeout_secs.get_untracked(),
-            max_concurrency: self.max_concurrency.get_untracked(),
-            allow_local: self.allow_local.get_untracked(),
-            sync_timeout_secs: self.sync_timeout_secs.get_untracked(),
-            image_field: self.image_field.get_untracked(),
+            name: self.name.get(),
+            api_type: self.api_type.get(),
+            host_domestic: self.host_domestic.get(),
+            host_overseas: self.host_overseas.get(),
+            api_key: self.api_key.get(),
+            draw_endpoint: self.draw_endpoint.get(),
+            result_endpoint: self.result_endpoint.get(),
+            upload_endpoint: self.upload_endpoint.get(),
+            model_name: self.model_name.get(),
+            is_sync_api: self.is_sync_api.get(),
+            enable_retry: self.enable_retry.get(),
+            is_active: self.is_active.get(),
+            timeout_secs: self.timeout_secs.get(),
+            max_concurrency: self.max_concurrency.get(),
+            allow_local: self.allow_local.get(),
+            sync_timeout_secs: self.sync_timeout_secs.get(),
+            image_field: self.image_field.get(),
         }
     }
 
@@ -213,33 +214,15 @@ fn ConfigForm(
     // Editing where the stored key goes (the key field left blank) needs the password again;
     // the server decides, this only shows the field when it will be asked for.
     let key_moves = Signal::derive(move || {
-        let now = (
-            f.api_type.get(),
-            f.host_domestic.get(),
-            f.host_overseas.get(),
-            f.draw_endpoint.get(),
-            f.result_endpoint.get(),
-            f.upload_endpoint.get(),
-            f.allow_local.get(),
-        );
+        let now = f.get();
         id.is_some()
             && has_key
-            && f.api_key.get().trim().is_empty()
-            && before.with_value(|b| {
-                now != (
-                    b.api_type.clone(),
-                    b.host_domestic.clone(),
-                    b.host_overseas.clone(),
-                    b.draw_endpoint.clone(),
-                    b.result_endpoint.clone(),
-                    b.upload_endpoint.clone(),
-                    b.allow_local,
-                )
-            })
+            && now.api_key.trim().is_empty()
+            && before.with_value(|b| b.key_destination() != now.key_destination())
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let input = f.get();
+        let input = untrack(|| f.get());
         let confirm = password.get_untracked();
         let checked = input.validate(has_key).and_then(|v| {
             if key_moves.get_untracked() && confirm.is_empty() {

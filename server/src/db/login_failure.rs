@@ -42,38 +42,40 @@ pub async fn forget(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Failures for `username` since `since`: how many, and the oldest one's time.
-pub async fn for_username(
-    db: impl SqliteExecutor<'_>,
-    username: &str,
-    since: i64,
-) -> sqlx::Result<(i64, Option<i64>)> {
-    let r = sqlx::query!(
-        r#"SELECT COUNT(*) AS "n!: i64", MIN(created_at) AS "oldest: i64"
-           FROM login_failure WHERE username = ?1 AND created_at > ?2"#,
-        username,
-        since
-    )
-    .fetch_one(db)
-    .await?;
-    Ok((r.n, r.oldest))
+/// Failures since some time, for one username and for one address.
+pub struct Failures {
+    pub username: i64,
+    /// When the oldest of the username's failures happened.
+    pub username_oldest: Option<i64>,
+    pub ip: i64,
+    pub ip_oldest: Option<i64>,
 }
 
-/// Failures from `ip` since `since`: how many, and the oldest one's time.
-pub async fn for_ip(
+/// Failures for `username` and for `ip` (none when `None`) since `since`.
+pub async fn since(
     db: impl SqliteExecutor<'_>,
-    ip: &str,
+    username: &str,
+    ip: Option<&str>,
     since: i64,
-) -> sqlx::Result<(i64, Option<i64>)> {
+) -> sqlx::Result<Failures> {
     let r = sqlx::query!(
-        r#"SELECT COUNT(*) AS "n!: i64", MIN(created_at) AS "oldest: i64"
-           FROM login_failure WHERE ip = ?1 AND created_at > ?2"#,
+        r#"SELECT
+             (SELECT COUNT(*) FROM login_failure WHERE username = ?1 AND created_at > ?3) AS "username!: i64",
+             (SELECT MIN(created_at) FROM login_failure WHERE username = ?1 AND created_at > ?3) AS "username_oldest: i64",
+             (SELECT COUNT(*) FROM login_failure WHERE ip = ?2 AND created_at > ?3) AS "ip!: i64",
+             (SELECT MIN(created_at) FROM login_failure WHERE ip = ?2 AND created_at > ?3) AS "ip_oldest: i64""#,
+        username,
         ip,
         since
     )
     .fetch_one(db)
     .await?;
-    Ok((r.n, r.oldest))
+    Ok(Failures {
+        username: r.username,
+        username_oldest: r.username_oldest,
+        ip: r.ip,
+        ip_oldest: r.ip_oldest,
+    })
 }
 
 /// A successful sign-in clears that username's failures.

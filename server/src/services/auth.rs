@@ -38,16 +38,12 @@ async fn count_attempt(
     if let Some(id) = counted {
         return Ok(id);
     }
-    let (n, oldest) = db::login_failure::for_username(&core.db.read, username, since)
+    let f = db::login_failure::since(&core.db.read, username, ip, since)
         .await
-        .context("db::login_failure::for_username")?;
-    let mut wait = policy.wait_secs(n, oldest, policy.per_username, now);
-    if let Some(ip) = ip {
-        let (n, oldest) = db::login_failure::for_ip(&core.db.read, ip, since)
-            .await
-            .context("db::login_failure::for_ip")?;
-        wait = wait.max(policy.wait_secs(n, oldest, policy.per_ip, now));
-    }
+        .context("db::login_failure::since")?;
+    let wait = policy
+        .wait_secs(f.username, f.username_oldest, policy.per_username, now)
+        .max(policy.wait_secs(f.ip, f.ip_oldest, policy.per_ip, now));
     core.metrics.login_failure("locked");
     Err(AppError::TooManyRequests {
         retry_after_secs: wait.unwrap_or(1),

@@ -67,22 +67,11 @@ impl ConfigSnapshot {
             .collect()
     }
 
-    /// Whether `after` would send the stored key somewhere else than `self` does: another API
-    /// type, host or endpoint, or the permission to reach local addresses. Such a change
-    /// needs the key typed again or the user's password (as revealing the key does).
+    /// Whether `after` would send the stored key somewhere else than `self` does (see
+    /// [`ConfigInput::key_destination`]). Such a change needs the key typed again or the
+    /// user's password (as revealing the key does).
     pub fn key_goes_elsewhere(&self, after: &ConfigSnapshot) -> bool {
-        let destination = |s: &ConfigSnapshot| {
-            (
-                s.api_type,
-                s.host_domestic.clone(),
-                s.host_overseas.clone(),
-                s.draw_endpoint.clone(),
-                s.result_endpoint.clone(),
-                s.upload_endpoint.clone(),
-                s.allow_local,
-            )
-        };
-        destination(self) != destination(after)
+        self.to_input().key_destination() != after.to_input().key_destination()
     }
 
     /// The form pre-filled from this snapshot, key left blank.

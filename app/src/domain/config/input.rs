@@ -87,7 +87,31 @@ impl fmt::Debug for ValidConfig {
     }
 }
 
+/// Where a configuration sends its key: its API type, hosts, endpoints and whether it may
+/// reach local addresses, as typed.
+#[derive(Debug, PartialEq, Eq)]
+pub struct KeyDestination<'a> {
+    api_type: &'a str,
+    hosts: [&'a str; 2],
+    endpoints: [&'a str; 3],
+    allow_local: bool,
+}
+
 impl ConfigInput {
+    /// The fields that, changed, send the key to another place.
+    pub fn key_destination(&self) -> KeyDestination<'_> {
+        KeyDestination {
+            api_type: self.api_type.trim(),
+            hosts: [self.host_domestic.trim(), self.host_overseas.trim()],
+            endpoints: [
+                self.draw_endpoint.trim(),
+                self.result_endpoint.trim(),
+                self.upload_endpoint.trim(),
+            ],
+            allow_local: self.allow_local,
+        }
+    }
+
     /// Checks every field. `has_stored_key` says whether the config already has a key, so an
     /// active config may leave the key field blank on edit.
     pub fn validate(&self, has_stored_key: bool) -> Result<ValidConfig, FieldErrors> {
