@@ -38,7 +38,7 @@ test('pointing the stored key at another host asks for the password first', asyn
   await page.getByLabel(/^国内地址/).fill('https://elsewhere.example');
   await expect(confirm).toBeVisible();
   await page.getByRole('button', { name: '保存' }).click();
-  await expect(page.getByRole('alert').filter({ hasText: '需要再次输入你的密码' })).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: '请输入你的密码，确认' })).toBeVisible();
   await confirm.fill('not my password');
   await page.getByRole('button', { name: '保存' }).click();
   await expect(page.getByRole('alert').filter({ hasText: '密码错误' })).toBeVisible();

@@ -211,6 +211,8 @@ messages! {
     FieldTimeout => "超时（秒）", "Timeout (seconds)";
     FieldMaxConcurrency => "最大并发任务数", "Max concurrent tasks";
     FieldAllowLocal => "允许本地/内网地址（仅沙盒或局域网）", "Allow local/private addresses (sandbox or LAN only)";
+    ConfigSectionConfirm => "确认", "Confirm";
+    ConfigKeyMovesHint => "你修改了主机、接口路径或本地地址许可：已保存的密钥将发往新的地址。为防止密钥泄露，请输入你的登录密码；也可以在上方重新填写密钥。", "You changed a host, an endpoint or the local-address permission: the stored key will be sent to a new address. To keep it from leaking, enter your sign-in password, or type the key again above.";
     FieldConfirmPassword => "你的密码（确认密钥的新去向）", "Your password (to confirm where the key now goes)";
     FieldSyncTimeout => "同步等待上限（秒）", "Sync call wait (seconds)";
     FieldSyncTimeoutHint => "同步接口在返回第一个字节前可能要等好几分钟。0 表示使用服务器默认值（--sync-timeout-secs，默认 300 秒）；不会超过任务超时。", "A sync gateway may take minutes before its first byte. 0 uses the server's default (--sync-timeout-secs, 300 s unless set); never longer than the task timeout.";
@@ -374,7 +376,7 @@ messages! {
     ErrKeyLength => "密钥长度为 8–512 个字符", "Keys are 8–512 characters";
     ErrKeyChars => "密钥不能包含空白或非 ASCII 字符", "Keys cannot contain spaces or non-ASCII characters";
     ErrTimeoutRange => "超时为 10–86400 秒", "The timeout is 10–86400 seconds";
-    ErrKeyRepointPassword => "修改已保存密钥的发送去向（主机、接口路径或本地地址许可）需要再次输入你的密码，或重新填写密钥。", "Changing where the stored key is sent (a host, an endpoint or the local-address permission) needs your password again, or the key typed again.";
+    ErrKeyRepointPassword => "请输入你的密码，确认已保存密钥的新去向（或重新填写密钥）", "Enter your password to confirm where the stored key now goes (or type the key again)";
     ErrRevertRepoints => "恢复此版本会把已保存的密钥发往另一个地址。请改为编辑配置，并用你的密码确认。", "Restoring this version would send the stored key to another address. Edit the configuration instead and confirm with your password.";
     ErrSyncTimeoutRange => "同步等待上限为 0（服务器默认值）或 10–86400 秒", "The sync call wait is 0 (the server's default) or 10–86400 seconds";
     ErrImageFieldUnknown => "多图字段名只能是 auto、image 或 image[]", "The image field name is auto, image or image[]";

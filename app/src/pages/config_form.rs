@@ -314,10 +314,13 @@ fn ConfigForm(
                 </div>
             </fieldset>
             <Show when=move || key_moves.get()>
-                <div class="form-grid">
-                    <TextField name="password" label=Msg::FieldConfirmPassword value=password errors kind="password"
-                        autocomplete="current-password" hint=Msg::ErrKeyRepointPassword/>
-                </div>
+                <fieldset class="form-section">
+                    <legend>{t(Msg::ConfigSectionConfirm)}</legend>
+                    <div class="form-grid form-confirm">
+                        <TextField name="password" label=Msg::FieldConfirmPassword value=password errors kind="password"
+                            autocomplete="current-password" hint=Msg::ConfigKeyMovesHint/>
+                    </div>
+                </fieldset>
             </Show>
             {move || other_error().map(|err| view! { <ErrorBox err/> })}
             <div class="form-actions">
