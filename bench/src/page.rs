@@ -19,7 +19,9 @@ const STATIC_SECS: u64 = 10;
 const SPREAD_DAYS: i64 = 30;
 const EVENTS_PER_TASK: i64 = 4;
 // Not HTML: the console answers an HTML file without its page policy with a 500 (web/headers.rs).
-const STATIC_NAME: &str = "bench-static.txt";
+/// The static baseline, served from the site root (text: an HTML file would need a page's
+/// security policy).
+const STATIC_PATH: &str = "/bench-static.txt";
 const API_SECS: u64 = 5;
 
 struct Phase {
@@ -165,12 +167,8 @@ pub async fn run(ctx: &Ctx) -> Result<Outcome> {
     if !html.contains(&format!("/tasks/{TASKS}")) {
         o.note("The first /tasks page did not link the newest task; check the page.");
     }
-    std::fs::write(site.join(STATIC_NAME), &body)?;
-    let check = clients[0]
-        .c
-        .get(clients[0].url(&format!("/{STATIC_NAME}")))
-        .send()
-        .await?;
+    std::fs::write(site.join(STATIC_PATH.trim_start_matches('/')), &body)?;
+    let check = clients[0].c.get(clients[0].url(STATIC_PATH)).send().await?;
     if check.status() != 200 || check.bytes().await?.len() != body.len() {
         bail!("the static baseline file is not served as written");
     }
@@ -189,7 +187,7 @@ pub async fn run(ctx: &Ctx) -> Result<Outcome> {
 
     // Without load first: one client, requests one after the other.
     let idle_page = sequential(&clients[0], "/tasks", 30).await?;
-    let idle_static = sequential(&clients[0], &format!("/{STATIC_NAME}"), 30).await?;
+    let idle_static = sequential(&clients[0], STATIC_PATH, 30).await?;
 
     // Warm up, then measure.
     let get = |path: &'static str| move |a: &Api| a.c.get(a.url(path));
@@ -197,7 +195,7 @@ pub async fn run(ctx: &Ctx) -> Result<Outcome> {
     let cpu0 = console.proc.cpu_secs()?;
     let page = hammer(&clients, PAGE_SECS, get("/tasks")).await;
     let cpu_page = console.proc.cpu_secs()? - cpu0;
-    let static_path: &'static str = "/bench-static.html";
+    let static_path = STATIC_PATH;
     let _ = hammer(&clients, 1, get(static_path)).await;
     let cpu0 = console.proc.cpu_secs()?;
     let stat = hammer(&clients, STATIC_SECS, get(static_path)).await;

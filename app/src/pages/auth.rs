@@ -1,7 +1,7 @@
 //! The sign-in page.
 
 use crate::api::auth::Login;
-use crate::components::{ErrorBox, PlainField};
+use crate::components::ErrorBox;
 use crate::i18n::{Msg, t};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -27,8 +27,15 @@ pub fn LoginPage() -> impl IntoView {
             <p class="muted">{t(Msg::AppTagline)}</p>
             <ActionForm action=action attr:class="form-stack">
                 <input type="hidden" name="next" value=next/>
-                <PlainField name="username" label=Msg::Username autocomplete="username"/>
-                <PlainField name="password" label=Msg::Password kind="password" autocomplete="current-password"/>
+                <div class="field">
+                    <label for="username">{t(Msg::Username)}</label>
+                    <input id="username" name="username" type="text" autocomplete="username" required
+                        autocapitalize="none" spellcheck="false"/>
+                </div>
+                <div class="field">
+                    <label for="password">{t(Msg::Password)}</label>
+                    <input id="password" name="password" type="password" autocomplete="current-password" required/>
+                </div>
                 {move || error().map(|err| view! { <ErrorBox err/> })}
                 <button type="submit" class="btn btn-primary btn-block" disabled=pending>
                     {move || if pending.get() { t(Msg::SigningIn)() } else { t(Msg::SignIn)() }}

@@ -1,13 +1,15 @@
 //! API configurations: the closed set of API types with their presets and limits (here), the
-//! form input and its validation (`input`), the masked views that leave the server (`views`),
-//! and versions with their field-level history (`history`).
+//! form input and its validation (`input`), keys and their masks (`key`), the masked views
+//! that leave the server (`views`), and versions with their field-level history (`history`).
 
 mod history;
 mod input;
+mod key;
 mod views;
 
 pub use history::*;
 pub use input::*;
+pub use key::*;
 pub use views::*;
 
 use super::{
