@@ -6,6 +6,8 @@ test.describe.configure({ mode: 'serial' });
 
 async function launchOn(page: Page, env: Env, configId: number, prompt: string, urls = ['https://example.com/cat.png']) {
   await page.goto(`${env.console.url}/configs/${configId}`);
+  await page.getByRole('link', { name: '测试此配置' }).click();
+  await expect(page).toHaveURL(new RegExp(`/tasks/new\\?config=${configId}$`));
   await hydrated(page);
   await page.getByLabel(/^提示词/).fill(prompt);
   for (let i = 0; i < urls.length; i++) {

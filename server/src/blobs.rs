@@ -12,8 +12,9 @@ use std::path::PathBuf;
 /// Why an image was not stored.
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
-    /// Over [`IMAGE_BYTES_MAX`] bytes (the provider's per-image limit).
-    #[error("image over {IMAGE_BYTES_MAX} bytes")]
+    /// Over the limit: [`IMAGE_BYTES_MAX`] bytes for inputs (the provider's per-image limit),
+    /// [`RESULT_BYTES_MAX`] for results.
+    #[error("image over the size limit")]
     TooLarge,
     /// Not a PNG, JPEG or WEBP image by its bytes.
     #[error("not a PNG, JPEG or WEBP image")]
@@ -27,6 +28,24 @@ pub struct BlobStore {
     dir: PathBuf,
     db: Db,
     clock: SharedClock,
+}
+
+/// The largest result image the console keeps (a 4K PNG is about 20 MB).
+pub const RESULT_BYTES_MAX: usize = 64 * 1024 * 1024;
+
+/// The longest side of a thumbnail, in pixels.
+pub const THUMB_SIDE: u32 = 320;
+
+/// A JPEG of at most [`THUMB_SIDE`] pixels a side of the image `bytes` (PNG, JPEG or WEBP), for
+/// lists and galleries. CPU work: run it off the async threads.
+pub fn thumbnail(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let img = image::load_from_memory(bytes).context("decoding the image")?;
+    let small = img.thumbnail(THUMB_SIDE, THUMB_SIDE).into_rgb8();
+    let mut out = std::io::Cursor::new(Vec::new());
+    small
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .context("encoding the thumbnail")?;
+    Ok(out.into_inner())
 }
 
 /// The image type of `bytes`, by content: `(mime, extension)`.
@@ -52,7 +71,19 @@ impl BlobStore {
         original_name: &str,
         by: Option<UserId>,
     ) -> Result<BlobRef, BlobError> {
-        if bytes.len() > IMAGE_BYTES_MAX {
+        self.put_within(bytes, original_name, by, IMAGE_BYTES_MAX)
+            .await
+    }
+
+    /// Stores an image of at most `max_bytes` (results may be larger than inputs).
+    pub async fn put_within(
+        &self,
+        bytes: &[u8],
+        original_name: &str,
+        by: Option<UserId>,
+        max_bytes: usize,
+    ) -> Result<BlobRef, BlobError> {
+        if bytes.len() > max_bytes {
             return Err(BlobError::TooLarge);
         }
         let (mime, ext) = sniff_image(bytes).ok_or(BlobError::NotAnImage)?;
@@ -105,6 +136,16 @@ impl BlobStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_thumbnail_is_a_small_jpeg() {
+        let png = crate::sandbox::images::generate_png("thumb");
+        let thumb = thumbnail(&png).expect("thumbnail");
+        assert_eq!(sniff_image(&thumb), Some(("image/jpeg", "jpg")));
+        let img = image::load_from_memory(&thumb).expect("decodes");
+        assert!(img.width() <= THUMB_SIDE && img.height() <= THUMB_SIDE);
+        assert!(thumbnail(b"not an image").is_err());
+    }
 
     #[test]
     fn images_are_recognised_by_content_not_name() {

@@ -179,6 +179,8 @@ messages! {
     ConfigCreatedBy => "创建", "Created";
     ConfigUpdatedBy => "修改", "Changed";
     ConfigLaunchTest => "发起测试", "Launch a test";
+    ConfigLaunchHint => "在测试页填写提示词和图片：此配置已选中，也可以再选几个配置一起对比。", "Fill in the prompt and images on the test page: this configuration is picked already, and you can add others to compare.";
+    ConfigLaunchGo => "测试此配置", "Test this configuration";
     ConfigDetails => "配置详情", "Details";
     ConfigKeyChanged => "已更改", "changed";
     ConfigRecentTasks => "最近的测试任务", "Recent test tasks";
@@ -260,6 +262,8 @@ messages! {
     TaskNoResults => "暂无结果。", "No results yet.";
     TaskOpenOriginal => "打开原图", "Open original";
     TaskDownload => "下载", "Download";
+    TaskProviderLink => "服务商链接", "Provider link";
+    TaskProviderLinkExpires => "（结果生成约 24 小时后失效；上方图片已保存在控制台）", "(expires about 24 h after the result; the image above is kept on the console)";
     TaskUsage => "用量与费用", "Usage and cost";
     TaskCost => "费用", "Cost";
     TaskShowRequest => "查看请求", "Show request";

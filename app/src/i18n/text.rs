@@ -190,6 +190,9 @@ texts! {
     EvPollWait { error: &'a str, delay: DurationMs }
         => "服务商要求放慢查询（{error}）：{delay}后再查询，不计为失败",
            "The provider asked to slow down ({error}): next poll in {delay}, not counted as a failure";
+    EvResultNotKept { n: usize, error: &'a str }
+        => "结果图片 {n} 未能保存到控制台（{error}）：仍显示服务商的链接，它在结果生成约 24 小时后失效",
+           "Result image {n} could not be kept on the console ({error}): the provider's link is shown instead, and it expires about 24 hours after the result";
     EvImageParts { count: usize, field: &'a str }
         => "随提交一并发送 {count} 张图片，表单字段名 {field}",
            "Sending {count} image part(s) with the submit, under the field name {field}";

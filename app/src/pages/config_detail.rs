@@ -6,7 +6,6 @@ use crate::api::configs::{
 };
 use crate::api::tasks::list_tasks;
 use crate::components::frame::is_admin;
-use crate::components::launch::LaunchForm;
 use crate::components::{CopyButton, ErrorBox, PageError, StatusBadge, Time};
 use crate::domain::*;
 use crate::error::AppError;
@@ -98,9 +97,13 @@ pub fn ConfigDetailPage() -> impl IntoView {
                             <div>
                                 <ConfigDetails c=c.clone() admin reveal/>
                                 <Show when=move || c.fields.is_active && c.archived_at.is_none()>
+                                    // The launch form lives on the test page (this config picked), so this
+                                    // page's first visit does not carry the form's code (about 53 KB of
+                                    // wasm, gzipped).
                                     <section class="card" aria-labelledby="launch-h">
                                         <h2 id="launch-h">{t(Msg::ConfigLaunchTest)}</h2>
-                                        <LaunchForm fixed_config=Some(c.id) preselect=None/>
+                                        <p class="muted">{t(Msg::ConfigLaunchHint)}</p>
+                                        <A href=format!("/tasks/new?config={}", c.id.0) attr:class="btn btn-primary">{t(Msg::ConfigLaunchGo)}</A>
                                     </section>
                                 </Show>
                             </div>

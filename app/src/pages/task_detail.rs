@@ -319,13 +319,14 @@ fn Results(task: RwSignal<TaskView>) -> impl IntoView {
                         <div class="gallery">
                             {items.into_iter().enumerate().map(|(i, r)| {
                                 let url = r.url.clone().unwrap_or_default();
+                                let shown = r.thumb_url.clone().unwrap_or_else(|| url.clone());
                                 let (u1, u2, u3) = (url.clone(), url.clone(), url.clone());
                                 view! {
                                     <figure>
                                         {(!url.is_empty()).then(|| view! {
                                             <button type="button" class="btn-link" on:click=move |_| full.set(Some(u1.clone()))
                                                 aria-label=move || format!("{} {}", t(Msg::TaskFullView)(), i + 1)>
-                                                <img src=url.clone() alt=format!("result {}", i + 1) loading="lazy" data-testid="result-image"/>
+                                                <img src=shown alt=format!("result {}", i + 1) loading="lazy" data-testid="result-image"/>
                                             </button>
                                         })}
                                         {r.text.clone().map(|tx| view! { <p>{tx}</p> })}
@@ -333,6 +334,12 @@ fn Results(task: RwSignal<TaskView>) -> impl IntoView {
                                             <a class="btn btn-small" href=u2 target="_blank" rel="noopener noreferrer">{t(Msg::TaskOpenOriginal)}</a>
                                             <a class="btn btn-small" href=u3 download="">{t(Msg::TaskDownload)}</a>
                                         </figcaption>
+                                        {r.provider_url.clone().map(|link| view! {
+                                            <p class="hint" data-testid="provider-link">
+                                                <a href=link target="_blank" rel="noopener noreferrer">{t(Msg::TaskProviderLink)}</a>
+                                                " "{t(Msg::TaskProviderLinkExpires)}
+                                            </p>
+                                        })}
                                     </figure>
                                 }
                             }).collect_view()}

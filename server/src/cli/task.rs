@@ -103,8 +103,14 @@ fn print_summary(v: &TaskView) {
         say!("  duration: {}", format_duration_ms(d));
     }
     for r in &v.results {
-        if let Some(u) = &r.url {
-            say!("  result: {u}");
+        match (&r.url, &r.provider_url) {
+            (Some(kept), Some(link)) => {
+                say!(
+                    "  result: {kept} (kept on the console; provider link, expires ~24 h after the result: {link})"
+                );
+            }
+            (Some(u), None) => say!("  result: {u}"),
+            _ => {}
         }
         if let Some(t) = &r.text {
             say!("  text: {t}");

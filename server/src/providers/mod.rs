@@ -47,9 +47,15 @@ impl Target {
     /// is held to public addresses, so the exception cannot reach the console's own
     /// `/metrics`, a cloud metadata service or scan the network.
     pub fn local_ok(&self, url: &str) -> bool {
-        let origin = |u: &str| url::Url::parse(u).ok().map(|u| u.origin());
-        self.allow_local && origin(url).is_some_and(|o| Some(o) == origin(&self.base))
+        local_ok(self.allow_local, &self.base, url)
     }
+}
+
+/// Whether `url` may reach a local address for a config on `base` that is (`allow_local`) or is
+/// not allowed local addresses: only on that very origin (see [`Target::local_ok`]).
+pub fn local_ok(allow_local: bool, base: &str, url: &str) -> bool {
+    let origin = |u: &str| url::Url::parse(u).ok().map(|u| u.origin());
+    allow_local && origin(url).is_some_and(|o| Some(o) == origin(base))
 }
 
 /// An image that travels as bytes (an upload, or a multipart provider's input).
@@ -132,13 +138,16 @@ impl answer::Redact for UploadAnswer {
 pub struct Providers {
     pub runninghub: Arc<dyn Provider>,
     pub nano_banana: Arc<dyn Provider>,
+    /// The same outbound clients, for fetching results to keep.
+    pub http: net::Outbound,
 }
 
 impl Providers {
     pub fn new(http: net::Outbound) -> Providers {
         Providers {
             runninghub: Arc::new(runninghub::RunningHub::new(http.clone())),
-            nano_banana: Arc::new(nano_banana::NanoBanana::new(http)),
+            nano_banana: Arc::new(nano_banana::NanoBanana::new(http.clone())),
+            http,
         }
     }
 
@@ -158,8 +167,7 @@ pub fn results_from(items: &[serde_json::Value]) -> Vec<ResultItem> {
             if let Some(s) = v.as_str() {
                 return Some(ResultItem {
                     url: Some(s.to_owned()),
-                    output_type: None,
-                    text: None,
+                    ..ResultItem::default()
                 });
             }
             let o = v.as_object()?;
@@ -189,6 +197,7 @@ pub fn results_from(items: &[serde_json::Value]) -> Vec<ResultItem> {
                     .or_else(|| text_of("output_type"))
                     .or_else(|| text_of("fileType")),
                 text: text_of("text"),
+                ..ResultItem::default()
             };
             (item.url.is_some() || item.text.is_some()).then_some(item)
         })

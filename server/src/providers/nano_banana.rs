@@ -63,7 +63,7 @@ impl NanoBanana {
                             })?
                     } else {
                         self.http
-                            .download(u, target.local_ok(u), IMAGE_BYTES_MAX)
+                            .download(u, |hop| target.local_ok(hop), IMAGE_BYTES_MAX)
                             .await?
                     };
                     let kind = infer::get(&bytes)

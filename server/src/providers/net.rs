@@ -125,6 +125,9 @@ pub fn retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> 
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+/// Redirects a download follows (each hop checked like the first).
+pub const REDIRECTS_MAX: u32 = 5;
+
 /// The two outbound clients.
 #[derive(Clone)]
 pub struct Outbound {
@@ -233,22 +236,46 @@ impl Outbound {
         Ok(&self.public)
     }
 
-    /// Downloads an image someone named by URL, within `max_bytes` and the download timeout.
+    /// Downloads an image someone named by URL, within `max_bytes` and the download timeout
+    /// (all hops together). Redirects are followed by hand, at most [`REDIRECTS_MAX`], and every
+    /// hop is checked as the first one: `local_ok(url)` says whether that hop may reach a local
+    /// address (the config's own host, see `Target::local_ok`); any other is held to public
+    /// addresses.
     pub async fn download(
         &self,
         url: &str,
-        allow_local: bool,
+        local_ok: impl Fn(&str) -> bool,
         max_bytes: usize,
     ) -> Result<bytes::Bytes, CallError> {
-        let client = self.client_for(url, allow_local)?;
         let started = Instant::now();
         let ms = |s: Instant| i64::try_from(s.elapsed().as_millis()).unwrap_or(i64::MAX);
         let fut = async {
-            let resp = client
-                .get(url)
-                .send()
-                .await
-                .map_err(|e| from_reqwest(&e, ms(started)))?;
+            let mut at = url.to_owned();
+            let mut hops = 0;
+            let resp = loop {
+                let client = self.client_for(&at, local_ok(&at))?;
+                let resp = client
+                    .get(&at)
+                    .send()
+                    .await
+                    .map_err(|e| from_reqwest(&e, ms(started)))?;
+                if !resp.status().is_redirection() {
+                    break resp;
+                }
+                hops += 1;
+                let next = resp
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|l| l.to_str().ok())
+                    .and_then(|l| resp.url().join(l).ok());
+                let Some(next) = next.filter(|_| hops <= REDIRECTS_MAX) else {
+                    return Err(CallError::new(
+                        CallErrorKind::Refused,
+                        format!("downloading {url}: too many or unreadable redirects"),
+                    ));
+                };
+                at = next.to_string();
+            };
             let status = resp.status().as_u16();
             if !resp.status().is_success() {
                 return Err(CallError::new(
@@ -342,7 +369,7 @@ mod tests {
         let o = Outbound::new(CallTimeouts::all(Duration::from_secs(5))).expect("client");
         // localtest.me-style names need DNS; "localhost." with a trailing dot goes through the resolver.
         let e = o
-            .download("http://localhost./x.png", false, 1024)
+            .download("http://localhost./x.png", |_| false, 1024)
             .await
             .expect_err("refused");
         assert!(

@@ -1,7 +1,8 @@
 //! Images the sandbox serves: generated "results" and stored uploads.
 
 use super::SandboxState;
-use axum::extract::{Path, State};
+use super::Scenario;
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
@@ -37,16 +38,66 @@ pub fn generate_png(seed: &str) -> Vec<u8> {
     out
 }
 
-pub async fn output(Path(name): Path<String>) -> Response {
+/// The link to result `i` of task `id`, as the scenario wants it: an ordinary link, one that
+/// expires (`#expire=N`, as CDN links do), one on a private address (`#privateresult`), or one
+/// that redirects to a metadata address (`#redirectresult`).
+pub fn result_url(base: &str, id: &str, i: u32, sc: &Scenario) -> String {
+    if sc.private_result {
+        return format!("http://10.255.255.1/output/{id}-{i}.png");
+    }
+    if sc.redirect_result {
+        return format!("{base}/redirect-inside");
+    }
+    match sc.expire_secs {
+        Some(secs) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            format!("{base}/output/{id}-{i}.png?expires={}", now + secs)
+        }
+        None => format!("{base}/output/{id}-{i}.png"),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct OutputQuery {
+    /// Unix seconds after which the link answers 403, as an expired signed CDN link does.
+    expires: Option<u64>,
+}
+
+pub async fn output(Path(name): Path<String>, Query(q): Query<OutputQuery>) -> Response {
     let Some(stem) = name.strip_suffix(".png") else {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    if q.expires.is_some_and(|at| now >= at) {
+        return (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "application/xml")],
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
+        )
+            .into_response();
+    }
     (
         [
             (header::CONTENT_TYPE, "image/png"),
             (header::CACHE_CONTROL, "public, max-age=86400"),
         ],
         generate_png(stem),
+    )
+        .into_response()
+}
+
+/// A result link that sends the fetcher to a cloud metadata address.
+pub async fn redirect_inside() -> Response {
+    (
+        StatusCode::FOUND,
+        [(header::LOCATION, "http://169.254.169.254/latest/meta-data/")],
+        "",
     )
         .into_response()
 }

@@ -4,7 +4,7 @@
 //! `Scenario`), so tests, benchmarks and newcomers can run whole test tasks without a key.
 //! It runs on its own port: `rhconsole sandbox`, or `rhconsole serve --sandbox`.
 
-mod images;
+pub(crate) mod images;
 mod nano;
 mod runninghub;
 mod scenario;
@@ -154,6 +154,7 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .route("/v1/async/images/edits", post(nano::edits_async))
         .route("/v1/async/tasks/{id}", get(nano::task))
         .route("/output/{name}", get(images::output))
+        .route("/redirect-inside", get(images::redirect_inside))
         .route("/uploads/{name}", get(images::uploaded))
         .route("/__sandbox/stats", get(stats))
         .route("/__sandbox/requests", get(requests))

@@ -105,7 +105,7 @@ fn data(s: &SandboxState, id: &str, sc: &Scenario) -> Value {
             } else if sc.text_only {
                 json!({ "text": "a caption instead of an image", "url": null })
             } else {
-                json!({ "url": format!("{}/output/{id}-{i}.png", s.base()) })
+                json!({ "url": super::images::result_url(&s.base(), id, i, sc) })
             }
         })
         .collect();

@@ -63,7 +63,7 @@ pub(super) fn bad_gateway() -> Response {
 fn results(s: &SandboxState, t: &FakeTask) -> Value {
     let base = s.base();
     let items: Vec<Value> = (0..t.results)
-        .map(|i| json!({ "url": format!("{base}/output/{}-{i}.png", t.id), "outputType": "png", "text": null }))
+        .map(|i| json!({ "url": super::images::result_url(&base, &t.id, i, &t.scenario), "outputType": "png", "text": null }))
         .collect();
     Value::Array(items)
 }

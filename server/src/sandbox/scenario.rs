@@ -19,7 +19,9 @@
 /// `#retryafter=V` the 429s carry `Retry-After: V` (`date`: an HTTP date 2 s ahead) ·
 /// `#poll429` the first poll is answered 429 · `#flaky` half the polls fail with 500 · `#succeed` and
 /// `#cancelled` use the other spellings · `#polls=N` RUNNING polls before the end (default 2) ·
-/// `#queued=N` QUEUED polls first (default 1) · `#wait=N` (nano-banana sync) the answer comes
+/// `#queued=N` QUEUED polls first (default 1) · `#expire=N` result links stop working N seconds
+/// after the answer (403, as expired CDN links) · `#privateresult` a result link on a private
+/// address · `#redirectresult` a result link that redirects to a metadata address · `#wait=N` (nano-banana sync) the answer comes
 /// after N seconds (at most 120) · `#imagefield=image` / `#imagefield=image[]` (nano-banana) only
 /// image parts under that field name are read, the others ignored · `#results=N` result images (default 1) · `#b64` nano-banana answers base64 · `#id=X` marks a
 /// prompt for double-submit counting.
@@ -66,6 +68,10 @@ pub struct Scenario {
     pub results: u32,
     pub b64: bool,
     pub marker: Option<String>,
+    /// Seconds after the answer at which result links expire.
+    pub expire_secs: Option<u64>,
+    pub private_result: bool,
+    pub redirect_result: bool,
     /// Seconds a sync answer waits before its first byte.
     pub wait_secs: Option<u64>,
     /// The one field name image parts are read under (`None`: `image` and `image[]`).
@@ -139,6 +145,9 @@ impl Scenario {
                 "polls" => s.polls = value.parse().unwrap_or(2).min(1000),
                 "queued" => s.queued = value.parse().unwrap_or(1).clamp(1, 1000),
                 "wait" => s.wait_secs = Some(value.parse().unwrap_or(5).min(120)),
+                "expire" => s.expire_secs = Some(value.parse().unwrap_or(2).min(3600)),
+                "privateresult" => s.private_result = true,
+                "redirectresult" => s.redirect_result = true,
                 "imagefield" => s.image_field = Some(value.to_owned()),
                 "results" => s.results = value.parse().unwrap_or(1).clamp(1, 8),
                 "b64" => s.b64 = true,

@@ -70,11 +70,17 @@ async fn a_task_goes_queued_running_succeeded_with_results_and_cost() {
     let (id, v) = run_task(&app, cfg, spec("make it blue"), 20).await;
     assert_eq!(v.status, TaskStatus::Succeeded);
     assert_eq!(v.results.len(), 1);
+    // The provider's link, and the console's own copy of the image.
+    let r = &v.results[0];
     assert!(
-        v.results[0]
-            .url
+        r.provider_url
             .as_deref()
-            .is_some_and(|u| u.ends_with("-0.png"))
+            .is_some_and(|u| u.ends_with("-0.png")),
+        "{r:?}"
+    );
+    assert!(
+        r.url.as_deref().is_some_and(|u| u.starts_with("/files/")),
+        "{r:?}"
     );
     assert_eq!(v.usage.cost().as_deref(), Some("0.14"));
     assert!(v.provider_task_id.is_some());
@@ -386,9 +392,11 @@ async fn nano_banana_sync_answers_urls_or_base64() {
     assert_eq!(v.status, TaskStatus::Succeeded, "{:?}", v.error_message);
     assert!(
         v.results[0]
-            .url
+            .provider_url
             .as_deref()
-            .is_some_and(|u| u.starts_with("http://"))
+            .is_some_and(|u| u.starts_with("http://")),
+        "{:?}",
+        v.results[0]
     );
     let req = submits(&sb).pop().expect("a submit");
     assert!(

@@ -13,5 +13,6 @@ mod handoff;
 mod pages;
 mod parsers;
 mod probe;
+mod results;
 mod rows;
 mod security;

@@ -127,6 +127,12 @@ pub enum EventText {
     UndocumentedStatus {
         status: String,
     },
+    /// Result image `n` could not be kept on the console; the provider's link stays (and
+    /// expires).
+    ResultNotKept {
+        n: usize,
+        error: String,
+    },
     /// Images sent inline as multipart parts (gateways that take no upload step): how many,
     /// under which field name.
     ImageParts {
@@ -274,6 +280,7 @@ impl EventText {
             } => Text::EvResumedUnsent {},
             EventText::SubmitUncertain => Text::EvSubmitUncertain {},
             EventText::UndocumentedStatus { status } => Text::EvUndocumentedStatus { status },
+            EventText::ResultNotKept { n, error } => Text::EvResultNotKept { n: *n, error },
             EventText::ImageParts { count, field } => Text::EvImageParts {
                 count: *count,
                 field,

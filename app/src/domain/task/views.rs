@@ -5,12 +5,20 @@ use crate::domain::{BatchId, ConfigId, TaskId, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// One result of a finished task.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResultItem {
-    /// The provider's URL, or `/files/<blob>` for images the console stored itself.
+    /// Where the image is: `/files/<blob>` once the console keeps it (always for base64
+    /// results), else the provider's link.
     pub url: Option<String>,
     pub output_type: Option<String>,
     pub text: Option<String>,
+    /// The provider's own link, when the console kept a copy of it. RunningHub's result links
+    /// expire about a day after the result (../shared/runninghub-api.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_url: Option<String>,
+    /// A small JPEG of the image (`/files/<blob>`, at most 320 px), for lists and galleries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumb_url: Option<String>,
 }
 
 /// What the provider said the task cost.

@@ -3,6 +3,7 @@
 //! split by meaning: `upload`, `submit`, `poll`; this file holds what they share (the run,
 //! the one call helper, failing, timing out, the key).
 
+mod keep;
 mod poll;
 mod submit;
 mod upload;
@@ -279,6 +280,15 @@ impl Run<'_> {
         Err(Halt::Done)
     }
 
+    /// The host this task calls: the config's, for the task's region.
+    fn base(&self) -> String {
+        let f = &self.task.stored.config;
+        match self.task.stored.spec.region {
+            Region::Domestic => f.host_domestic.clone(),
+            Region::Overseas => f.host_overseas.clone(),
+        }
+    }
+
     /// Where to call and with which key; the key is decrypted here, for this call only.
     async fn target(&mut self) -> Step<Target> {
         let f = &self.task.stored.config;
@@ -314,12 +324,8 @@ impl Run<'_> {
                 return Err(Halt::Done);
             }
         };
-        let base = match self.task.stored.spec.region {
-            Region::Domestic => f.host_domestic.clone(),
-            Region::Overseas => f.host_overseas.clone(),
-        };
         Ok(Target {
-            base,
+            base: self.base(),
             draw_endpoint: f.draw_endpoint.clone(),
             result_endpoint: f.result_endpoint.clone(),
             upload_endpoint: f.upload_endpoint.clone(),

@@ -192,7 +192,7 @@ impl Run<'_> {
                 Ok(b) => results.push(ResultItem {
                     url: Some(format!("/files/{}", b.name)),
                     output_type: b.name.rsplit('.').next().map(str::to_owned),
-                    text: None,
+                    ..ResultItem::default()
                 }),
                 Err(e) => {
                     return self
@@ -207,6 +207,7 @@ impl Run<'_> {
                 }
             }
         }
+        let results = self.keep_results(results).await?;
         let cost = a.usage.as_ref().and_then(Usage::cost);
         let count = results.len();
         let update = TaskUpdate {

@@ -275,6 +275,14 @@ fn stored_before() -> Vec<(EventText, &'static str, &'static str)> {
             r#"{"t":"image_parts","count":2,"field":"image[]"}"#,
             "Sending 2 image part(s) with the submit, under the field name image[]",
         ),
+        (
+            EventText::ResultNotKept {
+                n: 1,
+                error: "HTTP 403".into(),
+            },
+            r#"{"t":"result_not_kept","n":1,"error":"HTTP 403"}"#,
+            "Result image 1 could not be kept on the console (HTTP 403): the provider's link is shown instead, and it expires about 24 hours after the result",
+        ),
     ]
 }
 
@@ -310,9 +318,10 @@ fn kind(e: &EventText) -> usize {
         EventText::PollWait { .. } => 25,
         EventText::UndocumentedStatus { .. } => 26,
         EventText::ImageParts { .. } => 27,
+        EventText::ResultNotKept { .. } => 28,
     }
 }
-const KINDS: usize = 28;
+const KINDS: usize = 29;
 
 #[test]
 fn every_kind_of_event_has_a_sample() {
