@@ -68,6 +68,9 @@ pub(crate) struct Inner {
     parts: EngineParts,
     pub hub: Hub,
     requests: Arc<Semaphore>,
+    /// Results being fetched and thumbnailed at once: a burst of successes (2,000 tasks ending
+    /// together) must not hold 2,000 decoded images in memory.
+    pub(crate) keeping: Semaphore,
     slots: Mutex<HashMap<ConfigId, (u32, Arc<Semaphore>)>>,
     running: Mutex<HashMap<TaskId, CancellationToken>>,
     tracker: TaskTracker,
@@ -104,6 +107,9 @@ impl Engine {
             parts: p,
             hub: Hub::default(),
             requests: Arc::new(Semaphore::new(max)),
+            keeping: Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8)),
+            ),
             slots: Mutex::new(HashMap::new()),
             running: Mutex::new(HashMap::new()),
             tracker: TaskTracker::new(),

@@ -6,7 +6,7 @@
 //! bytes, a timeout). A result that cannot be kept stays a link, with a warning in the log;
 //! the task still succeeds.
 
-use super::{Run, Step};
+use super::{Halt, Run, Step};
 use crate::blobs::{RESULT_BYTES_MAX, thumbnail};
 use crate::tasks::event::Event;
 use app::domain::*;
@@ -25,7 +25,16 @@ impl Run<'_> {
                 out.push(item);
                 continue;
             };
-            match self.keep_one(&link).await {
+            let kept = {
+                let _turn = self
+                    .inner
+                    .keeping
+                    .acquire()
+                    .await
+                    .map_err(|e| Halt::Db(e.into()))?;
+                self.keep_one(&link).await
+            };
+            match kept {
                 Ok((file, thumb)) => out.push(ResultItem {
                     url: Some(file),
                     provider_url: Some(link),
