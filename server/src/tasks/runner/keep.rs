@@ -6,7 +6,7 @@
 //! bytes, a timeout). A result that cannot be kept stays a link, with a warning in the log;
 //! the task still succeeds.
 
-use super::{Halt, Run, Step};
+use super::{Run, Step};
 use crate::blobs::{RESULT_BYTES_MAX, thumbnail};
 use crate::tasks::event::Event;
 use app::domain::*;
@@ -26,12 +26,7 @@ impl Run<'_> {
                 continue;
             };
             let kept = {
-                let _turn = self
-                    .inner
-                    .keeping
-                    .acquire()
-                    .await
-                    .map_err(|e| Halt::Db(e.into()))?;
+                let _turn = super::turn(&self.inner.keeping).await?;
                 self.keep_one(&link).await
             };
             match kept {

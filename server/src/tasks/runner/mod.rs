@@ -125,6 +125,11 @@ async fn drive(inner: &Arc<Inner>, id: TaskId, cancel: &CancellationToken) -> an
     }
 }
 
+/// Waits for a permit of `gate` (one of the engine's limits on work at once).
+async fn turn(gate: &tokio::sync::Semaphore) -> Step<tokio::sync::SemaphorePermit<'_>> {
+    gate.acquire().await.map_err(|e| Halt::Db(e.into()))
+}
+
 fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
@@ -152,12 +157,7 @@ impl Run<'_> {
         call: impl Future<Output = Result<T, CallError>>,
     ) -> Step<Result<T, CallError>> {
         let result = {
-            let _permit = self
-                .inner
-                .requests
-                .acquire()
-                .await
-                .map_err(|e| Halt::Db(e.into()))?;
+            let _permit = turn(&self.inner.requests).await?;
             call.await
         };
         let (ok, latency) = match &result {
