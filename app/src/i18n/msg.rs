@@ -180,6 +180,7 @@ messages! {
     ConfigUpdatedBy => "修改", "Changed";
     ConfigLaunchTest => "发起测试", "Launch a test";
     ConfigLaunchHint => "在测试页填写提示词和图片：此配置已选中，也可以再选几个配置一起对比。", "Fill in the prompt and images on the test page: this configuration is picked already, and you can add others to compare.";
+    ConfigSyncWaitServer => "服务器默认值（--sync-timeout-secs）", "the server's default (--sync-timeout-secs)";
     ConfigLaunchGo => "测试此配置", "Test this configuration";
     ConfigDetails => "配置详情", "Details";
     ConfigKeyChanged => "已更改", "changed";

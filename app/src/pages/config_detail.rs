@@ -234,6 +234,16 @@ fn ConfigDetails(
                 <dt>{t(Msg::FieldUploadEndpoint)}</dt><dd class="mono">{if f.upload_endpoint.is_empty() { "—".to_owned() } else { f.upload_endpoint.clone() }}</dd>
                 <dt>{t(Msg::FieldModelName)}</dt><dd>{if f.model_name.is_empty() { "—".to_owned() } else { f.model_name.clone() }}</dd>
                 <dt>{t(Msg::FieldIsSync)}</dt><dd>{yes_no(f.is_sync_api)}</dd>
+                {f.is_sync_api.then(|| view! {
+                    <dt>{t(Msg::FieldSyncTimeout)}</dt>
+                    <dd>{match f.sync_timeout_secs {
+                        SYNC_TIMEOUT_SERVER_DEFAULT => t(Msg::ConfigSyncWaitServer).into_any(),
+                        secs => localized(DurationMs(i64::from(secs) * 1000)).into_any(),
+                    }}</dd>
+                })}
+                {(f.api_type == ApiType::NanoBananaEdits).then(|| view! {
+                    <dt>{t(Msg::FieldImageField)}</dt><dd>{t(f.image_field.label())}</dd>
+                })}
                 <dt>{t(Msg::FieldEnableRetry)}</dt><dd>{yes_no(f.enable_retry)}</dd>
                 <dt>{t(Msg::FieldAllowLocal)}</dt><dd>{yes_no(f.allow_local)}</dd>
                 <dt>{t(Msg::ConfigLimits)}</dt><dd>{localized(DurationMs(i64::from(f.timeout_secs) * 1000))}" · "{f.max_concurrency}</dd>
