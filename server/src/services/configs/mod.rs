@@ -253,19 +253,7 @@ impl ConfigsApi for Core {
             now,
         )
         .await?;
-        db::audit::record(
-            &mut *tx,
-            db::audit::Audit {
-                actor_id: actor.user_id(),
-                actor_name: actor.name(),
-                action: "key_reveal",
-                target: &format!("config:{id}"),
-                detail: serde_json::json!({}),
-            },
-            now,
-        )
-        .await
-        .context("db::audit::record")?;
+        versions::audit(&mut tx, actor, id, "key_reveal", serde_json::json!({}), now).await?;
         tx.commit().await.context("committing")?;
         tracing::warn!(config = %id, by = actor.name(), "API key revealed");
         Ok(secrecy::ExposeSecret::expose_secret(&key).to_owned())

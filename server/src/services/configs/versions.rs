@@ -9,6 +9,27 @@ use app::error::AppError;
 use app::i18n::Msg;
 use secrecy::SecretString;
 
+/// An audit row about config `id` (a key revealed, or sent to a new address), inside `tx`.
+pub(super) async fn audit(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    actor: &Actor,
+    id: ConfigId,
+    action: &str,
+    detail: serde_json::Value,
+    now: i64,
+) -> anyhow::Result<()> {
+    let entry = db::audit::Audit {
+        actor_id: actor.user_id(),
+        actor_name: actor.name(),
+        action,
+        target: &format!("config:{id}"),
+        detail,
+    };
+    db::audit::record(&mut **tx, entry, now)
+        .await
+        .context("db::audit::record")
+}
+
 /// Records an action that made no new version (archive, unarchive, key reveal).
 pub(super) async fn note(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
@@ -207,19 +228,8 @@ pub(super) async fn write_version(
                 "allow_local": s.allow_local,
             })
         };
-        db::audit::record(
-            &mut *tx,
-            db::audit::Audit {
-                actor_id: actor.user_id(),
-                actor_name: actor.name(),
-                action: "config_key_repointed",
-                target: &format!("config:{id}"),
-                detail: serde_json::json!({ "from": hosts(&row.view.fields), "to": hosts(fields) }),
-            },
-            now,
-        )
-        .await
-        .context("db::audit::record")?;
+        let detail = serde_json::json!({ "from": hosts(&row.view.fields), "to": hosts(fields) });
+        audit(&mut tx, actor, id, "config_key_repointed", detail, now).await?;
     }
     let change = Change {
         version,
