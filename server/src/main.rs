@@ -10,6 +10,9 @@ use std::sync::Arc;
 
 // Thousands of followed tasks mean many small short-lived allocations per second (requests,
 // answers, timers); mimalloc handles them with less CPU and less fragmentation than glibc's.
+// Built without transparent huge pages (`no_thp`): with them, every new thread's arena was
+// backed by 2 MiB pages at once, and 2,000 tasks ending together (keeping results on blocking
+// threads) took peak RSS from 80 MB to 160 MB (`rhbench --only engine`).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
