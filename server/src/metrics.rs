@@ -71,6 +71,18 @@ pub struct Metrics {
     in_flight: Gauge,
     tasks: Family<TaskLabels, Gauge>,
     context_misses: Counter,
+    blob_files: Gauge,
+    blob_bytes: Gauge,
+}
+
+/// The gauges read from the database at each scrape.
+#[derive(Debug, Default)]
+pub struct DbGauges {
+    pub in_flight: i64,
+    /// `(config name, status, count)`.
+    pub tasks: Vec<(String, String, i64)>,
+    /// Kept images: `(files, bytes)`.
+    pub kept_images: (u64, u64),
 }
 
 impl Default for Metrics {
@@ -85,6 +97,19 @@ impl Default for Metrics {
         let in_flight = Gauge::default();
         let tasks = Family::<TaskLabels, Gauge>::default();
         let context_misses = Counter::default();
+        let blob_files = Gauge::default();
+        let blob_bytes = Gauge::default();
+        registry.register(
+            "kept_images",
+            "Images the console keeps (uploads, kept results, thumbnails)",
+            blob_files.clone(),
+        );
+        registry.register_with_unit(
+            "kept_images_size",
+            "Disk space of the kept images",
+            prometheus_client::registry::Unit::Bytes,
+            blob_bytes.clone(),
+        );
         registry.register(
             "login_failures",
             "Failed sign-ins by reason",
@@ -124,6 +149,8 @@ impl Default for Metrics {
             in_flight,
             tasks,
             context_misses,
+            blob_files,
+            blob_bytes,
         }
     }
 }
@@ -160,8 +187,15 @@ impl Metrics {
     }
 
     /// Renders everything, after setting the gauges read from the database.
-    pub fn render(&self, in_flight: i64, tasks: &[(String, String, i64)]) -> String {
-        self.in_flight.set(in_flight);
+    pub fn render(&self, read: &DbGauges) -> String {
+        let DbGauges {
+            in_flight,
+            tasks,
+            kept_images: (files, bytes),
+        } = read;
+        self.in_flight.set(*in_flight);
+        self.blob_files.set(i64::try_from(*files).unwrap_or(i64::MAX));
+        self.blob_bytes.set(i64::try_from(*bytes).unwrap_or(i64::MAX));
         // Counted where it happens (the app's server functions and page shell), per process.
         self.context_misses
             .inner()

@@ -113,6 +113,9 @@ pub struct ServeArgs {
     /// How tasks are followed (shared with `task run`).
     #[command(flatten)]
     pub engine: EngineArgs,
+    /// How long kept images (uploads, results, thumbnails) stay (shared with `blobs gc`).
+    #[command(flatten)]
+    pub retention: crate::blobs::Retention,
     /// Also run the fake RunningHub provider and keep a "Sandbox" configuration pointing at it.
     #[arg(long, env = "RHCONSOLE_SANDBOX")]
     pub sandbox: bool,
@@ -162,6 +165,7 @@ impl Default for ServeArgs {
             site_root: None,
             trust_proxy: false,
             engine: EngineArgs::default(),
+            retention: crate::blobs::Retention::DEFAULT,
             sandbox: false,
             sandbox_addr: SocketAddr::from(([127, 0, 0, 1], 3900)),
             metrics_token: None,

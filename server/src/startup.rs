@@ -40,6 +40,7 @@ pub async fn open_core(
     clock: SharedClock,
     engine: EngineSettings,
     timeouts: crate::providers::net::CallTimeouts,
+    retention: crate::blobs::Retention,
 ) -> anyhow::Result<Arc<Core>> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
@@ -61,7 +62,7 @@ pub async fn open_core(
     }
     let secrets = Arc::new(secrets);
     let metrics = Arc::new(Metrics::default());
-    let blobs = BlobStore::new(data_dir.join("blobs"), db.clone(), clock.clone())?;
+    let blobs = BlobStore::new(blobs_dir(data_dir), db.clone(), clock.clone(), retention)?;
     let providers = Providers::new(Outbound::new(timeouts)?);
     let engine = Engine::new(EngineParts {
         db: db.clone(),
@@ -91,8 +92,14 @@ pub async fn open_core_for_cli(data_dir: &Path, engine: &EngineArgs) -> anyhow::
         Arc::new(SystemClock),
         engine.engine_settings(),
         engine.call_timeouts(),
+        crate::blobs::Retention::DEFAULT,
     )
     .await
+}
+
+/// Where the kept images are: `<data>/blobs/`.
+pub fn blobs_dir(data_dir: &Path) -> std::path::PathBuf {
+    data_dir.join("blobs")
 }
 
 pub struct Application {
@@ -104,7 +111,9 @@ pub struct Application {
     pub setup_token: Option<String>,
     pub sandbox: Option<SandboxHandle>,
     pub settings: Settings,
-    session_cleanup: tokio::task::JoinHandle<()>,
+    /// Background chores (expired sessions, kept-image retention), stopped by the engine's
+    /// shutdown token.
+    chores: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -116,6 +125,7 @@ impl Application {
             clock,
             s.engine.engine_settings(),
             s.engine.call_timeouts(),
+            s.retention,
         )
         .await?;
 
@@ -175,6 +185,11 @@ impl Application {
             }
         });
 
+        let blob_cleanup = tokio::spawn(crate::blobs::clean_up_periodically(
+            core.engine.blobs().clone(),
+            core.engine.shutdown_token(),
+        ));
+
         let site_root = settings.site_root();
         let leptos_options = leptos::config::LeptosOptions::builder()
             .output_name("rhconsole")
@@ -200,7 +215,7 @@ impl Application {
             setup_token,
             sandbox,
             settings,
-            session_cleanup,
+            chores: vec![session_cleanup, blob_cleanup],
         })
     }
 
@@ -239,9 +254,11 @@ impl Application {
             .await
             .context("the web server failed")?;
         engine.shutdown(Duration::from_secs(10)).await;
-        // The cleanup loop saw the same token; wait for it before closing the database.
-        if let Err(e) = self.session_cleanup.await {
-            tracing::warn!(error = %e, "the session cleanup task ended abnormally");
+        // The chores saw the same token; wait for them before closing the database.
+        for chore in self.chores {
+            if let Err(e) = chore.await {
+                tracing::warn!(error = %e, "a background chore ended abnormally");
+            }
         }
         self.core.db.close().await;
         tracing::info!("stopped");

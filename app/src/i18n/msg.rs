@@ -138,6 +138,8 @@ messages! {
     HomeInFlight => "进行中", "In flight";
     HomeSuccessRate => "成功率", "Success rate";
     HomeMedian => "中位耗时", "Median duration";
+    HomeStorage => "已保存的图片", "Kept images";
+    HomeKeepForever => "不自动清理（--keep-days 0）", "Never removed automatically (--keep-days 0)";
     HomePerConfig => "各配置今日表现", "Today per configuration";
     HomeNoTasks => "今天还没有测试任务。", "No test tasks today yet.";
     HomeWelcome => "欢迎", "Welcome";
@@ -264,6 +266,7 @@ messages! {
     TaskOpenOriginal => "打开原图", "Open original";
     TaskDownload => "下载", "Download";
     TaskProviderLink => "服务商链接", "Provider link";
+    TaskResultRemoved => "控制台保存的副本已按保留期限清理。", "The console's copy was removed by the retention policy.";
     TaskProviderLinkExpires => "（结果生成约 24 小时后失效；上方图片已保存在控制台）", "(expires about 24 h after the result; the image above is kept on the console)";
     TaskUsage => "用量与费用", "Usage and cost";
     TaskCost => "费用", "Cost";

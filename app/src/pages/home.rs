@@ -9,6 +9,45 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+/// Admins only: what the kept images use and how long they stay.
+#[component]
+fn StorageStat(s: StorageUsage) -> impl IntoView {
+    let lang = use_i18n().lang;
+    let size = format_bytes(s.bytes);
+    let used = move || {
+        crate::i18n::Text::KeptImages {
+            files: s.files,
+            size: &size,
+        }
+        .render(lang.get())
+    };
+    let rule = move || {
+        let l = lang.get();
+        let mut parts = Vec::new();
+        if s.keep_days > 0 {
+            parts.push(crate::i18n::Text::KeepDays { days: s.keep_days }.render(l));
+        }
+        if let Some(cap) = s.keep_bytes {
+            let size = format_bytes(cap);
+            parts.push(crate::i18n::Text::KeepCap { size: &size }.render(l));
+        }
+        if parts.is_empty() {
+            parts.push(Msg::HomeKeepForever.text(l).to_owned());
+        }
+        parts.join(match l {
+            crate::i18n::Lang::Zh => "；",
+            crate::i18n::Lang::En => "; ",
+        })
+    };
+    view! {
+        <div class="stat" data-testid="storage">
+            <div class="stat-label">{t(Msg::HomeStorage)}</div>
+            <div class="stat-value">{used}</div>
+            <div class="hint">{rule}</div>
+        </div>
+    }
+}
+
 #[component]
 pub fn HomePage() -> impl IntoView {
     let tick = RwSignal::new(0u32);
@@ -48,6 +87,7 @@ pub fn HomePage() -> impl IntoView {
                                 <div class="stat"><div class="stat-label">{t(Msg::HomeToday)}</div><div class="stat-value" data-testid="today-total">{total}</div></div>
                                 <div class="stat"><div class="stat-label">{t(Msg::HomeInFlight)}</div><div class="stat-value" data-testid="in-flight">{o.in_flight}</div></div>
                                 <div class="stat"><div class="stat-label">{t(Msg::HomeSuccessRate)}</div><div class="stat-value">{rate}</div></div>
+                                {o.storage.clone().map(|s| view! { <StorageStat s=s/> })}
                             </div>
                             <div class="grid-2">
                                 <section class="card" aria-labelledby="by-status-h">

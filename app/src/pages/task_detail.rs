@@ -330,10 +330,13 @@ fn Results(task: RwSignal<TaskView>) -> impl IntoView {
                                             </button>
                                         })}
                                         {r.text.clone().map(|tx| view! { <p>{tx}</p> })}
-                                        <figcaption>
-                                            <a class="btn btn-small" href=u2 target="_blank" rel="noopener noreferrer">{t(Msg::TaskOpenOriginal)}</a>
-                                            <a class="btn btn-small" href=u3 download="">{t(Msg::TaskDownload)}</a>
-                                        </figcaption>
+                                        {r.removed.then(|| view! { <p class="muted" data-testid="result-removed">{t(Msg::TaskResultRemoved)}</p> })}
+                                        {(!url.is_empty()).then(|| view! {
+                                            <figcaption>
+                                                <a class="btn btn-small" href=u2 target="_blank" rel="noopener noreferrer">{t(Msg::TaskOpenOriginal)}</a>
+                                                <a class="btn btn-small" href=u3 download="">{t(Msg::TaskDownload)}</a>
+                                            </figcaption>
+                                        })}
                                         {r.provider_url.clone().map(|link| view! {
                                             <p class="hint" data-testid="provider-link">
                                                 <a href=link target="_blank" rel="noopener noreferrer">{t(Msg::TaskProviderLink)}</a>

@@ -1,5 +1,7 @@
-//! The command line: `rhconsole [serve]`, `sandbox`, `user …`, `config …`, `task …`, `backup`.
+//! The command line: `rhconsole [serve]`, `sandbox`, `user …`, `config …`, `task …`, `blobs …`,
+//! `backup`.
 
+mod blobs;
 mod config;
 mod io;
 mod task;
@@ -67,6 +69,9 @@ pub enum Command {
     /// Run and inspect test tasks.
     #[command(subcommand)]
     Task(task::TaskCmd),
+    /// Kept images (uploads, results, thumbnails): usage and clean-up.
+    #[command(subcommand)]
+    Blobs(blobs::BlobsCmd),
     /// Write a consistent copy of the database to FILE (safe while the console runs).
     Backup {
         /// Where to write the copy (must not exist).
@@ -121,6 +126,7 @@ pub async fn run(global: &GlobalArgs, command: Command) -> Result<u8, CliError> 
         Command::User(cmd) => user::run(global, cmd).await.map(|()| 0),
         Command::Config(cmd) => config::run(global, cmd).await.map(|()| 0),
         Command::Task(cmd) => task::run(global, cmd).await,
+        Command::Blobs(cmd) => blobs::run(global, cmd).await.map(|()| 0),
         Command::Backup { file } => {
             let db = crate::db::Db::open(&global.data_dir.join(crate::startup::DB_FILE)).await?;
             crate::startup::backup(&db, &file).await?;

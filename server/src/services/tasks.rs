@@ -115,10 +115,12 @@ impl TasksApi for Core {
     #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn get_task(&self, _actor: &Actor, id: TaskId) -> Result<TaskView, AppError> {
         let core = self;
-        db::task::view(&core.db.read, id)
+        let mut task = db::task::view(&core.db.read, id)
             .await
             .context("db::task::view")?
-            .ok_or(AppError::NotFound)
+            .ok_or(AppError::NotFound)?;
+        core.mark_removed(&mut task.results).await?;
+        Ok(task)
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
@@ -132,13 +134,50 @@ impl TasksApi for Core {
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
-    async fn overview(&self, _actor: &Actor) -> Result<Overview, AppError> {
+    async fn overview(&self, actor: &Actor) -> Result<Overview, AppError> {
         let core = self;
         let since = today_start_ms(core.clock.now_ms());
-        db::task::overview(&core.db.read, since)
+        let mut overview = db::task::overview(&core.db.read, since)
             .await
-            .context("db::task::overview")
-            .map_err(AppError::from)
+            .context("db::task::overview")?;
+        if actor.require_admin().is_ok() {
+            let blobs = core.engine.blobs();
+            let (files, bytes) = blobs.usage().await?;
+            let r = blobs.retention();
+            overview.storage = Some(StorageUsage {
+                files,
+                bytes,
+                keep_days: r.days,
+                keep_bytes: r.max_bytes(),
+            });
+        }
+        Ok(overview)
+    }
+}
+
+impl Core {
+    /// Marks the results whose kept copy retention removed: no image of ours any more, only
+    /// the provider's link (most likely expired too).
+    async fn mark_removed(&self, results: &mut [ResultItem]) -> Result<(), AppError> {
+        let urls: Vec<&str> = results
+            .iter()
+            .flat_map(|r| [r.url.as_deref(), r.thumb_url.as_deref()])
+            .flatten()
+            .collect();
+        let gone = self.engine.blobs().gone(&urls).await?;
+        if gone.is_empty() {
+            return Ok(());
+        }
+        for r in results.iter_mut() {
+            if r.url.as_ref().is_some_and(|u| gone.contains(u)) {
+                r.url = None;
+                r.removed = true;
+            }
+            if r.thumb_url.as_ref().is_some_and(|u| gone.contains(u)) {
+                r.thumb_url = None;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -148,7 +148,12 @@ async fn metrics(
     let tasks = crate::db::task::counts_by_config_status(db)
         .await
         .unwrap_or_default();
-    let body = s.core.metrics.render(in_flight, &tasks);
+    let kept_images = s.core.engine.blobs().usage().await.unwrap_or_default();
+    let body = s.core.metrics.render(&crate::metrics::DbGauges {
+        in_flight,
+        tasks,
+        kept_images,
+    });
     (
         [(
             header::CONTENT_TYPE,

@@ -19,6 +19,10 @@ pub struct ResultItem {
     /// A small JPEG of the image (`/files/<blob>`, at most 320 px), for lists and galleries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumb_url: Option<String>,
+    /// The kept copy was removed by retention (`--keep-days`/`--keep-mb`); only
+    /// `provider_url` is left. Set when a task is read, never stored.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
 }
 
 /// What the provider said the task cost.
@@ -166,6 +170,21 @@ pub struct Overview {
     pub by_status: Vec<(TaskStatus, i64)>,
     pub in_flight: i64,
     pub per_config: Vec<ConfigDayStats>,
+    /// What the kept images use, for admins only.
+    #[serde(default)]
+    pub storage: Option<StorageUsage>,
+}
+
+/// The console's kept images (uploads, kept results, thumbnails) and their retention.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageUsage {
+    pub files: u64,
+    /// Bytes on disk.
+    pub bytes: u64,
+    /// Days an unused image is kept (0: no age limit).
+    pub keep_days: u32,
+    /// The size cap in bytes, if any.
+    pub keep_bytes: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

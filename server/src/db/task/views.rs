@@ -251,6 +251,7 @@ pub async fn overview(db: &sqlx::SqlitePool, since: i64) -> sqlx::Result<Overvie
         by_status,
         in_flight,
         per_config,
+        storage: None,
     })
 }
 

@@ -68,7 +68,20 @@ async fn task_run_follows_the_task_and_exits_by_its_outcome() {
     assert_eq!(list[0]["status"], "failed");
     let id = list[1]["id"].to_string();
     let o = run_async(d, &["task", "show", &id]).await;
-    assert!(text(&o).contains("Execution log"), "{}", text(&o));
+    let shown = text(&o);
+    assert!(shown.contains("Execution log"), "{shown}");
+    assert!(
+        shown.contains("result: /files/") && shown.contains("provider link, expires"),
+        "the kept copy and the provider's link: {shown}"
+    );
+
+    // The succeeded task's result and thumbnail are kept; a day's retention keeps them.
+    let usage = stdout_json(&run_async(d, &["blobs", "usage", "--json"]).await);
+    assert_eq!(usage["files"], 2, "{usage}");
+    let gc = stdout_json(&run_async(d, &["blobs", "gc", "--keep-days", "1", "--json"]).await);
+    assert_eq!((&gc["removed"], &gc["kept"]), (&json!(0), &json!(2)), "{gc}");
+    let o = run_async(d, &["blobs", "gc", "--keep-days", "x"]).await;
+    assert_exit(&o, 2, "a bad number of days");
 }
 
 #[tokio::test]
