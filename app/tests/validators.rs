@@ -52,7 +52,7 @@ proptest! {
             name, api_type, host_domestic: h1, host_overseas: h2, api_key: key, draw_endpoint: d,
             result_endpoint: r, upload_endpoint: u, model_name: m, is_sync_api: sync, enable_retry: true,
             is_active: active, timeout_secs: timeout, max_concurrency: conc, allow_local: false,
-            sync_timeout_secs: timeout, image_field: m2,
+            sync_timeout_secs: timeout, image_field: m2, callbacks: sync,
         };
         if let Ok(v) = input.validate(stored) {
             prop_assert!(!v.fields.name.is_empty());

@@ -20,11 +20,17 @@ pub async fn clean_up_periodically(store: BlobStore, stop: tokio_util::sync::Can
         }
         match store.gc(false).await {
             Ok(r) if r.removed > 0 || r.stray_files > 0 => tracing::info!(
-                removed = r.removed, removed_bytes = r.removed_bytes, stray_files = r.stray_files,
-                kept = r.kept, kept_bytes = r.kept_bytes, "kept images cleaned up"
+                removed = r.removed,
+                removed_bytes = r.removed_bytes,
+                stray_files = r.stray_files,
+                kept = r.kept,
+                kept_bytes = r.kept_bytes,
+                "kept images cleaned up"
             ),
             Ok(_) => {}
-            Err(e) => tracing::error!(error = ?e, "cleaning up kept images failed; trying again in an hour"),
+            Err(e) => {
+                tracing::error!(error = ?e, "cleaning up kept images failed; trying again in an hour")
+            }
         }
         pause = std::time::Duration::from_secs(3600);
     }
@@ -185,7 +191,9 @@ impl BlobStore {
                     match tokio::fs::remove_file(self.dir.join(&v.name)).await {
                         Ok(()) => {}
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                        Err(e) => tracing::warn!(file = %v.name, error = %e, "cannot remove a kept image"),
+                        Err(e) => {
+                            tracing::warn!(file = %v.name, error = %e, "cannot remove a kept image")
+                        }
                     }
                 }
                 gone

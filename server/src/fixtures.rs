@@ -333,6 +333,7 @@ mod tests {
             allow_local: true,
             sync_timeout_secs: 0,
             image_field: app::domain::ImageField::Auto,
+            callbacks: false,
         }
     }
 

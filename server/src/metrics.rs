@@ -17,6 +17,11 @@ struct ReasonLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabel {
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CallLabels {
     api_type: &'static str,
     call: &'static str,
@@ -73,6 +78,7 @@ pub struct Metrics {
     context_misses: Counter,
     blob_files: Gauge,
     blob_bytes: Gauge,
+    callbacks: Family<OutcomeLabel, Counter>,
 }
 
 /// The gauges read from the database at each scrape.
@@ -97,6 +103,12 @@ impl Default for Metrics {
         let in_flight = Gauge::default();
         let tasks = Family::<TaskLabels, Gauge>::default();
         let context_misses = Counter::default();
+        let callbacks = Family::<OutcomeLabel, Counter>::default();
+        registry.register(
+            "callbacks",
+            "Provider callbacks received, by what was done with them",
+            callbacks.clone(),
+        );
         let blob_files = Gauge::default();
         let blob_bytes = Gauge::default();
         registry.register(
@@ -151,11 +163,19 @@ impl Default for Metrics {
             context_misses,
             blob_files,
             blob_bytes,
+            callbacks,
         }
     }
 }
 
 impl Metrics {
+    /// One provider callback received; `outcome` is a `CallbackOutcome` name.
+    pub fn callback(&self, outcome: &'static str) {
+        self.callbacks
+            .get_or_create(&OutcomeLabel { outcome })
+            .inc();
+    }
+
     pub fn login_failure(&self, reason: &'static str) {
         self.login_failures
             .get_or_create(&ReasonLabel { reason })
@@ -194,8 +214,10 @@ impl Metrics {
             kept_images: (files, bytes),
         } = read;
         self.in_flight.set(*in_flight);
-        self.blob_files.set(i64::try_from(*files).unwrap_or(i64::MAX));
-        self.blob_bytes.set(i64::try_from(*bytes).unwrap_or(i64::MAX));
+        self.blob_files
+            .set(i64::try_from(*files).unwrap_or(i64::MAX));
+        self.blob_bytes
+            .set(i64::try_from(*bytes).unwrap_or(i64::MAX));
         // Counted where it happens (the app's server functions and page shell), per process.
         self.context_misses
             .inner()

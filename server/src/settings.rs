@@ -43,14 +43,18 @@ pub struct EngineArgs {
     /// Seconds to wait for an image upload to be answered.
     #[arg(long, env = "RHCONSOLE_UPLOAD_TIMEOUT_SECS", default_value_t = EngineArgs::DEFAULT.upload_timeout_secs)]
     pub upload_timeout_secs: u64,
+    /// Milliseconds between polls of a task whose callback is expected (polling is then only
+    /// the fallback).
+    #[arg(long, env = "RHCONSOLE_CALLBACK_POLL_INTERVAL_MS", default_value_t = EngineArgs::DEFAULT.callback_poll_interval_ms)]
+    pub callback_poll_interval_ms: u64,
     /// The retry backoff unit in milliseconds (delays are min(2^n+1, 15) units).
     #[arg(long, env = "RHCONSOLE_RETRY_UNIT_MS", default_value_t = EngineArgs::DEFAULT.retry_unit_ms)]
     pub retry_unit_ms: u64,
 }
 
 impl EngineArgs {
-    /// The defaults, written once: a poll every 3 s, 256 calls in the air, a 1 s backoff
-    /// unit; 10 s to connect, 60 s for a submit answer (300 s from a synchronous gateway), 30 s
+    /// The defaults, written once: a poll every 3 s (a minute while a callback is expected),
+    /// 256 calls in the air, a 1 s backoff unit; 10 s to connect, 60 s for a submit answer (300 s from a synchronous gateway), 30 s
     /// for a poll, 120 s for an upload.
     pub const DEFAULT: EngineArgs = EngineArgs {
         poll_interval_ms: 3000,
@@ -61,6 +65,7 @@ impl EngineArgs {
         poll_timeout_secs: 30,
         upload_timeout_secs: 120,
         retry_unit_ms: 1000,
+        callback_poll_interval_ms: 60_000,
     };
 
     /// The engine's settings (values below a sane floor are raised to it).
@@ -72,6 +77,11 @@ impl EngineArgs {
                 ..Default::default()
             },
             max_requests: self.max_requests,
+            callback_poll_interval: Duration::from_millis(
+                self.callback_poll_interval_ms
+                    .max(self.poll_interval_ms)
+                    .max(10),
+            ),
             ..Default::default()
         }
     }

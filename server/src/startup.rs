@@ -119,11 +119,30 @@ pub struct Application {
 impl Application {
     /// Builds everything and binds the address (port 0 picks a free one).
     pub async fn build(settings: Settings, clock: SharedClock) -> anyhow::Result<Application> {
+        let addr = settings.serve.addr;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        Self::build_on(settings, clock, listener).await
+    }
+
+    /// Builds everything to serve on `listener` (bound already, so a caller can know the
+    /// address first, e.g. to give it as the public URL).
+    pub async fn build_on(
+        settings: Settings,
+        clock: SharedClock,
+        listener: tokio::net::TcpListener,
+    ) -> anyhow::Result<Application> {
         let s = &settings.serve;
+        let mut engine_settings = s.engine.engine_settings();
+        engine_settings.public_url = s
+            .public_url
+            .as_deref()
+            .map(|u| u.trim_end_matches('/').to_owned());
         let core = open_core(
             &settings.data_dir,
             clock,
-            s.engine.engine_settings(),
+            engine_settings,
             s.engine.call_timeouts(),
             s.retention,
         )
@@ -150,9 +169,6 @@ impl Application {
             .start_lease(crate::tasks::lease::EngineKind::Serve)
             .await?;
 
-        let listener = tokio::net::TcpListener::bind(s.addr)
-            .await
-            .with_context(|| format!("cannot listen on {}", s.addr))?;
         let addr = listener.local_addr()?;
         let setup_token = if db::user::count(&core.db.read).await? == 0 {
             Some(core.setup.issue())
@@ -205,6 +221,7 @@ impl Application {
             public_origin: settings.public_origin(),
             trust_proxy: s.trust_proxy,
             metrics_token: s.metrics_token.clone(),
+            callback_limiter: web::state::callback_limiter(),
         };
         let router = web::router(state, sessions, settings.secure_cookies())?;
         Ok(Application {

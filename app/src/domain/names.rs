@@ -93,5 +93,7 @@ mod tests {
         same_spelling::<HistoryAction>();
         same_spelling::<Stage>();
         same_spelling::<Level>();
+        same_spelling::<EndedBy>();
+        same_spelling::<CallbackOutcome>();
     }
 }

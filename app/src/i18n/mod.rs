@@ -7,12 +7,12 @@ mod msg;
 mod text;
 
 pub use msg::Msg;
-pub use text::{In, Localized, Text};
+pub use text::{FieldList, In, Localized, Text};
 
-/// Technical words that stay as they are in Chinese texts: the provider's field name and the HTTP
-/// method, which an operator compares with the provider's documentation.
+/// Technical words that stay as they are in Chinese texts: the provider's field name, the HTTP
+/// method (compared with the provider's documentation) and a command-line flag.
 #[cfg(test)]
-pub(crate) const KEPT_IN_CHINESE: [&str; 2] = ["taskId", "POST"];
+pub(crate) const KEPT_IN_CHINESE: [&str; 3] = ["taskId", "POST", "--public-url"];
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

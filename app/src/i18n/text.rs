@@ -66,6 +66,27 @@ impl Localized for Msg {
     }
 }
 
+/// Test-case fields by their keys (`config`, `prompt`, … see
+/// [`crate::domain::spec_field_label`]), named and listed as each language does: `配置、提示词`,
+/// `Configuration, Prompt`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldList<'a>(pub &'a [String]);
+
+impl Localized for FieldList<'_> {
+    fn fmt_in(&self, lang: Lang, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sep = match lang {
+            Lang::Zh => "、",
+            Lang::En => ", ",
+        };
+        let names: Vec<&str> = self
+            .0
+            .iter()
+            .map(|k| crate::domain::spec_field_label(k).map_or(k.as_str(), |m| m.text(lang)))
+            .collect();
+        f.write_str(&names.join(sep))
+    }
+}
+
 macro_rules! texts {
     ($($key:ident { $($p:ident : $ty:ty),* $(,)? } => $zh:literal, $en:literal;)*) => {
         /// Every text with parameters the console, its log and its CLI show.
@@ -200,6 +221,36 @@ texts! {
     EvImageParts { count: usize, field: &'a str }
         => "随提交一并发送 {count} 张图片，表单字段名 {field}",
            "Sending {count} image part(s) with the submit, under the field name {field}";
+    EvCallbacksOff { flag: &'a str }
+        => "此配置要求回调，但控制台没有公网地址（{flag}）：本任务只靠轮询",
+           "This config asks for callbacks, but the console has no public address ({flag}): the task is only polled";
+    EvCallbacksSilent {}
+        => "此配置上一次的回调没有到达：按正常间隔轮询",
+           "This config's last callback never came: polling at the normal pace";
+    EvCallbackMissing {}
+        => "任务已结束，但没有收到回调：此配置之后的任务按正常间隔轮询，直到再次收到回调",
+           "The task ended before any callback came: this config's next tasks poll at the normal pace until one arrives";
+    EvCallbackReceived { status: &'a str }
+        => "服务商回调（状态 {status}）：查询一次确认",
+           "The provider called back (status {status}): confirming with one query";
+    EvTaskIdAttachedByCallback { task_id: &'a str }
+        => "服务商回调给出了任务号 {task_id}：继续跟踪到结束",
+           "The provider's callback named taskId {task_id}: following it to the end";
+    EvTaskIdAttached { by: &'a str, task_id: &'a str }
+        => "{by} 关联了服务商任务号 {task_id}：继续跟踪到结束",
+           "{by} attached taskId {task_id}: following it to the end";
+    EvMarkedFailed { by: &'a str }
+        => "{by} 将此任务标记为失败（其提交可能已到达服务商）",
+           "{by} closed this task as failed (its submit may have reached the provider)";
+    EvResent { by: &'a str, task: i64 }
+        => "{by} 已将此任务重新发送为任务 #{task}（两次都可能计费）",
+           "{by} sent this task again as task #{task}, knowing both may be billed";
+    EvReruns { of: i64, by: &'a str }
+        => "{by} 再次运行任务 #{of}，参数不变",
+           "{by} runs task #{of} again, unchanged";
+    EvRerunsChanged { of: i64, by: &'a str, changed: FieldList<'a> }
+        => "{by} 再次运行任务 #{of}，改动：{changed}",
+           "{by} runs task #{of} again, changed: {changed}";
     EvUndocumentedStatus { status: &'a str }
         => "服务商返回了文档中没有的状态 {status:?}：既不算成功也不算失败，继续查询，直到任务截止时间",
            "The provider answered a status nobody documented, {status:?}: neither success nor failure; polling goes on until the task's deadline";
@@ -236,6 +287,7 @@ mod samples {
         &'static str => "参数值";
         Msg => Msg::ErrLoginLocked;
         DurationMs => DurationMs(65_000);
+        FieldList<'static> => FieldList(&[]);
         Timestamp => Timestamp(1_767_225_600_000);
         Region => Region::Overseas;
         // Resolutions are written `1K`/`2K`/`4K` in both languages; `Auto` is the one aspect

@@ -246,6 +246,7 @@ fn ConfigDetails(
                 })}
                 <dt>{t(Msg::FieldEnableRetry)}</dt><dd>{yes_no(f.enable_retry)}</dd>
                 <dt>{t(Msg::FieldAllowLocal)}</dt><dd>{yes_no(f.allow_local)}</dd>
+                {(!f.is_sync_api).then(|| view! { <dt>{t(Msg::FieldCallbacks)}</dt><dd>{yes_no(f.callbacks)}</dd> })}
                 <dt>{t(Msg::ConfigLimits)}</dt><dd>{localized(DurationMs(i64::from(f.timeout_secs) * 1000))}" · "{f.max_concurrency}</dd>
                 <dt>{t(Msg::ConfigCreatedBy)}</dt><dd>{c.created_by.clone()}" · "<Time at=c.created_at/></dd>
             </dl>

@@ -77,6 +77,7 @@ struct FormState {
     allow_local: RwSignal<bool>,
     sync_timeout_secs: RwSignal<u32>,
     image_field: RwSignal<String>,
+    callbacks: RwSignal<bool>,
 }
 
 impl FormState {
@@ -99,6 +100,7 @@ impl FormState {
             allow_local: RwSignal::new(i.allow_local),
             sync_timeout_secs: RwSignal::new(i.sync_timeout_secs),
             image_field: RwSignal::new(i.image_field),
+            callbacks: RwSignal::new(i.callbacks),
         }
     }
 
@@ -122,6 +124,7 @@ impl FormState {
             allow_local: self.allow_local.get(),
             sync_timeout_secs: self.sync_timeout_secs.get(),
             image_field: self.image_field.get(),
+            callbacks: self.callbacks.get(),
         }
     }
 
@@ -302,6 +305,10 @@ fn ConfigForm(
                     <CheckField name="is_sync_api" label=Msg::FieldIsSync value=f.is_sync_api/>
                     <CheckField name="enable_retry" label=Msg::FieldEnableRetry value=f.enable_retry/>
                     <CheckField name="allow_local" label=Msg::FieldAllowLocal value=f.allow_local/>
+                    <Show when=move || !f.is_sync_api.get()>
+                        <CheckField name="callbacks" label=Msg::FieldCallbacks value=f.callbacks/>
+                        <p class="hint">{t(Msg::FieldCallbacksHint)}</p>
+                    </Show>
                     <NumberField name="timeout_secs" label=Msg::FieldTimeout value=f.timeout_secs errors min=TIMEOUT_MIN_SECS max=TIMEOUT_MAX_SECS/>
                     <NumberField name="max_concurrency" label=Msg::FieldMaxConcurrency value=f.max_concurrency errors min=1 max=MAX_CONCURRENCY_LIMIT/>
                     <Show when=move || f.is_sync_api.get()>

@@ -97,9 +97,8 @@ pub async fn retention_victims(
 /// Forgets the victim unless it was stored or used again since it was chosen (a put racing
 /// the clean-up wins) or a task came to need it. True when the row was removed.
 pub async fn forget(db: impl SqliteExecutor<'_>, v: &Victim) -> sqlx::Result<bool> {
-    let sql = format!(
-        "DELETE FROM blob WHERE name = ?1 AND updated_at <= ?2 AND name NOT IN ({IN_USE})"
-    );
+    let sql =
+        format!("DELETE FROM blob WHERE name = ?1 AND updated_at <= ?2 AND name NOT IN ({IN_USE})");
     let r = sqlx::query(&sql)
         .bind(&v.name)
         .bind(v.updated_at)

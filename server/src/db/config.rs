@@ -35,6 +35,7 @@ struct Raw {
     allow_local: bool,
     sync_timeout_secs: i64,
     image_field: String,
+    callbacks: bool,
     key_ciphertext: Option<Vec<u8>>,
     key_nonce: Option<Vec<u8>>,
     key_mask: Option<String>,
@@ -83,6 +84,7 @@ impl Raw {
                         "image_field",
                         &self.image_field,
                     )?,
+                    callbacks: self.callbacks,
                 },
                 key_mask: if sealed.is_some() {
                     self.key_mask
@@ -113,7 +115,8 @@ pub async fn by_id(db: impl SqliteExecutor<'_>, id: ConfigId) -> sqlx::Result<Op
                   c.result_endpoint, c.upload_endpoint, c.model_name,
                   c.is_sync_api AS "is_sync_api: bool", c.enable_retry AS "enable_retry: bool",
                   c.is_active AS "is_active: bool", c.timeout_secs, c.max_concurrency,
-                  c.allow_local AS "allow_local: bool", c.sync_timeout_secs, c.image_field, c.key_ciphertext, c.key_nonce, c.key_mask,
+                  c.allow_local AS "allow_local: bool", c.sync_timeout_secs, c.image_field,
+                  c.callbacks AS "callbacks: bool", c.key_ciphertext, c.key_nonce, c.key_mask,
                   c.version, c.archived_at, c.created_at,
                   COALESCE(cu.username, 'cli') AS "created_by!: String", c.updated_at,
                   COALESCE(uu.username, 'cli') AS "updated_by!: String"
@@ -156,7 +159,8 @@ pub async fn list(
                   c.result_endpoint, c.upload_endpoint, c.model_name,
                   c.is_sync_api AS "is_sync_api: bool", c.enable_retry AS "enable_retry: bool",
                   c.is_active AS "is_active: bool", c.timeout_secs, c.max_concurrency,
-                  c.allow_local AS "allow_local: bool", c.sync_timeout_secs, c.image_field, c.key_ciphertext, c.key_nonce, c.key_mask,
+                  c.allow_local AS "allow_local: bool", c.sync_timeout_secs, c.image_field,
+                  c.callbacks AS "callbacks: bool", c.key_ciphertext, c.key_nonce, c.key_mask,
                   c.version, c.archived_at, c.created_at,
                   COALESCE(cu.username, 'cli') AS "created_by!: String", c.updated_at,
                   COALESCE(uu.username, 'cli') AS "updated_by!: String"
@@ -192,8 +196,8 @@ pub async fn insert(
         r#"INSERT INTO config (name, name_key, api_type, host_domestic, host_overseas, draw_endpoint,
                                result_endpoint, upload_endpoint, model_name, is_sync_api, enable_retry,
                                is_active, timeout_secs, max_concurrency, allow_local, sync_timeout_secs,
-                               image_field, version, created_at, created_by, updated_at, updated_by)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?18, ?19, 1, ?16, ?17, ?16, ?17)
+                               image_field, callbacks, version, created_at, created_by, updated_at, updated_by)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?18, ?19, ?20, 1, ?16, ?17, ?16, ?17)
            RETURNING id AS "id!: i64""#,
         f.name,
         key,
@@ -213,7 +217,8 @@ pub async fn insert(
         now,
         actor,
         f.sync_timeout_secs,
-        image_field
+        image_field,
+        f.callbacks
     )
     .fetch_one(db)
     .await?;
@@ -238,7 +243,7 @@ pub async fn update(
                 draw_endpoint = ?7, result_endpoint = ?8, upload_endpoint = ?9, model_name = ?10,
                 is_sync_api = ?11, enable_retry = ?12, is_active = ?13, timeout_secs = ?14,
                 max_concurrency = ?15, allow_local = ?16, version = ?17, updated_at = ?18, updated_by = ?19,
-                sync_timeout_secs = ?20, image_field = ?21
+                sync_timeout_secs = ?20, image_field = ?21, callbacks = ?22
          WHERE id = ?1",
         id.0,
         f.name,
@@ -260,7 +265,8 @@ pub async fn update(
         now,
         actor,
         f.sync_timeout_secs,
-        image_field
+        image_field,
+        f.callbacks
     )
     .execute(db)
     .await?;

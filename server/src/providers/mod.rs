@@ -80,6 +80,9 @@ pub struct SubmitRequest {
     pub resolution: Resolution,
     pub aspect_ratio: AspectRatio,
     pub images: Vec<ImageInput>,
+    /// Where the provider should call back when the task ends (RunningHub's `webhookUrl`),
+    /// for providers that can ([`Provider::calls_back`]).
+    pub webhook_url: Option<String>,
 }
 
 /// What gets recorded before sending: the body with the key redacted, and the same call as curl.
@@ -96,6 +99,11 @@ pub trait Provider: Send + Sync + 'static {
 
     /// Whether local images must first go through the upload endpoint (else they are sent inline).
     fn needs_upload(&self) -> bool;
+
+    /// Whether a submit can carry a `webhookUrl` the provider calls when the task ends.
+    fn calls_back(&self) -> bool {
+        false
+    }
 
     /// How many images a submit of `req` carries inline as multipart parts, and under which
     /// field name (the log says so: gateways differ on `image` and `image[]`). `None` when the

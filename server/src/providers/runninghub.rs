@@ -57,6 +57,9 @@ pub fn submit_body(req: &SubmitRequest) -> Value {
         body.insert("aspectRatio".into(), json!(ar));
     }
     body.insert("imageUrls".into(), json!(urls));
+    if let Some(hook) = &req.webhook_url {
+        body.insert("webhookUrl".into(), json!(hook));
+    }
     Value::Object(body)
 }
 
@@ -256,6 +259,10 @@ impl Provider for RunningHub {
     }
 
     fn needs_upload(&self) -> bool {
+        true
+    }
+
+    fn calls_back(&self) -> bool {
         true
     }
 

@@ -4,6 +4,7 @@
 //! `Scenario`), so tests, benchmarks and newcomers can run whole test tasks without a key.
 //! It runs on its own port: `rhconsole sandbox`, or `rhconsole serve --sandbox`.
 
+mod callbacks;
 pub(crate) mod images;
 mod nano;
 mod runninghub;
@@ -33,6 +34,8 @@ pub(crate) struct FakeTask {
     pub polls: u32,
     pub created: Instant,
     pub results: u32,
+    /// With a `webhookUrl`, the task ends by time (then calls back), not by polls.
+    pub ends_at: Option<Instant>,
 }
 
 /// One request as the sandbox received it (for tests).
@@ -52,6 +55,8 @@ pub struct Stats {
     pub uploads: u64,
     /// Submits per `#id=…` tag in the prompt: more than one means a double submit.
     pub submits_by_marker: HashMap<String, u64>,
+    /// Callbacks sent (each POST, malformed ones included).
+    pub callbacks: u64,
 }
 
 pub struct SandboxState {

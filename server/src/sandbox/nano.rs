@@ -158,6 +158,7 @@ pub async fn edits_async(
         scenario: sc,
         polls: 0,
         created: Instant::now(),
+        ends_at: None,
     };
     let id = task.id.clone();
     if let Ok(mut t) = s.tasks.lock() {

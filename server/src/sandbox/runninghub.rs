@@ -68,7 +68,7 @@ fn results(s: &SandboxState, t: &FakeTask) -> Value {
     Value::Array(items)
 }
 
-fn task_object(s: &SandboxState, t: &FakeTask, status: &str) -> Value {
+pub(super) fn task_object(s: &SandboxState, t: &FakeTask, status: &str) -> Value {
     let mut o = json!({
         "taskId": t.id, "status": status, "errorCode": "", "errorMessage": "", "failedReason": {},
         "results": null, "clientId": "", "promptTips": ""
@@ -209,13 +209,23 @@ pub async fn submit(
     } else {
         s.new_id()
     };
+    let webhook = v
+        .get("webhookUrl")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let task = FakeTask {
         id,
         results: sc.results,
         scenario: sc.clone(),
         polls: 0,
         created: Instant::now(),
+        ends_at: webhook
+            .as_ref()
+            .map(|_| Instant::now() + Duration::from_millis(sc.run_ms)),
     };
+    if let Some(url) = webhook {
+        super::callbacks::send_when_done(s.clone(), task.clone(), url);
+    }
     if let Ok(mut st) = s.stats.lock() {
         st.submits += 1;
         if let Some(m) = &sc.marker {
@@ -368,8 +378,16 @@ pub async fn query(
     if task.scenario.malformed_poll {
         return (StatusCode::OK, "<html>this is not JSON</html>").into_response();
     }
-    let status = task.scenario.status_after(task.polls);
-    shaped(&task.scenario, task_object(&s, &task, status))
+    shaped(&task.scenario, task_object(&s, &task, status_now(&task)))
+}
+
+/// Where a task is now: by polls, or by time when it calls back.
+pub(super) fn status_now(task: &FakeTask) -> &'static str {
+    match task.ends_at {
+        Some(end) if Instant::now() < end => "RUNNING",
+        Some(_) => task.scenario.status_after(u32::MAX),
+        None => task.scenario.status_after(task.polls),
+    }
 }
 
 fn envelope_error(code: i64, message: &str) -> Response {

@@ -76,6 +76,23 @@ pub struct Scenario {
     pub wait_secs: Option<u64>,
     /// The one field name image parts are read under (`None`: `image` and `image[]`).
     pub image_field: Option<String>,
+    /// With a `webhookUrl`: how long the task runs (ms) before it ends and the callback goes.
+    pub run_ms: u64,
+    /// How the callback is sent: `late=MS` after the end, `twice`, `malformed` (unreadable
+    /// only), `string` (`eventData` as a JSON string, as read back), `none`.
+    pub callback: CallbackStyle,
+}
+
+/// How the sandbox calls back (`#callback=…`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CallbackStyle {
+    #[default]
+    Once,
+    Late(u64),
+    Twice,
+    Malformed,
+    AsString,
+    None,
 }
 
 impl Scenario {
@@ -84,6 +101,7 @@ impl Scenario {
             polls: 2,
             queued: 1,
             results: 1,
+            run_ms: 300,
             ..Default::default()
         };
         for tag in prompt
@@ -149,6 +167,19 @@ impl Scenario {
                 "privateresult" => s.private_result = true,
                 "redirectresult" => s.redirect_result = true,
                 "imagefield" => s.image_field = Some(value.to_owned()),
+                "runms" => s.run_ms = value.parse().unwrap_or(300).min(600_000),
+                "callback" => {
+                    s.callback = match value.split_once(':').unwrap_or((value, "")) {
+                        ("late", ms) => {
+                            CallbackStyle::Late(ms.parse().unwrap_or(2000).min(600_000))
+                        }
+                        ("twice", _) => CallbackStyle::Twice,
+                        ("malformed", _) => CallbackStyle::Malformed,
+                        ("string", _) => CallbackStyle::AsString,
+                        ("none", _) => CallbackStyle::None,
+                        _ => CallbackStyle::Once,
+                    }
+                }
                 "results" => s.results = value.parse().unwrap_or(1).clamp(1, 8),
                 "b64" => s.b64 = true,
                 "id" if !value.is_empty() => s.marker = Some(value.to_owned()),

@@ -130,7 +130,17 @@ impl TasksApi for Core {
         let events = db::task_event::after(&core.db.read, id, 0)
             .await
             .context("db::task_event::after")?;
-        Ok(TaskDetail { task, events })
+        // The ledger holds what the provider sent verbatim: admins only.
+        let callbacks = if actor.require_admin().is_ok() {
+            db::callback::list(&core.db.read, Some(id), 50).await?
+        } else {
+            Vec::new()
+        };
+        Ok(TaskDetail {
+            task,
+            events,
+            callbacks,
+        })
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]

@@ -6,6 +6,7 @@
 //! only wakes viewers up. At start, tasks still in flight are picked up again, except one whose
 //! submit may have been in the air: that one is marked for a person to decide.
 
+pub mod callback;
 mod error;
 pub mod event;
 pub mod hub;
@@ -47,6 +48,10 @@ pub struct EngineSettings {
     pub max_requests: usize,
     /// Write a "still running" event every this many unchanged polls (a minute at 3 s).
     pub heartbeat_polls: u32,
+    /// The console's public address (`--public-url`): callbacks need it.
+    pub public_url: Option<String>,
+    /// Time between polls of a task whose callback is expected (a fallback, not the way).
+    pub callback_poll_interval: Duration,
 }
 
 impl Default for EngineSettings {
@@ -56,6 +61,8 @@ impl Default for EngineSettings {
             retry: RetryPolicy::default(),
             max_requests: 256,
             heartbeat_polls: 20,
+            public_url: None,
+            callback_poll_interval: Duration::from_secs(60),
         }
     }
 }
@@ -73,6 +80,11 @@ pub(crate) struct Inner {
     pub(crate) keeping: Semaphore,
     slots: Mutex<HashMap<ConfigId, (u32, Arc<Semaphore>)>>,
     running: Mutex<HashMap<TaskId, CancellationToken>>,
+    /// Callback hints waiting for their task's poll loop (see `callback`).
+    hints: Mutex<HashMap<TaskId, Arc<Hint>>>,
+    /// Configs whose last expected callback never came: their tasks poll at the normal pace
+    /// until a callback arrives again.
+    silent_callbacks: Mutex<std::collections::HashSet<ConfigId>>,
     tracker: TaskTracker,
     shutdown: CancellationToken,
 }
@@ -81,6 +93,22 @@ impl std::ops::Deref for Inner {
     type Target = EngineParts;
     fn deref(&self) -> &EngineParts {
         &self.parts
+    }
+}
+
+/// Wakes a task's poll loop for a query now: a callback came (`by_callback`), or an operator
+/// attached the task id.
+#[derive(Default)]
+pub(crate) struct Hint {
+    pub wake: tokio::sync::Notify,
+    pub by_callback: std::sync::atomic::AtomicBool,
+}
+
+impl Hint {
+    pub fn callback(&self) {
+        self.by_callback
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.wake.notify_one();
     }
 }
 
@@ -112,6 +140,8 @@ impl Engine {
             ),
             slots: Mutex::new(HashMap::new()),
             running: Mutex::new(HashMap::new()),
+            hints: Mutex::new(HashMap::new()),
+            silent_callbacks: Mutex::new(Default::default()),
             tracker: TaskTracker::new(),
             shutdown: CancellationToken::new(),
         }))
@@ -185,6 +215,40 @@ impl Engine {
 }
 
 impl Inner {
+    /// The hint that wakes task `id`'s poll loop (made on first use by either side).
+    pub(crate) fn hint(&self, id: TaskId) -> Arc<Hint> {
+        let mut m = self.hints.lock().unwrap_or_else(|p| p.into_inner());
+        m.entry(id).or_default().clone()
+    }
+
+    /// Forgets task `id`'s hint once its poll loop is over.
+    pub(crate) fn drop_hint(&self, id: TaskId) {
+        let mut m = self.hints.lock().unwrap_or_else(|p| p.into_inner());
+        m.remove(&id);
+    }
+
+    /// Whether `config`'s callbacks stopped arriving (its tasks then poll at the normal pace).
+    pub(crate) fn callbacks_silent(&self, config: ConfigId) -> bool {
+        let m = self
+            .silent_callbacks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        m.contains(&config)
+    }
+
+    /// Notes whether `config`'s last expected callback came.
+    pub(crate) fn set_callbacks_silent(&self, config: ConfigId, silent: bool) {
+        let mut m = self
+            .silent_callbacks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if silent {
+            m.insert(config);
+        } else {
+            m.remove(&config);
+        }
+    }
+
     /// The semaphore bounding tasks of `config` at the provider.
     fn slot(&self, config: ConfigId, size: u32) -> Arc<Semaphore> {
         let mut m = self.slots.lock().unwrap_or_else(|p| p.into_inner());

@@ -7,7 +7,7 @@ mod headers;
 mod owner;
 mod routes;
 mod scope;
-mod state;
+pub mod state;
 
 pub use guard::client_ip_layer;
 pub use routes::router;

@@ -35,6 +35,7 @@ pub fn router(
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/files/{name}", get(file))
+        .route("/callbacks/{token}", axum::routing::post(callback))
         .route("/favicon.svg", get(favicon))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
@@ -162,6 +163,45 @@ async fn metrics(
         body,
     )
         .into_response()
+}
+
+/// A provider callback (RunningHub's `webhookUrl`): no session (the token in the path names
+/// the task), a small body, rate-limited per address, answered at once. What it says is only a
+/// hint: the ledger keeps it and the task confirms with a query (see `tasks::callback`).
+async fn callback(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    ip: Option<axum::Extension<app::api::ClientIp>>,
+    body: Body,
+) -> Response {
+    use crate::tasks::callback::CALLBACK_BODY_MAX;
+    use app::domain::CallbackOutcome;
+    let remote = ip.map(|i| i.0.0);
+    if let Some(addr) = remote
+        && s.callback_limiter.check_key(&addr).is_err()
+    {
+        return (StatusCode::TOO_MANY_REQUESTS, "too many callbacks\n").into_response();
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, CALLBACK_BODY_MAX).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "callback body too large\n").into_response();
+    };
+    match s.core.engine.receive_callback(&token, &bytes, remote).await {
+        Ok(CallbackOutcome::UnknownToken) => {
+            (StatusCode::NOT_FOUND, "no task has this callback token\n").into_response()
+        }
+        Ok(CallbackOutcome::Malformed) => {
+            (StatusCode::BAD_REQUEST, "not a TASK_END callback\n").into_response()
+        }
+        Ok(outcome) => (StatusCode::OK, format!("{}\n", outcome.as_str())).into_response(),
+        Err(e) => {
+            tracing::error!(error = ?e, "recording a callback failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "cannot record the callback\n",
+            )
+                .into_response()
+        }
+    }
 }
 
 /// Images the console stores (uploads, base64 results): signed-in users only.

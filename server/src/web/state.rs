@@ -18,6 +18,17 @@ pub struct AppState {
     pub trust_proxy: bool,
     /// Lets a scraper read `/metrics` without a session.
     pub metrics_token: Option<crate::settings::MetricsToken>,
+    /// Provider callbacks per client address (see `routes::callback`).
+    pub callback_limiter: Arc<governor::DefaultKeyedRateLimiter<std::net::IpAddr>>,
+}
+
+/// Callbacks one address may send: 200 a second, in bursts of 1,000 (2,000 tasks ending
+/// together are 2,000 callbacks from a few provider addresses; past it, polling still finds
+/// the ends).
+pub fn callback_limiter() -> Arc<governor::DefaultKeyedRateLimiter<std::net::IpAddr>> {
+    let quota = governor::Quota::per_second(std::num::NonZeroU32::new(200).expect("non-zero"))
+        .allow_burst(std::num::NonZeroU32::new(1000).expect("non-zero"));
+    Arc::new(governor::RateLimiter::keyed(quota))
 }
 
 impl AppState {

@@ -5,6 +5,7 @@
 mod common;
 
 mod auth;
+mod callbacks;
 mod cli;
 mod configs;
 mod engine;

@@ -3,8 +3,8 @@
 //! inside are refused, and the task stays succeeded with its link.
 
 use crate::common::*;
-use app::domain::*;
 use app::api::tasks::TasksApi;
+use app::domain::*;
 use app::i18n::Localized;
 
 #[tokio::test]
@@ -111,7 +111,8 @@ fn noise_png(side: u32, seed: u8) -> Vec<u8> {
         image::Rgb([a, b, c])
     });
     let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).expect("png");
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("png");
     out.into_inner()
 }
 
@@ -132,7 +133,8 @@ async fn retention_removes_images_nobody_used_for_a_while_but_never_one_a_task_n
     assert!(metrics(&app).await.contains("rhconsole_kept_images 3"));
 
     // 91 days later (the default keeps 90), a task still needs the input: it is in flight.
-    app.clock.advance(std::time::Duration::from_secs(91 * 86_400));
+    app.clock
+        .advance(std::time::Duration::from_secs(91 * 86_400));
     let mut needs = spec("still running #polls=100000");
     needs.local_images = vec![input.clone()];
     let running = launch(&app, cfg, needs).await;
@@ -151,11 +153,18 @@ async fn retention_removes_images_nobody_used_for_a_while_but_never_one_a_task_n
     // The old task says its copy was removed and keeps the provider's link.
     let page = app.core.get_task(&Actor::Cli, id).await.expect("task");
     let r = &page.results[0];
-    assert!(r.removed && r.url.is_none() && r.thumb_url.is_none(), "{r:?}");
+    assert!(
+        r.removed && r.url.is_none() && r.thumb_url.is_none(),
+        "{r:?}"
+    );
     assert!(r.provider_url.is_some());
     let html = text_of(admin.get(app.url(&format!("/tasks/{}", id.0)))).await;
     assert!(html.contains("result-removed"), "the gallery says so");
-    app.core.engine.cancel(&Actor::Cli, running).await.expect("cancel");
+    app.core
+        .engine
+        .cancel(&Actor::Cli, running)
+        .await
+        .expect("cancel");
 }
 
 #[tokio::test]
@@ -175,24 +184,43 @@ async fn over_the_size_cap_the_least_recently_used_images_go_first() {
     for seed in 0..3 {
         let png = noise_png(600, seed);
         assert!(png.len() > 1_000_000, "{} bytes", png.len());
-        names.push(unlimited.put(&png, "big.png", None).await.expect("put").name);
+        names.push(
+            unlimited
+                .put(&png, "big.png", None)
+                .await
+                .expect("put")
+                .name,
+        );
         app.clock.advance(std::time::Duration::from_secs(60));
     }
     // Using the oldest again makes it the most recent.
     let oldest = noise_png(600, 0);
-    unlimited.put(&oldest, "again.png", None).await.expect("put");
+    unlimited
+        .put(&oldest, "again.png", None)
+        .await
+        .expect("put");
     let capped = store(3);
     let dry = capped.gc(true).await.expect("dry run");
     assert_eq!(dry.removed, 1, "{dry:?}");
-    assert_eq!(capped.usage().await.expect("usage").0, 3, "a dry run removes nothing");
+    assert_eq!(
+        capped.usage().await.expect("usage").0,
+        3,
+        "a dry run removes nothing"
+    );
     let report = capped.gc(false).await.expect("gc");
     assert_eq!((report.removed, report.kept), (1, 2), "{report:?}");
     assert!(report.kept_bytes <= 3_000_000);
     let left = rhconsole::db::blob::existing(&app.core.db.read, &names)
         .await
         .expect("existing");
-    assert!(!left.contains(&names[1]), "the least recently used went: {left:?}");
-    assert!(left.contains(&names[0]) && left.contains(&names[2]), "{left:?}");
+    assert!(
+        !left.contains(&names[1]),
+        "the least recently used went: {left:?}"
+    );
+    assert!(
+        left.contains(&names[0]) && left.contains(&names[2]),
+        "{left:?}"
+    );
     assert!(
         !rhconsole::startup::blobs_dir(app.data.path())
             .join(&names[1])

@@ -25,6 +25,9 @@ pub struct ConfigSnapshot {
     /// Absent in snapshots older than the field (they sent `auto`'s names).
     #[serde(default)]
     pub image_field: ImageField,
+    /// Absent in snapshots older than the field (no callbacks then).
+    #[serde(default)]
+    pub callbacks: bool,
 }
 
 impl ConfigSnapshot {
@@ -47,6 +50,7 @@ impl ConfigSnapshot {
             ("allow_local", self.allow_local.to_string()),
             ("sync_timeout_secs", self.sync_timeout_secs.to_string()),
             ("image_field", self.image_field.as_str().to_owned()),
+            ("callbacks", self.callbacks.to_string()),
         ]
     }
 
@@ -94,6 +98,7 @@ impl ConfigSnapshot {
             allow_local: self.allow_local,
             sync_timeout_secs: self.sync_timeout_secs,
             image_field: self.image_field.as_str().to_owned(),
+            callbacks: self.callbacks,
         }
     }
 }
@@ -187,6 +192,7 @@ pub fn field_label(field: &str) -> Msg {
         "timeout_secs" => Msg::FieldTimeout,
         "max_concurrency" => Msg::FieldMaxConcurrency,
         "allow_local" => Msg::FieldAllowLocal,
+        "callbacks" => Msg::FieldCallbacks,
         "sync_timeout_secs" => Msg::FieldSyncTimeout,
         "image_field" => Msg::FieldImageField,
         _ => Msg::FieldUnknown,

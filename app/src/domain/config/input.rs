@@ -38,6 +38,10 @@ pub struct ConfigInput {
     /// [`ImageField`]'s name; empty means `auto`.
     #[serde(default)]
     pub image_field: String,
+    /// Ask the provider to call back when a task ends (RunningHub's `webhookUrl`); used only
+    /// when the console knows its public address (`--public-url`). Polling stays, slower.
+    #[serde(default)]
+    pub callbacks: bool,
 }
 
 fn default_timeout() -> u32 {
@@ -198,6 +202,7 @@ impl ConfigInput {
                 allow_local: self.allow_local,
                 sync_timeout_secs: self.sync_timeout_secs,
                 image_field,
+                callbacks: self.callbacks,
             },
             new_key,
         })

@@ -63,6 +63,7 @@ impl ApiType {
             allow_local: false,
             sync_timeout_secs: SYNC_TIMEOUT_SERVER_DEFAULT,
             image_field: ImageField::Auto.as_str().to_owned(),
+            callbacks: false,
         };
         match self {
             ApiType::RunningHubRhartEdit => ConfigInput {

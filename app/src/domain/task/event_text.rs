@@ -2,7 +2,7 @@
 
 use super::{AspectRatio, Region, Resolution};
 use crate::domain::{DurationMs, Timestamp};
-use crate::i18n::{Lang, Localized, Text};
+use crate::i18n::{FieldList, Lang, Localized, Text};
 use serde::{Deserialize, Serialize};
 
 /// What an event says, kept structured so each language can render it. Provider messages and
@@ -138,6 +138,35 @@ pub enum EventText {
     ImageParts {
         count: usize,
         field: String,
+    },
+    /// The config asks for callbacks but the console does not know its public address
+    /// (`--public-url`): this task is only polled.
+    CallbacksOff,
+    /// The config's last expected callback never came: this task is polled at the normal pace.
+    CallbacksSilent,
+    /// A poll found the task ended before any callback came.
+    CallbackMissing,
+    /// The provider called back (with `status`); one query confirms it.
+    CallbackReceived {
+        status: String,
+    },
+    /// The provider's task id was attached to a "submit may have reached the provider" task
+    /// (by an operator, or `None`: by the provider's callback); the console follows it now.
+    TaskIdAttached {
+        by: Option<String>,
+        task_id: String,
+    },
+    /// An operator closed a "submit may have reached the provider" task as failed; when they
+    /// sent it again, `resent_as` is the new task.
+    MarkedFailed {
+        by: String,
+        resent_as: Option<i64>,
+    },
+    /// This task runs task `of` again; `changed` names the fields that differ.
+    Reruns {
+        of: i64,
+        by: String,
+        changed: Vec<String>,
     },
 }
 
@@ -284,6 +313,35 @@ impl EventText {
             EventText::ImageParts { count, field } => Text::EvImageParts {
                 count: *count,
                 field,
+            },
+            EventText::CallbacksOff => Text::EvCallbacksOff {
+                flag: "--public-url",
+            },
+            EventText::CallbacksSilent => Text::EvCallbacksSilent {},
+            EventText::CallbackMissing => Text::EvCallbackMissing {},
+            EventText::CallbackReceived { status } => Text::EvCallbackReceived { status },
+            EventText::TaskIdAttached { by: None, task_id } => {
+                Text::EvTaskIdAttachedByCallback { task_id }
+            }
+            EventText::TaskIdAttached {
+                by: Some(by),
+                task_id,
+            } => Text::EvTaskIdAttached { by, task_id },
+            EventText::MarkedFailed {
+                by,
+                resent_as: None,
+            } => Text::EvMarkedFailed { by },
+            EventText::MarkedFailed {
+                by,
+                resent_as: Some(task),
+            } => Text::EvResent { by, task: *task },
+            EventText::Reruns { of, by, changed } if changed.is_empty() => {
+                Text::EvReruns { of: *of, by }
+            }
+            EventText::Reruns { of, by, changed } => Text::EvRerunsChanged {
+                of: *of,
+                by,
+                changed: FieldList(changed),
             },
             EventText::PollWait { error, delay_ms } => Text::EvPollWait {
                 error,

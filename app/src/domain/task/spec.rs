@@ -174,6 +174,22 @@ impl BlobRef {
     }
 }
 
+/// The name of a test-case field by its key, as a run again lists what it changed: `config`,
+/// `prompt`, `resolution`, `aspect_ratio`, `image_urls`, `local_images`, `region`.
+pub fn spec_field_label(key: &str) -> Option<crate::i18n::Msg> {
+    use crate::i18n::Msg;
+    Some(match key {
+        "config" => Msg::TaskConfig,
+        "prompt" => Msg::TaskPrompt,
+        "resolution" => Msg::TaskResolution,
+        "aspect_ratio" => Msg::TaskAspect,
+        "image_urls" => Msg::TaskImageUrls,
+        "local_images" => Msg::TaskLocalImages,
+        "region" => Msg::TaskRegion,
+        _ => return None,
+    })
+}
+
 /// What an operator asks for: one test case against one configuration.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskSpec {

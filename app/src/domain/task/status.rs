@@ -80,6 +80,63 @@ impl fmt::Display for TaskStatus {
 
 crate::domain::names::from_name!(TaskStatus, Msg::ErrStatusUnknown);
 
+closed_set! {
+    /// How the console learned that a task ended.
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum EndedBy {
+        /// A poll found the final state.
+        Poll,
+        /// The provider's callback said so and one query confirmed it.
+        Callback,
+        /// A person decided (attached a task id, marked it failed).
+        Operator,
+    }
+}
+
+closed_set! {
+    /// What the console did with one provider callback.
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum CallbackOutcome {
+        /// Its task was told (a confirming query follows, or its task id was attached).
+        Accepted,
+        /// The same callback came before: nothing changed.
+        Duplicate,
+        /// No task has this token.
+        UnknownToken,
+        /// Not a callback the console can read.
+        Malformed,
+        /// Its task was final already, or the callback named another task.
+        Ignored,
+    }
+}
+
+crate::domain::names::from_name!(CallbackOutcome, Msg::ErrBadRequest);
+crate::domain::names::from_name!(EndedBy, Msg::ErrBadRequest);
+
+impl CallbackOutcome {
+    pub fn label(self) -> Msg {
+        match self {
+            CallbackOutcome::Accepted => Msg::CallbackAccepted,
+            CallbackOutcome::Duplicate => Msg::CallbackDuplicate,
+            CallbackOutcome::UnknownToken => Msg::CallbackUnknownToken,
+            CallbackOutcome::Malformed => Msg::CallbackMalformed,
+            CallbackOutcome::Ignored => Msg::CallbackIgnored,
+        }
+    }
+}
+
+impl EndedBy {
+    pub fn label(self) -> Msg {
+        match self {
+            EndedBy::Poll => Msg::EndedByPoll,
+            EndedBy::Callback => Msg::EndedByCallback,
+            EndedBy::Operator => Msg::EndedByOperator,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

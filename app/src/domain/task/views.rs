@@ -77,6 +77,15 @@ pub struct TaskView {
     pub request_json: Option<String>,
     /// The same call as a shell command reading the key from an environment variable.
     pub request_curl: Option<String>,
+    /// How the end became known, once final.
+    #[serde(default)]
+    pub ended_by: Option<EndedBy>,
+    /// Whether the task asked the provider for a callback.
+    #[serde(default)]
+    pub expects_callback: bool,
+    /// The task this one runs again.
+    #[serde(default)]
+    pub rerun_of: Option<TaskId>,
 }
 
 impl TaskView {
@@ -97,6 +106,27 @@ pub struct LaunchResult {
 pub struct TaskDetail {
     pub task: TaskView,
     pub events: Vec<TaskEvent>,
+    /// The provider callbacks this task received (admins only; empty for others).
+    #[serde(default)]
+    pub callbacks: Vec<CallbackEntry>,
+}
+
+/// One provider callback as the ledger keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallbackEntry {
+    pub id: i64,
+    /// The task its token belongs to (none for an unknown token).
+    pub task_id: Option<TaskId>,
+    pub provider_task_id: Option<String>,
+    /// `event` as sent (`TASK_END`).
+    pub event: Option<String>,
+    /// `eventData.status` as sent.
+    pub status: Option<String>,
+    pub outcome: CallbackOutcome,
+    /// The body as it came (at most 64 KiB).
+    pub body: String,
+    pub remote_addr: Option<String>,
+    pub received_at: Timestamp,
 }
 
 /// A row of the task list.

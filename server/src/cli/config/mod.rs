@@ -67,6 +67,9 @@ pub struct RunningHubArgs {
     /// Bound of a synchronous call in seconds (0: the server's --sync-timeout-secs).
     #[arg(long)]
     sync_timeout_secs: Option<u32>,
+    /// Ask the provider to call back when a task ends (needs serve --public-url).
+    #[arg(long)]
+    callbacks: Option<bool>,
     /// Don't ask: update the configuration if it exists.
     #[arg(long)]
     yes: bool,
@@ -139,6 +142,7 @@ fn print_config(v: &ConfigView) {
     say!("  allow_local     {}", f.allow_local);
     say!("  sync_timeout    {}", f.sync_timeout_secs);
     say!("  image_field     {}", f.image_field.as_str());
+    say!("  callbacks       {}", f.callbacks);
     say!("  version         {}", v.version);
     if let Some(a) = v.archived_at {
         say!("  archived_at     {}", a.format());
@@ -267,6 +271,7 @@ async fn add_runninghub(core: &Core, args: RunningHubArgs) -> Result<(), CliErro
         max_concurrency,
         allow_local,
         sync_timeout_secs,
+        callbacks,
         yes,
     } = args;
     let existing = match db::config::id_by_name(&core.db.read, &name)
@@ -336,6 +341,7 @@ async fn add_runninghub(core: &Core, args: RunningHubArgs) -> Result<(), CliErro
     input.max_concurrency = max_concurrency.unwrap_or(input.max_concurrency);
     input.allow_local = allow_local.unwrap_or(input.allow_local);
     input.sync_timeout_secs = sync_timeout_secs.unwrap_or(input.sync_timeout_secs);
+    input.callbacks = callbacks.unwrap_or(input.callbacks);
     let view = match existing {
         Some(row) => {
             input.is_active =

@@ -106,6 +106,7 @@ const RECORD_FIELDS: &[&str] = &[
     "allow_local",
     "sync_timeout_secs",
     "image_field",
+    "callbacks",
     "api_key",
 ];
 

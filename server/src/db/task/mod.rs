@@ -101,6 +101,9 @@ pub struct TaskUpdate {
     pub add_attempt: bool,
     pub started: bool,
     pub finished: bool,
+    /// The token of the task's `webhookUrl`, written with the first submit attempt.
+    pub callback_token: Option<String>,
+    pub ended_by: Option<EndedBy>,
 }
 
 /// Whether a task's submit is in the air. `Sending` is written before a submit leaves, so a
@@ -139,6 +142,7 @@ pub async fn apply(
     let results = u.results.as_ref().map(Json);
     let usage = u.usage.as_ref().map(Json);
     let request = u.request.as_ref().map(Json);
+    let ended_by = u.ended_by.map(EndedBy::as_str);
     let row = sqlx::query!(
         r#"UPDATE task SET
                status = COALESCE(?2, status),
@@ -153,7 +157,9 @@ pub async fn apply(
                started_at = COALESCE(started_at, ?11),
                finished_at = COALESCE(?12, finished_at),
                last_seq = last_seq + 1,
-               updated_at = ?13
+               updated_at = ?13,
+               callback_token = COALESCE(?14, callback_token),
+               ended_by = COALESCE(?15, ended_by)
            WHERE id = ?1 AND status IN ('pending','uploading','submitting','queued','running')
            RETURNING last_seq AS "seq!: i64", status AS "status!: String""#,
         id.0,
@@ -168,7 +174,9 @@ pub async fn apply(
         attempts,
         started,
         finished,
-        now
+        now,
+        u.callback_token,
+        ended_by
     )
     .fetch_optional(db)
     .await?;
@@ -188,6 +196,8 @@ pub struct EngineTask {
     pub attempts: i64,
     pub deadline_at: i64,
     pub created_at: i64,
+    /// The token of its `webhookUrl`, once a submit asked for a callback.
+    pub callback_token: Option<String>,
 }
 
 pub async fn engine_task(
@@ -195,7 +205,8 @@ pub async fn engine_task(
     id: TaskId,
 ) -> anyhow::Result<Option<EngineTask>> {
     let r = sqlx::query!(
-        r#"SELECT id AS "id!: i64", config_id, spec, status, submit_state, provider_task_id, attempts, deadline_at, created_at
+        r#"SELECT id AS "id!: i64", config_id, spec, status, submit_state, provider_task_id, attempts, deadline_at,
+                  created_at, callback_token
            FROM task WHERE id = ?1"#,
         id.0
     )
@@ -212,7 +223,54 @@ pub async fn engine_task(
         attempts: r.attempts,
         deadline_at: r.deadline_at,
         created_at: r.created_at,
+        callback_token: r.callback_token,
     }))
+}
+
+/// The task whose `webhookUrl` carries `token`: its id, status and provider task id.
+pub async fn by_callback_token(
+    db: impl SqliteExecutor<'_>,
+    token: &str,
+) -> anyhow::Result<Option<(TaskId, TaskStatus, Option<String>)>> {
+    let r = sqlx::query!(
+        r#"SELECT id AS "id!: i64", status, provider_task_id FROM task WHERE callback_token = ?1"#,
+        token
+    )
+    .fetch_optional(db)
+    .await?;
+    r.map(|r| {
+        Ok((
+            TaskId(r.id),
+            decode("task", r.id, "status", &r.status)?,
+            r.provider_task_id,
+        ))
+    })
+    .transpose()
+}
+
+/// Takes a "submit may have reached the provider" task back in flight, following
+/// `provider_task_id` until `deadline_at`: the error is cleared and it is queued again. False
+/// when the task is not in that state (someone decided first).
+pub async fn reopen(
+    db: impl SqliteExecutor<'_>,
+    id: TaskId,
+    provider_task_id: &str,
+    deadline_at: i64,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query!(
+        "UPDATE task SET status = 'queued', submit_state = 'sent', provider_task_id = ?2,
+                error_code = NULL, error_message = NULL, finished_at = NULL, deadline_at = ?3,
+                updated_at = ?4
+         WHERE id = ?1 AND status = 'submit_uncertain'",
+        id.0,
+        provider_task_id,
+        deadline_at,
+        now
+    )
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected() > 0)
 }
 
 /// Ids of every task not yet final, oldest first.

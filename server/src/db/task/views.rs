@@ -7,7 +7,8 @@ pub async fn view(db: impl SqliteExecutor<'_>, id: TaskId) -> anyhow::Result<Opt
         r#"SELECT t.id AS "id!: i64", t.config_id, c.name AS config_name, c.api_type, t.config_version, t.region,
                   t.prompt, t.spec, t.status, t.provider_task_id, t.error_code, t.error_message, t.results,
                   t.usage, t.attempts, t.warnings, t.batch_id, COALESCE(u.username, 'cli') AS "created_by!: String",
-                  t.created_at, t.started_at, t.finished_at, t.last_seq, t.request_json
+                  t.created_at, t.started_at, t.finished_at, t.last_seq, t.request_json, t.ended_by,
+                  t.callback_token IS NOT NULL AS "expects_callback!: bool", t.rerun_of
            FROM task t JOIN config c ON c.id = t.config_id LEFT JOIN user u ON u.id = t.created_by
            WHERE t.id = ?1"#,
         id.0
@@ -52,6 +53,12 @@ pub async fn view(db: impl SqliteExecutor<'_>, id: TaskId) -> anyhow::Result<Opt
             .as_ref()
             .map(|r| serde_json::to_string_pretty(&r.json).unwrap_or_default()),
         request_curl: request.map(|r| r.curl),
+        ended_by: r
+            .ended_by
+            .map(|e| decode("task", r.id, "ended_by", &e))
+            .transpose()?,
+        expects_callback: r.expects_callback,
+        rerun_of: r.rerun_of.map(TaskId),
     }))
 }
 

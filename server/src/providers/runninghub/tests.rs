@@ -11,6 +11,7 @@ fn req(n: usize, ar: AspectRatio) -> SubmitRequest {
         images: (0..n)
             .map(|i| ImageInput::Url(format!("https://x/{i}.png")))
             .collect(),
+        webhook_url: None,
     }
 }
 

@@ -43,6 +43,8 @@ pub(super) async fn supervise(inner: &Arc<Inner>, id: TaskId, cancel: Cancellati
 enum Wake {
     Time,
     Stop,
+    /// A callback for this task came in (see `tasks::callback`).
+    Hint,
 }
 
 struct Run<'a> {
@@ -52,6 +54,9 @@ struct Run<'a> {
     status: TaskStatus,
     provider: Arc<dyn Provider>,
     api: &'static str,
+    /// How the end became known, once the poll phase began: by a poll, or by a callback the
+    /// next query confirmed.
+    ended_by: Option<EndedBy>,
 }
 
 /// How a run ended early: the task is final already, or the engine is stopping.
@@ -118,10 +123,20 @@ async fn drive(inner: &Arc<Inner>, id: TaskId, cancel: &CancellationToken) -> an
         api: api_type.as_str(),
         task,
         cancel,
+        ended_by: None,
     };
     match run.go().await {
         Ok(()) | Err(Halt::Done) => Ok(()),
         Err(Halt::Db(e)) => Err(e),
+    }
+}
+
+/// Forgets the task's callback hint when its poll loop ends, however it ends.
+struct ForgetHint<'a>(&'a Inner, TaskId);
+
+impl Drop for ForgetHint<'_> {
+    fn drop(&mut self) {
+        self.0.drop_hint(self.1);
     }
 }
 
@@ -204,6 +219,7 @@ impl Run<'_> {
             error_code: Some(code),
             error_message: Some(message),
             finished: true,
+            ended_by: self.ended_by,
             ..Default::default()
         };
         self.record(Event::error(stage, text).update(update).call(http, latency))
@@ -226,6 +242,15 @@ impl Run<'_> {
         tokio::select! {
             _ = tokio::time::sleep(d) => Wake::Time,
             _ = self.cancel.cancelled() => Wake::Stop,
+        }
+    }
+
+    /// Like `wait`, also woken by a callback for this task (or an operator attaching its id).
+    async fn wait_or_hint(&self, d: Duration, hint: &super::Hint) -> Wake {
+        tokio::select! {
+            _ = tokio::time::sleep(d) => Wake::Time,
+            _ = self.cancel.cancelled() => Wake::Stop,
+            _ = hint.wake.notified() => Wake::Hint,
         }
     }
 
@@ -266,6 +291,7 @@ impl Run<'_> {
             error_code: Some(raw.to_owned()),
             error_message: Some("The provider cancelled the task".into()),
             finished: true,
+            ended_by: self.ended_by,
             ..Default::default()
         };
         let text = EventText::ProviderCancelled {

@@ -3,7 +3,7 @@
 //! without results yet) backs off and ends the task when it runs out. A status nobody
 //! documented is logged as it was written and polling goes on until the deadline. Also the success itself: results stored, usage and cost recorded.
 
-use super::{CallKind, Halt, Run, Step, Wake};
+use super::{CallKind, ForgetHint, Halt, Run, Step, Wake};
 use crate::db::task::TaskUpdate;
 use crate::providers::{CallErrorKind, ProviderAnswer, ProviderState};
 use crate::tasks::event::Event;
@@ -25,13 +25,41 @@ impl Run<'_> {
         // The last status nobody documented that the provider answered, once logged.
         let mut undocumented: Option<String> = None;
         let mut target = self.target().await?;
+        // With a callback expected, polling is the fallback and slows down, unless this
+        // config's callbacks stopped arriving.
+        let expecting = self.task.callback_token.is_some();
+        let config = self.task.config_id;
+        let pace = if expecting && !self.inner.callbacks_silent(config) {
+            settings.callback_poll_interval
+        } else {
+            poll_interval
+        };
+        if expecting && pace == poll_interval && pace != settings.callback_poll_interval {
+            self.record(Event::info(Stage::Poll, EventText::CallbacksSilent))
+                .await?;
+        }
+        let hint = self.inner.hint(self.task.id);
+        let _forget = ForgetHint(self.inner, self.task.id);
+        self.ended_by = Some(EndedBy::Poll);
+        pause = pause.max(pace);
         loop {
             let left = self.remaining();
             if left.is_zero() {
                 return self.time_out().await;
             }
-            if let Wake::Stop = self.wait(pause.min(left)).await {
-                return Err(Halt::Done);
+            match self.wait_or_hint(pause.min(left), &hint).await {
+                Wake::Stop => return Err(Halt::Done),
+                Wake::Hint => {
+                    let by_callback = hint
+                        .by_callback
+                        .swap(false, std::sync::atomic::Ordering::SeqCst);
+                    self.ended_by = Some(if by_callback {
+                        EndedBy::Callback
+                    } else {
+                        EndedBy::Poll
+                    });
+                }
+                Wake::Time => self.ended_by = Some(EndedBy::Poll),
             }
             if self.remaining().is_zero() {
                 return self.time_out().await;
@@ -39,7 +67,7 @@ impl Run<'_> {
             if streak.attempt() > 0 {
                 target = self.target().await?;
             }
-            pause = poll_interval;
+            pause = pace;
             polls += 1;
             let result = self
                 .call(CallKind::Poll, self.provider.poll(&target, pid))
@@ -91,6 +119,25 @@ impl Run<'_> {
             };
             let http = Some(answer.http_status);
             let lat = Some(answer.latency_ms);
+            let ended = matches!(
+                answer.state,
+                ProviderState::Succeeded
+                    | ProviderState::Failed { .. }
+                    | ProviderState::Cancelled(_)
+            );
+            if expecting
+                && ended
+                && self.ended_by == Some(EndedBy::Poll)
+                && !crate::db::callback::any_for(&self.inner.db.read, self.task.id)
+                    .await
+                    .map_err(anyhow::Error::from)?
+            {
+                // The end came before any callback: this config's next tasks poll normally
+                // (until a callback comes again).
+                self.inner.set_callbacks_silent(config, true);
+                self.record(Event::warn(Stage::Poll, EventText::CallbackMissing))
+                    .await?;
+            }
             match answer.state.clone() {
                 ProviderState::Queued(raw) | ProviderState::Running(raw) => {
                     streak = Retry::new(policy, max_failures, 0);
@@ -215,6 +262,7 @@ impl Run<'_> {
             results: Some(results),
             usage: a.usage.clone(),
             finished: true,
+            ended_by: self.ended_by,
             ..Default::default()
         };
         let elapsed_ms = self.inner.clock.now_ms() - self.task.created_at;

@@ -5,7 +5,10 @@
 //! final state already).
 
 use super::{CallKind, Halt, Run, Step, Wake, ms};
-use crate::db::task::{RecordedRequest, SubmitState, TaskUpdate};
+use crate::db::{
+    self,
+    task::{RecordedRequest, SubmitState, TaskUpdate},
+};
 use crate::providers::{CallError, ProviderAnswer, ProviderState, SubmitRequest};
 use crate::tasks::event::Event;
 use crate::tasks::retry::Retry;
@@ -18,14 +21,23 @@ impl Run<'_> {
         let Some(images) = self.images(&target).await? else {
             return Ok(None);
         };
+        let token = self.callback_token().await?;
         let spec = &self.task.stored.spec;
         let req = SubmitRequest {
             prompt: spec.prompt.clone(),
             resolution: spec.resolution,
             aspect_ratio: spec.aspect_ratio,
             images,
+            webhook_url: token.as_deref().and_then(|t| self.inner.callback_url(t)),
         };
-        let record = self.provider.describe_submit(&target, &req);
+        // The token is a capability: what is recorded and shown has a placeholder instead.
+        let shown = SubmitRequest {
+            webhook_url: token
+                .as_ref()
+                .and_then(|_| self.inner.callback_url("<token>")),
+            ..req.clone()
+        };
+        let record = self.provider.describe_submit(&target, &shown);
         if let Some((count, field)) = self.provider.image_parts(&target, &req) {
             let text = EventText::ImageParts {
                 count,
@@ -51,6 +63,7 @@ impl Run<'_> {
                 add_attempt: true,
                 started: true,
                 request: first.then(|| request.clone()),
+                callback_token: first.then(|| token.clone()).flatten(),
                 ..Default::default()
             };
             first = false;
@@ -71,7 +84,7 @@ impl Run<'_> {
                 Err(e) => e,
             };
             if !e.safe_to_resend() {
-                return self.outcome_unknown(&e, sent_at).await.map(|()| None);
+                return self.outcome_unknown(&e, sent_at).await;
             }
             let not_sent = TaskUpdate {
                 submit_state: Some(SubmitState::None),
@@ -114,10 +127,51 @@ impl Run<'_> {
         }
     }
 
+    /// The token of this task's `webhookUrl` when its config asks for callbacks and the provider
+    /// can send them (the same token on every attempt and after a restart); says so in the log
+    /// when the console does not know its public address.
+    async fn callback_token(&mut self) -> Step<Option<String>> {
+        let f = &self.task.stored.config;
+        if !f.callbacks || f.is_sync_api || !self.provider.calls_back() {
+            return Ok(None);
+        }
+        if self.inner.settings.public_url.is_none() {
+            self.record(Event::warn(Stage::Submit, EventText::CallbacksOff))
+                .await?;
+            return Ok(None);
+        }
+        let token = self
+            .task
+            .callback_token
+            .get_or_insert_with(crate::tasks::callback::new_token);
+        Ok(Some(token.clone()))
+    }
+
     /// Ends the task as "submit may have reached the provider": the request left at `sent_at`
     /// and no usable answer came back, so the provider may have the task (and bill it).
-    /// Nothing sends it again; a person checks the provider's call record first.
-    async fn outcome_unknown(&mut self, e: &CallError, sent_at: i64) -> Step<()> {
+    /// Nothing sends it again; a person checks the provider's call record first. When the
+    /// provider's callback already named the task id (it ended before its answer was lost),
+    /// the task follows that id instead: `Some(id)`.
+    async fn outcome_unknown(&mut self, e: &CallError, sent_at: i64) -> Step<Option<String>> {
+        let named = db::callback::task_id_named(&self.inner.db.read, self.task.id)
+            .await
+            .map_err(anyhow::Error::from)?;
+        if let Some(pid) = named {
+            let update = TaskUpdate {
+                status: Some(TaskStatus::Queued),
+                submit_state: Some(SubmitState::Sent),
+                provider_task_id: Some(pid.clone()),
+                ..Default::default()
+            };
+            let text = EventText::TaskIdAttached {
+                by: None,
+                task_id: pid.clone(),
+            };
+            self.record(Event::warn(Stage::Submit, text).update(update))
+                .await?;
+            self.inner.hint(self.task.id).callback();
+            return Ok(Some(pid));
+        }
         let update = TaskUpdate {
             status: Some(TaskStatus::SubmitUncertain),
             submit_state: Some(SubmitState::Sent),
@@ -223,8 +277,7 @@ impl Run<'_> {
                         a.latency_ms,
                     );
                     let sent_at = self.inner.clock.now_ms() - a.latency_ms;
-                    self.outcome_unknown(&e, sent_at).await?;
-                    return Ok(None);
+                    return self.outcome_unknown(&e, sent_at).await;
                 };
                 let status = match state {
                     ProviderState::Running(_) => TaskStatus::Running,

@@ -79,7 +79,11 @@ async fn task_run_follows_the_task_and_exits_by_its_outcome() {
     let usage = stdout_json(&run_async(d, &["blobs", "usage", "--json"]).await);
     assert_eq!(usage["files"], 2, "{usage}");
     let gc = stdout_json(&run_async(d, &["blobs", "gc", "--keep-days", "1", "--json"]).await);
-    assert_eq!((&gc["removed"], &gc["kept"]), (&json!(0), &json!(2)), "{gc}");
+    assert_eq!(
+        (&gc["removed"], &gc["kept"]),
+        (&json!(0), &json!(2)),
+        "{gc}"
+    );
     let o = run_async(d, &["blobs", "gc", "--keep-days", "x"]).await;
     assert_exit(&o, 2, "a bad number of days");
 }

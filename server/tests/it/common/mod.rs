@@ -43,6 +43,10 @@ pub struct Options {
     pub trust_proxy: bool,
     /// The built site to serve (`pkg/` with the CSS, JS and wasm); none by default.
     pub site_root: Option<std::path::PathBuf>,
+    /// Give the console its own address as `--public-url` (callbacks need one).
+    pub public_url: bool,
+    /// `--callback-poll-interval-ms`.
+    pub callback_poll_ms: u64,
 }
 
 impl Default for Options {
@@ -53,6 +57,8 @@ impl Default for Options {
             request_timeout_secs: 5,
             trust_proxy: false,
             site_root: None,
+            public_url: false,
+            callback_poll_ms: 30_000,
         }
     }
 }
@@ -87,8 +93,13 @@ impl TestApp {
 
     pub async fn spawn_with(data: Arc<TempDir>, clock: Arc<ManualClock>, opts: Options) -> TestApp {
         init_tracing();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        let bound = listener.local_addr().expect("its address");
         let serve = ServeArgs {
-            addr: "127.0.0.1:0".parse().expect("addr"),
+            addr: bound,
+            public_url: opts.public_url.then(|| format!("http://{bound}")),
             engine: EngineArgs {
                 poll_interval_ms: opts.poll_ms,
                 retry_unit_ms: opts.retry_unit_ms,
@@ -96,6 +107,7 @@ impl TestApp {
                 sync_timeout_secs: opts.request_timeout_secs,
                 poll_timeout_secs: opts.request_timeout_secs,
                 upload_timeout_secs: opts.request_timeout_secs,
+                callback_poll_interval_ms: opts.callback_poll_ms,
                 ..EngineArgs::default()
             },
             trust_proxy: opts.trust_proxy,
@@ -107,7 +119,7 @@ impl TestApp {
             data_dir: data.path().to_path_buf(),
             serve,
         };
-        let app = Application::build(settings, clock.clone())
+        let app = Application::build_on(settings, clock.clone(), listener)
             .await
             .expect("the app builds");
         let addr = app.addr;

@@ -276,6 +276,78 @@ fn stored_before() -> Vec<(EventText, &'static str, &'static str)> {
             "Sending 2 image part(s) with the submit, under the field name image[]",
         ),
         (
+            EventText::CallbacksOff,
+            r#"{"t":"callbacks_off"}"#,
+            "This config asks for callbacks, but the console has no public address (--public-url): the task is only polled",
+        ),
+        (
+            EventText::CallbacksSilent,
+            r#"{"t":"callbacks_silent"}"#,
+            "This config's last callback never came: polling at the normal pace",
+        ),
+        (
+            EventText::CallbackMissing,
+            r#"{"t":"callback_missing"}"#,
+            "The task ended before any callback came: this config's next tasks poll at the normal pace until one arrives",
+        ),
+        (
+            EventText::CallbackReceived {
+                status: "SUCCESS".into(),
+            },
+            r#"{"t":"callback_received","status":"SUCCESS"}"#,
+            "The provider called back (status SUCCESS): confirming with one query",
+        ),
+        (
+            EventText::TaskIdAttached {
+                by: None,
+                task_id: "42".into(),
+            },
+            r#"{"t":"task_id_attached","by":null,"task_id":"42"}"#,
+            "The provider's callback named taskId 42: following it to the end",
+        ),
+        (
+            EventText::TaskIdAttached {
+                by: Some("alice".into()),
+                task_id: "42".into(),
+            },
+            r#"{"t":"task_id_attached","by":"alice","task_id":"42"}"#,
+            "alice attached taskId 42: following it to the end",
+        ),
+        (
+            EventText::MarkedFailed {
+                by: "alice".into(),
+                resent_as: None,
+            },
+            r#"{"t":"marked_failed","by":"alice","resent_as":null}"#,
+            "alice closed this task as failed (its submit may have reached the provider)",
+        ),
+        (
+            EventText::MarkedFailed {
+                by: "alice".into(),
+                resent_as: Some(7),
+            },
+            r#"{"t":"marked_failed","by":"alice","resent_as":7}"#,
+            "alice sent this task again as task #7, knowing both may be billed",
+        ),
+        (
+            EventText::Reruns {
+                of: 3,
+                by: "bob".into(),
+                changed: vec![],
+            },
+            r#"{"t":"reruns","of":3,"by":"bob","changed":[]}"#,
+            "bob runs task #3 again, unchanged",
+        ),
+        (
+            EventText::Reruns {
+                of: 3,
+                by: "bob".into(),
+                changed: vec!["config".into(), "prompt".into()],
+            },
+            r#"{"t":"reruns","of":3,"by":"bob","changed":["config","prompt"]}"#,
+            "bob runs task #3 again, changed: Configuration, Prompt",
+        ),
+        (
             EventText::ResultNotKept {
                 n: 1,
                 error: "HTTP 403".into(),
@@ -319,9 +391,16 @@ fn kind(e: &EventText) -> usize {
         EventText::UndocumentedStatus { .. } => 26,
         EventText::ImageParts { .. } => 27,
         EventText::ResultNotKept { .. } => 28,
+        EventText::CallbacksOff => 29,
+        EventText::CallbacksSilent => 30,
+        EventText::CallbackMissing => 31,
+        EventText::CallbackReceived { .. } => 32,
+        EventText::TaskIdAttached { .. } => 33,
+        EventText::MarkedFailed { .. } => 34,
+        EventText::Reruns { .. } => 35,
     }
 }
-const KINDS: usize = 29;
+const KINDS: usize = 36;
 
 #[test]
 fn every_kind_of_event_has_a_sample() {
