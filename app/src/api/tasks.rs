@@ -27,8 +27,33 @@ pub trait TasksApi {
         configs: Vec<ConfigId>,
         spec: TaskSpec,
     ) -> Result<Vec<TaskId>, AppError>;
-    /// The same test case on the same config, as a new task.
-    async fn rerun_task(&self, actor: &Actor, id: TaskId) -> Result<TaskId, AppError>;
+    /// The test case of a finished task again, as a new task that records what it re-runs
+    /// (see [`RerunRequest`]).
+    async fn rerun_task(&self, actor: &Actor, req: RerunRequest) -> Result<TaskId, AppError>;
+    /// A batch's failed and timed-out tasks again, as a new batch.
+    async fn rerun_failed(
+        &self,
+        actor: &Actor,
+        batch: BatchId,
+        confirmed: bool,
+    ) -> Result<Vec<TaskId>, AppError>;
+    /// A task whose submit may have reached the provider: follow the provider's task id.
+    async fn attach_task_id(
+        &self,
+        actor: &Actor,
+        id: TaskId,
+        provider_task_id: String,
+    ) -> Result<(), AppError>;
+    /// A task whose submit may have reached the provider: close it as failed.
+    async fn close_uncertain(&self, actor: &Actor, id: TaskId) -> Result<(), AppError>;
+    /// A task whose submit may have reached the provider: send it again as a new task
+    /// (`confirmed`: the person knows it may cost twice); it is closed as failed.
+    async fn resend_uncertain(
+        &self,
+        actor: &Actor,
+        id: TaskId,
+        confirmed: bool,
+    ) -> Result<TaskId, AppError>;
     /// Stops following the task (the provider may still finish it).
     async fn cancel_task(&self, actor: &Actor, id: TaskId) -> Result<(), AppError>;
     async fn get_task(&self, actor: &Actor, id: TaskId) -> Result<TaskView, AppError>;
@@ -153,11 +178,55 @@ pub async fn cancel_task(id: TaskId) -> Result<(), AppError> {
     .await
 }
 
+/// Runs a finished task again: as it was, on its config's current version, or on another
+/// config. 409 when the earlier attempt may have been billed and `req.confirmed` is false.
 #[server(endpoint = "tasks/rerun", input = Json)]
-pub async fn rerun_task(id: TaskId) -> Result<TaskId, AppError> {
+pub async fn rerun_task(req: RerunRequest) -> Result<TaskId, AppError> {
     respond(async move {
         let actor = authenticate().await?;
-        backend()?.rerun_task(&actor, id).await
+        backend()?.rerun_task(&actor, req).await
+    })
+    .await
+}
+
+/// Runs a batch's failed and timed-out tasks again, as a new batch; its first task's id.
+#[server(endpoint = "tasks/rerun_failed", input = Json)]
+pub async fn rerun_failed(batch: BatchId, confirmed: bool) -> Result<Vec<TaskId>, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.rerun_failed(&actor, batch, confirmed).await
+    })
+    .await
+}
+
+/// Attaches the provider's task id to a task whose submit may have reached the provider.
+#[server(endpoint = "tasks/attach", input = Json)]
+pub async fn attach_task_id(id: TaskId, provider_task_id: String) -> Result<(), AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?
+            .attach_task_id(&actor, id, provider_task_id)
+            .await
+    })
+    .await
+}
+
+/// Closes a task whose submit may have reached the provider as failed.
+#[server(endpoint = "tasks/close_uncertain", input = Json)]
+pub async fn close_uncertain(id: TaskId) -> Result<(), AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.close_uncertain(&actor, id).await
+    })
+    .await
+}
+
+/// Sends a task whose submit may have reached the provider again; the new task's id.
+#[server(endpoint = "tasks/resend", input = Json)]
+pub async fn resend_uncertain(id: TaskId, confirmed: bool) -> Result<TaskId, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.resend_uncertain(&actor, id, confirmed).await
     })
     .await
 }

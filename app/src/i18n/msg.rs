@@ -288,6 +288,23 @@ messages! {
     TaskRequestJson => "发送的 JSON（密钥已隐去）", "JSON sent (key redacted)";
     TaskRequestCurl => "等效 curl 命令（从 $RUNNINGHUB_API_KEY 读取密钥）", "Equivalent curl (key read from $RUNNINGHUB_API_KEY)";
     TaskRerun => "再次运行", "Run again";
+    RerunTitle => "再次运行这个测试", "Run this test again";
+    RerunAsItWas => "同一配置，当时的版本", "Same config, the version it ran with";
+    RerunCurrent => "同一配置，当前版本", "Same config, its current version";
+    RerunOther => "其他配置（当前版本）", "Another config (its current version)";
+    RerunPickConfig => "选择配置…", "Choose a config…";
+    RerunMayBeBilled => "上一次尝试超时或提交结果不明：服务商可能已经收到并计费。再次运行可能重复计费。", "The earlier attempt timed out or its submit may have reached the provider: it may already have been billed. Running it again may cost twice.";
+    RerunConfirmBilled => "我知道可能重复计费，继续", "I know it may cost twice: go ahead";
+    RerunOf => "再次运行自任务", "Runs again task";
+    RerunSame => "参数与原任务相同。", "Same parameters as the original task.";
+    RerunDiffers => "与原任务不同的参数：", "Parameters that differ from the original task:";
+    DecideTitle => "提交可能已到达服务商：请决定如何处理", "The submit may have reached the provider: decide what to do";
+    DecideHint => "先在服务商的调用记录中查找这个任务。找到了就填入它的任务号，控制台会继续跟踪到结束；没有找到可以标记为失败，或重新发送（可能重复计费）。", "Look for this task in the provider's call record first. Found it: enter its taskId and the console follows it to the end. Not there: close it as failed, or send it again (it may cost twice).";
+    DecideTaskId => "服务商任务号（taskId）", "Provider taskId";
+    DecideAttach => "关联并继续跟踪", "Attach and follow";
+    DecideClose => "标记为失败", "Close as failed";
+    DecideResend => "重新发送…", "Send again…";
+    DecideResendWarning => "第一次提交可能已被服务商受理并计费；重新发送会创建一个新任务，两次都可能计费。此操作会记录在审计日志中。", "The first submit may have been accepted and billed; sending again creates a new task, and both may be billed. This is recorded in the audit log.";
     TaskCancel => "取消任务", "Cancel task";
     TaskCancelConfirm => "确定取消此任务？", "Cancel this task?";
     TaskError => "失败原因", "Failure";
@@ -421,6 +438,13 @@ messages! {
     ErrUploadEndpointMissing => "此配置没有上传端点，不能使用本地图片", "This configuration has no upload endpoint: local images cannot be used";
     ErrNoConfigsSelected => "请至少选择一个配置", "Select at least one configuration";
     ErrTaskFinished => "任务已结束", "The task has already finished";
+    ErrBatchNothingFailed => "这个批次没有失败或超时的任务", "This batch has no failed or timed-out task";
+    ErrTaskNotFinished => "任务尚未结束，不能再次运行", "The task has not finished yet, so it cannot run again";
+    ErrRerunMayBeBilled => "上一次尝试可能已经计费（超时或提交结果不明）：请确认可能重复计费后再运行", "The earlier attempt may already have been billed (it timed out or its submit may have reached the provider): confirm the possible double cost to run it again";
+    ErrRerunKeyElsewhere => "该配置的地址已改变：只能按当前版本再次运行（旧地址不会收到现在的密钥）", "The config now sends its key elsewhere: run it again with the current version (the old address does not get today's key)";
+    ErrTaskNotUncertain => "只有“提交可能已到达服务商”的任务可以这样处理", "Only a task whose submit may have reached the provider can be decided this way";
+    ErrProviderTaskId => "服务商任务号只能包含字母、数字、- 和 _（1–64 个字符）", "A provider task id holds letters, digits, - and _ only (1–64 characters)";
+    ErrResendNotConfirmed => "重新发送可能重复计费：请先确认", "Sending it again may cost twice: confirm first";
     ErrUrlNotAllowed => "不允许访问本地或内网地址", "Local and private addresses are not allowed";
 }
 

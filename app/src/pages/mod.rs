@@ -7,6 +7,7 @@ pub mod configs;
 pub mod home;
 pub mod not_found;
 pub mod setup;
+mod task_actions;
 pub mod task_detail;
 pub mod task_new;
 pub mod tasks;

@@ -3,8 +3,9 @@
 //! was sent, re-run and cancel. A reconnect (drop, reload, server restart) resumes right after
 //! the last event seen.
 
-use crate::api::tasks::{CancelTask, RerunTask, get_task};
-use crate::components::{CopyButton, ErrorBox, PageError, StatusBadge, Time};
+use super::task_actions::{CallbackLedger, DecideUncertain, RerunOrigin, TaskActions};
+use crate::api::tasks::get_task;
+use crate::components::{CopyButton, PageError, StatusBadge, Time};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::i18n::{Localized, Msg, t, use_i18n};
@@ -12,7 +13,7 @@ use crate::live::now_ms;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "ssr", allow(dead_code))]
@@ -57,6 +58,7 @@ pub fn TaskPage() -> impl IntoView {
 fn LiveTask(detail: TaskDetail) -> impl IntoView {
     let lang = use_i18n().lang;
     let id = detail.task.id;
+    let (callbacks, rerun_diff) = (detail.callbacks, detail.rerun_diff);
     let task = RwSignal::new(detail.task);
     let events = RwSignal::new(detail.events);
     let link = RwSignal::new(if task.get_untracked().status.is_terminal() {
@@ -106,6 +108,8 @@ fn LiveTask(detail: TaskDetail) -> impl IntoView {
             <TaskActions task/>
         </div>
         <ProviderId task/>
+        <DecideUncertain task/>
+        <RerunOrigin task diff=rerun_diff/>
         <Failure task/>
         <div class="grid-main">
             <div>
@@ -118,6 +122,7 @@ fn LiveTask(detail: TaskDetail) -> impl IntoView {
             <div>
                 <Summary task/>
                 <RequestView task/>
+                <CallbackLedger callbacks/>
             </div>
         </div>
     }
@@ -201,55 +206,6 @@ fn LinkState(link: RwSignal<Link>) -> impl IntoView {
             Link::Reconnecting => view! { <span class="live-dot off" role="status">{t(Msg::TaskReconnecting)}</span> }.into_any(),
             _ => ().into_any(),
         }}
-    }
-}
-
-#[component]
-fn TaskActions(task: RwSignal<TaskView>) -> impl IntoView {
-    let cancel = ServerAction::<CancelTask>::new();
-    let rerun = ServerAction::<RerunTask>::new();
-    let confirm = RwSignal::new(false);
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(new_id)) = rerun.value().get() {
-            navigate(&format!("/tasks/{}", new_id.0), Default::default());
-        }
-    });
-    let id = task.with_untracked(|t| t.id);
-    let in_flight = move || !task.with(|t| t.status.is_terminal());
-    let error = move || {
-        cancel
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| rerun.value().get().and_then(Result::err))
-    };
-    view! {
-        <div class="page-actions">
-            <Show when=in_flight>
-                <button type="button" class="btn btn-danger" on:click=move |_| confirm.set(true) disabled=cancel.pending()>
-                    {t(Msg::TaskCancel)}
-                </button>
-            </Show>
-            <button type="button" class="btn" on:click=move |_| { rerun.dispatch(RerunTask { id }); } disabled=rerun.pending()>
-                {t(Msg::TaskRerun)}
-            </button>
-        </div>
-        {move || error().map(|err| view! { <ErrorBox err/> })}
-        <Show when=move || confirm.get()>
-            <div class="dialog-backdrop">
-                <div class="dialog" role="alertdialog" aria-modal="true" aria-labelledby="cancel-h">
-                    <h2 id="cancel-h">{t(Msg::TaskCancelConfirm)}</h2>
-                    <div class="form-actions">
-                        <button type="button" class="btn btn-danger" on:click=move |_| {
-                            confirm.set(false);
-                            cancel.dispatch(CancelTask { id });
-                        }>{t(Msg::Confirm)}</button>
-                        <button type="button" class="btn" on:click=move |_| confirm.set(false)>{t(Msg::Cancel)}</button>
-                    </div>
-                </div>
-            </div>
-        </Show>
     }
 }
 
@@ -397,6 +353,12 @@ fn Summary(task: RwSignal<TaskView>) -> impl IntoView {
                 <dt>{t(Msg::TaskResolution)}</dt><dd>{move || task.with(|t| t.resolution.render(lang.get()))}</dd>
                 <dt>{t(Msg::TaskAspect)}</dt><dd>{move || task.with(|t| t.aspect_ratio.render(lang.get()))}</dd>
                 <dt>{t(Msg::TaskCost)}</dt><dd data-testid="cost">{move || task.with(|t| t.usage.cost()).unwrap_or_else(|| "—".into())}</dd>
+                {move || task.with(|t| t.ended_by).map(|e| view! {
+                    <dt>{t(Msg::TaskEndedBy)}</dt><dd data-testid="ended-by" data-ended-by=e.as_str()>{t(e.label())}</dd>
+                })}
+                {move || task.with(|t| t.expects_callback && !t.status.is_terminal()).then(|| view! {
+                    <dt>{t(Msg::FieldCallbacks)}</dt><dd class="muted">{t(Msg::TaskExpectsCallback)}</dd>
+                })}
                 <dt>{t(Msg::TaskPrompt)}</dt><dd style="white-space:pre-wrap">{move || task.with(|t| t.prompt.clone())}</dd>
             </dl>
             {move || {

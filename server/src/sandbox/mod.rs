@@ -140,6 +140,16 @@ impl SandboxState {
     pub fn stats(&self) -> Stats {
         self.stats.lock().map(|s| s.clone()).unwrap_or_default()
     }
+
+    /// The task id the fake gave the task submitted with `#id=marker` (what an operator reads
+    /// from the provider's call record when the answer was lost).
+    pub fn task_id_with_marker(&self, marker: &str) -> Option<String> {
+        let tasks = self.tasks.lock().ok()?;
+        tasks
+            .values()
+            .find(|t| t.scenario.marker.as_deref() == Some(marker))
+            .map(|t| t.id.clone())
+    }
 }
 
 pub fn router(state: Arc<SandboxState>) -> Router {

@@ -63,8 +63,46 @@ impl TasksApi for Core {
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
-    async fn rerun_task(&self, actor: &Actor, id: TaskId) -> Result<TaskId, AppError> {
-        Ok(self.engine.rerun(actor, id).await?)
+    async fn rerun_task(&self, actor: &Actor, req: RerunRequest) -> Result<TaskId, AppError> {
+        Ok(self.engine.rerun(actor, req).await?)
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn rerun_failed(
+        &self,
+        actor: &Actor,
+        batch: BatchId,
+        confirmed: bool,
+    ) -> Result<Vec<TaskId>, AppError> {
+        Ok(self.engine.rerun_failed(actor, batch, confirmed).await?)
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn attach_task_id(
+        &self,
+        actor: &Actor,
+        id: TaskId,
+        provider_task_id: String,
+    ) -> Result<(), AppError> {
+        Ok(self
+            .engine
+            .attach_task_id(actor, id, &provider_task_id)
+            .await?)
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn close_uncertain(&self, actor: &Actor, id: TaskId) -> Result<(), AppError> {
+        Ok(self.engine.close_uncertain(actor, id).await?)
+    }
+
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn resend_uncertain(
+        &self,
+        actor: &Actor,
+        id: TaskId,
+        confirmed: bool,
+    ) -> Result<TaskId, AppError> {
+        Ok(self.engine.resend_uncertain(actor, id, confirmed).await?)
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
@@ -136,10 +174,15 @@ impl TasksApi for Core {
         } else {
             Vec::new()
         };
+        let rerun_diff = match task.rerun_of {
+            Some(of) => core.rerun_diff(of, id).await?,
+            None => Vec::new(),
+        };
         Ok(TaskDetail {
             task,
             events,
             callbacks,
+            rerun_diff,
         })
     }
 
@@ -166,6 +209,42 @@ impl TasksApi for Core {
 }
 
 impl Core {
+    /// What task `new` runs differently from task `of`: the config (name and version) when it
+    /// is another, then each config field that differs.
+    async fn rerun_diff(&self, of: TaskId, new: TaskId) -> Result<Vec<FieldChange>, AppError> {
+        let read = &self.db.read;
+        let (Some(a), Some(b)) = (
+            db::task::engine_task(read, of).await?,
+            db::task::engine_task(read, new).await?,
+        ) else {
+            return Ok(Vec::new());
+        };
+        let (va, vb) = (
+            db::task::config_version(read, of)
+                .await
+                .context("version")?,
+            db::task::config_version(read, new)
+                .await
+                .context("version")?,
+        );
+        let mut diff = Vec::new();
+        if (a.config_id, va) != (b.config_id, vb) {
+            diff.push(FieldChange {
+                field: "config".into(),
+                before: Some(format!("{} v{va}", a.stored.config.name)),
+                after: Some(format!("{} v{vb}", b.stored.config.name)),
+            });
+        }
+        diff.extend(
+            b.stored
+                .config
+                .diff_from(Some(&a.stored.config))
+                .into_iter()
+                .filter(|c| c.field != "name"),
+        );
+        Ok(diff)
+    }
+
     /// Marks the results whose kept copy retention removed: no image of ours any more, only
     /// the provider's link (most likely expired too).
     async fn mark_removed(&self, results: &mut [ResultItem]) -> Result<(), AppError> {

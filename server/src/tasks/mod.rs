@@ -7,6 +7,7 @@
 //! submit may have been in the air: that one is marked for a person to decide.
 
 pub mod callback;
+mod decide;
 mod error;
 pub mod event;
 pub mod hub;

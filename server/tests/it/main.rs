@@ -8,6 +8,7 @@ mod auth;
 mod callbacks;
 mod cli;
 mod configs;
+mod decide;
 mod engine;
 mod fidelity;
 mod handoff;

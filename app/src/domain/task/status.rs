@@ -41,6 +41,12 @@ impl TaskStatus {
         )
     }
 
+    /// Whether a task that ended so may have been billed without a result the console saw: it
+    /// timed out, or its submit may have reached the provider. Running it again may cost twice.
+    pub fn may_be_billed(self) -> bool {
+        matches!(self, TaskStatus::TimedOut | TaskStatus::SubmitUncertain)
+    }
+
     pub fn label(self) -> Msg {
         match self {
             TaskStatus::Pending => Msg::StatusPending,

@@ -94,6 +94,23 @@ impl TaskView {
     }
 }
 
+/// How to run a task again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RerunRequest {
+    /// The task to run again.
+    pub of: TaskId,
+    /// Another config to run it on (its current version); `None`: the task's own.
+    #[serde(default)]
+    pub config: Option<ConfigId>,
+    /// With the task's own config: the version it ran with (true) or its current one.
+    #[serde(default)]
+    pub as_it_was: bool,
+    /// The person knows the earlier attempt may have been billed already (needed when
+    /// [`TaskStatus::may_be_billed`]).
+    #[serde(default)]
+    pub confirmed: bool,
+}
+
 /// What launching answers: the new tasks, and their batch when there are several.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LaunchResult {
@@ -109,6 +126,10 @@ pub struct TaskDetail {
     /// The provider callbacks this task received (admins only; empty for others).
     #[serde(default)]
     pub callbacks: Vec<CallbackEntry>,
+    /// When the task runs another again: what differs from it (`config`: name and version,
+    /// then the config fields that differ, by their form names).
+    #[serde(default)]
+    pub rerun_diff: Vec<crate::domain::FieldChange>,
 }
 
 /// One provider callback as the ledger keeps it.

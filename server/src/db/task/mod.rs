@@ -41,6 +41,8 @@ pub struct NewTask<'a> {
     pub warnings: &'a [EventText],
     pub deadline_at: i64,
     pub created_by: Option<UserId>,
+    /// The task this one runs again.
+    pub rerun_of: Option<TaskId>,
 }
 
 pub async fn insert_batch(
@@ -66,11 +68,12 @@ pub async fn insert(db: impl SqliteExecutor<'_>, t: NewTask<'_>, now: i64) -> sq
     let batch = t.batch_id.map(|b| b.0);
     let region = t.region.as_str();
     let by = t.created_by.map(|u| u.0);
+    let rerun_of = t.rerun_of.map(|r| r.0);
     let (spec, warnings) = (Json(t.spec), Json(t.warnings));
     let id = sqlx::query_scalar!(
         r#"INSERT INTO task (config_id, config_version, batch_id, region, prompt, spec, status, warnings,
-                             deadline_at, created_by, created_at, updated_at)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9, ?10, ?10) RETURNING id AS "id!: i64""#,
+                             deadline_at, created_by, created_at, updated_at, rerun_of)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9, ?10, ?10, ?11) RETURNING id AS "id!: i64""#,
         t.config_id.0,
         t.config_version,
         batch,
@@ -80,7 +83,8 @@ pub async fn insert(db: impl SqliteExecutor<'_>, t: NewTask<'_>, now: i64) -> sq
         warnings,
         t.deadline_at,
         by,
-        now
+        now,
+        rerun_of
     )
     .fetch_one(db)
     .await?;
@@ -225,6 +229,50 @@ pub async fn engine_task(
         created_at: r.created_at,
         callback_token: r.callback_token,
     }))
+}
+
+/// Closes a "submit may have reached the provider" task as failed by an operator: its next
+/// event's sequence number, or `None` when it is not in that state.
+pub async fn close_uncertain(
+    db: impl SqliteExecutor<'_>,
+    id: TaskId,
+    message: &str,
+    now: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!(
+        r#"UPDATE task SET status = 'failed', error_code = 'closed_by_operator', error_message = ?2,
+                ended_by = 'operator', last_seq = last_seq + 1, updated_at = ?3
+           WHERE id = ?1 AND status = 'submit_uncertain'
+           RETURNING last_seq AS "seq!: i64""#,
+        id.0,
+        message,
+        now
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The tasks of `batch` with their statuses, by id.
+pub async fn in_batch(
+    db: impl SqliteExecutor<'_>,
+    batch: BatchId,
+) -> anyhow::Result<Vec<(TaskId, TaskStatus)>> {
+    let rows = sqlx::query!(
+        r#"SELECT id AS "id!: i64", status FROM task WHERE batch_id = ?1 ORDER BY id"#,
+        batch.0
+    )
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|r| Ok((TaskId(r.id), decode("task", r.id, "status", &r.status)?)))
+        .collect()
+}
+
+/// The config version task `id` was created with.
+pub async fn config_version(db: impl SqliteExecutor<'_>, id: TaskId) -> sqlx::Result<i64> {
+    sqlx::query_scalar!("SELECT config_version FROM task WHERE id = ?1", id.0)
+        .fetch_one(db)
+        .await
 }
 
 /// The task whose `webhookUrl` carries `token`: its id, status and provider task id.
