@@ -125,6 +125,18 @@ impl Api {
             .with_context(|| format!("configs/create answered without an id: {v}"))
     }
 
+    /// Creates a config for the fake `provider` that asks for callbacks.
+    pub async fn create_callback_config(&self, name: &str, provider: &str) -> Result<i64> {
+        let mut input = config_input(name, provider);
+        input["callbacks"] = json!(true);
+        let v = self
+            .call("configs/create", &json!({ "input": input }))
+            .await?;
+        v["id"]
+            .as_i64()
+            .with_context(|| format!("configs/create answered without an id: {v}"))
+    }
+
     /// Launches one task on `config` and returns its id.
     pub async fn launch(&self, config: i64, prompt: &str) -> Result<i64> {
         let v = self

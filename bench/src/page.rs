@@ -118,6 +118,7 @@ pub async fn run(ctx: &Ctx) -> Result<Outcome> {
         retry_unit_ms: 1000,
         max_requests: 256,
         site_root: site.clone(),
+        public_port: None,
     };
 
     // First start: the admin and the configs, through the product; then stop it.

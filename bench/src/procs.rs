@@ -260,6 +260,9 @@ pub struct ConsoleOpts {
     pub retry_unit_ms: u64,
     pub max_requests: u64,
     pub site_root: PathBuf,
+    /// Listen on this port, and give `http://127.0.0.1:<port>` as `--public-url` (callbacks
+    /// need it, and a restart must keep it); a free port without a public URL otherwise.
+    pub public_port: Option<u16>,
 }
 
 /// `rhconsole serve` on a free port over a data directory.
@@ -285,7 +288,7 @@ impl Console {
         let args: Vec<String> = vec![
             "serve".into(),
             "--addr".into(),
-            "127.0.0.1:0".into(),
+            format!("127.0.0.1:{}", opts.public_port.unwrap_or(0)),
             "--data-dir".into(),
             path(data_dir),
             "--poll-interval-ms".into(),
@@ -299,6 +302,10 @@ impl Console {
             "--log".into(),
             "warn".into(),
         ];
+        let mut args = args;
+        if let Some(port) = opts.public_port {
+            args.extend(["--public-url".into(), format!("http://127.0.0.1:{port}")]);
+        }
         let (proc, stdout) = Proc::spawn(ctx, "console", &args, log)?;
         let mut base = String::new();
         let mut token: Option<String> = None;
@@ -363,6 +370,7 @@ impl Stage {
             retry_unit_ms,
             max_requests: 256,
             site_root: ctx.site.clone(),
+            public_port: None,
         };
         let console = Console::start(
             ctx,

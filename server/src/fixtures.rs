@@ -58,6 +58,19 @@ impl DbWatch {
     }
 
     /// `(status, prompt)` of every task, oldest first.
+    /// Tasks whose provider task id a provider callback attached (after their submit's answer
+    /// was lost, or a crash in mid submit).
+    pub async fn attached_by_callback(&self) -> Result<i64> {
+        sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT task_id) FROM task_event
+             WHERE json_extract(detail, '$.t') = 'task_id_attached'
+               AND json_extract(detail, '$.by') IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .context("counting tasks attached by a callback")
+    }
+
     pub async fn prompts(&self) -> Result<Vec<(String, String)>> {
         sqlx::query_as("SELECT status, prompt FROM task ORDER BY id")
             .fetch_all(&self.pool)

@@ -189,12 +189,19 @@ pub async fn rerun_task(req: RerunRequest) -> Result<TaskId, AppError> {
     .await
 }
 
-/// Runs a batch's failed and timed-out tasks again, as a new batch; its first task's id.
+/// Runs a batch's failed and timed-out tasks again: the new tasks, and their batch when there
+/// are several. 409 when one timed out (it may have been billed) and `confirmed` is false.
 #[server(endpoint = "tasks/rerun_failed", input = Json)]
-pub async fn rerun_failed(batch: BatchId, confirmed: bool) -> Result<Vec<TaskId>, AppError> {
+pub async fn rerun_failed(batch: BatchId, confirmed: bool) -> Result<LaunchResult, AppError> {
     respond(async move {
         let actor = authenticate().await?;
-        backend()?.rerun_failed(&actor, batch, confirmed).await
+        let b = backend()?;
+        let tasks = b.rerun_failed(&actor, batch, confirmed).await?;
+        let batch = match tasks.as_slice() {
+            [first, _, ..] => b.get_task(&actor, *first).await?.batch_id,
+            _ => None,
+        };
+        Ok(LaunchResult { tasks, batch })
     })
     .await
 }

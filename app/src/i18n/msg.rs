@@ -288,6 +288,7 @@ messages! {
     TaskRequestJson => "发送的 JSON（密钥已隐去）", "JSON sent (key redacted)";
     TaskRequestCurl => "等效 curl 命令（从 $RUNNINGHUB_API_KEY 读取密钥）", "Equivalent curl (key read from $RUNNINGHUB_API_KEY)";
     TaskRerun => "再次运行", "Run again";
+    BatchRerunFailed => "重新运行失败的任务", "Run the failed tasks again";
     RerunTitle => "再次运行这个测试", "Run this test again";
     RerunAsItWas => "同一配置，当时的版本", "Same config, the version it ran with";
     RerunCurrent => "同一配置，当前版本", "Same config, its current version";

@@ -2,7 +2,7 @@
 //! `?batch=N`, the comparison table of one batch test filling in live.
 
 use crate::api::configs::list_configs;
-use crate::api::tasks::list_tasks;
+use crate::api::tasks::{RerunFailed, list_tasks};
 use crate::components::{ErrorBox, PageError, StatusBadge, Time};
 use crate::domain::*;
 use crate::error::AppError;
@@ -250,7 +250,57 @@ fn TaskTable(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
 #[component]
 fn CompareTable(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
     let lang = use_i18n().lang;
+    let rerun = ServerAction::<RerunFailed>::new();
+    let confirm = RwSignal::new(false);
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(r)) = rerun.value().get() {
+            let to = match (r.batch, r.tasks.first()) {
+                (Some(b), _) => format!("/tasks?batch={}", b.0),
+                (None, Some(t)) => format!("/tasks/{}", t.0),
+                (None, None) => return,
+            };
+            navigate(&to, Default::default());
+        }
+    });
+    let again = move || {
+        rows.with(|r| {
+            r.iter()
+                .filter(|x| matches!(x.status, TaskStatus::Failed | TaskStatus::TimedOut))
+                .map(|x| x.status)
+                .collect::<Vec<_>>()
+        })
+    };
+    let batch = move || rows.with(|r| r.first().and_then(|x| x.batch_id));
+    let send = move |confirmed: bool| {
+        if let Some(batch) = batch() {
+            rerun.dispatch(RerunFailed { batch, confirmed });
+        }
+    };
     view! {
+        <Show when=move || !again().is_empty()>
+            <div class="page-actions">
+                <button type="button" class="btn" data-testid="rerun-failed" disabled=move || rerun.pending().get()
+                    on:click=move |_| if again().iter().any(|s| s.may_be_billed()) { confirm.set(true) } else { send(false) }>
+                    {t(Msg::BatchRerunFailed)}" ("{move || again().len()}")"
+                </button>
+            </div>
+        </Show>
+        {move || rerun.value().get().and_then(Result::err).map(|err| view! { <ErrorBox err/> })}
+        <Show when=move || confirm.get()>
+            <div class="dialog-backdrop">
+                <div class="dialog" role="alertdialog" aria-modal="true" aria-labelledby="rerun-failed-h">
+                    <h2 id="rerun-failed-h">{t(Msg::BatchRerunFailed)}</h2>
+                    <p>{t(Msg::RerunMayBeBilled)}</p>
+                    <div class="form-actions">
+                        <button type="button" class="btn btn-danger" on:click=move |_| { confirm.set(false); send(true); }>
+                            {t(Msg::RerunConfirmBilled)}
+                        </button>
+                        <button type="button" class="btn" on:click=move |_| confirm.set(false)>{t(Msg::Cancel)}</button>
+                    </div>
+                </div>
+            </div>
+        </Show>
         <div class="table-wrap compare">
             <table class="table" aria-label=move || Msg::TaskBatchTitle.text(lang.get())>
                 <thead><tr>

@@ -2,7 +2,8 @@
 //! default) and then POSTs `{"event":"TASK_END","taskId":…,"eventData":{…}}` there, the task
 //! object a query would answer (../shared/runninghub-api.md, "Callbacks"). `#callback=late:MS`
 //! sends it MS later, `twice` twice, `malformed` an unreadable body only, `string` with
-//! `eventData` as a JSON string, `none` not at all.
+//! `eventData` as a JSON string, `none` not at all. A delivery nobody took (the console down,
+//! a 5xx or 429) is tried again every half second for 15 s, as the provider's own retry would.
 
 use super::runninghub::{status_now, task_object};
 use super::scenario::CallbackStyle;
@@ -35,18 +36,28 @@ pub(super) fn send_when_done(s: Arc<SandboxState>, task: FakeTask, url: String) 
         let times = if style == CallbackStyle::Twice { 2 } else { 1 };
         let client = reqwest::Client::new();
         for _ in 0..times {
-            if let Ok(mut st) = s.stats.lock() {
-                st.callbacks += 1;
-            }
-            let sent = client
-                .post(&url)
-                .header("content-type", "application/json")
-                .body(body.clone())
-                .timeout(Duration::from_secs(10))
-                .send()
-                .await;
-            if let Err(e) = sent {
-                tracing::debug!(error = %e, url, "the sandbox's callback was not delivered");
+            for _attempt in 0..30 {
+                if let Ok(mut st) = s.stats.lock() {
+                    st.callbacks += 1;
+                }
+                let sent = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(body.clone())
+                    .timeout(Duration::from_secs(10))
+                    .send()
+                    .await;
+                let taken = match &sent {
+                    Ok(r) => !(r.status().is_server_error() || r.status().as_u16() == 429),
+                    Err(e) => {
+                        tracing::debug!(error = %e, url, "the sandbox's callback was not delivered");
+                        false
+                    }
+                };
+                if taken {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
             }
         }
     });

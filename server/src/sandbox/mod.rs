@@ -174,6 +174,7 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .route("/__sandbox/stats", get(stats))
         .route("/__sandbox/requests", get(requests))
         .route("/__sandbox/faults", post(set_faults))
+        .route("/__sandbox/task-id/{marker}", get(task_id_of))
         .route("/", get(index))
         .with_state(state)
 }
@@ -184,6 +185,15 @@ async fn stats(State(s): State<Arc<SandboxState>>) -> axum::Json<Stats> {
 
 async fn requests(State(s): State<Arc<SandboxState>>) -> axum::Json<Vec<SeenRequest>> {
     axum::Json(s.seen.lock().map(|v| v.clone()).unwrap_or_default())
+}
+
+/// The fake's call record, in short: the task id it gave the task submitted with `#id=marker`.
+async fn task_id_of(
+    State(s): State<Arc<SandboxState>>,
+    axum::extract::Path(marker): axum::extract::Path<String>,
+) -> Result<String, axum::http::StatusCode> {
+    s.task_id_with_marker(&marker)
+        .ok_or(axum::http::StatusCode::NOT_FOUND)
 }
 
 #[derive(serde::Deserialize)]

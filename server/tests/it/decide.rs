@@ -256,7 +256,7 @@ async fn a_batch_runs_only_its_failed_tasks_again() {
         )
         .await;
     let again = body_json(expect_status(r, 200, "rerun failed").await).await;
-    let again: Vec<i64> = again
+    let again: Vec<i64> = again["tasks"]
         .as_array()
         .expect("ids")
         .iter()
