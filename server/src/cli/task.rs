@@ -34,6 +34,15 @@ pub enum TaskCmd {
     },
     /// Cancel a task in flight.
     Cancel { id: i64 },
+    /// The ledger of provider callbacks, newest first (all, or one task's).
+    Callbacks {
+        #[arg(long)]
+        task: Option<i64>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `rhconsole task run`: the test case, how to print, how to follow.
@@ -232,6 +241,33 @@ async fn dispatch(core: &Core, cmd: TaskCmd) -> Result<u8, CliError> {
         TaskCmd::Cancel { id } => {
             core.engine.cancel(&Actor::Cli, TaskId(id)).await?;
             say!("Task #{id} cancelled");
+            Ok(0)
+        }
+        TaskCmd::Callbacks { task, limit, json } => {
+            let list =
+                db::callback::list(&core.db.read, task.map(TaskId), limit.clamp(1, 10_000)).await?;
+            if json {
+                let text = serde_json::to_string_pretty(&list).map_err(anyhow::Error::from)?;
+                say!("{text}");
+            } else {
+                say!(
+                    "{:<20} {:<7} {:<14} {:<10} FROM",
+                    "RECEIVED",
+                    "TASK",
+                    "OUTCOME",
+                    "STATUS"
+                );
+                for c in list {
+                    say!(
+                        "{:<20} {:<7} {:<14} {:<10} {}",
+                        c.received_at.format(),
+                        c.task_id.map_or("-".into(), |t| format!("#{}", t.0)),
+                        c.outcome.as_str(),
+                        c.status.unwrap_or_default(),
+                        c.remote_addr.unwrap_or_default()
+                    );
+                }
+            }
             Ok(0)
         }
     }

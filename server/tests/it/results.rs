@@ -61,6 +61,12 @@ async fn results_are_still_served_by_the_console_after_the_provider_link_expired
         "the gallery shows the kept thumbnail"
     );
     assert!(html.contains("provider-link"), "the provider link is named");
+    // Lists show the thumbnail, not the full image.
+    let row = rhconsole::db::task::summary(&app.core.db.read, id)
+        .await
+        .expect("summary")
+        .expect("row");
+    assert_eq!(row.thumbnail.as_deref(), Some(thumb.as_str()));
     assert!(
         !html.contains(&format!("src=\"{link}\"")),
         "the expiring link is not the image"

@@ -81,7 +81,10 @@ fn summary_from_row(r: &sqlx::sqlite::SqliteRow) -> sqlx::Result<TaskSummary> {
         error_code: r.try_get("error_code")?,
         created_at: Timestamp(r.try_get("created_at")?),
         finished_at: r.try_get::<Option<i64>, _>("finished_at")?.map(Timestamp),
-        thumbnail: results.iter().find_map(|x| x.url.clone()),
+        // The kept thumbnail (small, served by the console); older rows have only the image.
+        thumbnail: results
+            .iter()
+            .find_map(|x| x.thumb_url.clone().or_else(|| x.url.clone())),
         cost: usage.and_then(|u| u.cost()),
         batch_id: r.try_get::<Option<i64>, _>("batch_id")?.map(BatchId),
     })

@@ -86,6 +86,9 @@ async fn task_run_follows_the_task_and_exits_by_its_outcome() {
     );
     let o = run_async(d, &["blobs", "gc", "--keep-days", "x"]).await;
     assert_exit(&o, 2, "a bad number of days");
+    // No config asked for callbacks: the ledger is empty, and says so as JSON.
+    let ledger = stdout_json(&run_async(d, &["task", "callbacks", "--json"]).await);
+    assert_eq!(ledger, json!([]));
 }
 
 #[tokio::test]
