@@ -29,6 +29,18 @@ pub fn ErrorBox(err: AppError) -> impl IntoView {
     }
 }
 
+/// A field's value as history and differences show it: `true`/`false` in words (是/否), anything
+/// else as it is.
+#[component]
+pub fn ShownValue(value: String) -> impl IntoView {
+    let lang = use_i18n().lang;
+    move || match value.as_str() {
+        "true" => Msg::Yes.text(lang.get()).to_owned(),
+        "false" => Msg::No.text(lang.get()).to_owned(),
+        v => v.to_owned(),
+    }
+}
+
 /// A page-level error with a title, for failed loads.
 #[component]
 pub fn PageError(err: AppError) -> impl IntoView {

@@ -227,6 +227,7 @@ messages! {
     CallbackIgnored => "忽略（任务已结束或不匹配）", "Ignored (task final or not matching)";
     TaskEndedBy => "结束方式", "How the end was known";
     TaskCallbacks => "回调记录", "Callbacks received";
+    CallbackBody => "查看回调内容", "Show what was sent";
     TaskExpectsCallback => "等待服务商回调（轮询已放慢）", "Waiting for the provider's callback (polling slowed down)";
     FieldAllowLocal => "允许本地/内网地址（仅沙盒或局域网）", "Allow local/private addresses (sandbox or LAN only)";
     ConfigSectionConfirm => "确认", "Confirm";
@@ -305,6 +306,7 @@ messages! {
     DecideAttach => "关联并继续跟踪", "Attach and follow";
     DecideClose => "标记为失败", "Close as failed";
     DecideResend => "重新发送…", "Send again…";
+    DecideResendTitle => "重新发送这个任务？", "Send this task again?";
     DecideResendWarning => "第一次提交可能已被服务商受理并计费；重新发送会创建一个新任务，两次都可能计费。此操作会记录在审计日志中。", "The first submit may have been accepted and billed; sending again creates a new task, and both may be billed. This is recorded in the audit log.";
     TaskCancel => "取消任务", "Cancel task";
     TaskCancelConfirm => "确定取消此任务？", "Cancel this task?";

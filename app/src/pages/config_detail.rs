@@ -6,7 +6,7 @@ use crate::api::configs::{
 };
 use crate::api::tasks::list_tasks;
 use crate::components::frame::is_admin;
-use crate::components::{CopyButton, ErrorBox, PageError, StatusBadge, Time};
+use crate::components::{CopyButton, ErrorBox, PageError, ShownValue, StatusBadge, Time};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::i18n::{Msg, localized, t, use_i18n};
@@ -358,8 +358,8 @@ fn History(
                                                                     view! { <em>{t(Msg::ConfigKeyChanged)}</em> }.into_any()
                                                                 } else {
                                                                     view! {
-                                                                        {before.clone().map(|b| view! { <del>{b}</del>" → " })}
-                                                                        <ins>{after.clone().unwrap_or_default()}</ins>
+                                                                        {before.clone().map(|b| view! { <del><ShownValue value=b/></del>" → " })}
+                                                                        <ins><ShownValue value=after.clone().unwrap_or_default()/></ins>
                                                                     }.into_any()
                                                                 }}
                                                             </li>

@@ -14,16 +14,9 @@ use leptos_router::components::A;
 fn StorageStat(s: StorageUsage) -> impl IntoView {
     let lang = use_i18n().lang;
     let size = format_bytes(s.bytes);
-    let used = move || {
-        crate::i18n::Text::KeptImages {
-            files: s.files,
-            size: &size,
-        }
-        .render(lang.get())
-    };
     let rule = move || {
         let l = lang.get();
-        let mut parts = Vec::new();
+        let mut parts = vec![crate::i18n::Text::KeptImages { files: s.files }.render(l)];
         if s.keep_days > 0 {
             parts.push(crate::i18n::Text::KeepDays { days: s.keep_days }.render(l));
         }
@@ -31,7 +24,7 @@ fn StorageStat(s: StorageUsage) -> impl IntoView {
             let size = format_bytes(cap);
             parts.push(crate::i18n::Text::KeepCap { size: &size }.render(l));
         }
-        if parts.is_empty() {
+        if s.keep_days == 0 && s.keep_bytes.is_none() {
             parts.push(Msg::HomeKeepForever.text(l).to_owned());
         }
         parts.join(match l {
@@ -42,7 +35,7 @@ fn StorageStat(s: StorageUsage) -> impl IntoView {
     view! {
         <div class="stat" data-testid="storage">
             <div class="stat-label">{t(Msg::HomeStorage)}</div>
-            <div class="stat-value">{used}</div>
+            <div class="stat-value">{size}</div>
             <div class="hint">{rule}</div>
         </div>
     }

@@ -6,7 +6,7 @@
 
 use crate::api::configs::list_configs;
 use crate::api::tasks::{AttachTaskId, CancelTask, CloseUncertain, RerunTask, ResendUncertain};
-use crate::components::{ErrorBox, Time};
+use crate::components::{ErrorBox, ShownValue, Time};
 use crate::domain::*;
 use crate::i18n::{Msg, t, use_i18n};
 use leptos::prelude::*;
@@ -111,13 +111,13 @@ fn RerunDialog(task: RwSignal<TaskView>, open: RwSignal<bool>) -> impl IntoView 
         });
     };
     let ready = move || target.get() != Target::Other || other.get().is_some();
-    let radio = move |value: Target, label: Msg, testid: &'static str| {
+    let radio = move |value: Target, label: Msg, testid: &'static str, suffix: String| {
         view! {
             <label class="check">
                 <input type="radio" name="rerun-target" data-testid=testid
                     prop:checked=move || target.get() == value
                     on:change=move |_| target.set(value)/>
-                <span>{t(label)}</span>
+                <span>{t(label)}{suffix}</span>
             </label>
         }
     };
@@ -126,10 +126,9 @@ fn RerunDialog(task: RwSignal<TaskView>, open: RwSignal<bool>) -> impl IntoView 
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="rerun-h" data-testid="rerun-dialog">
                 <h2 id="rerun-h">{t(Msg::RerunTitle)}</h2>
                 <fieldset class="form-section">
-                    {radio(Target::AsItWas, Msg::RerunAsItWas, "rerun-as-it-was")}
-                    <span class="hint">"v"{version}</span>
-                    {radio(Target::Current, Msg::RerunCurrent, "rerun-current")}
-                    {radio(Target::Other, Msg::RerunOther, "rerun-other")}
+                    {radio(Target::AsItWas, Msg::RerunAsItWas, "rerun-as-it-was", format!(" (v{version})"))}
+                    {radio(Target::Current, Msg::RerunCurrent, "rerun-current", String::new())}
+                    {radio(Target::Other, Msg::RerunOther, "rerun-other", String::new())}
                     <Show when=move || target.get() == Target::Other>
                         <select aria-label=move || t(Msg::RerunOther)() data-testid="rerun-config"
                             on:change=move |ev| other.set(event_target_value(&ev).parse::<i64>().ok().map(ConfigId))>
@@ -189,14 +188,16 @@ pub fn DecideUncertain(task: RwSignal<TaskView>) -> impl IntoView {
             <section class="card" aria-labelledby="decide-h" data-testid="decide">
                 <h2 id="decide-h">{t(Msg::DecideTitle)}</h2>
                 <p class="hint">{t(Msg::DecideHint)}</p>
-                <form class="inline-form" on:submit=move |ev| {
+                <form class="toolbar" on:submit=move |ev| {
                     ev.prevent_default();
                     attach.dispatch(AttachTaskId { id, provider_task_id: pid.get_untracked() });
                 }>
-                    <label for="attach-pid">{t(Msg::DecideTaskId)}</label>
-                    <input id="attach-pid" name="provider_task_id" class="mono" autocomplete="off" required
-                        data-testid="attach-pid" prop:value=move || pid.get()
-                        on:input=move |ev| pid.set(event_target_value(&ev))/>
+                    <div class="field grow">
+                        <label for="attach-pid">{t(Msg::DecideTaskId)}</label>
+                        <input id="attach-pid" type="text" name="provider_task_id" class="mono" autocomplete="off" required
+                            data-testid="attach-pid" prop:value=move || pid.get()
+                            on:input=move |ev| pid.set(event_target_value(&ev))/>
+                    </div>
                     <button type="submit" class="btn btn-primary" data-testid="attach-go" disabled=move || attach.pending().get()>
                         {t(Msg::DecideAttach)}
                     </button>
@@ -214,7 +215,7 @@ pub fn DecideUncertain(task: RwSignal<TaskView>) -> impl IntoView {
         <Show when=move || confirm.get()>
             <div class="dialog-backdrop">
                 <div class="dialog" role="alertdialog" aria-modal="true" aria-labelledby="resend-h">
-                    <h2 id="resend-h">{t(Msg::DecideResend)}</h2>
+                    <h2 id="resend-h">{t(Msg::DecideResendTitle)}</h2>
                     <p>{t(Msg::DecideResendWarning)}</p>
                     <div class="form-actions">
                         <button type="button" class="btn btn-danger" data-testid="resend-go" on:click=move |_| {
@@ -251,8 +252,8 @@ pub fn RerunOrigin(task: RwSignal<TaskView>, diff: Vec<FieldChange>) -> impl Int
                                 };
                                 view! { <li data-field=c.field.clone()>
                                     {move || label.text(lang.get())}": "
-                                    {c.before.map(|b| view! { <del>{b}</del>" → " })}
-                                    <ins>{c.after.unwrap_or_default()}</ins>
+                                    {c.before.map(|b| view! { <del><ShownValue value=b/></del>" → " })}
+                                    <ins><ShownValue value=c.after.unwrap_or_default()/></ins>
                                 </li> }
                             }).collect_view()}
                         </ul>
@@ -276,7 +277,7 @@ pub fn CallbackLedger(callbacks: Vec<CallbackEntry>) -> impl IntoView {
                             <Time at=c.received_at/>" · "<strong>{t(c.outcome.label())}</strong>
                             {c.status.map(|s| view! { " · "<span class="mono">{s}</span> })}
                             {c.remote_addr.map(|a| view! { " · "<span class="muted">{a}</span> })}
-                            <details><summary>{t(Msg::TaskShowRequest)}</summary><pre class="code">{c.body}</pre></details>
+                            <details><summary>{t(Msg::CallbackBody)}</summary><pre class="code">{c.body}</pre></details>
                         </li>
                     }).collect_view()}
                 </ul>
