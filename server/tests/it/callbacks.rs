@@ -237,3 +237,25 @@ async fn without_a_public_address_a_config_asking_for_callbacks_is_polled_and_sa
             .all(|r| !r.body.contains("webhookUrl"))
     );
 }
+
+#[tokio::test]
+async fn a_late_callback_and_one_read_back_as_a_string_end_their_tasks_too() {
+    let (app, _admin, sb, cfg) = app_with_callbacks(30_000).await;
+    for tags in ["#callback=late:1500", "#callback=string"] {
+        let (id, v) = run_task(&app, cfg, spec(&format!("cb {tags} #runms=200")), 15).await;
+        assert_eq!(
+            v.status,
+            TaskStatus::Succeeded,
+            "{tags}: {:?}",
+            v.error_message
+        );
+        assert_eq!(v.ended_by, Some(EndedBy::Callback), "{tags}");
+        let pid = v.provider_task_id.clone().expect("task id");
+        assert_eq!(queries_for(&sb, &pid), 1, "{tags}: one confirming query");
+        let ledger = rhconsole::db::callback::list(&app.core.db.read, Some(id), 10)
+            .await
+            .expect("ledger");
+        assert_eq!(ledger.len(), 1, "{tags}");
+        assert_eq!(ledger[0].status.as_deref(), Some("SUCCESS"), "{tags}");
+    }
+}
