@@ -259,6 +259,15 @@ fn Failure(task: RwSignal<TaskView>) -> impl IntoView {
     }
 }
 
+/// The download link of result `n` of `task`: a kept copy (`/files/<sha>.<ext>`) is saved as
+/// `task-<id>-<n>.<ext>`; any other link is the link itself.
+fn download_link(url: &str, task: TaskId, n: usize) -> String {
+    match url.strip_prefix("/files/").and_then(|f| f.rsplit_once('.')) {
+        Some((_, ext)) => format!("{url}?download=task-{}-{n}.{ext}", task.0),
+        None => url.to_owned(),
+    }
+}
+
 #[component]
 fn Results(task: RwSignal<TaskView>) -> impl IntoView {
     let full = RwSignal::new(None::<String>);
@@ -276,7 +285,10 @@ fn Results(task: RwSignal<TaskView>) -> impl IntoView {
                             {items.into_iter().enumerate().map(|(i, r)| {
                                 let url = r.url.clone().unwrap_or_default();
                                 let shown = r.thumb_url.clone().unwrap_or_else(|| url.clone());
-                                let (u1, u2, u3) = (url.clone(), url.clone(), url.clone());
+                                // A kept copy downloads from the console under a name that says
+                                // what it is; a provider link can only be opened.
+                                let u3 = download_link(&url, task.with_untracked(|t| t.id), i + 1);
+                                let (u1, u2) = (url.clone(), url.clone());
                                 view! {
                                     <figure>
                                         {(!url.is_empty()).then(|| view! {

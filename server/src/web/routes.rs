@@ -31,7 +31,23 @@ pub fn router(
         .with_secure(secure_cookies)
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(12)));
 
+    // The built files, served here rather than by Leptos' fallback, which drops the request's
+    // conditional headers: a browser revalidating a `no-cache` chunk gets a 304, not the whole
+    // file again. Release builds come precompressed (`--precompress`: `.br`, `.gz`); other
+    // builds are compressed as they are sent. Only here: compressing the live streams would
+    // hold their events back.
+    let pkg = std::path::Path::new(&*state.leptos_options.site_root)
+        .join(&*state.leptos_options.site_pkg_dir);
+    let pkg_service = tower::ServiceBuilder::new()
+        .layer(tower_http::compression::CompressionLayer::new())
+        .service(
+            tower_http::services::ServeDir::new(pkg)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
+
     Ok(Router::new()
+        .nest_service("/pkg", pkg_service)
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/files/{name}", get(file))
@@ -204,11 +220,30 @@ async fn callback(
     }
 }
 
-/// Images the console stores (uploads, base64 results): signed-in users only.
+/// `?download=NAME` on a stored image: save it as `NAME` (`task-12-1.png`).
+#[derive(serde::Deserialize)]
+struct FileQuery {
+    download: Option<String>,
+}
+
+/// A file name a browser may save under: letters, digits, `.`, `-` and `_`, not starting with
+/// a dot, at most 100 characters; anything else is not used.
+fn download_name(name: &str) -> Option<&str> {
+    let ok = (1..=100).contains(&name.len())
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    ok.then_some(name)
+}
+
+/// Images the console stores (uploads, kept results, thumbnails): signed-in users only. With
+/// `?download=NAME` the browser saves the file as NAME instead of showing it.
 async fn file(
     State(s): State<AppState>,
     session: tower_sessions::Session,
     Path(name): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<FileQuery>,
 ) -> Response {
     if guard::session_user(&s, &session).await.is_none() {
         return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
@@ -223,6 +258,14 @@ async fn file(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("private, max-age=31536000, immutable"),
             );
+            if let Some(v) = q
+                .download
+                .as_deref()
+                .and_then(download_name)
+                .and_then(|n| HeaderValue::from_str(&format!("attachment; filename=\"{n}\"")).ok())
+            {
+                resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
             resp
         }
         Ok(None) => (StatusCode::NOT_FOUND, "no such file").into_response(),

@@ -241,3 +241,70 @@ async fn context_misses(app: &TestApp) -> Option<u64> {
         .find_map(|l| l.strip_prefix("rhconsole_request_context_misses_total "))
         .and_then(|v| v.trim().parse().ok())
 }
+
+/// The built files: a browser that has one asks whether it changed and gets a 304 without the
+/// body (before, Leptos' file handler dropped the conditional headers and sent every chunk
+/// again on each visit), and it comes compressed: precompressed when the build wrote `.br`/`.gz`
+/// files (release builds do), compressed on the way otherwise.
+#[tokio::test]
+async fn built_files_answer_a_revalidation_with_304_and_come_compressed() {
+    let site = tempfile::TempDir::new().expect("site");
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).expect("pkg");
+    let wasm: Vec<u8> = (0..40_000u32).map(|i| (i % 7) as u8).collect();
+    std::fs::write(pkg.join("chunk_1.wasm"), &wasm).expect("wasm");
+    std::fs::write(pkg.join("rhconsole.js"), "export {}\n".repeat(500)).expect("js");
+    std::fs::write(pkg.join("rhconsole.js.br"), b"precompressed").expect("br");
+    let app = TestApp::spawn_opts(Options {
+        site_root: Some(site.path().to_path_buf()),
+        ..Options::default()
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let url = app.url("/pkg/chunk_1.wasm");
+    let first = client.get(&url).send().await.expect("first");
+    assert_eq!(first.status(), 200);
+    assert_eq!(
+        first.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+        Some("no-cache")
+    );
+    let modified = first
+        .headers()
+        .get("last-modified")
+        .cloned()
+        .expect("last-modified");
+    assert_eq!(first.bytes().await.expect("body").len(), wasm.len());
+
+    let again = client
+        .get(&url)
+        .header("if-modified-since", modified)
+        .send()
+        .await
+        .expect("revalidation");
+    assert_eq!(again.status(), 304);
+    assert!(again.bytes().await.expect("body").is_empty());
+
+    let gz = client
+        .get(&url)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("gzip");
+    assert_eq!(
+        gz.headers().get("content-encoding").and_then(|v| v.to_str().ok()),
+        Some("gzip")
+    );
+    assert!(gz.bytes().await.expect("body").len() < wasm.len() / 4);
+
+    let br = client
+        .get(app.url("/pkg/rhconsole.js"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .expect("br");
+    assert_eq!(
+        br.headers().get("content-encoding").and_then(|v| v.to_str().ok()),
+        Some("br")
+    );
+    assert_eq!(&br.bytes().await.expect("body")[..], b"precompressed");
+}

@@ -61,6 +61,19 @@ async fn results_are_still_served_by_the_console_after_the_provider_link_expired
         "the gallery shows the kept thumbnail"
     );
     assert!(html.contains("provider-link"), "the provider link is named");
+    // Download saves it under a name that says what it is; a name that is not one is ignored.
+    let r = app
+        .get(&admin, &format!("{kept}?download=task-{}-1.png", id.0))
+        .await;
+    assert_eq!(
+        r.headers()
+            .get("content-disposition")
+            .and_then(|v| v.to_str().ok()),
+        Some(format!("attachment; filename=\"task-{}-1.png\"", id.0).as_str())
+    );
+    let r = app.get(&admin, &format!("{kept}?download=..%2Fevil%22.png")).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("content-disposition").is_none());
     // Lists show the thumbnail, not the full image.
     let row = rhconsole::db::task::summary(&app.core.db.read, id)
         .await
