@@ -67,9 +67,16 @@ pub fn TaskActions(task: RwSignal<TaskView>) -> impl IntoView {
             </div>
         </Show>
         <Show when=move || rerun_open.get()>
-            <RerunDialog task open=rerun_open/>
+            {move || Suspend::new(async move { rerun_dialog(task, rerun_open).await })}
         </Show>
     }
+}
+
+/// The re-run dialog, in its own wasm chunk loaded when it is first opened: its code (the
+/// config list, the re-run action) is not part of a task page's first visit.
+#[lazy]
+fn rerun_dialog(task: RwSignal<TaskView>, open: RwSignal<bool>) -> AnyView {
+    view! { <RerunDialog task open/> }.into_any()
 }
 
 /// Where the re-run goes: the config as it was, its current version, or another config.
