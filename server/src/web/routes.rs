@@ -258,11 +258,10 @@ async fn file(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("private, max-age=31536000, immutable"),
             );
-            if let Some(v) = q
-                .download
-                .as_deref()
-                .and_then(download_name)
-                .and_then(|n| HeaderValue::from_str(&format!("attachment; filename=\"{n}\"")).ok())
+            if let Some(v) =
+                q.download.as_deref().and_then(download_name).and_then(|n| {
+                    HeaderValue::from_str(&format!("attachment; filename=\"{n}\"")).ok()
+                })
             {
                 resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
             }

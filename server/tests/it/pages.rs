@@ -265,7 +265,10 @@ async fn built_files_answer_a_revalidation_with_304_and_come_compressed() {
     let first = client.get(&url).send().await.expect("first");
     assert_eq!(first.status(), 200);
     assert_eq!(
-        first.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+        first
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
         Some("no-cache")
     );
     let modified = first
@@ -291,7 +294,9 @@ async fn built_files_answer_a_revalidation_with_304_and_come_compressed() {
         .await
         .expect("gzip");
     assert_eq!(
-        gz.headers().get("content-encoding").and_then(|v| v.to_str().ok()),
+        gz.headers()
+            .get("content-encoding")
+            .and_then(|v| v.to_str().ok()),
         Some("gzip")
     );
     assert!(gz.bytes().await.expect("body").len() < wasm.len() / 4);
@@ -303,7 +308,9 @@ async fn built_files_answer_a_revalidation_with_304_and_come_compressed() {
         .await
         .expect("br");
     assert_eq!(
-        br.headers().get("content-encoding").and_then(|v| v.to_str().ok()),
+        br.headers()
+            .get("content-encoding")
+            .and_then(|v| v.to_str().ok()),
         Some("br")
     );
     assert_eq!(&br.bytes().await.expect("body")[..], b"precompressed");

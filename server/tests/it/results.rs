@@ -71,7 +71,9 @@ async fn results_are_still_served_by_the_console_after_the_provider_link_expired
             .and_then(|v| v.to_str().ok()),
         Some(format!("attachment; filename=\"task-{}-1.png\"", id.0).as_str())
     );
-    let r = app.get(&admin, &format!("{kept}?download=..%2Fevil%22.png")).await;
+    let r = app
+        .get(&admin, &format!("{kept}?download=..%2Fevil%22.png"))
+        .await;
     assert_eq!(r.status(), 200);
     assert!(r.headers().get("content-disposition").is_none());
     // Lists show the thumbnail, not the full image.
