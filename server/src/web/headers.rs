@@ -31,9 +31,15 @@ pub async fn security_headers(req: Request<Body>, next: Next) -> Response {
         )
             .into_response();
     }
+    let html = is_html(&resp);
     let h = resp.headers_mut();
     if build_output && !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    // A page shows what its signed-in reader may see: after signing out, Back must not show it
+    // from the cache.
+    if html && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     let mut set = |name: HeaderName, value: &'static str| {
         if !h.contains_key(&name) {

@@ -315,3 +315,18 @@ async fn built_files_answer_a_revalidation_with_304_and_come_compressed() {
     );
     assert_eq!(&br.bytes().await.expect("body")[..], b"precompressed");
 }
+
+/// After signing out, Back must not show a signed-in page from the browser's cache.
+#[tokio::test]
+async fn pages_are_never_stored_by_the_browser() {
+    let (app, admin) = app_with_admin().await;
+    for path in ["/", "/tasks", "/configs", "/users"] {
+        let r = app.get(&admin, path).await;
+        let cache = r
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        assert_eq!(cache.as_deref(), Some("no-store"), "{path}");
+    }
+}

@@ -459,3 +459,12 @@ fn an_import_names_every_bad_record_writes_nothing_and_never_echoes_a_key() {
         "https://x.cn"
     );
 }
+
+#[test]
+fn log_lines_sent_to_a_file_or_pipe_carry_no_colour_codes() {
+    let data = TempDir::new().expect("tmp");
+    let o = run(&data, &["config", "list"], "");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("generated a new master key"), "{err}");
+    assert!(!err.contains('\u{1b}'), "ANSI escape codes in {err:?}");
+}
