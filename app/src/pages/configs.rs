@@ -134,7 +134,8 @@ fn ConfigRow(
     let c = item.config;
     let id = c.id;
     let name = c.fields.name.clone();
-    // Shown at once; put back if the server refuses.
+    // The switch moves at once (put back if the server refuses); the words say "saving" until
+    // the server has it, so what they say is what a reload shows.
     let active = RwSignal::new(c.fields.is_active);
     let saved = c.fields.is_active;
     let last_saved = RwSignal::new(saved);
@@ -176,7 +177,16 @@ fn ConfigRow(
                         active.set(on);
                         toggle.dispatch(SetConfigActive { id, active: on });
                     }/>
-                <span class="switch-state" data-testid="active-state">{move || if active.get() { Msg::ConfigsActiveOn.text(lang.get()) } else { Msg::ConfigsActiveOff.text(lang.get()) }}</span>
+                <span class="switch-state" data-testid="active-state">{move || {
+                    let l = lang.get();
+                    if toggle.pending().get() {
+                        Msg::Saving.text(l)
+                    } else if active.get() {
+                        Msg::ConfigsActiveOn.text(l)
+                    } else {
+                        Msg::ConfigsActiveOff.text(l)
+                    }
+                }}</span>
                 {move || toggle.value().get().and_then(Result::err).map(|err| view! { <ErrorBox err/> })}
             </td>
             <td>
