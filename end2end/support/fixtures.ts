@@ -51,6 +51,16 @@ export async function callJson(request: APIRequestContext, c: Console, endpoint:
   });
 }
 
+/** Launches one task on `config` through the server function (one image URL) and answers its id. */
+export async function launchTask(request: APIRequestContext, env: Env, config: number, prompt: string): Promise<number> {
+  const r = await callJson(request, env.console, 'tasks/launch', {
+    configs: [config],
+    spec: { prompt, resolution: '1k', aspect_ratio: 'auto', image_urls: ['https://example.com/cat.png'], local_images: [], region: '' },
+  });
+  if (!r.ok()) throw new Error(`launching failed: ${r.status()} ${await r.text()}`);
+  return (await r.json()).tasks[0];
+}
+
 /** A RunningHub config pointing at the fake provider, created through the server function. */
 export async function createSandboxConfig(request: APIRequestContext, env: Env, name: string, extra: Record<string, unknown> = {}) {
   const input = {

@@ -1,5 +1,5 @@
 // What a returning browser fetches, and what "download" saves.
-import { callJson, createSandboxConfig, expect, hydrated, signIn, test } from '../support/fixtures';
+import { launchTask, createSandboxConfig, expect, hydrated, signIn, test } from '../support/fixtures';
 
 test('a warm reload fetches no wasm body again', async ({ page, env }) => {
   await signIn(page, env.console);
@@ -22,11 +22,7 @@ test('a warm reload fetches no wasm body again', async ({ page, env }) => {
 test('download saves the kept result under a name that says which task it is', async ({ page, env }) => {
   await signIn(page, env.console);
   const config = (await createSandboxConfig(page.request, env, 'Download')).id;
-  const r = await callJson(page.request, env.console, 'tasks/launch', {
-    configs: [config],
-    spec: { prompt: 'save me', resolution: '1k', aspect_ratio: 'auto', image_urls: ['https://example.com/cat.png'], local_images: [], region: '' },
-  });
-  const id = (await r.json()).tasks[0];
+  const id = await launchTask(page.request, env, config, 'save me');
   await page.goto(`${env.console.url}/tasks/${id}`);
   await hydrated(page);
   await expect(page.getByTestId('task-status')).toHaveAttribute('data-status', 'succeeded');

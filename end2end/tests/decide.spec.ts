@@ -1,18 +1,13 @@
 // Deciding a task whose submit may have reached the provider, and running a task again on
 // another config: what an operator does on the task page.
-import { callJson, createSandboxConfig, expect, hydrated, signIn, test } from '../support/fixtures';
+import { launchTask, createSandboxConfig, expect, hydrated, signIn, test } from '../support/fixtures';
 
 test.describe.configure({ mode: 'serial' });
 
 test('an operator attaches the provider task id to an undecided task and watches it finish', async ({ page, env }) => {
   await signIn(page, env.console);
   const config = (await createSandboxConfig(page.request, env, 'Undecided-PW')).id;
-  const r = await callJson(page.request, env.console, 'tasks/launch', {
-    configs: [config],
-    spec: { prompt: 'lost answer #drop #id=pw-lost', resolution: '1k', aspect_ratio: 'auto', image_urls: ['https://example.com/cat.png'], local_images: [], region: '' },
-  });
-  expect(r.ok()).toBeTruthy();
-  const id = (await r.json()).tasks[0];
+  const id = await launchTask(page.request, env, config, 'lost answer #drop #id=pw-lost');
   await page.goto(`${env.console.url}/tasks/${id}`);
   await hydrated(page);
   await expect(page.getByTestId('task-status')).toHaveAttribute('data-status', 'submit_uncertain');
@@ -40,11 +35,7 @@ test('running a task again on another config opens a new task showing what diffe
   await signIn(page, env.console);
   const a = (await createSandboxConfig(page.request, env, 'Rerun-A')).id;
   await createSandboxConfig(page.request, env, 'Rerun-B', { timeout_secs: 120 });
-  const r = await callJson(page.request, env.console, 'tasks/launch', {
-    configs: [a],
-    spec: { prompt: 'compare the two', resolution: '1k', aspect_ratio: 'auto', image_urls: ['https://example.com/cat.png'], local_images: [], region: '' },
-  });
-  const first = (await r.json()).tasks[0];
+  const first = await launchTask(page.request, env, a, 'compare the two');
   await page.goto(`${env.console.url}/tasks/${first}`);
   await hydrated(page);
   await expect(page.getByTestId('task-status')).toHaveAttribute('data-status', 'succeeded');

@@ -21,6 +21,9 @@ pub fn TextField(
     #[prop(optional)] mono: bool,
 ) -> impl IntoView {
     let lang = use_i18n().lang;
+    if let Some(typed) = typed_before_hydration(name) {
+        value.set(typed);
+    }
     let err = move || errors.get().and_then(|e| e.get(name));
     let hint_id = format!("{name}-hint");
     let err_id = format!("{name}-error");
@@ -50,6 +53,7 @@ pub fn TextField(
                 placeholder=move || placeholder.map(|p| p.get())
                 aria-invalid=move || err().map(|_| "true")
                 aria-describedby=described
+                value=value.get_untracked()
                 prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev))
             />
@@ -70,10 +74,14 @@ pub fn CheckField(
     #[prop(optional)] hint: Option<Msg>,
 ) -> impl IntoView {
     let lang = use_i18n().lang;
+    if let Some(checked) = checked_before_hydration(name) {
+        value.set(checked);
+    }
     view! {
         <div class="field">
             <label class="check" for=name>
                 <input id=name name=name type="checkbox"
+                    checked=value.get_untracked()
                     prop:checked=move || value.get()
                     on:change=move |ev| value.set(event_target_checked(&ev))/>
                 <span>{t(label)}</span>
@@ -95,6 +103,9 @@ pub fn NumberField(
     #[prop(optional)] hint: Option<Msg>,
 ) -> impl IntoView {
     let lang = use_i18n().lang;
+    if let Some(n) = typed_before_hydration(name).and_then(|v| v.trim().parse().ok()) {
+        value.set(n);
+    }
     let err = move || errors.get().and_then(|e| e.get(name));
     let hint_id = format!("{name}-hint");
     view! {
@@ -103,6 +114,7 @@ pub fn NumberField(
             <input id=name name=name type="number" min=min max=max inputmode="numeric"
                 aria-invalid=move || err().map(|_| "true")
                 aria-describedby=hint.map(|_| hint_id.clone())
+                value=value.get_untracked().to_string()
                 prop:value=move || value.get().to_string()
                 on:input=move |ev| value.set(event_target_value(&ev).trim().parse().unwrap_or(0))/>
             {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{move || h.text(lang.get())}</p> })}
@@ -136,5 +148,37 @@ pub fn PlainField(
                 aria-describedby=errors.map(|_| format!("{name}-error"))/>
             {errors.map(|errors| view! { <FieldMsg field=name errors/> })}
         </div>
+    }
+}
+
+/// During hydration, what the person already put into the server-rendered field `id` (`value`
+/// of an input, textarea or select): the page's wasm may arrive seconds after the page, and a
+/// field bound to a signal would be reset to the signal's first value. `None` when not
+/// hydrating (server rendering, or a page the router builds, whose fields are new) or when
+/// there is no such field.
+pub fn typed_before_hydration(id: &str) -> Option<String> {
+    dom_property(id, "value").and_then(|v| v.as_string())
+}
+
+/// Like [`typed_before_hydration`], for the `checked` of a checkbox or radio button.
+pub fn checked_before_hydration(id: &str) -> Option<bool> {
+    dom_property(id, "checked").and_then(|v| v.as_bool())
+}
+
+fn dom_property(id: &str, property: &str) -> Option<wasm_bindgen::JsValue> {
+    #[cfg(not(feature = "ssr"))]
+    {
+        use leptos::reactive::owner::Owner;
+        let hydrating = Owner::current_shared_context().is_some_and(|c| c.during_hydration());
+        if !hydrating {
+            return None;
+        }
+        let el = document().get_element_by_id(id)?;
+        js_sys::Reflect::get(el.as_ref(), &property.into()).ok()
+    }
+    #[cfg(feature = "ssr")]
+    {
+        let _ = (id, property);
+        None
     }
 }

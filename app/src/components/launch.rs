@@ -3,7 +3,7 @@
 
 use crate::api::configs::list_configs;
 use crate::api::tasks::LaunchTasks;
-use crate::components::ErrorBox;
+use crate::components::{ErrorBox, checked_before_hydration, typed_before_hydration};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::i18n::{Localized, Msg, t, use_i18n};
@@ -25,11 +25,26 @@ pub fn LaunchForm(
     preselect: Option<ConfigId>,
 ) -> impl IntoView {
     let lang = use_i18n().lang;
-    let prompt = RwSignal::new(String::new());
-    let resolution = RwSignal::new("1k".to_owned());
-    let aspect = RwSignal::new("auto".to_owned());
-    let region = RwSignal::new("domestic".to_owned());
-    let urls = RwSignal::new(vec![String::new()]);
+    // What was typed or picked before the wasm arrived stays (the first values otherwise).
+    let typed =
+        |id: &str, first: &str| typed_before_hydration(id).unwrap_or_else(|| first.to_owned());
+    let prompt = RwSignal::new(typed("prompt", ""));
+    let resolution = RwSignal::new(typed("resolution", "1k"));
+    let aspect = RwSignal::new(typed("aspect", "auto"));
+    let region = RwSignal::new(
+        [Region::Domestic, Region::Overseas]
+            .into_iter()
+            .find(|r| checked_before_hydration(&format!("region-{}", r.as_str())) == Some(true))
+            .unwrap_or(Region::Domestic)
+            .as_str()
+            .to_owned(),
+    );
+    let urls = RwSignal::new(vec![typed("image-url-0", "")]);
+    // Until the wasm runs, the form is a plain multipart post to the server (see
+    // `server/src/web/launch_form.rs`) that the browser checks by the fields' own rules; then
+    // the form checks and sends it itself.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     let locals = RwSignal::new(Vec::<LocalImage>::new());
     let chosen = RwSignal::new(preselect.into_iter().collect::<Vec<ConfigId>>());
     let uploading = RwSignal::new(0usize);
@@ -64,11 +79,7 @@ pub fn LaunchForm(
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(r)) = launch.value().get() {
-            match (r.tasks.as_slice(), r.batch) {
-                ([one], _) => navigate(&format!("/tasks/{}", one.0), Default::default()),
-                (_, Some(b)) => navigate(&format!("/tasks?batch={}", b.0), Default::default()),
-                _ => navigate("/tasks", Default::default()),
-            }
+            navigate(&r.page(), Default::default());
         }
     });
     let image_count =
@@ -135,7 +146,9 @@ pub fn LaunchForm(
     let drag_over = RwSignal::new(false);
 
     view! {
-        <form class="form-stack launch-form" on:submit=on_submit novalidate>
+        <form class="form-stack launch-form" method="post" action="/tasks/launch" enctype="multipart/form-data"
+            on:submit=on_submit novalidate=move || hydrated.get()>
+            {fixed_config.map(|c| view! { <input type="hidden" name="config" value=c.0.to_string()/> })}
             {configs.map(|configs| view! {
                 <fieldset class="field" aria-describedby="configs-error">
                     <legend class="label">{t(Msg::TaskConfigs)}" *"</legend>
@@ -148,10 +161,14 @@ pub fn LaunchForm(
                                         {list.into_iter().map(|item| {
                                             let id = item.config.id;
                                             let box_id = format!("cfg-{}", id.0);
+                                            if checked_before_hydration(&box_id) == Some(true) {
+                                                chosen.update(|c| if !c.contains(&id) { c.push(id) });
+                                            }
                                             let label_for = box_id.clone();
                                             view! {
                                                 <label class="check" for=label_for>
-                                                    <input type="checkbox" id=box_id
+                                                    <input type="checkbox" id=box_id name="config" value=id.0.to_string()
+                                                        checked=chosen.get_untracked().contains(&id)
                                                         prop:checked=move || chosen.get().contains(&id)
                                                         on:change=move |ev| {
                                                             let on = event_target_checked(&ev);
@@ -175,7 +192,7 @@ pub fn LaunchForm(
             })}
             <div class="field">
                 <label for="prompt">{t(Msg::TaskPrompt)}" *"</label>
-                <textarea id="prompt" name="prompt" rows="5" maxlength="20000"
+                <textarea id="prompt" name="prompt" rows="5" maxlength="20000" required
                     aria-invalid=move || errors.get().and_then(|e| e.get("prompt")).map(|_| "true")
                     aria-describedby="prompt-count prompt-error"
                     prop:value=move || prompt.get()
@@ -209,7 +226,8 @@ pub fn LaunchForm(
                     <div class="form-actions">
                         {[Region::Domestic, Region::Overseas].into_iter().map(|r| view! {
                             <label class="check">
-                                <input type="radio" name="region" value=r.as_str()
+                                <input type="radio" name="region" value=r.as_str() id=format!("region-{}", r.as_str())
+                                    checked=region.get_untracked() == r.as_str()
                                     prop:checked=move || region.get() == r.as_str()
                                     on:change=move |_| region.set(r.as_str().to_owned())/>
                                 <span>{t(r.label())}</span>
@@ -232,7 +250,7 @@ pub fn LaunchForm(
                         <div class="url-row" class:cut=cut>
                             <span class="idx">{i + 1}</span>
                             <label class="sr-only" for=input_id.clone()>{t(Msg::TaskImageUrls)}" "{i + 1}</label>
-                            <input id=input_id type="url" inputmode="url" placeholder="https://…/image.png" class="mono"
+                            <input id=input_id name="image_url" type="url" inputmode="url" placeholder="https://…/image.png" class="mono"
                                 prop:value=move || urls.get().get(i).cloned().unwrap_or_default()
                                 on:input=move |ev| {
                                     let v = event_target_value(&ev);
@@ -263,7 +281,7 @@ pub fn LaunchForm(
                         add_files(files_of(ev.data_transfer().and_then(|d| d.files())));
                     }>
                     {t(Msg::TaskDropHint)}
-                    <input id="local-files" type="file" accept="image/png,image/jpeg,image/webp" multiple class="sr-only"
+                    <input id="local-files" name="file" type="file" accept="image/png,image/jpeg,image/webp" multiple class="sr-only"
                         aria-labelledby="local-label"
                         on:change=move |ev| {
                             let input: web_sys::HtmlInputElement = event_target(&ev);

@@ -436,6 +436,7 @@ messages! {
     ErrImageUrlScheme => "图片链接必须是 http(s) 或 data:image 链接", "Image URLs are http(s) or data:image URLs";
     ErrImageUrlInvalid => "图片链接无效", "Invalid image URL";
     ErrImageTooLarge => "图片超过 10 MB", "The image is larger than 10 MB";
+    ErrFormFilesTooMany => "一次最多上传 10 个本地图片", "At most 10 local images per launch";
     ErrImageType => "只接受真正的 PNG、JPEG 或 WEBP 图片", "Only real PNG, JPEG or WEBP images are accepted";
     ErrBlobUnknown => "找不到上传的图片，请重新上传", "Uploaded image not found, upload it again";
     ErrUploadEndpointMissing => "此配置没有上传端点，不能使用本地图片", "This configuration has no upload endpoint: local images cannot be used";

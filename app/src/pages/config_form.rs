@@ -255,12 +255,17 @@ fn ConfigForm(
             }
         }
     };
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     let cancel_href = id
         .map(|i| format!("/configs/{}", i.0))
         .unwrap_or_else(|| "/configs".to_owned());
 
     view! {
-        <form class="card" on:submit=on_submit novalidate>
+        // Saving needs the wasm (the form is checked and sent by it): until it runs, the button
+        // waits, and the form is a POST so that a submit can never put the key into a URL.
+        // What is typed meanwhile stays (see `typed_before_hydration`).
+        <form class="card" method="post" on:submit=on_submit novalidate>
             <fieldset class="form-section">
                 <legend>{t(Msg::ConfigSectionProvider)}</legend>
                 <div class="form-grid">
@@ -331,7 +336,7 @@ fn ConfigForm(
             </Show>
             {move || other_error().map(|err| view! { <ErrorBox err/> })}
             <div class="form-actions">
-                <button type="submit" class="btn btn-primary" disabled=pending>
+                <button type="submit" class="btn btn-primary" disabled=move || pending.get() || !hydrated.get()>
                     {move || if pending.get() { t(Msg::Saving)() } else { t(Msg::Save)() }}
                 </button>
                 <A href=cancel_href attr:class="btn">{t(Msg::Cancel)}</A>

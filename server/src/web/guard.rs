@@ -159,6 +159,9 @@ pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 pub async fn limit_body(req: Request<Body>, next: Next) -> Response {
     let limit = if req.uri().path().starts_with("/api/uploads/") {
         UPLOAD_LIMIT
+    } else if req.uri().path() == super::launch_form::PATH {
+        // The launch form without wasm carries its images in the post itself.
+        super::launch_form::FILES_MAX * UPLOAD_LIMIT
     } else {
         BODY_LIMIT
     };

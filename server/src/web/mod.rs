@@ -4,6 +4,7 @@
 
 mod guard;
 mod headers;
+mod launch_form;
 mod owner;
 mod routes;
 mod scope;

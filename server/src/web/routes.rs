@@ -52,6 +52,10 @@ pub fn router(
         .route("/metrics", get(metrics))
         .route("/files/{name}", get(file))
         .route("/callbacks/{token}", axum::routing::post(callback))
+        .route(
+            super::launch_form::PATH,
+            axum::routing::post(super::launch_form::launch_form),
+        )
         .route("/favicon.svg", get(favicon))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();

@@ -11,6 +11,7 @@ mod configs;
 mod decide;
 mod engine;
 mod fidelity;
+mod forms;
 mod handoff;
 mod pages;
 mod parsers;

@@ -118,6 +118,17 @@ pub struct LaunchResult {
     pub batch: Option<BatchId>,
 }
 
+impl LaunchResult {
+    /// The page to show next: the task (one), the batch's comparison (several), or the list.
+    pub fn page(&self) -> String {
+        match (self.tasks.as_slice(), self.batch) {
+            ([one], _) => format!("/tasks/{}", one.0),
+            (_, Some(b)) => format!("/tasks?batch={}", b.0),
+            _ => "/tasks".to_owned(),
+        }
+    }
+}
+
 /// A task with its execution log so far (what the task page renders first).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskDetail {
