@@ -74,10 +74,15 @@ test('revealing the key asks for the password again and is recorded', async ({ p
   await hydrated(page);
   await expect(page.getByTestId('key-mask')).toHaveText('…cdef');
   await page.getByRole('button', { name: '查看完整密钥' }).click();
+  // The keyboard is in the password field; Esc closes the dialog.
+  await expect(page.getByLabel('密码')).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await page.getByRole('button', { name: '查看完整密钥' }).click();
   await page.getByLabel('密码').fill('wrong password');
   await page.getByRole('button', { name: '确认' }).click();
-  await expect(page.getByRole('alert').filter({ hasText: '密码错误' })).toBeVisible();
-  await page.getByRole('button', { name: '查看完整密钥' }).click();
+  // A wrong password keeps the dialog open and says so inside it.
+  await expect(page.getByRole('dialog').getByRole('alert').filter({ hasText: '密码错误' })).toBeVisible();
   await page.getByLabel('密码').fill('correct horse battery staple');
   await page.getByRole('button', { name: '确认' }).click();
   await expect(page.getByTestId('revealed-key')).toHaveText(SANDBOX_KEY);

@@ -39,7 +39,7 @@ test.describe('test tasks', () => {
     await expect(page.getByTestId('result-image')).toHaveCount(1);
     await expect(page.getByTestId('result-image')).toHaveJSProperty('complete', true);
     await expect(page.getByTestId('provider-task-id')).toHaveText(/^\d+$/);
-    await expect(page.getByTestId('cost')).toHaveText('0.14');
+    await expect(page.getByTestId('cost')).toHaveText('¥0.14');
     const timeline = page.getByTestId('timeline');
     await expect(timeline).toContainText('已受理：taskId');
     await expect(timeline).toContainText('服务商状态：RUNNING');

@@ -43,8 +43,31 @@ pub fn ShownValue(value: String) -> impl IntoView {
 
 /// A page-level error with a title, for failed loads.
 #[component]
-pub fn PageError(err: AppError) -> impl IntoView {
+pub fn PageError(
+    err: AppError,
+    /// For a missing object: what was looked for, in words ("there is no test task #42"), and
+    /// where to go instead. Without it, a missing object gets the generic "page not found".
+    #[prop(default = None)]
+    missing: Option<Missing>,
+) -> impl IntoView {
     let not_found = err == AppError::NotFound;
+    if let (true, Some(m)) = (not_found, missing) {
+        #[cfg(feature = "ssr")]
+        crate::api::request::set_page_status(http::StatusCode::NOT_FOUND);
+        let lang = use_i18n().lang;
+        return view! {
+            <section class="empty-state" data-testid="missing">
+                <h1>{move || m.what.render(lang.get())}</h1>
+                <p class="muted">{t(Msg::NotFoundHint)}</p>
+                <p class="form-actions">
+                    {m.links.into_iter().map(|(label, href)| view! {
+                        <leptos_router::components::A href=href attr:class="btn">{t(label)}</leptos_router::components::A>
+                    }).collect_view()}
+                </p>
+            </section>
+        }
+        .into_any();
+    }
     #[cfg(feature = "ssr")]
     if matches!(err, AppError::NotFound | AppError::Forbidden) {
         crate::api::request::set_page_status(
@@ -57,6 +80,14 @@ pub fn PageError(err: AppError) -> impl IntoView {
             <ErrorBox err/>
         </section>
     }
+    .into_any()
+}
+
+/// A missing object in words, and the pages to go to instead (see [`PageError`]).
+#[derive(Clone, Debug)]
+pub struct Missing {
+    pub what: crate::i18n::Text<'static>,
+    pub links: Vec<(Msg, String)>,
 }
 
 /// The message for one form field, read from the last failed submission.
@@ -182,4 +213,94 @@ pub fn Switch(
 #[component]
 pub fn Time(at: crate::domain::Timestamp) -> impl IntoView {
     view! { <time datetime=at.rfc3339()>{at.format()}</time> }
+}
+
+/// Esc closes what the calling component shows over the page (a dialog, the image viewer):
+/// `close` is called on every Escape while the component lives, so it must do nothing when
+/// nothing is open (setting a signal to "closed" again is fine).
+pub fn close_on_escape(close: impl Fn() + 'static) {
+    #[cfg(not(feature = "ssr"))]
+    {
+        let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+            if ev.key() == "Escape" {
+                close();
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
+    #[cfg(feature = "ssr")]
+    let _ = close;
+}
+
+/// Puts the keyboard into `input` as soon as it is shown (`autofocus` is not honoured on an
+/// element a click inserts).
+pub fn focus_when_shown(input: NodeRef<leptos::html::Input>) {
+    Effect::new(move |_| {
+        if let Some(el) = input.get() {
+            let _ = el.focus();
+        }
+    });
+}
+
+/// A list's filter bar: a GET form that applies itself as soon as a field changes (no button
+/// needed, though Enter and the button still work, and without wasm it is a plain GET). Only
+/// named fields with a value go into the address, so it reads `?status=failed`, not
+/// `?q=&config=&status=failed&=`.
+#[component]
+pub fn FilterForm(children: Children) -> impl IntoView {
+    let navigate = leptos_router::hooks::use_navigate();
+    let apply = move |ev: &web_sys::Event| {
+        ev.prevent_default();
+        #[cfg(not(feature = "ssr"))]
+        {
+            use wasm_bindgen::JsCast;
+            let form = ev
+                .target()
+                .and_then(|t| match t.dyn_into::<web_sys::HtmlFormElement>() {
+                    Ok(f) => Some(f),
+                    Err(t) => t
+                        .dyn_into::<web_sys::Element>()
+                        .ok()
+                        .and_then(|e| e.closest("form").ok().flatten())
+                        .and_then(|f| f.dyn_into().ok()),
+                });
+            let Some(data) = form.and_then(|f| web_sys::FormData::new_with_form(&f).ok()) else {
+                return;
+            };
+            let mut query = form_urlencoded::Serializer::new(String::new());
+            for entry in js_sys::try_iter(&data)
+                .ok()
+                .flatten()
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let pair = js_sys::Array::from(&entry);
+                if let (Some(k), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string())
+                    && !k.is_empty()
+                    && !v.trim().is_empty()
+                {
+                    query.append_pair(&k, &v);
+                }
+            }
+            let query = query.finish();
+            let path = window().location().pathname().unwrap_or_default();
+            let to = if query.is_empty() {
+                path
+            } else {
+                format!("{path}?{query}")
+            };
+            navigate(&to, Default::default());
+        }
+        #[cfg(feature = "ssr")]
+        let _ = &navigate;
+    };
+    let on_change = apply.clone();
+    view! {
+        <form method="get" class="toolbar" role="search"
+            on:submit=move |ev| apply(ev.as_ref())
+            on:change=move |ev| on_change(&ev)>
+            {children()}
+        </form>
+    }
 }

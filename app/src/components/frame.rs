@@ -29,6 +29,34 @@ pub fn is_admin() -> impl Fn() -> bool + Copy {
     }
 }
 
+/// What only admins may use (the config forms with the key field, adding users): anyone else
+/// is told at once that they may not (HTTP 403 on a page), instead of filling in a form whose
+/// save can only fail.
+///
+/// `quiet`: for a part of a page, which others simply do not see.
+#[component]
+pub fn AdminOnly(children: ChildrenFn, #[prop(optional)] quiet: bool) -> impl IntoView {
+    let me = use_me();
+    let children = StoredValue::new(children);
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let admin = match me {
+                    Some(m) => m.0.await.ok().flatten().is_some_and(|u| u.is_admin()),
+                    None => false,
+                };
+                if admin {
+                    children.with_value(|c| c()).into_any()
+                } else if quiet {
+                    ().into_any()
+                } else {
+                    view! { <crate::components::PageError err=AppError::Forbidden/> }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
 #[component]
 pub fn Frame(children: Children) -> impl IntoView {
     let me = Resource::new(|| (), |_| me());
@@ -125,26 +153,43 @@ fn ThemeSwitch() -> impl IntoView {
     let theme = use_context::<ThemeSignal>()
         .map(|t| t.0)
         .unwrap_or_else(|| RwSignal::new(Theme::Auto));
+    // Three choices in turn: the system's, the other look, then back to following the system
+    // (the first press always changes what is seen). The button says which one is on.
     let toggle = move |_| {
-        let dark_now = match theme.get_untracked() {
-            Theme::Dark => true,
-            Theme::Light => false,
-            Theme::Auto => window()
-                .match_media("(prefers-color-scheme: dark)")
-                .ok()
-                .flatten()
-                .is_some_and(|m| m.matches()),
+        let system_dark = window()
+            .match_media("(prefers-color-scheme: dark)")
+            .ok()
+            .flatten()
+            .is_some_and(|m| m.matches());
+        let (system, other) = if system_dark {
+            (Theme::Dark, Theme::Light)
+        } else {
+            (Theme::Light, Theme::Dark)
         };
-        let next = if dark_now { Theme::Light } else { Theme::Dark };
+        let next = match theme.get_untracked() {
+            Theme::Auto => other,
+            t if t == other => system,
+            _ => Theme::Auto,
+        };
         set_pref_cookie(THEME_COOKIE, next.attr());
         theme.set(next);
         if let Some(el) = document().document_element() {
             let _ = el.set_attribute("data-theme", next.attr());
         }
     };
+    let lang = use_i18n().lang;
+    let label = move || {
+        let l = lang.get();
+        let now = match theme.get() {
+            Theme::Auto => Msg::ThemeAuto,
+            Theme::Light => Msg::ThemeLight,
+            Theme::Dark => Msg::ThemeDark,
+        };
+        format!("{}: {}", Msg::ThemeSwitch.text(l), now.text(l))
+    };
     view! {
         <button type="button" class="tool-btn icon" on:click=toggle
-            aria-label=t(Msg::ThemeSwitch) title=t(Msg::ThemeSwitch)>
+            aria-label=label title=label data-theme-choice=move || theme.get().attr()>
             <span aria-hidden="true" class="theme-icon"></span>
         </button>
     }

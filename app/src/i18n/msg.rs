@@ -73,7 +73,8 @@ messages! {
     SkipToContent => "跳到正文", "Skip to content";
     LangSwitch => "English", "中文";
     LangSwitchLabel => "切换语言", "Switch language";
-    ThemeSwitch => "切换明暗主题", "Toggle light/dark theme";
+    ThemeSwitch => "主题", "Theme";
+    ThemeAuto => "跟随系统", "Follow system";
     ThemeLight => "浅色", "Light";
     ThemeDark => "深色", "Dark";
     SignOut => "退出登录", "Sign out";
@@ -110,6 +111,7 @@ messages! {
     NextPage => "下一页", "Next page";
     FirstPage => "第一页", "First page";
     NotFoundTitle => "页面不存在", "Page not found";
+    NotFoundHint => "它可能已被删除，或者链接中的编号有误。", "It may have been deleted, or the number in the link is wrong.";
     NotFoundBody => "你要找的页面不存在或已被移走。", "The page you asked for does not exist or has moved.";
     ErrorTitle => "出错了", "Something went wrong";
     Retry => "重试", "Retry";
@@ -186,6 +188,7 @@ messages! {
     ConfigLaunchGo => "测试此配置", "Test this configuration";
     ConfigDetails => "配置详情", "Details";
     ConfigKeyChanged => "已更改", "changed";
+    ConfigAllTasks => "查看此配置的全部测试任务", "All tests of this config";
     ConfigRecentTasks => "最近的测试任务", "Recent test tasks";
     ConfigLimits => "超时与并发", "Timeout and concurrency";
     ConfigSectionProvider => "接口", "Provider";
@@ -379,6 +382,12 @@ messages! {
     ExplainAccount => "账户、密钥或应用权限问题：请按服务商的原始提示处理。", "An account, key or app access problem: follow the provider's own message.";
     ExplainNoImage => "服务商报告成功，但答复里没有可用的图片（没有结果、链接为空或只有文字）。上面引用了它的原始答复；这次调用可能已计费，请先在服务商的调用记录中核实。",
         "The provider reported success but its answer holds no usable image (no results, empty links or only text). Its answer is quoted above; the call may have been billed, so check the provider's call record.";
+    ExplainDns => "找不到服务商的主机名（DNS 解析失败）：请检查配置里的主机地址是否拼写正确，以及运行控制台的服务器能否解析外网域名。", "The provider's host name could not be found (DNS lookup failed): check the host in the config for typos, and that the console's server can resolve outside names.";
+    ExplainConnRefused => "服务商的主机拒绝了连接：地址或端口可能不对，或者对方的服务没有在运行。", "The provider's host refused the connection: the address or port may be wrong, or the service is not running.";
+    ExplainConnect => "连接不上服务商：请检查主机地址、网络和防火墙（服务器能否访问该地址）。", "Could not connect to the provider: check the host, the network and any firewall between the console's server and it.";
+    ExplainNetwork => "与服务商的连接中途断开，没有收到完整答复：多为网络不稳定，可稍后重试。", "The connection to the provider broke before a full answer arrived: usually an unstable network; try again later.";
+    ExplainMalformed => "服务商的答复无法解读（不是预期的 JSON）：可能是地址指向了别的服务，或中间的网关返回了错误页。", "The provider's answer could not be read (not the expected JSON): the address may point at another service, or a gateway in between answered with an error page.";
+    ExplainOutbound => "控制台拒绝访问这个地址：它指向本机或内网。只有勾选“允许本地/内网地址”的配置（沙盒或局域网）才能访问。", "The console refused this address: it points at this machine or a private network. Only configs that allow local addresses (sandbox or LAN) may use it.";
     ExplainTimeout => "在设定的时间内没有得到最终结果。任务可能仍在服务商处运行。", "No final result within the time limit. The task may still be running at the provider.";
 
     ErrRequired => "必填", "Required";

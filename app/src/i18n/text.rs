@@ -149,6 +149,10 @@ texts! {
     DurMinutes { min: i64, sec: i64 } => "{min} 分 {sec:02} 秒", "{min} min {sec:02} s";
     DurHours { h: i64, min: i64 } => "{h} 小时 {min:02} 分", "{h} h {min:02} min";
 
+    NoSuchTask { id: i64 } => "没有编号为 #{id} 的测试任务", "There is no test task #{id}";
+    NoSuchConfig { id: i64 } => "没有编号为 {id} 的配置", "There is no configuration {id}";
+    UserAdded { name: &'a str } => "已添加用户 {name}", "User {name} added";
+
     KeptImages { files: u64 } => "{files} 张图片", "{files} images";
     KeepDays { days: u32 } => "未使用超过 {days} 天的图片会被清理", "Images unused for {days} days are removed";
     KeepCap { size: &'a str } => "总量超过 {size} 时先清理最久未用的", "Over {size} in all, the least recently used go first";

@@ -6,10 +6,16 @@ use crate::api::configs::{
 };
 use crate::api::tasks::list_tasks;
 use crate::components::frame::is_admin;
-use crate::components::{CopyButton, ErrorBox, PageError, ShownValue, StatusBadge, Time};
+use crate::components::{
+    CopyButton, ErrorBox, Missing, PageError, ShownValue, StatusBadge, Time, close_on_escape,
+    focus_when_shown,
+};
+
+/// How long a revealed key stays on screen before it hides itself.
+const KEY_SHOWN_FOR: std::time::Duration = std::time::Duration::from_secs(60);
 use crate::domain::*;
 use crate::error::AppError;
-use crate::i18n::{Msg, localized, t, use_i18n};
+use crate::i18n::{Msg, Text, localized, t, use_i18n};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -32,10 +38,11 @@ pub fn ConfigDetailPage() -> impl IntoView {
         (
             unarchive.version().get(),
             revert.version().get(),
-            reveal.version().get(),
             delete.version().get(),
         )
     };
+    // Revealing the key changes the history (it is recorded), not the config: the details and
+    // their dialog stay as they are (a wrong password keeps the dialog open).
     let config = Resource::new(
         move || (id.get(), versions()),
         |(id, _)| async move {
@@ -46,8 +53,8 @@ pub fn ConfigDetailPage() -> impl IntoView {
         },
     );
     let history = Resource::new(
-        move || (id.get(), versions()),
-        |(id, _)| async move {
+        move || (id.get(), versions(), reveal.version().get()),
+        |(id, _, _)| async move {
             match id {
                 Some(id) => config_history(id).await,
                 None => Err(AppError::NotFound),
@@ -108,12 +115,18 @@ pub fn ConfigDetailPage() -> impl IntoView {
                                 </Show>
                             </div>
                             <div>
-                                <RecentTasks recent/>
+                                <RecentTasks recent config=c.id/>
                                 <History history current=c.version admin revert/>
                             </div>
                         </div>
                     }.into_any(),
-                    Err(err) => view! { <PageError err/> }.into_any(),
+                    Err(err) => {
+                        let missing = id.get_untracked().map(|id| Missing {
+                            what: Text::NoSuchConfig { id: id.0 },
+                            links: vec![(Msg::NavConfigs, "/configs".to_owned())],
+                        });
+                        view! { <PageError err missing/> }.into_any()
+                    }
                 }
             })}
         </Transition>
@@ -130,17 +143,20 @@ fn ConfigHeader(
     let id = c.id;
     let archived = c.archived_at.is_some();
     let confirm_delete = RwSignal::new(false);
+    close_on_escape(move || confirm_delete.set(false));
     view! {
         <div class="page-head">
             <div>
                 <p class="sub"><A href="/configs">{t(Msg::ConfigsTitle)}</A>" / "</p>
                 <h1>{c.fields.name.clone()}" "
-                    {if c.fields.is_active {
+                    // An archived config runs nothing: its on/off state says nothing then.
+                    {if archived {
+                        view! { <span class="badge badge-warn">{t(Msg::ConfigsArchived)}</span> }.into_any()
+                    } else if c.fields.is_active {
                         view! { <span class="badge badge-ok">{t(Msg::ConfigsActiveOn)}</span> }.into_any()
                     } else {
                         view! { <span class="badge badge-muted">{t(Msg::ConfigsActiveOff)}</span> }.into_any()
                     }}
-                    {archived.then(|| view! { " " <span class="badge badge-warn">{t(Msg::ConfigsArchived)}</span> })}
                 </h1>
                 <p class="sub">
                     {t(c.fields.api_type.label())}" · "{t(Msg::ConfigVersion)}" "{c.version}" · "
@@ -205,12 +221,34 @@ fn ConfigDetails(
     let revealed = Signal::derive(move || reveal.value().get().and_then(Result::ok));
     let hidden = RwSignal::new(false);
     let reveal_error = move || reveal.value().get().and_then(Result::err);
+    close_on_escape(move || asking.set(false));
+    let password_input = NodeRef::<leptos::html::Input>::new();
+    focus_when_shown(password_input);
+    // The dialog closes when the key is there (a wrong password keeps it open, saying so), and
+    // the key hides itself again after a while: it should not stay on a screen left open.
+    let shown_times = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = reveal.value().get() {
+            asking.set(false);
+            hidden.set(false);
+            let n = shown_times.get_untracked() + 1;
+            shown_times.set(n);
+            set_timeout(
+                move || {
+                    if shown_times.get_untracked() == n {
+                        hidden.set(true);
+                    }
+                },
+                KEY_SHOWN_FOR,
+            );
+        }
+    });
     let has_key = c.key_mask.is_some();
     view! {
         <section class="card" aria-labelledby="details-h">
             <h2 id="details-h">{t(Msg::ConfigDetails)}</h2>
             <dl class="props">
-                <dt>{t(Msg::FieldApiType)}</dt><dd><span class="tag">{f.api_type.as_str()}</span></dd>
+                <dt>{t(Msg::FieldApiType)}</dt><dd>{t(f.api_type.label())}<span class="sub mono">{f.api_type.as_str()}</span></dd>
                 <dt>{t(Msg::FieldHostDomestic)}</dt><dd class="mono">{f.host_domestic.clone()}</dd>
                 <dt>{t(Msg::FieldHostOverseas)}</dt><dd class="mono">{f.host_overseas.clone()}</dd>
                 <dt>{t(Msg::FieldApiKey)}</dt>
@@ -226,7 +264,7 @@ fn ConfigDetails(
                         }.into_any(),
                     }}
                     <Show when=move || admin() && has_key && (revealed.get().is_none() || hidden.get())>
-                        " "<button type="button" class="btn btn-small" on:click=move |_| { hidden.set(false); asking.set(true); }>{t(Msg::ConfigKeyReveal)}</button>
+                        " "<button type="button" class="btn btn-small" on:click=move |_| { reveal.value().set(None); asking.set(true); }>{t(Msg::ConfigKeyReveal)}</button>
                     </Show>
                 </dd>
                 <dt>{t(Msg::FieldDrawEndpoint)}</dt><dd class="mono">{f.draw_endpoint.clone()}</dd>
@@ -258,14 +296,15 @@ fn ConfigDetails(
                         ev.prevent_default();
                         reveal.dispatch(RevealKey { id, password: password.get_untracked() });
                         password.set(String::new());
-                        asking.set(false);
                     }>
                     <h2 id="reveal-h">{t(Msg::ConfigKeyReveal)}</h2>
                     <p class="muted">{t(Msg::ConfigKeyRevealHint)}</p>
                     <div class="field">
                         <label for="reveal-password">{t(Msg::Password)}</label>
-                        <input id="reveal-password" type="password" autocomplete="current-password" required autofocus bind:value=password/>
+                        <input id="reveal-password" type="password" autocomplete="current-password" required
+                            node_ref=password_input bind:value=password/>
                     </div>
+                    {move || reveal_error().map(|err| view! { <ErrorBox err/> })}
                     <div class="form-actions" style="margin-top:1rem">
                         <button type="submit" class="btn btn-primary">{t(Msg::Confirm)}</button>
                         <button type="button" class="btn" on:click=move |_| asking.set(false)>{t(Msg::Cancel)}</button>
@@ -273,12 +312,11 @@ fn ConfigDetails(
                 </form>
             </div>
         </Show>
-        {move || reveal_error().map(|err| view! { <ErrorBox err/> })}
     }
 }
 
 #[component]
-fn RecentTasks(recent: Resource<Result<TaskPage, AppError>>) -> impl IntoView {
+fn RecentTasks(recent: Resource<Result<TaskPage, AppError>>, config: ConfigId) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="recent-h">
             <h2 id="recent-h">{t(Msg::ConfigRecentTasks)}</h2>
@@ -297,6 +335,7 @@ fn RecentTasks(recent: Resource<Result<TaskPage, AppError>>) -> impl IntoView {
                                     </li>
                                 }).collect_view()}
                             </ul>
+                            <p><A href=format!("/tasks?config={}", config.0)>{t(Msg::ConfigAllTasks)}" →"</A></p>
                         }.into_any(),
                         Err(err) => view! { <ErrorBox err/> }.into_any(),
                     }
@@ -322,6 +361,7 @@ fn History(
             .and_then(|s| s.parse::<ConfigId>().ok())
     };
     let confirm = RwSignal::new(None::<i64>);
+    close_on_escape(move || confirm.set(None));
     view! {
         <section class="card" aria-labelledby="history-h">
             <h2 id="history-h">{t(Msg::ConfigHistory)}</h2>

@@ -2,6 +2,7 @@
 //! editable. The key field stays blank on edit: blank keeps the stored key.
 
 use crate::api::configs::{CreateConfig, UpdateConfig, get_config};
+use crate::components::frame::AdminOnly;
 use crate::components::{CheckField, ErrorBox, NumberField, PageError, TextField};
 use crate::domain::*;
 use crate::error::AppError;
@@ -16,8 +17,10 @@ use strum::VariantArray;
 pub fn ConfigNewPage() -> impl IntoView {
     view! {
         <Title text=crate::i18n::title(Msg::ConfigNewTitle)/>
-        <div class="page-head"><h1>{t(Msg::ConfigNewTitle)}</h1></div>
-        <ConfigForm initial=ApiType::RunningHubRhartEdit.preset() id=None key_mask=None/>
+        <AdminOnly>
+            <div class="page-head"><h1>{t(Msg::ConfigNewTitle)}</h1></div>
+            <ConfigForm initial=ApiType::RunningHubRhartEdit.preset() id=None key_mask=None/>
+        </AdminOnly>
     }
 }
 
@@ -38,6 +41,7 @@ pub fn ConfigEditPage() -> impl IntoView {
     });
     view! {
         <Title text=crate::i18n::title(Msg::ConfigEditTitle)/>
+        <AdminOnly>
         <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
             {move || Suspend::new(async move {
                 match config.await {
@@ -54,6 +58,7 @@ pub fn ConfigEditPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        </AdminOnly>
     }
 }
 

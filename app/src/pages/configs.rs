@@ -2,12 +2,12 @@
 
 use crate::api::configs::{SetConfigActive, list_configs};
 use crate::components::frame::is_admin;
-use crate::components::{ErrorBox, PageError, StatusBadge, Switch, Time};
+use crate::components::{ErrorBox, FilterForm, PageError, StatusBadge, Switch, Time};
 use crate::domain::*;
 use crate::i18n::{Msg, localized, t, use_i18n};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{A, Form};
+use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use strum::VariantArray;
 
@@ -48,7 +48,7 @@ pub fn ConfigsPage() -> impl IntoView {
                 </Transition>
             </div>
         </div>
-        <Form method="GET" action="" attr:class="toolbar" attr:role="search">
+        <FilterForm>
             <div class="field grow">
                 <label for="q">{t(Msg::Search)}</label>
                 <input id="q" name="q" type="search" placeholder=move || Msg::ConfigsSearch.text(lang.get())
@@ -80,11 +80,11 @@ pub fn ConfigsPage() -> impl IntoView {
                 </select>
             </div>
             <label class="check">
-                <input type="checkbox" name="archived" value="1" prop:checked=move || filter.get().archived/>
+                <input type="checkbox" name="archived" value="1" checked=filter.get_untracked().archived prop:checked=move || filter.get().archived/>
                 <span>{t(Msg::ConfigsShowArchived)}</span>
             </label>
             <button type="submit" class="btn">{t(Msg::Filter)}</button>
-        </Form>
+        </FilterForm>
         <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
             {move || Suspend::new(async move {
                 match list.await {
@@ -137,6 +137,7 @@ fn ConfigRow(
     // The switch moves at once (put back if the server refuses); the words say "saving" until
     // the server has it, so what they say is what a reload shows.
     let active = RwSignal::new(c.fields.is_active);
+    let archived = c.archived_at.is_some();
     let saved = c.fields.is_active;
     let last_saved = RwSignal::new(saved);
     Effect::new(move |_| match toggle.value().get() {
@@ -165,14 +166,16 @@ fn ConfigRow(
                 <A href=format!("/configs/{}", id.0)>{name.clone()}</A>
                 <span class="sub">{c.fields.model_name.clone()}{c.archived_at.map(|_| view! { " · " <span class="tag">{t(Msg::ConfigsArchived)}</span> })}</span>
             </th>
-            <td><span class="tag">{c.fields.api_type.as_str()}</span></td>
+            <td>{t(c.fields.api_type.label())}<span class="sub mono">{c.fields.api_type.as_str()}</span></td>
             <td class="hide-sm">
                 <span class="mono">{c.fields.host_domestic.clone()}</span>
                 <span class="sub mono">{c.fields.host_overseas.clone()}</span>
             </td>
             <td>
+                // An archived config runs nothing: no on/off for it, only that it is archived.
+                <Show when=move || !archived fallback=move || view! { <span class="tag">{t(Msg::ConfigsArchived)}</span> }>
                 <Switch checked=active label=switch_label compact=true
-                    disabled=Signal::derive(move || !admin() || c.archived_at.is_some())
+                    disabled=Signal::derive(move || !admin())
                     on_toggle=move |on| {
                         active.set(on);
                         toggle.dispatch(SetConfigActive { id, active: on });
@@ -188,6 +191,7 @@ fn ConfigRow(
                     }
                 }}</span>
                 {move || toggle.value().get().and_then(Result::err).map(|err| view! { <ErrorBox err/> })}
+                </Show>
             </td>
             <td>
                 {match item.last_test {

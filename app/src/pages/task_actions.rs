@@ -6,7 +6,7 @@
 
 use crate::api::configs::list_configs;
 use crate::api::tasks::{AttachTaskId, CancelTask, CloseUncertain, RerunTask, ResendUncertain};
-use crate::components::{ErrorBox, ShownValue, Time};
+use crate::components::{ErrorBox, ShownValue, Time, close_on_escape};
 use crate::domain::*;
 use crate::i18n::{Msg, t, use_i18n};
 use leptos::prelude::*;
@@ -36,6 +36,10 @@ pub fn TaskActions(task: RwSignal<TaskView>) -> impl IntoView {
     let cancel = ServerAction::<CancelTask>::new();
     let confirm = RwSignal::new(false);
     let rerun_open = RwSignal::new(false);
+    close_on_escape(move || {
+        confirm.set(false);
+        rerun_open.set(false);
+    });
     let id = task.with_untracked(|t| t.id);
     let in_flight = move || !task.with(|t| t.status.is_terminal());
     view! {
@@ -181,6 +185,7 @@ pub fn DecideUncertain(task: RwSignal<TaskView>) -> impl IntoView {
     });
     let pid = RwSignal::new(String::new());
     let confirm = RwSignal::new(false);
+    close_on_escape(move || confirm.set(false));
     let undecided = move || task.with(|t| t.status == TaskStatus::SubmitUncertain);
     let error = move || {
         attach

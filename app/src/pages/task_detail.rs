@@ -5,10 +5,10 @@
 
 use super::task_actions::{CallbackLedger, DecideUncertain, RerunOrigin, TaskActions};
 use crate::api::tasks::get_task;
-use crate::components::{CopyButton, PageError, StatusBadge, Time};
+use crate::components::{CopyButton, Missing, PageError, StatusBadge, Time, close_on_escape};
 use crate::domain::*;
 use crate::error::AppError;
-use crate::i18n::{Localized, Msg, t, use_i18n};
+use crate::i18n::{Localized, Msg, Text, t, use_i18n};
 use crate::live::now_ms;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -47,7 +47,13 @@ pub fn TaskPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(d) => view! { <LiveTask detail=d/> }.into_any(),
-                    Err(err) => view! { <PageError err/> }.into_any(),
+                    Err(err) => {
+                        let missing = id.get_untracked().map(|id| Missing {
+                            what: Text::NoSuchTask { id: id.0 },
+                            links: vec![(Msg::NavTasks, "/tasks".to_owned()), (Msg::TasksNew, "/tasks/new".to_owned())],
+                        });
+                        view! { <PageError err missing/> }.into_any()
+                    }
                 }
             })}
         </Transition>
@@ -230,8 +236,10 @@ fn Failure(task: RwSignal<TaskView>) -> impl IntoView {
     let lang = use_i18n().lang;
     let failed = move || {
         task.with(|t| {
-            (t.status.is_terminal() && t.status != TaskStatus::Succeeded)
-                .then(|| (t.status, t.error_code.clone(), t.error_message.clone()))
+            // Cancelled is a person's choice, not a failure: its log says who and when.
+            (t.status.is_terminal()
+                && !matches!(t.status, TaskStatus::Succeeded | TaskStatus::Cancelled))
+            .then(|| (t.status, t.error_code.clone(), t.error_message.clone()))
         })
     };
     view! {
@@ -271,6 +279,7 @@ fn download_link(url: &str, task: TaskId, n: usize) -> String {
 #[component]
 fn Results(task: RwSignal<TaskView>) -> impl IntoView {
     let full = RwSignal::new(None::<String>);
+    close_on_escape(move || full.set(None));
     let results = move || task.with(|t| t.results.clone());
     view! {
         <section class="card" aria-labelledby="results-h">
@@ -364,7 +373,7 @@ fn Summary(task: RwSignal<TaskView>) -> impl IntoView {
                 <dd><A href=move || format!("/configs/{}", task.with(|t| t.config_id.0))>{move || task.with(|t| t.config_name.clone())}</A></dd>
                 <dt>{t(Msg::TaskResolution)}</dt><dd>{move || task.with(|t| t.resolution.render(lang.get()))}</dd>
                 <dt>{t(Msg::TaskAspect)}</dt><dd>{move || task.with(|t| t.aspect_ratio.render(lang.get()))}</dd>
-                <dt>{t(Msg::TaskCost)}</dt><dd data-testid="cost">{move || task.with(|t| t.usage.cost()).unwrap_or_else(|| "—".into())}</dd>
+                <dt>{t(Msg::TaskCost)}</dt><dd data-testid="cost">{move || task.with(|t| t.usage.cost()).map(|c| c.render(lang.get())).unwrap_or_else(|| "—".into())}</dd>
                 {move || task.with(|t| t.ended_by).map(|e| view! {
                     <dt>{t(Msg::TaskEndedBy)}</dt><dd data-testid="ended-by" data-ended-by=e.as_str()>{t(e.label())}</dd>
                 })}

@@ -3,13 +3,13 @@
 
 use crate::api::configs::list_configs;
 use crate::api::tasks::{RerunFailed, list_tasks};
-use crate::components::{ErrorBox, PageError, StatusBadge, Time};
+use crate::components::{ErrorBox, FilterForm, PageError, StatusBadge, Time};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::i18n::{Localized, Msg, localized, t, use_i18n};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{A, Form};
+use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use strum::VariantArray;
 
@@ -143,7 +143,7 @@ pub fn TasksPage() -> impl IntoView {
             </div>
         </div>
         <Show when=move || batch().is_none()>
-            <Form method="GET" action="" attr:class="toolbar" attr:role="search">
+            <FilterForm>
                 <div class="field grow">
                     <label for="q">{t(Msg::Search)}</label>
                     <input id="q" name="q" type="search" placeholder=move || Msg::TasksSearch.text(lang.get()) prop:value=move || filter.get().q/>
@@ -180,7 +180,7 @@ pub fn TasksPage() -> impl IntoView {
                     <input id="to" name="to" type="date" prop:value=move || filter.get().to.unwrap_or_default()/>
                 </div>
                 <button type="submit" class="btn">{t(Msg::Filter)}</button>
-            </Form>
+            </FilterForm>
         </Show>
         <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
             {move || Suspend::new(async move {
@@ -231,7 +231,8 @@ fn TaskTable(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
                         <For each=move || rows.get() key=|r| (r.id, r.status, r.finished_at) let:r>
                             <tr data-task=r.id.0 data-status=r.status.as_str()>
                                 <th scope="row"><A href=format!("/tasks/{}", r.id.0)>"#"{r.id.0}</A></th>
-                                <td><StatusBadge status=r.status/></td>
+                                <td><StatusBadge status=r.status/>
+                                    {r.error_code.clone().map(|c| view! { <span class="sub mono" data-testid="row-code">{c}</span> })}</td>
                                 <td>{r.config_name.clone()}</td>
                                 <td class="prompt-cell" title=r.prompt.clone()>{r.prompt.clone()}</td>
                                 <td class="hide-sm nowrap"><Time at=r.created_at/></td>
@@ -252,6 +253,7 @@ fn CompareTable(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
     let lang = use_i18n().lang;
     let rerun = ServerAction::<RerunFailed>::new();
     let confirm = RwSignal::new(false);
+    crate::components::close_on_escape(move || confirm.set(false));
     let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(r)) = rerun.value().get() {
@@ -317,7 +319,7 @@ fn CompareTable(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
                             <th scope="row"><A href=format!("/tasks/{}", r.id.0)>{r.config_name.clone()}</A></th>
                             <td><StatusBadge status=r.status/></td>
                             <td class="num">{let took = r.finished_at.map(|f| DurationMs(f.0 - r.created_at.0)); move || took.map(|d| d.render(lang.get())).unwrap_or_else(|| "…".into())}</td>
-                            <td class="num">{r.cost.clone().unwrap_or_else(|| "—".into())}</td>
+                            <td class="num">{r.cost.clone().map(|c| c.render(lang.get())).unwrap_or_else(|| "—".into())}</td>
                             <td>{r.thumbnail.clone().map(|u| view! { <img class="thumb" src=u alt=move || Msg::TaskThumbnail.text(lang.get())/> })}</td>
                             <td>{r.error_code.clone().unwrap_or_default()}</td>
                         </tr>

@@ -3,7 +3,7 @@
 use crate::api::users::{AddUser, ResetPassword, SetUserDisabled, SetUserRole, list_users};
 use crate::components::frame::use_me;
 use crate::components::{ErrorBox, PageError, PlainField, Time, field_errors_of};
-use crate::domain::{Role, UserInfo};
+use crate::domain::{Role, UserId, UserInfo};
 use crate::error::AppError;
 use crate::i18n::{Msg, t, use_i18n};
 use leptos::prelude::*;
@@ -16,6 +16,10 @@ pub fn UsersPage() -> impl IntoView {
     let set_role = ServerAction::<SetUserRole>::new();
     let set_disabled = ServerAction::<SetUserDisabled>::new();
     let reset = ServerAction::<ResetPassword>::new();
+    provide_context(ResetForm {
+        open: RwSignal::new(None),
+        new_pw: RwSignal::new(String::new()),
+    });
     let users = Resource::new(
         move || {
             (
@@ -26,6 +30,20 @@ pub fn UsersPage() -> impl IntoView {
         },
         |_| list_users(),
     );
+    // A user added: the form is emptied for the next one, and says who was added.
+    let add_form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = add.value().get()
+            && let Some(form) = add_form.get()
+        {
+            form.reset();
+        }
+    });
+    let lang = use_i18n().lang;
+    let added = move || match add.value().get() {
+        Some(Ok(u)) => Some(crate::i18n::Text::UserAdded { name: &u.username }.render(lang.get())),
+        _ => None,
+    };
     let add_errors =
         Signal::derive(move || field_errors_of(add.value().get().and_then(Result::err)));
     let add_other = move || match add.value().get() {
@@ -48,9 +66,12 @@ pub fn UsersPage() -> impl IntoView {
         <div class="page-head">
             <h1>{t(Msg::UsersTitle)}</h1>
         </div>
+        // Read when the user is known (a `Show` on it would render differently on the server
+        // and in the browser while that is loading, and break hydration).
+        <crate::components::frame::AdminOnly quiet=true>
         <details class="card add-user">
             <summary class="btn btn-primary">{t(Msg::UsersAdd)}</summary>
-            <ActionForm action=add attr:class="form-grid">
+            <ActionForm action=add node_ref=add_form attr:class="form-grid">
                 <PlainField id="new-username" name="username" label=Msg::Username autocomplete="off" errors=add_errors/>
                 <PlainField id="new-password" name="password" label=Msg::Password kind="password" autocomplete="new-password" errors=add_errors/>
                 <div class="field">
@@ -61,11 +82,13 @@ pub fn UsersPage() -> impl IntoView {
                     </select>
                 </div>
                 {move || add_other().map(|err| view! { <ErrorBox err/> })}
+                {move || added().map(|m| view! { <p class="alert alert-ok" role="status" data-testid="user-added">{m}</p> })}
                 <div class="form-actions">
                     <button type="submit" class="btn btn-primary" disabled=add.pending()>{t(Msg::UsersAdd)}</button>
                 </div>
             </ActionForm>
         </details>
+        </crate::components::frame::AdminOnly>
         {move || row_error().map(|err| view! { <ErrorBox err/> })}
         {move || matches!(reset.value().get(), Some(Ok(()))).then(|| view! {
             <p class="alert alert-ok" role="status">{t(Msg::UsersPasswordReset)}</p>
@@ -96,6 +119,13 @@ pub fn UsersPage() -> impl IntoView {
     }
 }
 
+/// The password-reset form of one row at a time (see `UserRow`).
+#[derive(Clone, Copy)]
+struct ResetForm {
+    open: RwSignal<Option<UserId>>,
+    new_pw: RwSignal<String>,
+}
+
 #[component]
 fn UserRow(
     user: UserInfo,
@@ -113,8 +143,10 @@ fn UserRow(
     let id = user.id;
     let disabled = user.disabled;
     let role = user.role;
-    let show_reset = RwSignal::new(false);
-    let new_pw = RwSignal::new(String::new());
+    // Whose password is being reset, and the new one so far, live on the page: the list is
+    // drawn again when another row changes, and an open form must not vanish with it.
+    let ResetForm { open, new_pw } = expect_context::<ResetForm>();
+    let show_reset = Signal::derive(move || open.get() == Some(id));
     let role_select_id = format!("role-{}", id.0);
     view! {
         <tr class:row-disabled=disabled>
@@ -140,7 +172,7 @@ fn UserRow(
                     {t(if disabled { Msg::UsersEnable } else { Msg::UsersDisable })}
                 </button>
                 <button type="button" class="btn btn-small" aria-expanded=move || show_reset.get().to_string()
-                    on:click=move |_| show_reset.update(|s| *s = !*s)>
+                    on:click=move |_| open.update(|o| *o = if *o == Some(id) { None } else { Some(id) })>
                     {t(Msg::UsersResetPassword)}
                 </button>
                 <Show when=move || show_reset.get()>
@@ -148,7 +180,7 @@ fn UserRow(
                         ev.prevent_default();
                         reset.dispatch(ResetPassword { id, password: new_pw.get_untracked() });
                         new_pw.set(String::new());
-                        show_reset.set(false);
+                        open.set(None);
                     }>
                         <label class="sr-only" for=format!("pw-{}", id.0)>{t(Msg::PasswordNew)}</label>
                         <input id=format!("pw-{}", id.0) type="password" autocomplete="new-password" required

@@ -126,7 +126,10 @@ fn print_summary(v: &TaskView) {
         }
     }
     if let Some(c) = v.usage.cost() {
-        say!("  cost: {c}");
+        say!(
+            "  cost: {}",
+            app::i18n::Localized::render(&c, app::i18n::Lang::En)
+        );
     }
     if v.status != TaskStatus::Succeeded {
         if let Some(m) = &v.error_message {

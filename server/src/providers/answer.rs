@@ -308,13 +308,20 @@ pub fn from_reqwest(e: &reqwest::Error, latency_ms: i64) -> CallError {
     } else {
         CallErrorKind::Network
     };
-    let mut msg = e.to_string();
+    // The outermost words say what was attempted, the innermost cause what went wrong; the
+    // layers between repeat them ("client error (Connect)"). The whole chain goes to the log.
+    let mut chain = vec![e.to_string()];
     let mut src = std::error::Error::source(e);
     while let Some(s) = src {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
+        chain.push(s.to_string());
         src = s.source();
     }
+    tracing::debug!(error = %chain.join(": "), "provider call failed");
+    let msg = match chain.as_slice() {
+        [only] => only.clone(),
+        [first, .., last] => format!("{first}: {last}"),
+        [] => String::new(),
+    };
     CallError::new(kind, msg).with_latency(latency_ms)
 }
 

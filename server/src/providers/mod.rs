@@ -263,7 +263,7 @@ mod tests {
         let u = usage_from(Some(&json!({"consumeMoney": null, "consumeCoins": 12, "thirdPartyConsumeMoney": "0.14", "taskCostTime": "0"})))
             .expect("usage");
         assert_eq!(u.consume_coins.as_deref(), Some("12"));
-        assert_eq!(u.cost().as_deref(), Some("0.14"));
+        assert_eq!(u.cost(), Some(app::domain::Cost::Money("0.14".into())));
         assert_eq!(usage_from(Some(&json!({}))), None);
         assert_eq!(usage_from(None), None);
     }

@@ -82,7 +82,10 @@ async fn a_task_goes_queued_running_succeeded_with_results_and_cost() {
         r.url.as_deref().is_some_and(|u| u.starts_with("/files/")),
         "{r:?}"
     );
-    assert_eq!(v.usage.cost().as_deref(), Some("0.14"));
+    assert_eq!(
+        v.usage.cost(),
+        Some(app::domain::Cost::Money("0.14".into()))
+    );
     assert!(v.provider_task_id.is_some());
     let evs = events(&app, id).await;
     let seqs: Vec<i64> = evs.iter().map(|e| e.seq).collect();

@@ -98,6 +98,15 @@ pub fn explain_error(code: Option<&str>, message: Option<&str>) -> Option<Msg> {
     let code = code.map(str::trim).unwrap_or_default();
     let message = message.unwrap_or_default().to_ascii_lowercase();
     let own = match code {
+        // The console's own labels for calls that got no answer (see `CallError::display_code`).
+        "connect" if message.contains("dns") || message.contains("lookup address") => {
+            Some(Msg::ExplainDns)
+        }
+        "connect" if message.contains("refused") => Some(Msg::ExplainConnRefused),
+        "connect" => Some(Msg::ExplainConnect),
+        "network" => Some(Msg::ExplainNetwork),
+        "malformed" => Some(Msg::ExplainMalformed),
+        "refused" => Some(Msg::ExplainOutbound),
         "timeout" => Some(Msg::ExplainTimeout),
         "no_image" => Some(Msg::ExplainNoImage),
         "http_429" => Some(Msg::Explain1003),
@@ -136,6 +145,50 @@ mod tests {
             Some(Msg::ExplainAuth)
         );
         assert_eq!(explain_error(Some("9999"), Some("??")), None);
+    }
+
+    /// Calls that got no answer are explained by what reqwest said went wrong (the stored
+    /// message is its outermost and innermost words, see `providers::answer::from_reqwest`).
+    #[test]
+    fn network_failures_are_explained_in_plain_words() {
+        let dns = "error sending request for url (http://rh.example/x): failed to lookup address information: Name or service not known";
+        assert_eq!(
+            explain_error(Some("connect"), Some(dns)),
+            Some(Msg::ExplainDns)
+        );
+        let refused = "error sending request for url (http://127.0.0.1:9/x): Connection refused (os error 111)";
+        assert_eq!(
+            explain_error(Some("connect"), Some(refused)),
+            Some(Msg::ExplainConnRefused)
+        );
+        assert_eq!(
+            explain_error(Some("connect"), Some("tls handshake eof")),
+            Some(Msg::ExplainConnect)
+        );
+        assert_eq!(
+            explain_error(Some("network"), Some("connection reset")),
+            Some(Msg::ExplainNetwork)
+        );
+        assert_eq!(
+            explain_error(Some("malformed"), None),
+            Some(Msg::ExplainMalformed)
+        );
+        assert_eq!(
+            explain_error(Some("refused"), None),
+            Some(Msg::ExplainOutbound)
+        );
+        for m in [
+            Msg::ExplainDns,
+            Msg::ExplainConnRefused,
+            Msg::ExplainConnect,
+            Msg::ExplainNetwork,
+        ] {
+            assert!(
+                m.text(Lang::Zh)
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+            );
+        }
     }
 
     #[test]

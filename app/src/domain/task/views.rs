@@ -38,12 +38,32 @@ impl Usage {
     pub fn is_empty(&self) -> bool {
         self == &Usage::default()
     }
-    /// The best single number to show as cost.
-    pub fn cost(&self) -> Option<String> {
-        self.third_party_consume_money
-            .clone()
-            .or_else(|| self.consume_money.clone())
-            .or_else(|| self.consume_coins.as_ref().map(|c| format!("{c} coins")))
+    /// The best single figure to show as cost: money first (`thirdPartyConsumeMoney`, then
+    /// `consumeMoney`), else RH coins (`consumeCoins`).
+    pub fn cost(&self) -> Option<Cost> {
+        let given = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        given(&self.third_party_consume_money)
+            .or_else(|| given(&self.consume_money))
+            .map(Cost::Money)
+            .or_else(|| given(&self.consume_coins).map(Cost::Coins))
+    }
+}
+
+/// What a task cost, with its unit. RunningHub reports money in yuan (its price preview says
+/// `"currency": "CNY"`, see ../shared/runninghub-api.md) or RH coins, as decimal strings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Cost {
+    Money(String),
+    Coins(String),
+}
+
+impl crate::i18n::Localized for Cost {
+    fn fmt_in(&self, lang: crate::i18n::Lang, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self, lang) {
+            (Cost::Money(m), _) => write!(f, "¥{m}"),
+            (Cost::Coins(c), crate::i18n::Lang::Zh) => write!(f, "{c} RH币"),
+            (Cost::Coins(c), crate::i18n::Lang::En) => write!(f, "{c} RH coins"),
+        }
     }
 }
 
@@ -174,7 +194,7 @@ pub struct TaskSummary {
     pub created_at: Timestamp,
     pub finished_at: Option<Timestamp>,
     pub thumbnail: Option<String>,
-    pub cost: Option<String>,
+    pub cost: Option<Cost>,
     pub batch_id: Option<BatchId>,
 }
 

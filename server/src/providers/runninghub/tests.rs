@@ -41,7 +41,10 @@ fn a_success_answer_carries_results_and_usage() {
     let a = parse_task_answer(200, body, 5).expect("answer");
     assert_eq!(a.state, ProviderState::Succeeded);
     assert_eq!(a.results.len(), 1);
-    assert_eq!(a.usage.and_then(|u| u.cost()).as_deref(), Some("0.14"));
+    assert_eq!(
+        a.usage.and_then(|u| u.cost()),
+        Some(app::domain::Cost::Money("0.14".into()))
+    );
 }
 
 #[test]

@@ -255,7 +255,12 @@ impl Run<'_> {
             }
         }
         let results = self.keep_results(results).await?;
-        let cost = a.usage.as_ref().and_then(Usage::cost);
+        // Stored as text in the event (it is rendered in either language as it is).
+        let cost = a
+            .usage
+            .as_ref()
+            .and_then(Usage::cost)
+            .map(|c| app::i18n::Localized::render(&c, app::i18n::Lang::En));
         let count = results.len();
         let update = TaskUpdate {
             status: Some(TaskStatus::Succeeded),
