@@ -121,6 +121,12 @@ async fn an_operator_attaches_the_task_id_closes_or_resends_an_undecided_task() 
         t,
         EventText::MarkedFailed { resent_as: Some(n), .. } if *n == new.0
     )));
+    // The new task is sent by the engine after the answer: wait for its submit, then check
+    // that it was the only one more (never more than two in all).
+    wait_until(15, "the resent task's submit", || async {
+        sb.state.stats().submits_by_marker.get("lost-c") >= Some(&2)
+    })
+    .await;
     assert_eq!(sb.state.stats().submits_by_marker.get("lost-c"), Some(&2));
 
     let actions = audit_actions(&app).await;
