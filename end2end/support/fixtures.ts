@@ -61,6 +61,16 @@ export async function launchTask(request: APIRequestContext, env: Env, config: n
   return (await r.json()).tasks[0];
 }
 
+/** Signs in, creates a sandbox config named `name`, launches `prompt` on it and opens the task's page. */
+export async function openNewTask(page: Page, env: Env, name: string, prompt: string): Promise<{ config: number; id: number }> {
+  await signIn(page, env.console);
+  const config = (await createSandboxConfig(page.request, env, name)).id;
+  const id = await launchTask(page.request, env, config, prompt);
+  await page.goto(`${env.console.url}/tasks/${id}`);
+  await hydrated(page);
+  return { config, id };
+}
+
 /** A RunningHub config pointing at the fake provider, created through the server function. */
 export async function createSandboxConfig(request: APIRequestContext, env: Env, name: string, extra: Record<string, unknown> = {}) {
   const input = {

@@ -1,5 +1,5 @@
 // What a returning browser fetches, and what "download" saves.
-import { launchTask, createSandboxConfig, expect, hydrated, signIn, test } from '../support/fixtures';
+import { openNewTask, launchTask, createSandboxConfig, expect, hydrated, signIn, test } from '../support/fixtures';
 
 test('a warm reload fetches no wasm body again', async ({ page, env }) => {
   await signIn(page, env.console);
@@ -20,11 +20,7 @@ test('a warm reload fetches no wasm body again', async ({ page, env }) => {
 });
 
 test('download saves the kept result under a name that says which task it is', async ({ page, env }) => {
-  await signIn(page, env.console);
-  const config = (await createSandboxConfig(page.request, env, 'Download')).id;
-  const id = await launchTask(page.request, env, config, 'save me');
-  await page.goto(`${env.console.url}/tasks/${id}`);
-  await hydrated(page);
+  const { id } = await openNewTask(page, env, 'Download', 'save me');
   await expect(page.getByTestId('task-status')).toHaveAttribute('data-status', 'succeeded');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '下载' }).click()]);
   expect(download.suggestedFilename()).toBe(`task-${id}-1.png`);

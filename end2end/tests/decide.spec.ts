@@ -1,15 +1,11 @@
 // Deciding a task whose submit may have reached the provider, and running a task again on
 // another config: what an operator does on the task page.
-import { launchTask, createSandboxConfig, expect, hydrated, signIn, test } from '../support/fixtures';
+import { openNewTask, launchTask, createSandboxConfig, expect, hydrated, signIn, test } from '../support/fixtures';
 
 test.describe.configure({ mode: 'serial' });
 
 test('an operator attaches the provider task id to an undecided task and watches it finish', async ({ page, env }) => {
-  await signIn(page, env.console);
-  const config = (await createSandboxConfig(page.request, env, 'Undecided-PW')).id;
-  const id = await launchTask(page.request, env, config, 'lost answer #drop #id=pw-lost');
-  await page.goto(`${env.console.url}/tasks/${id}`);
-  await hydrated(page);
+  const { id } = await openNewTask(page, env, 'Undecided-PW', 'lost answer #drop #id=pw-lost');
   await expect(page.getByTestId('task-status')).toHaveAttribute('data-status', 'submit_uncertain');
   const decide = page.getByTestId('decide');
   await expect(decide).toBeVisible();

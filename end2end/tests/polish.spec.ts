@@ -1,7 +1,7 @@
 // The small things a daily user meets (issue 14, polish): filters that apply themselves with a
 // clean address, a theme switch that can return to following the system, a missing task said
 // in words, a cancelled task that is not called a failure.
-import { callJson, createSandboxConfig, expect, hydrated, launchTask, signIn, test } from '../support/fixtures';
+import { openNewTask, callJson, createSandboxConfig, expect, hydrated, launchTask, signIn, test } from '../support/fixtures';
 
 test('a filter applies as soon as it changes, and the address holds only what is set', async ({ page, env }) => {
   await signIn(page, env.console);
@@ -50,4 +50,68 @@ test('a cancelled task is not shown as a failure', async ({ page, env }) => {
   await hydrated(page);
   await expect(page.getByTestId('task-status')).toHaveAttribute('data-status', 'cancelled');
   await expect(page.getByTestId('failure')).toHaveCount(0);
+});
+
+test('an end the console decided is explained in the reader\'s language, not in stored English', async ({ page, env }) => {
+  const { id } = await openNewTask(page, env, 'Own-words', 'lost answer #drop #id=own-words');
+  await expect(page.getByTestId('task-status')).toHaveAttribute('data-status', 'submit_uncertain');
+  const message = page.getByTestId('error-message');
+  await expect(message).not.toContainText('The submit was sent');
+  await expect(message).toContainText(/[\u4e00-\u9fff]/);
+  const r = await callJson(page.request, env.console, 'tasks/close_uncertain', { id });
+  expect(r.ok()).toBeTruthy();
+  await page.reload();
+  await hydrated(page);
+  await expect(message).toContainText('将此任务标记为失败');
+  await expect(message).not.toContainText('Closed by');
+});
+
+test('each file that cannot be used is named with what is wrong with it', async ({ page, env }) => {
+  await signIn(page, env.console);
+  await page.goto(`${env.console.url}/tasks/new`);
+  await hydrated(page);
+  await page.locator('#local-files').setInputFiles([
+    { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not an image at all') },
+    { name: 'readme.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('neither is this') },
+  ]);
+  const errors = page.getByTestId('upload-error');
+  await expect(errors).toHaveCount(2);
+  await expect(errors.filter({ hasText: 'notes.png' })).toContainText('只接受真正的 PNG、JPEG 或 WEBP 图片');
+  await expect(errors.filter({ hasText: 'readme.jpg' })).toContainText('只接受真正的 PNG、JPEG 或 WEBP 图片');
+});
+
+test('history names API types and image fields in words, not slugs', async ({ page, env }) => {
+  await signIn(page, env.console);
+  const config = (await createSandboxConfig(page.request, env, 'Words-not-slugs')).id;
+  await page.goto(`${env.console.url}/configs/${config}`);
+  await hydrated(page);
+  const created = page.getByTestId('history-entry').first();
+  await expect(created).toContainText('接口类型: RunningHub 全能图片PRO（图生图）');
+  await expect(created).toContainText('多图字段名: 自动（单图 image，多图 image[]）');
+  await expect(created).not.toContainText('runninghub-rhart-edit');
+});
+
+test('changing the API type asks before replacing what was typed, and a new config keeps nothing of the old type', async ({ page, env }) => {
+  await signIn(page, env.console);
+  await page.goto(`${env.console.url}/configs/new`);
+  await hydrated(page);
+  const type = page.getByLabel(/^接口类型/);
+  // Untouched: the new type's defaults at once, name and hosts included.
+  await type.selectOption('nano-banana-edits');
+  await expect(page.getByTestId('type-change')).toHaveCount(0);
+  await expect(page.getByLabel(/^名称/)).toHaveValue('nano-banana');
+  await expect(page.getByLabel(/^国内地址/)).toHaveValue('');
+  await expect(page.getByLabel(/^提交端点/)).toHaveValue('/v1/images/edits');
+  // Typed values: asked first; cancel changes nothing.
+  await page.getByLabel(/^提交端点/).fill('/v1/custom/edits');
+  await type.selectOption('runninghub-rhart-edit');
+  await expect(page.getByTestId('type-change')).toBeVisible();
+  await page.getByTestId('type-change').getByRole('button', { name: '取消' }).click();
+  await expect(type).toHaveValue('nano-banana-edits');
+  await expect(page.getByLabel(/^提交端点/)).toHaveValue('/v1/custom/edits');
+  // Keep my values: only the type changes.
+  await type.selectOption('runninghub-rhart-edit');
+  await page.getByRole('button', { name: '只换类型，保留我填的值' }).click();
+  await expect(type).toHaveValue('runninghub-rhart-edit');
+  await expect(page.getByLabel(/^提交端点/)).toHaveValue('/v1/custom/edits');
 });

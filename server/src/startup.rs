@@ -152,8 +152,16 @@ impl Application {
             let handle = crate::sandbox::spawn(s.sandbox_addr, false)
                 .await
                 .with_context(|| format!("cannot start the sandbox on {}", s.sandbox_addr))?;
-            ensure_sandbox_config(&core, &handle.base_url()).await?;
+            let config = ensure_sandbox_config(&core, &handle.base_url()).await?;
             tracing::info!(url = %handle.base_url(), "sandbox (fake RunningHub) running");
+            // The fake keeps its tasks in memory: what it was running before is gone.
+            let forgotten = core.engine.fail_forgotten_by_sandbox(config).await?;
+            if forgotten > 0 {
+                tracing::warn!(
+                    tasks = forgotten,
+                    "sandbox tasks still in flight could not be followed after the restart; marked failed"
+                );
+            }
             Some(handle)
         } else {
             None
@@ -283,8 +291,11 @@ impl Application {
     }
 }
 
-/// Keeps a "Sandbox" configuration pointing at the running sandbox.
-async fn ensure_sandbox_config(core: &Core, base_url: &str) -> anyhow::Result<()> {
+/// Keeps a "Sandbox" configuration pointing at the running sandbox; answers its id.
+async fn ensure_sandbox_config(
+    core: &Core,
+    base_url: &str,
+) -> anyhow::Result<app::domain::ConfigId> {
     let mut input: ConfigInput = ApiType::RunningHubRhartEdit.preset();
     input.name = SANDBOX_CONFIG.to_owned();
     input.host_domestic = base_url.to_owned();
@@ -296,9 +307,10 @@ async fn ensure_sandbox_config(core: &Core, base_url: &str) -> anyhow::Result<()
         |e: app::error::AppError| anyhow::anyhow!("cannot save the Sandbox configuration: {e}");
     match db::config::id_by_name(&core.db.read, SANDBOX_CONFIG).await? {
         None => {
-            configs::create(core, &Actor::Cli, input, HistoryAction::Created)
+            let created = configs::create(core, &Actor::Cli, input, HistoryAction::Created)
                 .await
                 .map_err(to_anyhow)?;
+            Ok(created.id)
         }
         Some(id) => {
             let row = db::config::by_id(&core.db.read, id)
@@ -313,9 +325,9 @@ async fn ensure_sandbox_config(core: &Core, base_url: &str) -> anyhow::Result<()
                     .await
                     .map_err(to_anyhow)?;
             }
+            Ok(id)
         }
     }
-    Ok(())
 }
 
 /// Ctrl-C or SIGTERM.

@@ -36,8 +36,8 @@ pub trait AuthApi {
         ip: Option<IpAddr>,
     ) -> Result<SignedIn, AppError>;
     async fn setup_token_valid(&self, token: &str) -> Result<bool, AppError>;
-    /// Creates the first admin; the token dies with it.
-    async fn complete_setup(&self, token: &str, user: NewUser) -> Result<UserInfo, AppError>;
+    /// Creates the first admin, signed in; the token dies with it.
+    async fn complete_setup(&self, token: &str, user: NewUser) -> Result<SignedIn, AppError>;
 }
 
 /// The signed-in user; 401 when signed out.
@@ -85,7 +85,8 @@ pub async fn setup_check(token: String) -> Result<bool, AppError> {
     respond(async move { backend()?.setup_token_valid(&token).await }).await
 }
 
-/// Creates the first admin with a valid setup token; the token dies with it.
+/// Creates the first admin with a valid setup token; the token dies with it. The new admin is
+/// signed in at once (a plain form post is sent to the overview).
 #[server(endpoint = "setup/complete")]
 pub async fn setup_complete(
     token: String,
@@ -95,7 +96,11 @@ pub async fn setup_complete(
 ) -> Result<(), AppError> {
     respond(async move {
         let user = NewUser::validate(&username, &password, Some(&confirm), Role::Admin.as_str())?;
-        backend()?.complete_setup(&token, user).await?;
+        let signed = backend()?.complete_setup(&token, user).await?;
+        start_session(&signed).await?;
+        if accepts_html() {
+            leptos_axum::redirect("/");
+        }
         Ok(())
     })
     .await

@@ -29,15 +29,23 @@ pub fn ErrorBox(err: AppError) -> impl IntoView {
     }
 }
 
-/// A field's value as history and differences show it: `true`/`false` in words (是/否), anything
-/// else as it is.
+/// A field's value as history and differences show it: `true`/`false` in words (是/否), an API
+/// type or image field by its name (`auto` is 自动), anything else as it is. `field` is the
+/// field's key (`api_type`, `image_field`, …).
 #[component]
-pub fn ShownValue(value: String) -> impl IntoView {
+pub fn ShownValue(value: String, #[prop(optional)] field: &'static str) -> impl IntoView {
+    use crate::domain::{ApiType, ImageField};
     let lang = use_i18n().lang;
-    move || match value.as_str() {
-        "true" => Msg::Yes.text(lang.get()).to_owned(),
-        "false" => Msg::No.text(lang.get()).to_owned(),
-        v => v.to_owned(),
+    let named = match field {
+        "api_type" => value.parse::<ApiType>().ok().map(|a| a.label()),
+        "image_field" => value.parse::<ImageField>().ok().map(|f| f.label()),
+        _ => None,
+    };
+    move || match (named, value.as_str()) {
+        (Some(m), _) => m.text(lang.get()).to_owned(),
+        (None, "true") => Msg::Yes.text(lang.get()).to_owned(),
+        (None, "false") => Msg::No.text(lang.get()).to_owned(),
+        (None, v) => v.to_owned(),
     }
 }
 
@@ -302,5 +310,15 @@ pub fn FilterForm(children: Children) -> impl IntoView {
             on:change=move |ev| on_change(&ev)>
             {children()}
         </form>
+    }
+}
+
+/// The key of a field whose values [`ShownValue`] names in words, as a `'static` key ("" for
+/// any other field).
+pub fn known_field(field: &str) -> &'static str {
+    match field {
+        "api_type" => "api_type",
+        "image_field" => "image_field",
+        _ => "",
     }
 }

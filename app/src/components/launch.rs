@@ -48,7 +48,8 @@ pub fn LaunchForm(
     let locals = RwSignal::new(Vec::<LocalImage>::new());
     let chosen = RwSignal::new(preselect.into_iter().collect::<Vec<ConfigId>>());
     let uploading = RwSignal::new(0usize);
-    let upload_error = RwSignal::new(None::<AppError>);
+    // Each failed upload with the name of its file (a second failure does not hide the first).
+    let upload_errors = RwSignal::new(Vec::<(String, AppError)>::new());
     let local_errors = RwSignal::new(None::<FieldErrors>);
     let launch = ServerAction::<LaunchTasks>::new();
     let errors = Signal::derive(move || {
@@ -124,6 +125,7 @@ pub fn LaunchForm(
     };
 
     let add_files = move |files: Vec<web_sys::File>| {
+        upload_errors.set(Vec::new());
         for file in files {
             uploading.update(|n| *n += 1);
             leptos::task::spawn_local(async move {
@@ -131,14 +133,13 @@ pub fn LaunchForm(
                 uploading.update(|n| *n = n.saturating_sub(1));
                 match result {
                     Ok((blob, preview)) => {
-                        upload_error.set(None);
                         locals.update(|l| {
                             if !l.iter().any(|x| x.blob.name == blob.name) {
                                 l.push(LocalImage { blob, preview });
                             }
                         });
                     }
-                    Err(e) => upload_error.set(Some(e)),
+                    Err(e) => upload_errors.update(|l| l.push((file.name(), e))),
                 }
             });
         }
@@ -264,6 +265,11 @@ pub fn LaunchForm(
                         {move || err().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
                     }
                 }).collect_view()}
+                <Show when=move || { image_count() > IMAGES_SENT_MAX }>
+                    <p class="alert alert-warn" role="status" data-testid="only-first-10">
+                        {t(Msg::TaskOnlyFirst10)}" ("{image_count}")"
+                    </p>
+                </Show>
                 <div class="form-actions">
                     <button type="button" class="btn btn-small" on:click=move |_| urls.update(|u| u.push(String::new()))>
                         "+ "{t(Msg::TaskAddUrl)}
@@ -292,7 +298,12 @@ pub fn LaunchForm(
                 <Show when=move || { uploading.get() > 0 }>
                     <p class="muted" role="status">{t(Msg::TaskUploading)}</p>
                 </Show>
-                {move || upload_error.get().map(|err| view! { <ErrorBox err/> })}
+                <For each=move || upload_errors.get() key=|(name, _)| name.clone() let:failed>
+                    <div class="upload-error" data-testid="upload-error">
+                        <span class="mono">{failed.0.clone()}</span>
+                        <ErrorBox err=failed.1.clone()/>
+                    </div>
+                </For>
                 {move || err_of("local_images")().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
                 <div class="previews">
                     <For each=move || locals.get() key=|l| l.blob.name.clone() let:img>
@@ -308,11 +319,6 @@ pub fn LaunchForm(
                     </For>
                 </div>
             </div>
-            <Show when=move || { image_count() > IMAGES_SENT_MAX }>
-                <p class="alert alert-warn" role="status" data-testid="only-first-10">
-                    {t(Msg::TaskOnlyFirst10)}" ("{image_count}")"
-                </p>
-            </Show>
             {move || err_of("images")().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
             {move || other_error().map(|err| view! { <ErrorBox err/> })}
             <div class="form-actions">

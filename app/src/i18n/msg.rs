@@ -120,7 +120,7 @@ messages! {
     SetupIntro => "这是首次启动。创建管理员账号后，此链接即失效。", "This is the first start. Once the admin account is created, this link stops working.";
     SetupCreate => "创建管理员", "Create admin";
     SetupInvalid => "设置链接无效或已使用。请查看服务器日志中的新链接，或使用命令行 `rhconsole user add`。", "The setup link is invalid or already used. Look for a new link in the server log, or use `rhconsole user add`.";
-    SetupDone => "管理员已创建，请登录。", "Admin created. Please sign in.";
+    SetupDone => "管理员已创建，你已登录。", "Admin created; you are signed in.";
 
     UsersTitle => "用户", "Users";
     UsersAdd => "添加用户", "Add user";
@@ -135,6 +135,9 @@ messages! {
     UsersYou => "（你）", "(you)";
     UsersPasswordReset => "密码已重置", "Password reset";
 
+    HomeRecentFailures => "最近的失败", "Recent failures";
+    HomeNoFailures => "最近没有失败的任务。", "No failed tasks lately.";
+    HomeAllFailures => "查看全部失败的任务", "All failed tasks";
     HomeTitle => "概览", "Overview";
     HomeToday => "今日任务", "Today's tasks";
     HomeInFlight => "进行中", "In flight";
@@ -188,6 +191,9 @@ messages! {
     ConfigLaunchGo => "测试此配置", "Test this configuration";
     ConfigDetails => "配置详情", "Details";
     ConfigKeyChanged => "已更改", "changed";
+    ConfigTypeChangeTitle => "更换接口类型？", "Change the API type?";
+    ConfigTypeChangeReplace => "换成默认值", "Use its defaults";
+    ConfigTypeChangeKeep => "只换类型，保留我填的值", "Change only the type, keep my values";
     ConfigAllTasks => "查看此配置的全部测试任务", "All tests of this config";
     ConfigRecentTasks => "最近的测试任务", "Recent test tasks";
     ConfigLimits => "超时与并发", "Timeout and concurrency";
@@ -429,7 +435,7 @@ messages! {
     ErrKeyRepointPassword => "请输入你的密码，确认已保存密钥的新去向（或重新填写密钥）", "Enter your password to confirm where the stored key now goes (or type the key again)";
     ErrRevertRepoints => "恢复此版本会把已保存的密钥发往另一个地址。请改为编辑配置，并用你的密码确认。", "Restoring this version would send the stored key to another address. Edit the configuration instead and confirm with your password.";
     ErrSyncTimeoutRange => "同步等待上限为 0（服务器默认值）或 10–86400 秒", "The sync call wait is 0 (the server's default) or 10–86400 seconds";
-    ErrImageFieldUnknown => "多图字段名只能是 auto、image 或 image[]", "The image field name is auto, image or image[]";
+    ErrImageFieldUnknown => "多图字段名只能是 auto（自动）、image 或 image[]", "The image field name is auto, image or image[]";
     ErrConcurrencyRange => "并发数为 1–5000", "Concurrency is 1–5000";
     ErrConfigArchived => "此配置已归档", "This configuration is archived";
     ErrConfigInactive => "此配置已停用，无法发起测试", "This configuration is switched off and cannot run tests";

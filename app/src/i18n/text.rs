@@ -151,6 +151,9 @@ texts! {
 
     NoSuchTask { id: i64 } => "没有编号为 #{id} 的测试任务", "There is no test task #{id}";
     NoSuchConfig { id: i64 } => "没有编号为 {id} 的配置", "There is no configuration {id}";
+    ConfigTypeChange { to: Msg }
+        => "端点、模型和主机地址会换成“{to}”的默认值，你在这里改过的值会丢失。",
+           "The endpoints, model and hosts will be replaced by the defaults of “{to}”; what you changed here will be lost.";
     UserAdded { name: &'a str } => "已添加用户 {name}", "User {name} added";
 
     KeptImages { files: u64 } => "{files} 张图片", "{files} images";
@@ -258,6 +261,9 @@ texts! {
     EvUndocumentedStatus { status: &'a str }
         => "服务商返回了文档中没有的状态 {status:?}：既不算成功也不算失败，继续查询，直到任务截止时间",
            "The provider answered a status nobody documented, {status:?}: neither success nor failure; polling goes on until the task's deadline";
+    EvSandboxRestarted {}
+        => "沙盒随控制台重启已清空，它不再记得这个任务：无法继续跟踪，任务记为失败。需要时请再次运行。",
+           "The sandbox was emptied when the console restarted and no longer knows this task: it cannot be followed, so it is marked failed. Run it again if needed.";
     EvSubmitUncertain {}
         => "服务器在提交请求发出期间停止：服务商可能已收到此任务，也可能没有。不会自动重新提交；请先向服务商核实，需要时再重新运行。",
            "The server stopped while a submit request was in the air: the provider may or may not have this task. It is not resubmitted automatically; check with the provider, then run it again if needed.";

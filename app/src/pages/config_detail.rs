@@ -8,7 +8,7 @@ use crate::api::tasks::list_tasks;
 use crate::components::frame::is_admin;
 use crate::components::{
     CopyButton, ErrorBox, Missing, PageError, ShownValue, StatusBadge, Time, close_on_escape,
-    focus_when_shown,
+    focus_when_shown, known_field,
 };
 
 /// How long a revealed key stays on screen before it hides itself.
@@ -389,6 +389,7 @@ fn History(
                                                     {e.changes.iter().map(|ch| {
                                                         let label = field_label(&ch.field);
                                                         let key = ch.field == "api_key";
+                                                        let field = known_field(&ch.field);
                                                         let before = ch.before.clone();
                                                         let after = ch.after.clone();
                                                         view! {
@@ -398,8 +399,8 @@ fn History(
                                                                     view! { <em>{t(Msg::ConfigKeyChanged)}</em> }.into_any()
                                                                 } else {
                                                                     view! {
-                                                                        {before.clone().map(|b| view! { <del><ShownValue value=b/></del>" → " })}
-                                                                        <ins><ShownValue value=after.clone().unwrap_or_default()/></ins>
+                                                                        {before.clone().map(|b| view! { <del><ShownValue value=b field/></del>" → " })}
+                                                                        <ins><ShownValue value=after.clone().unwrap_or_default() field/></ins>
                                                                     }.into_any()
                                                                 }}
                                                             </li>

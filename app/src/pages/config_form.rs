@@ -3,10 +3,10 @@
 
 use crate::api::configs::{CreateConfig, UpdateConfig, get_config};
 use crate::components::frame::AdminOnly;
-use crate::components::{CheckField, ErrorBox, NumberField, PageError, TextField};
+use crate::components::{CheckField, ErrorBox, NumberField, PageError, TextField, close_on_escape};
 use crate::domain::*;
 use crate::error::AppError;
-use crate::i18n::{Msg, t, use_i18n};
+use crate::i18n::{Msg, Text, t, use_i18n};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -131,6 +131,46 @@ impl FormState {
             image_field: self.image_field.get(),
             callbacks: self.callbacks.get(),
         }
+    }
+
+    /// Whether the endpoints, model or hosts differ from the current type's defaults (someone
+    /// typed them): switching the type would then lose work, so it asks first.
+    fn customized(&self) -> bool {
+        let Ok(current) = self.api_type.get_untracked().parse::<ApiType>() else {
+            return false;
+        };
+        let p = current.preset();
+        let differs = |s: RwSignal<String>, default: &str| s.get_untracked() != default;
+        differs(self.draw_endpoint, &p.draw_endpoint)
+            || differs(self.result_endpoint, &p.result_endpoint)
+            || differs(self.upload_endpoint, &p.upload_endpoint)
+            || differs(self.model_name, &p.model_name)
+            || differs(self.host_domestic, &p.host_domestic)
+            || differs(self.host_overseas, &p.host_overseas)
+    }
+
+    /// Switches to type `t` with its defaults. A new config also takes the new type's hosts and,
+    /// while it still has the old type's default name, its name: nothing of the other type
+    /// stays behind.
+    fn switch_type(&self, t: ApiType, new_config: bool) {
+        let old = self
+            .api_type
+            .get_untracked()
+            .parse::<ApiType>()
+            .ok()
+            .map(ApiType::preset);
+        let p = t.preset();
+        if new_config {
+            if old
+                .as_ref()
+                .is_some_and(|o| o.name == self.name.get_untracked())
+            {
+                self.name.set(p.name.clone());
+            }
+            self.host_domestic.set(p.host_domestic.clone());
+            self.host_overseas.set(p.host_overseas.clone());
+        }
+        self.apply_preset(p);
     }
 
     /// Fills the type's defaults, keeping the name, the key and hosts the preset leaves empty.
@@ -262,6 +302,13 @@ fn ConfigForm(
     };
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
+    // A type change that would replace values someone typed waits for a yes.
+    let pending_type = RwSignal::new(None::<ApiType>);
+    let keep_type = move || {
+        pending_type.set(None);
+        f.api_type.set(f.api_type.get_untracked());
+    };
+    close_on_escape(keep_type);
     let cancel_href = id
         .map(|i| format!("/configs/{}", i.0))
         .unwrap_or_else(|| "/configs".to_owned());
@@ -270,6 +317,25 @@ fn ConfigForm(
         // Saving needs the wasm (the form is checked and sent by it): until it runs, the button
         // waits, and the form is a POST so that a submit can never put the key into a URL.
         // What is typed meanwhile stays (see `typed_before_hydration`).
+        {move || pending_type.get().map(|to| view! {
+            <div class="dialog-backdrop">
+                <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="type-h" data-testid="type-change">
+                    <h2 id="type-h">{t(Msg::ConfigTypeChangeTitle)}</h2>
+                    <p>{move || Text::ConfigTypeChange { to: to.label() }.render(lang.get())}</p>
+                    <div class="form-actions">
+                        <button type="button" class="btn btn-primary" on:click=move |_| {
+                            pending_type.set(None);
+                            f.switch_type(to, id.is_none());
+                        }>{t(Msg::ConfigTypeChangeReplace)}</button>
+                        <button type="button" class="btn" on:click=move |_| {
+                            pending_type.set(None);
+                            f.api_type.set(to.as_str().to_owned());
+                        }>{t(Msg::ConfigTypeChangeKeep)}</button>
+                        <button type="button" class="btn" on:click=move |_| keep_type()>{t(Msg::Cancel)}</button>
+                    </div>
+                </div>
+            </div>
+        })}
         <form class="card" method="post" on:submit=on_submit novalidate>
             <fieldset class="form-section">
                 <legend>{t(Msg::ConfigSectionProvider)}</legend>
@@ -277,10 +343,12 @@ fn ConfigForm(
                     <div class="field">
                         <label for="api_type">{t(Msg::FieldApiType)}" *"</label>
                         <select id="api_type" name="api_type" aria-describedby="api_type-hint"
+                            prop:value=move || f.api_type.get()
                             on:change=move |ev| {
                                 let v = event_target_value(&ev);
                                 match v.parse::<ApiType>() {
-                                    Ok(t) => f.apply_preset(t.preset()),
+                                    Ok(t) if f.customized() => pending_type.set(Some(t)),
+                                    Ok(t) => f.switch_type(t, id.is_none()),
                                     Err(_) => f.api_type.set(v),
                                 }
                             }>

@@ -2,7 +2,7 @@
 //! in flight.
 
 use crate::api::tasks::get_overview;
-use crate::components::{PageError, StatusBadge};
+use crate::components::{PageError, StatusBadge, Time};
 use crate::domain::*;
 use crate::i18n::{Localized, Msg, t, use_i18n};
 use leptos::prelude::*;
@@ -73,7 +73,8 @@ pub fn HomePage() -> impl IntoView {
                     Ok(o) => {
                         let total: i64 = o.by_status.iter().map(|(_, n)| n).sum();
                         let succeeded: i64 = o.by_status.iter().filter(|(s, _)| *s == TaskStatus::Succeeded).map(|(_, n)| n).sum();
-                        let finished: i64 = o.by_status.iter().filter(|(s, _)| s.is_terminal()).map(|(_, n)| n).sum();
+                        // A cancelled task is a person's choice: neither a success nor a failure.
+                        let finished: i64 = o.by_status.iter().filter(|(s, _)| s.is_terminal() && *s != TaskStatus::Cancelled).map(|(_, n)| n).sum();
                         let rate = percent(succeeded, finished);
                         view! {
                             <div class="stats">
@@ -126,6 +127,28 @@ pub fn HomePage() -> impl IntoView {
                                     }}
                                 </section>
                             </div>
+                            <section class="card" aria-labelledby="failures-h" data-testid="recent-failures">
+                                <h2 id="failures-h">{t(Msg::HomeRecentFailures)}</h2>
+                                {if o.recent_failures.is_empty() {
+                                    view! { <p class="muted">{t(Msg::HomeNoFailures)}</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <ul class="history">
+                                            {o.recent_failures.clone().into_iter().map(|f| view! {
+                                                <li>
+                                                    <A href=format!("/tasks/{}", f.id.0)>"#"{f.id.0}</A>" "
+                                                    <StatusBadge status=f.status/>" "
+                                                    {f.error_code.clone().map(|c| view! { <code>{c}</code>" " })}
+                                                    <strong>{f.config_name.clone()}</strong>" "
+                                                    <span class="muted"><Time at=f.created_at/></span>
+                                                    <div class="prompt-cell muted">{f.prompt.clone()}</div>
+                                                </li>
+                                            }).collect_view()}
+                                        </ul>
+                                        <p><A href="/tasks?status=failed">{t(Msg::HomeAllFailures)}" →"</A></p>
+                                    }.into_any()
+                                }}
+                            </section>
                         }.into_any()
                     }
                     Err(err) => view! { <PageError err/> }.into_any(),

@@ -16,6 +16,12 @@ pub fn SetupPage() -> impl IntoView {
     let valid = Resource::new(token, setup_check);
     let action = ServerAction::<SetupComplete>::new();
     let done = move || matches!(action.value().get(), Some(Ok(())));
+    // Signed in by the setup itself: straight on to the console.
+    Effect::new(move |_| {
+        if done() {
+            let _ = window().location().assign("/");
+        }
+    });
     let errors =
         Signal::derive(move || field_errors_of(action.value().get().and_then(Result::err)));
     let other_error = move || match action.value().get() {
@@ -32,7 +38,7 @@ pub fn SetupPage() -> impl IntoView {
                     match valid.await {
                         _ if done() => view! {
                             <p class="alert alert-ok" role="status">{t(Msg::SetupDone)}</p>
-                            <A href="/login" attr:class="btn btn-primary btn-block">{t(Msg::SignIn)}</A>
+                            <A href="/" attr:class="btn btn-primary btn-block">{t(Msg::NavHome)}</A>
                         }.into_any(),
                         Ok(true) => view! {
                             <p class="muted">{t(Msg::SetupIntro)}</p>

@@ -262,10 +262,11 @@ pub fn RerunOrigin(task: RwSignal<TaskView>, diff: Vec<FieldChange>) -> impl Int
                                     "config" => Msg::TaskConfig,
                                     f => field_label(f),
                                 };
+                                let field = crate::components::known_field(&c.field);
                                 view! { <li data-field=c.field.clone()>
                                     {move || label.text(lang.get())}": "
-                                    {c.before.map(|b| view! { <del><ShownValue value=b/></del>" → " })}
-                                    <ins><ShownValue value=c.after.unwrap_or_default()/></ins>
+                                    {c.before.map(|b| view! { <del><ShownValue value=b field/></del>" → " })}
+                                    <ins><ShownValue value=c.after.unwrap_or_default() field/></ins>
                                 </li> }
                             }).collect_view()}
                         </ul>

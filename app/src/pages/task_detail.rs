@@ -116,7 +116,7 @@ fn LiveTask(detail: TaskDetail) -> impl IntoView {
         <ProviderId task/>
         <DecideUncertain task/>
         <RerunOrigin task diff=rerun_diff/>
-        <Failure task/>
+        <Failure task events/>
         <div class="grid-main">
             <div>
                 <Results task/>
@@ -231,15 +231,39 @@ fn ProviderId(task: RwSignal<TaskView>) -> impl IntoView {
     }
 }
 
+/// For an end the console itself decided (a deadline, an undecided submit, a person closing
+/// it), the words of the event that ended the task in the reader's language; the stored
+/// `error_message` is its English. `None` for a provider's error, whose own words are quoted.
+fn own_message(t: &TaskView, events: &[TaskEvent], lang: crate::i18n::Lang) -> Option<String> {
+    let own = matches!(t.status, TaskStatus::TimedOut | TaskStatus::SubmitUncertain)
+        || matches!(
+            t.error_code.as_deref(),
+            Some("timeout" | "submit_uncertain")
+        )
+        || t.ended_by == Some(EndedBy::Operator);
+    if !own {
+        return None;
+    }
+    events
+        .iter()
+        .rev()
+        .find(|e| e.status == t.status && e.level != Level::Info)
+        .map(|e| e.say(lang))
+}
+
 #[component]
-fn Failure(task: RwSignal<TaskView>) -> impl IntoView {
+fn Failure(task: RwSignal<TaskView>, events: RwSignal<Vec<TaskEvent>>) -> impl IntoView {
     let lang = use_i18n().lang;
     let failed = move || {
         task.with(|t| {
             // Cancelled is a person's choice, not a failure: its log says who and when.
             (t.status.is_terminal()
                 && !matches!(t.status, TaskStatus::Succeeded | TaskStatus::Cancelled))
-            .then(|| (t.status, t.error_code.clone(), t.error_message.clone()))
+            .then(|| {
+                let message =
+                    own_message(t, &events.read(), lang.get()).or_else(|| t.error_message.clone());
+                (t.status, t.error_code.clone(), message)
+            })
         })
     };
     view! {

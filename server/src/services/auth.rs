@@ -175,7 +175,7 @@ impl AuthApi for Core {
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
-    async fn complete_setup(&self, token: &str, user: NewUser) -> Result<UserInfo, AppError> {
+    async fn complete_setup(&self, token: &str, user: NewUser) -> Result<SignedIn, AppError> {
         let core = self;
         if !core.setup.matches(token) {
             return Err(AppError::rejected(403, Msg::SetupInvalid));
@@ -212,6 +212,9 @@ impl AuthApi for Core {
             .await
             .context("db::user::by_id")?
             .ok_or(AppError::NotFound)?;
-        Ok(row.info)
+        Ok(SignedIn {
+            user: row.info,
+            auth_version: row.auth_version,
+        })
     }
 }

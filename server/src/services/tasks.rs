@@ -193,6 +193,20 @@ impl TasksApi for Core {
         let mut overview = db::task::overview(&core.db.read, since)
             .await
             .context("db::task::overview")?;
+        let mut failures = Vec::new();
+        for status in [TaskStatus::Failed, TaskStatus::TimedOut] {
+            let filter = TaskFilter {
+                status: Some(status),
+                ..Default::default()
+            };
+            let page = db::task::list(&core.db.read, &filter, None, None, RECENT_FAILURES)
+                .await
+                .context("db::task::list")?;
+            failures.extend(page.items);
+        }
+        failures.sort_by_key(|t| std::cmp::Reverse(t.id));
+        failures.truncate(RECENT_FAILURES as usize);
+        overview.recent_failures = failures;
         if actor.require_admin().is_ok() {
             let blobs = core.engine.blobs();
             let (files, bytes) = blobs.usage().await?;
@@ -207,6 +221,9 @@ impl TasksApi for Core {
         Ok(overview)
     }
 }
+
+/// How many of the latest failures the overview lists.
+const RECENT_FAILURES: i64 = 5;
 
 impl Core {
     /// What task `new` runs differently from task `of`: the config (name and version) when it

@@ -319,6 +319,46 @@ impl Engine {
         self.create(actor, chosen, valid, true).await
     }
 
+    /// Marks every unfinished task of `config` failed because the in-memory sandbox it ran on
+    /// was restarted and forgot it (code `sandbox_restarted`, with an event saying so). Call
+    /// before [`Engine::resume`]. Answers how many tasks it ended.
+    pub async fn fail_forgotten_by_sandbox(&self, config: ConfigId) -> Result<usize, EngineError> {
+        let mut ended = 0;
+        for id in db::task::in_flight(&self.0.db.read)
+            .await
+            .context("listing tasks in flight")?
+        {
+            let Some(t) = db::task::engine_task(&self.0.db.read, id)
+                .await
+                .context("reading a task in flight")?
+            else {
+                continue;
+            };
+            if t.config_id != config {
+                continue;
+            }
+            let update = TaskUpdate {
+                status: Some(TaskStatus::Failed),
+                error_code: Some("sandbox_restarted".into()),
+                error_message: Some(
+                    "The sandbox was restarted and no longer knows this task".into(),
+                ),
+                finished: true,
+                ..Default::default()
+            };
+            let event = Event::error(Stage::Resume, EventText::SandboxRestarted).update(update);
+            if self
+                .0
+                .record(id, None, event)
+                .await
+                .context("recording the sandbox restart")?
+            {
+                ended += 1;
+            }
+        }
+        Ok(ended)
+    }
+
     /// Stops following a task at once and marks it cancelled.
     pub async fn cancel(&self, actor: &Actor, id: TaskId) -> Result<(), EngineError> {
         if let Some(token) = self.0.running.lock().ok().and_then(|m| m.get(&id).cloned()) {

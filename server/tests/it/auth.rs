@@ -384,6 +384,9 @@ async fn the_setup_token_works_exactly_once() {
         .complete_setup(&c, &token, "first", "first password 1")
         .await;
     assert_eq!(r.status(), 200);
+    // The new admin is signed in by it.
+    let me = body_json(app.form(&c, "auth/me", &[]).await).await;
+    assert_eq!(me["username"], "first", "{me}");
     let r = app
         .complete_setup(&c, &token, "second", "second password")
         .await;

@@ -16,16 +16,6 @@ async fn audit_actions(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
-fn said(events: Vec<TaskEvent>) -> Vec<EventText> {
-    events
-        .into_iter()
-        .filter_map(|e| match e.text {
-            Said::Text(t) => Some(t),
-            _ => None,
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn an_operator_attaches_the_task_id_closes_or_resends_an_undecided_task() {
     let (app, admin, sb, cfg) = app_with_sandbox("Undecided").await;

@@ -484,3 +484,30 @@ async fn a_slow_provider_does_not_hold_up_another() {
         "the slow config's limit (3) holds the others back, not the fast config"
     );
 }
+
+/// `serve --sandbox` restarted: the in-memory fake forgot what it was running, so those tasks
+/// end at once as failed, saying why, instead of failing later with a bare "task not found";
+/// tasks of other configs go on.
+#[tokio::test]
+async fn tasks_the_restarted_sandbox_forgot_end_as_failed_with_a_reason() {
+    let (app, admin, _sb, fake) = app_with_sandbox("Sandbox").await;
+    let (_sb2, other) = sandbox_config(&app, &admin, "Elsewhere", json!({})).await;
+    let forgotten = launch(&app, fake, spec("long #polls=500")).await;
+    let kept = launch(&app, other, spec("long #polls=500")).await;
+    wait_status(&app, forgotten, TaskStatus::Running, 15).await;
+    let ended = app
+        .core
+        .engine
+        .fail_forgotten_by_sandbox(ConfigId(fake))
+        .await
+        .expect("ended");
+    assert_eq!(ended, 1);
+    let v = task_view(&app, forgotten).await;
+    assert_eq!(v.status, TaskStatus::Failed);
+    assert_eq!(v.error_code.as_deref(), Some("sandbox_restarted"));
+    assert!(said(events(&app, forgotten).await).contains(&EventText::SandboxRestarted));
+    assert!(
+        !task_view(&app, kept).await.status.is_terminal(),
+        "other configs go on"
+    );
+}

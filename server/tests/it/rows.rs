@@ -222,3 +222,30 @@ async fn an_unreadable_json_column_is_an_error_naming_the_column_not_an_empty_va
         .expect_err("a task with unreadable results");
     assert!(format!("{err:#}").contains("results"), "{err:#}");
 }
+
+/// The overview lists today's statuses in the order a task goes through them, and the latest
+/// failures (failed and timed out, newest first) with their codes.
+#[tokio::test]
+async fn the_overview_orders_statuses_by_lifecycle_and_lists_recent_failures() {
+    let (app, admin, _sb, config) = app_with_sandbox("Overview").await;
+    let (failed, _) = run_task(&app, config, spec("no #fail"), 20).await;
+    let (_ok, _) = run_task(&app, config, spec("fine"), 20).await;
+    let (moderated, _) = run_task(&app, config, spec("no #moderation"), 20).await;
+    let o: app::domain::Overview = serde_json::from_value(
+        app.call(&admin, "tasks/overview", serde_json::json!({}))
+            .await,
+    )
+    .expect("an overview");
+    let order: Vec<_> = o.by_status.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        order,
+        vec![
+            app::domain::TaskStatus::Succeeded,
+            app::domain::TaskStatus::Failed
+        ],
+        "lifecycle order"
+    );
+    let ids: Vec<_> = o.recent_failures.iter().map(|t| t.id).collect();
+    assert_eq!(ids, vec![moderated, failed], "newest failure first");
+    assert_eq!(o.recent_failures[0].error_code.as_deref(), Some("1501"));
+}

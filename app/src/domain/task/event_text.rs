@@ -111,6 +111,9 @@ pub enum EventText {
         provider_task_id: Option<String>,
     },
     SubmitUncertain,
+    /// The console restarted with `--sandbox`: the in-memory fake forgot its tasks, so this one
+    /// cannot be followed any more.
+    SandboxRestarted,
     /// The submit left at `sent_at` and no usable answer came back (a timeout, a broken
     /// connection, an unreadable answer, an acceptance without a task id).
     SubmitOutcomeUnknown {
@@ -308,6 +311,7 @@ impl EventText {
                 provider_task_id: None,
             } => Text::EvResumedUnsent {},
             EventText::SubmitUncertain => Text::EvSubmitUncertain {},
+            EventText::SandboxRestarted => Text::EvSandboxRestarted {},
             EventText::UndocumentedStatus { status } => Text::EvUndocumentedStatus { status },
             EventText::ResultNotKept { n, error } => Text::EvResultNotKept { n: *n, error },
             EventText::ImageParts { count, field } => Text::EvImageParts {

@@ -252,6 +252,9 @@ pub struct Overview {
     pub by_status: Vec<(TaskStatus, i64)>,
     pub in_flight: i64,
     pub per_config: Vec<ConfigDayStats>,
+    /// The latest failed or timed-out tasks (any day), newest first, at most 5.
+    #[serde(default)]
+    pub recent_failures: Vec<TaskSummary>,
     /// What the kept images use, for admins only.
     #[serde(default)]
     pub storage: Option<StorageUsage>,

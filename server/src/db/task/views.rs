@@ -211,7 +211,14 @@ pub async fn overview(db: &sqlx::SqlitePool, since: i64) -> sqlx::Result<Overvie
     .await?
     .into_iter()
     .map(|r| Ok((decode("task", None, "status", &r.status)?, r.n)))
-    .collect::<sqlx::Result<_>>()?;
+    .collect::<sqlx::Result<Vec<(TaskStatus, i64)>>>()?;
+    // In the order a task goes through them (queued … succeeded, failed …), not the database's.
+    let mut by_status = by_status;
+    by_status.sort_by_key(|(s, _)| {
+        <TaskStatus as strum::VariantArray>::VARIANTS
+            .iter()
+            .position(|v| v == s)
+    });
     let in_flight = count_in_flight(db).await?;
     let rows = sqlx::query!(
         r#"SELECT t.config_id, c.name AS config_name, t.status, t.created_at, t.finished_at
@@ -261,6 +268,7 @@ pub async fn overview(db: &sqlx::SqlitePool, since: i64) -> sqlx::Result<Overvie
         by_status,
         in_flight,
         per_config,
+        recent_failures: Vec::new(),
         storage: None,
     })
 }

@@ -164,3 +164,14 @@ pub fn nano_sync_config() -> Value {
         "is_sync_api": true
     })
 }
+
+/// The structured texts of `events` (older English-only ones left out).
+pub fn said(events: Vec<app::domain::TaskEvent>) -> Vec<app::domain::EventText> {
+    events
+        .into_iter()
+        .filter_map(|e| match e.text {
+            app::domain::Said::Text(t) => Some(t),
+            _ => None,
+        })
+        .collect()
+}

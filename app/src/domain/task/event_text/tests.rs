@@ -245,6 +245,11 @@ fn stored_before() -> Vec<(EventText, &'static str, &'static str)> {
             "The server stopped while a submit request was in the air: the provider may or may not have this task. It is not resubmitted automatically; check with the provider, then run it again if needed.",
         ),
         (
+            EventText::SandboxRestarted,
+            r#"{"t":"sandbox_restarted"}"#,
+            "The sandbox was emptied when the console restarted and no longer knows this task: it cannot be followed, so it is marked failed. Run it again if needed.",
+        ),
+        (
             EventText::SubmitOutcomeUnknown {
                 error: "timed out".into(),
                 sent_at: crate::domain::Timestamp(1_767_225_600_000),
@@ -398,9 +403,10 @@ fn kind(e: &EventText) -> usize {
         EventText::TaskIdAttached { .. } => 33,
         EventText::MarkedFailed { .. } => 34,
         EventText::Reruns { .. } => 35,
+        EventText::SandboxRestarted => 36,
     }
 }
-const KINDS: usize = 36;
+const KINDS: usize = 37;
 
 #[test]
 fn every_kind_of_event_has_a_sample() {
