@@ -115,3 +115,20 @@ test('changing the API type asks before replacing what was typed, and a new conf
   await expect(type).toHaveValue('runninghub-rhart-edit');
   await expect(page.getByLabel(/^提交端点/)).toHaveValue('/v1/custom/edits');
 });
+
+test('run again offers "edit, then run" with the form filled from the task', async ({ page, env }) => {
+  const { config, id } = await openNewTask(page, env, 'Edit-then-run', 'the first wording');
+  await expect(page.getByTestId('inputs').getByTestId('input-image')).toHaveCount(1);
+  await page.getByRole('button', { name: '再次运行' }).click();
+  await page.getByTestId('rerun-edit').click();
+  await expect(page).toHaveURL(new RegExp(`/tasks/new\\?from=${id}$`));
+  await hydrated(page);
+  await expect(page.getByLabel(/^提示词/)).toHaveValue('the first wording');
+  await expect(page.getByLabel('图片链接 1', { exact: true })).toHaveValue('https://example.com/cat.png');
+  await expect(page.locator(`#cfg-${config}`)).toBeChecked();
+  await page.getByLabel(/^提示词/).fill('the second wording');
+  await page.getByRole('button', { name: '提交测试' }).click();
+  await expect(page).toHaveURL(/\/tasks\/\d+$/);
+  await expect(page.getByText('the second wording')).toBeVisible();
+  expect(page.url()).not.toMatch(new RegExp(`/tasks/${id}$`));
+});

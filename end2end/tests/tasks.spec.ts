@@ -32,16 +32,39 @@ test.describe('test tasks', () => {
   test('a task goes queued → running → succeeded and its image appears without reloading', async ({ page, env }) => {
     await signIn(page, env.console);
     await launchOn(page, env, config, 'make the cat blue #queued=6 #polls=6');
+    // Every status the badge shows from now on, and a mark that a reload would wipe. How many
+    // of the early ones the page catches depends on the machine's speed; their order does not.
+    await page.evaluate(() => {
+      const w = window as unknown as { seen: string[]; sameDocument: boolean };
+      const badge = () => document.querySelector('[data-testid="task-status"]')?.getAttribute('data-status') ?? '';
+      w.seen = [];
+      w.sameDocument = true;
+      const note = () => {
+        const now = badge();
+        if (now && w.seen[w.seen.length - 1] !== now) w.seen.push(now);
+      };
+      note();
+      new MutationObserver(note).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
+    });
     const status = page.getByTestId('task-status');
-    await expect(status).toHaveAttribute('data-status', 'queued');
-    await expect(status).toHaveAttribute('data-status', 'running');
-    await expect(status).toHaveAttribute('data-status', 'succeeded');
+    await expect(status).toHaveAttribute('data-status', 'succeeded', { timeout: 30_000 });
+    const { seen, sameDocument } = await page.evaluate(() => {
+      const w = window as unknown as { seen: string[]; sameDocument: boolean };
+      return { seen: w.seen, sameDocument: w.sameDocument };
+    });
+    expect(sameDocument).toBe(true);
+    const order = ['pending', 'uploading', 'submitting', 'queued', 'running', 'succeeded'];
+    const ranks = seen.map((s) => order.indexOf(s));
+    expect(ranks.every((r) => r >= 0), seen.join(' → ')).toBe(true);
+    expect(ranks, seen.join(' → ')).toEqual([...ranks].sort((x, y) => x - y));
     await expect(page.getByTestId('result-image')).toHaveCount(1);
     await expect(page.getByTestId('result-image')).toHaveJSProperty('complete', true);
     await expect(page.getByTestId('provider-task-id')).toHaveText(/^\d+$/);
     await expect(page.getByTestId('cost')).toHaveText('¥0.14');
     const timeline = page.getByTestId('timeline');
     await expect(timeline).toContainText('已受理：taskId');
+    // The whole way is in the log, whatever the page caught live.
+    await expect(timeline).toContainText('QUEUED');
     await expect(timeline).toContainText('服务商状态：RUNNING');
     await expect(timeline).toContainText('成功，用时');
     // Shown once each: no duplicates from the stream.
@@ -98,7 +121,7 @@ test.describe('test tasks', () => {
     await expect(page.getByTestId('only-first-10')).toHaveCount(0);
   });
 
-  test('a batch test runs on two configs and fills in a comparison table', async ({ page, env }) => {
+  test('a batch test runs on two configs and shows them side by side', async ({ page, env }) => {
     await signIn(page, env.console);
     await createSandboxConfig(page.request, env, 'Sandbox-B');
     await page.goto(`${env.console.url}/tasks/new`);
@@ -110,12 +133,20 @@ test.describe('test tasks', () => {
     await page.getByRole('button', { name: '提交测试' }).click();
     await expect(page).toHaveURL(/\/tasks\?batch=\d+/);
     await hydrated(page);
-    const rows = dataRows(page);
-    await expect(rows).toHaveCount(2);
-    await expect(rows.nth(0)).toHaveAttribute('data-status', 'succeeded', { timeout: 30_000 });
-    await expect(rows.nth(1)).toHaveAttribute('data-status', 'succeeded', { timeout: 30_000 });
-    await expect(rows.nth(0)).toContainText('0.14');
-    await expect(rows.nth(0).getByRole('img')).toHaveCount(1);
+    // The shared test case once, then one column per config.
+    await expect(page.getByTestId('batch-case')).toContainText('compare these #polls=3');
+    await expect(page.getByTestId('batch-case').getByTestId('input-image')).toHaveCount(1);
+    const columns = page.getByRole('listitem').filter({ has: page.getByRole('heading') });
+    await expect(columns).toHaveCount(2);
+    await expect(columns.nth(0)).toHaveAttribute('data-status', 'succeeded', { timeout: 30_000 });
+    await expect(columns.nth(1)).toHaveAttribute('data-status', 'succeeded', { timeout: 30_000 });
+    await expect(columns.nth(0)).toContainText('¥0.14');
+    await expect(columns.nth(0).getByTestId('compare-image')).toHaveCount(1);
+    // A result opens large; Esc closes it.
+    await columns.nth(0).getByTestId('compare-image').click();
+    await expect(page.locator('.lightbox img')).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(page.locator('.lightbox')).toHaveCount(0);
   });
 
   test('the list filters by status and finds a task by prompt', async ({ page, env }) => {

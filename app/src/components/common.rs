@@ -322,3 +322,27 @@ pub fn known_field(field: &str) -> &'static str {
         _ => "",
     }
 }
+
+/// A task's input images, numbered in the order they are sent (those past the 10 sent dimmed
+/// and marked); each opens at full size in a new tab.
+#[component]
+pub fn InputGallery(inputs: Vec<crate::domain::InputImage>) -> impl IntoView {
+    view! {
+        <div class="gallery inputs">
+            {inputs.into_iter().enumerate().map(|(i, input)| {
+                let label = input.name.clone().unwrap_or_else(|| input.url.clone());
+                view! {
+                    <figure class:cut=!input.sent>
+                        <a href=input.url.clone() target="_blank" rel="noopener noreferrer">
+                            <img src=input.url.clone() alt=label.clone() loading="lazy" data-testid="input-image"/>
+                        </a>
+                        <figcaption class="hint">
+                            {i + 1}" · "{label}
+                            {(!input.sent).then(|| view! { " · "{t(Msg::TaskInputNotSent)} })}
+                        </figcaption>
+                    </figure>
+                }
+            }).collect_view()}
+        </div>
+    }
+}

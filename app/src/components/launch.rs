@@ -23,29 +23,67 @@ pub fn LaunchForm(
     /// The config this form launches on (a config's page); `None` lets the operator pick.
     fixed_config: Option<ConfigId>,
     preselect: Option<ConfigId>,
+    /// A task whose test case fills the form ("edit, then run").
+    #[prop(optional)]
+    again: Option<TaskView>,
 ) -> impl IntoView {
     let lang = use_i18n().lang;
     // What was typed or picked before the wasm arrived stays (the first values otherwise).
     let typed =
         |id: &str, first: &str| typed_before_hydration(id).unwrap_or_else(|| first.to_owned());
-    let prompt = RwSignal::new(typed("prompt", ""));
-    let resolution = RwSignal::new(typed("resolution", "1k"));
-    let aspect = RwSignal::new(typed("aspect", "auto"));
+    let (first_prompt, first_resolution, first_aspect) = again.as_ref().map_or_else(
+        || (String::new(), "1k".to_owned(), "auto".to_owned()),
+        |t| {
+            (
+                t.prompt.clone(),
+                t.resolution.as_str().to_owned(),
+                t.aspect_ratio.as_str().to_owned(),
+            )
+        },
+    );
+    let prompt = RwSignal::new(typed("prompt", &first_prompt));
+    let resolution = RwSignal::new(typed("resolution", &first_resolution));
+    let aspect = RwSignal::new(typed("aspect", &first_aspect));
     let region = RwSignal::new(
         [Region::Domestic, Region::Overseas]
             .into_iter()
             .find(|r| checked_before_hydration(&format!("region-{}", r.as_str())) == Some(true))
+            .or(again.as_ref().map(|t| t.region))
             .unwrap_or(Region::Domestic)
             .as_str()
             .to_owned(),
     );
-    let urls = RwSignal::new(vec![typed("image-url-0", "")]);
+    let given_urls: Vec<String> = again
+        .iter()
+        .flat_map(|t| {
+            t.inputs
+                .iter()
+                .filter(|i| i.blob.is_none())
+                .map(|i| i.url.clone())
+        })
+        .collect();
+    let urls = RwSignal::new(if given_urls.is_empty() {
+        vec![typed("image-url-0", "")]
+    } else {
+        given_urls
+    });
     // Until the wasm runs, the form is a plain multipart post to the server (see
     // `server/src/web/launch_form.rs`) that the browser checks by the fields' own rules; then
     // the form checks and sends it itself.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
-    let locals = RwSignal::new(Vec::<LocalImage>::new());
+    let locals = RwSignal::new(
+        again
+            .iter()
+            .flat_map(|t| t.inputs.iter())
+            .filter_map(|i| {
+                i.blob.clone().map(|blob| LocalImage {
+                    blob,
+                    preview: i.url.clone(),
+                })
+            })
+            .collect::<Vec<_>>(),
+    );
     let chosen = RwSignal::new(preselect.into_iter().collect::<Vec<ConfigId>>());
     let uploading = RwSignal::new(0usize);
     // Each failed upload with the name of its file (a second failure does not hide the first).

@@ -284,6 +284,10 @@ messages! {
     TaskProviderId => "服务商任务 ID", "Provider task id";
     TaskCreated => "创建时间", "Created";
     TaskTimeline => "执行日志", "Execution log";
+    RerunEdit => "修改后再运行…", "Edit, then run…";
+    BatchCase => "测试内容（各配置相同）", "The test case (the same for every config)";
+    TaskInputs => "输入图片", "Input images";
+    TaskInputNotSent => "未发送（只发送前 10 张）", "not sent (only the first 10 are)";
     TaskResults => "结果", "Results";
     TaskNoResults => "暂无结果。", "No results yet.";
     TaskOpenOriginal => "打开原图", "Open original";

@@ -160,6 +160,9 @@ fn RerunDialog(task: RwSignal<TaskView>, open: RwSignal<bool>) -> impl IntoView 
                         on:click=send disabled=move || rerun.pending().get() || !ready()>
                         {if billed { t(Msg::RerunConfirmBilled) } else { t(Msg::TaskRerun) }}
                     </button>
+                    <leptos_router::components::A href=format!("/tasks/new?from={}", id.0) attr:class="btn" attr:data-testid="rerun-edit">
+                        {t(Msg::RerunEdit)}
+                    </leptos_router::components::A>
                     <button type="button" class="btn" on:click=move |_| open.set(false)>{t(Msg::Cancel)}</button>
                 </div>
             </div>

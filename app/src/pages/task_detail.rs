@@ -5,7 +5,9 @@
 
 use super::task_actions::{CallbackLedger, DecideUncertain, RerunOrigin, TaskActions};
 use crate::api::tasks::get_task;
-use crate::components::{CopyButton, Missing, PageError, StatusBadge, Time, close_on_escape};
+use crate::components::{
+    CopyButton, InputGallery, Missing, PageError, StatusBadge, Time, close_on_escape,
+};
 use crate::domain::*;
 use crate::error::AppError;
 use crate::i18n::{Localized, Msg, Text, t, use_i18n};
@@ -120,6 +122,7 @@ fn LiveTask(detail: TaskDetail) -> impl IntoView {
         <div class="grid-main">
             <div>
                 <Results task/>
+                <Inputs task/>
                 <section class="card" aria-labelledby="log-h">
                     <h2 id="log-h">{t(Msg::TaskTimeline)}</h2>
                     <Timeline events/>
@@ -300,8 +303,23 @@ fn download_link(url: &str, task: TaskId, n: usize) -> String {
     }
 }
 
+/// The images the task was given, beside its results; those past the 10 sent are marked.
+#[component]
+fn Inputs(task: RwSignal<TaskView>) -> impl IntoView {
+    let inputs = task.with_untracked(|t| t.inputs.clone());
+    (!inputs.is_empty()).then(|| {
+        view! {
+            <section class="card" aria-labelledby="inputs-h" data-testid="inputs">
+                <h2 id="inputs-h">{t(Msg::TaskInputs)}</h2>
+                <InputGallery inputs/>
+            </section>
+        }
+    })
+}
+
 #[component]
 fn Results(task: RwSignal<TaskView>) -> impl IntoView {
+    let lang = use_i18n().lang;
     let full = RwSignal::new(None::<String>);
     close_on_escape(move || full.set(None));
     let results = move || task.with(|t| t.results.clone());
@@ -327,7 +345,7 @@ fn Results(task: RwSignal<TaskView>) -> impl IntoView {
                                         {(!url.is_empty()).then(|| view! {
                                             <button type="button" class="btn-link" on:click=move |_| full.set(Some(u1.clone()))
                                                 aria-label=move || format!("{} {}", t(Msg::TaskFullView)(), i + 1)>
-                                                <img src=shown alt=format!("result {}", i + 1) loading="lazy" data-testid="result-image"/>
+                                                <img src=shown alt=move || format!("{} {}", Msg::TaskResults.text(lang.get()), i + 1) loading="lazy" data-testid="result-image"/>
                                             </button>
                                         })}
                                         {r.text.clone().map(|tx| view! { <p>{tx}</p> })}

@@ -1,7 +1,9 @@
 //! The launch page: the launch form with any config to pick.
 
+use crate::api::tasks::get_task;
+use crate::components::ErrorBox;
 use crate::components::launch::LaunchForm;
-use crate::domain::ConfigId;
+use crate::domain::{ConfigId, TaskId};
 use crate::i18n::{Msg, t};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,6 +16,12 @@ pub fn TaskNewPage() -> impl IntoView {
         .read_untracked()
         .get("config")
         .and_then(|c| c.parse::<ConfigId>().ok());
+    // `?from=N`: the form filled with task N's test case and config, to change before running.
+    let from = query
+        .read_untracked()
+        .get("from")
+        .and_then(|c| c.parse::<TaskId>().ok());
+    let source = from.map(|id| Resource::new(move || id, get_task));
     view! {
         <Title text=crate::i18n::title(Msg::TasksNew)/>
         <div class="page-head">
@@ -23,7 +31,21 @@ pub fn TaskNewPage() -> impl IntoView {
             </div>
         </div>
         <section class="card">
-            <LaunchForm fixed_config=None preselect=preset/>
+            {match source {
+                None => view! { <LaunchForm fixed_config=None preselect=preset/> }.into_any(),
+                Some(source) => view! {
+                    <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
+                        {move || Suspend::new(async move {
+                            match source.await {
+                                Ok(d) => view! {
+                                    <LaunchForm fixed_config=None preselect=Some(d.task.config_id) again=d.task/>
+                                }.into_any(),
+                                Err(err) => view! { <ErrorBox err/> }.into_any(),
+                            }
+                        })}
+                    </Transition>
+                }.into_any(),
+            }}
         </section>
     }
 }

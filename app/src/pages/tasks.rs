@@ -247,13 +247,17 @@ fn TaskTable(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
     }
 }
 
-/// One batch test: each config's status, time to result, cost and thumbnail side by side.
+/// One batch test: the shared test case once, then each config's result side by side.
 #[component]
 fn CompareTable(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
     let lang = use_i18n().lang;
     let rerun = ServerAction::<RerunFailed>::new();
     let confirm = RwSignal::new(false);
-    crate::components::close_on_escape(move || confirm.set(false));
+    let zoom = RwSignal::new(None::<String>);
+    crate::components::close_on_escape(move || {
+        confirm.set(false);
+        zoom.set(None);
+    });
     let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(r)) = rerun.value().get() {
@@ -303,30 +307,81 @@ fn CompareTable(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
                 </div>
             </div>
         </Show>
-        <div class="table-wrap compare">
-            <table class="table" aria-label=move || Msg::TaskBatchTitle.text(lang.get())>
-                <thead><tr>
-                    <th scope="col">{t(Msg::TaskConfig)}</th>
-                    <th scope="col">{t(Msg::TaskStatus)}</th>
-                    <th scope="col" class="num">{t(Msg::TaskTimeToResult)}</th>
-                    <th scope="col" class="num">{t(Msg::TaskCost)}</th>
-                    <th scope="col">{t(Msg::TaskThumbnail)}</th>
-                    <th scope="col">{t(Msg::TaskErrorCode)}</th>
-                </tr></thead>
-                <tbody>
-                    <For each=move || { let mut r = rows.get(); r.sort_by_key(|x| x.id); r } key=|r| (r.id, r.status, r.finished_at) let:r>
-                        <tr data-task=r.id.0 data-status=r.status.as_str()>
-                            <th scope="row"><A href=format!("/tasks/{}", r.id.0)>{r.config_name.clone()}</A></th>
-                            <td><StatusBadge status=r.status/></td>
-                            <td class="num">{let took = r.finished_at.map(|f| DurationMs(f.0 - r.created_at.0)); move || took.map(|d| d.render(lang.get())).unwrap_or_else(|| "…".into())}</td>
-                            <td class="num">{r.cost.clone().map(|c| c.render(lang.get())).unwrap_or_else(|| "—".into())}</td>
-                            <td>{r.thumbnail.clone().map(|u| view! { <img class="thumb" src=u alt=move || Msg::TaskThumbnail.text(lang.get())/> })}</td>
-                            <td>{r.error_code.clone().unwrap_or_default()}</td>
-                        </tr>
-                    </For>
-                </tbody>
-            </table>
+        <BatchCase rows/>
+        // One column per config, side by side: its result large (click to zoom), then status,
+        // time to result, cost and error code.
+        <div class="compare-grid" role="list" aria-label=move || Msg::TaskBatchTitle.text(lang.get())>
+            <For each=move || { let mut r = rows.get(); r.sort_by_key(|x| x.id); r } key=|r| (r.id, r.status, r.finished_at) let:r>
+                <article class="card compare-col" role="listitem" data-task=r.id.0 data-status=r.status.as_str()>
+                    <h2><A href=format!("/tasks/{}", r.id.0)>{r.config_name.clone()}</A></h2>
+                    <div class="compare-result">
+                        {match r.image.clone() {
+                            Some(url) => {
+                                let shown = url.clone();
+                                view! {
+                                    <button type="button" class="btn-link" on:click=move |_| zoom.set(Some(url.clone()))
+                                        aria-label=move || Msg::TaskFullView.text(lang.get())>
+                                        <img src=shown alt=move || Msg::TaskResults.text(lang.get()) loading="lazy" data-testid="compare-image"/>
+                                    </button>
+                                }.into_any()
+                            }
+                            None => view! { <p class="muted">{t(Msg::TaskNoResults)}</p> }.into_any(),
+                        }}
+                    </div>
+                    <dl class="props">
+                        <dt>{t(Msg::TaskStatus)}</dt><dd><StatusBadge status=r.status/></dd>
+                        <dt>{t(Msg::TaskTimeToResult)}</dt>
+                        <dd>{let took = r.finished_at.map(|f| DurationMs(f.0 - r.created_at.0)); move || took.map(|d| d.render(lang.get())).unwrap_or_else(|| "…".into())}</dd>
+                        <dt>{t(Msg::TaskCost)}</dt><dd>{r.cost.clone().map(|c| c.render(lang.get())).unwrap_or_else(|| "—".into())}</dd>
+                        {r.error_code.clone().map(|c| view! { <dt>{t(Msg::TaskErrorCode)}</dt><dd><code>{c}</code></dd> })}
+                    </dl>
+                </article>
+            </For>
         </div>
+        {move || zoom.get().map(|url| view! {
+            <div class="lightbox" role="dialog" aria-modal="true" on:click=move |_| zoom.set(None)>
+                <img src=url alt=""/>
+                <button type="button" class="btn close" on:click=move |_| zoom.set(None)>{t(Msg::Close)}</button>
+            </div>
+        })}
         {move || rows.with(Vec::is_empty).then(|| view! { <ErrorBox err=AppError::NotFound/> })}
+    }
+}
+
+/// What every task of a batch was asked (they share it): the prompt, the parameters and the
+/// input images, read from the batch's first task.
+#[component]
+fn BatchCase(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
+    let lang = use_i18n().lang;
+    let first = Memo::new(move |_| rows.with(|r| r.iter().map(|x| x.id).min()));
+    let case = Resource::new(
+        move || first.get(),
+        |id| async move {
+            match id {
+                Some(id) => crate::api::tasks::get_task(id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                case.await.ok().flatten().map(|d| {
+                    let task = d.task;
+                    view! {
+                        <section class="card" aria-labelledby="case-h" data-testid="batch-case">
+                            <h2 id="case-h">{t(Msg::BatchCase)}</h2>
+                            <p class="case-prompt">{task.prompt.clone()}</p>
+                            <p class="sub">
+                                {t(Msg::TaskResolution)}": "{task.resolution.as_str().to_ascii_uppercase()}" · "
+                                {t(Msg::TaskAspect)}": "{let a = task.aspect_ratio; move || a.render(lang.get())}" · "
+                                {t(Msg::TaskRegion)}": "{t(task.region.label())}
+                            </p>
+                            <crate::components::InputGallery inputs=task.inputs/>
+                        </section>
+                    }
+                })
+            })}
+        </Transition>
     }
 }

@@ -84,6 +84,20 @@ async fn the_launch_form_posted_without_wasm_launches_with_its_files_and_opens_t
         "the chosen file, not the empty part"
     );
     assert_eq!(spec.local_images[0].original_name, "snow.png");
+    // Its page shows both inputs in the order they are sent, the file as the console's copy.
+    let inputs = task_view(&app, app::domain::TaskId(id)).await.inputs;
+    let shown: Vec<_> = inputs
+        .iter()
+        .map(|i| (i.url.as_str(), i.name.as_deref(), i.sent))
+        .collect();
+    let file_url = format!("/files/{}", spec.local_images[0].name);
+    assert_eq!(
+        shown,
+        vec![
+            ("https://example.com/cat.png", None, true),
+            (file_url.as_str(), Some("snow.png"), true)
+        ]
+    );
     wait_final(&app, app::domain::TaskId(id), 20).await;
 
     // Several configs are a batch: its comparison opens.

@@ -106,6 +106,24 @@ pub struct TaskView {
     /// The task this one runs again.
     #[serde(default)]
     pub rerun_of: Option<TaskId>,
+    /// The images the task was given, in the order they are sent: image URLs first, then
+    /// local images (as the console's copy).
+    #[serde(default)]
+    pub inputs: Vec<InputImage>,
+}
+
+/// One input image of a task, as its page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputImage {
+    /// Where the browser loads it: the URL as given, or `/files/<blob>` for a local image.
+    pub url: String,
+    /// The file name on the operator's computer (local images only).
+    pub name: Option<String>,
+    /// Whether it was sent: the provider takes the first [`IMAGES_SENT_MAX`].
+    pub sent: bool,
+    /// The stored file of a local image (to run the task again with it).
+    #[serde(default)]
+    pub blob: Option<BlobRef>,
 }
 
 impl TaskView {
@@ -194,6 +212,9 @@ pub struct TaskSummary {
     pub created_at: Timestamp,
     pub finished_at: Option<Timestamp>,
     pub thumbnail: Option<String>,
+    /// The first result at full size (the kept copy, else the provider's link).
+    #[serde(default)]
+    pub image: Option<String>,
     pub cost: Option<Cost>,
     pub batch_id: Option<BatchId>,
 }

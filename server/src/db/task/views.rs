@@ -58,6 +58,26 @@ pub async fn view(db: impl SqliteExecutor<'_>, id: TaskId) -> anyhow::Result<Opt
             .map(|e| decode("task", r.id, "ended_by", &e))
             .transpose()?,
         expects_callback: r.expects_callback,
+        inputs: stored
+            .spec
+            .image_urls
+            .iter()
+            .map(|u| (u.clone(), None))
+            .chain(
+                stored
+                    .spec
+                    .local_images
+                    .iter()
+                    .map(|b| (format!("/files/{}", b.name), Some(b.clone()))),
+            )
+            .enumerate()
+            .map(|(i, (url, blob))| InputImage {
+                url,
+                name: blob.as_ref().map(|b| b.original_name.clone()),
+                sent: i < IMAGES_SENT_MAX,
+                blob,
+            })
+            .collect(),
         rerun_of: r.rerun_of.map(TaskId),
     }))
 }
@@ -85,6 +105,7 @@ fn summary_from_row(r: &sqlx::sqlite::SqliteRow) -> sqlx::Result<TaskSummary> {
         thumbnail: results
             .iter()
             .find_map(|x| x.thumb_url.clone().or_else(|| x.url.clone())),
+        image: results.iter().find_map(|x| x.url.clone()),
         cost: usage.and_then(|u| u.cost()),
         batch_id: r.try_get::<Option<i64>, _>("batch_id")?.map(BatchId),
     })
