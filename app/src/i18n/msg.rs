@@ -194,6 +194,7 @@ messages! {
     ConfigTypeChangeTitle => "更换接口类型？", "Change the API type?";
     ConfigTypeChangeReplace => "换成默认值", "Use its defaults";
     ConfigTypeChangeKeep => "只换类型，保留我填的值", "Change only the type, keep my values";
+    HistRestoredFrom => "恢复自", "Restored from";
     ConfigAllTasks => "查看此配置的全部测试任务", "All tests of this config";
     ConfigRecentTasks => "最近的测试任务", "Recent test tasks";
     ConfigLimits => "超时与并发", "Timeout and concurrency";

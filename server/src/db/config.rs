@@ -311,6 +311,27 @@ pub async fn set_archived(
     Ok(())
 }
 
+/// Switches a configuration on or off without a new version.
+pub async fn set_active(
+    db: impl SqliteExecutor<'_>,
+    id: ConfigId,
+    active: bool,
+    actor: Option<UserId>,
+    now: i64,
+) -> sqlx::Result<()> {
+    let actor = actor.map(|a| a.0);
+    sqlx::query!(
+        "UPDATE config SET is_active = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?1",
+        id.0,
+        active,
+        now,
+        actor
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 pub async fn delete(db: impl SqliteExecutor<'_>, id: ConfigId) -> sqlx::Result<()> {
     sqlx::query!("DELETE FROM config WHERE id = ?1", id.0)
         .execute(db)

@@ -97,7 +97,34 @@ async fn create_edit_toggle_archive_and_restore() {
     assert_eq!(c["key_mask"], "sk-…9f3a", "a blank key keeps the key");
 
     let r = set_active(&app, &admin, id, false).await;
-    assert_eq!(body_json(r).await["fields"]["is_active"], false);
+    let off = body_json(r).await;
+    assert_eq!(off["fields"]["is_active"], false);
+    // Switching is an event in the history, not a new version.
+    assert_eq!(off["version"], 2);
+    let entries = history(&app, &admin, id).await;
+    let latest = &entries[0];
+    assert_eq!(latest["action"], "deactivated", "{latest}");
+    assert_eq!(latest["version"], 2);
+    assert_eq!(latest["changes"][0]["field"], "is_active");
+
+    // A restore brings back a version's fields but not its on/off, and says where it came from.
+    let r = app
+        .json(&admin, "configs/revert", json!({ "id": id, "version": 1 }))
+        .await;
+    let restored = body_json(expect_status(r, 200, "revert").await).await;
+    assert_eq!(restored["version"], 3);
+    assert_eq!(restored["fields"]["model_name"], "rhart-image-n-pro");
+    assert_eq!(restored["fields"]["is_active"], false, "still off");
+    let entries = history(&app, &admin, id).await;
+    let latest = &entries[0];
+    assert!(
+        latest["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .any(|c| c["field"] == "restored_from" && c["after"] == "v1"),
+        "{latest}"
+    );
 
     // No tasks yet: deleting erases it.
     let other = create_config(&app, &admin, input("Throwaway")).await;
@@ -154,7 +181,7 @@ async fn create_edit_toggle_archive_and_restore() {
     let actions: Vec<&str> = h.iter().filter_map(|e| e["action"].as_str()).collect();
     assert_eq!(
         actions,
-        vec!["activated", "deactivated", "updated", "created"]
+        vec!["activated", "reverted", "deactivated", "updated", "created"]
     );
 }
 

@@ -119,6 +119,15 @@ impl FieldChange {
             after: None,
         }
     }
+
+    /// The line of a restore that says which version it brought back (`v3`).
+    pub fn restored_from(version: i64) -> Self {
+        FieldChange {
+            field: "restored_from".to_owned(),
+            before: None,
+            after: Some(format!("v{version}")),
+        }
+    }
 }
 
 closed_set! {
@@ -195,6 +204,7 @@ pub fn field_label(field: &str) -> Msg {
         "callbacks" => Msg::FieldCallbacks,
         "sync_timeout_secs" => Msg::FieldSyncTimeout,
         "image_field" => Msg::FieldImageField,
+        "restored_from" => Msg::HistRestoredFrom,
         _ => Msg::FieldUnknown,
     }
 }

@@ -125,6 +125,7 @@ impl ConfigsApi for Core {
             &valid.fields,
             valid.new_key.as_deref(),
             HistoryAction::Updated,
+            None,
         )
         .await
     }
@@ -141,14 +142,7 @@ impl ConfigsApi for Core {
         if active && !row.has_key() {
             return Err(AppError::conflict(Msg::ErrKeyRequiredActive));
         }
-        let mut fields = row.view.fields.clone();
-        fields.is_active = active;
-        let action = if active {
-            HistoryAction::Activated
-        } else {
-            HistoryAction::Deactivated
-        };
-        write_version(core, actor, &row, &fields, None, action).await
+        versions::set_active(core, actor, &row, active).await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
@@ -208,7 +202,9 @@ impl ConfigsApi for Core {
             .context("db::config_event::snapshot")?
             .ok_or_else(|| AppError::bad_request(Msg::ErrVersionUnknown))?;
         // The old version must still be valid today (a name may since belong to another config).
-        let valid = snap.to_input().validate(row.has_key())?;
+        let mut valid = snap.to_input().validate(row.has_key())?;
+        // On/off is not part of a version (switching is an event): a restore keeps it.
+        valid.fields.is_active = row.view.fields.is_active;
         if row.has_key()
             && actor.user().is_some()
             && row.view.fields.key_goes_elsewhere(&valid.fields)
@@ -222,6 +218,7 @@ impl ConfigsApi for Core {
             &valid.fields,
             None,
             HistoryAction::Reverted,
+            Some(version),
         )
         .await
     }

@@ -79,6 +79,45 @@ async fn history(
         .context("db::config_event::insert")
 }
 
+/// Switches a configuration on or off: an event in its history, not a new version (what a
+/// version holds, how tasks are sent, does not change).
+pub(super) async fn set_active(
+    core: &Core,
+    actor: &Actor,
+    row: &ConfigRow,
+    active: bool,
+) -> Result<ConfigView, AppError> {
+    let id = row.view.id;
+    if row.view.fields.is_active == active {
+        return Ok(row.view.clone());
+    }
+    let now = core.clock.now_ms();
+    let mut tx = core.db.begin().await?;
+    db::config::set_active(&mut *tx, id, active, actor.user_id(), now)
+        .await
+        .context("db::config::set_active")?;
+    let changes = [FieldChange {
+        field: "is_active".to_owned(),
+        before: Some(row.view.fields.is_active.to_string()),
+        after: Some(active.to_string()),
+    }];
+    let change = Change {
+        version: row.view.version,
+        action: if active {
+            HistoryAction::Activated
+        } else {
+            HistoryAction::Deactivated
+        },
+        snapshot: None,
+        changes: &changes,
+    };
+    history(&mut tx, actor, id, change, now).await?;
+    tx.commit().await.context("committing")?;
+    tracing::info!(config = %id, active, by = actor.name(), "config switched");
+    core.engine.config_changed(id);
+    Ok(load(core, id).await?.view)
+}
+
 /// Archives (`archived`) or unarchives a configuration, with its history line, inside `tx`.
 pub(super) async fn set_archived(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
@@ -187,6 +226,7 @@ pub(super) async fn write_version(
     fields: &ConfigSnapshot,
     new_key: Option<&str>,
     action: HistoryAction,
+    restored_from: Option<i64>,
 ) -> Result<ConfigView, AppError> {
     let id = row.view.id;
     let mut changes = fields.diff_from(Some(&row.view.fields));
@@ -196,6 +236,7 @@ pub(super) async fn write_version(
     if changes.is_empty() {
         return Ok(row.view.clone());
     }
+    changes.extend(restored_from.map(FieldChange::restored_from));
     let now = core.clock.now_ms();
     let version = row.view.version + 1;
     let mut tx = core.db.begin().await?;
