@@ -109,6 +109,8 @@ messages! {
     Copy => "复制", "Copy";
     Copied => "已复制", "Copied";
     NextPage => "下一页", "Next page";
+    PrevPage => "上一页", "Previous page";
+    Pages => "分页", "Pages";
     FirstPage => "第一页", "First page";
     NotFoundTitle => "页面不存在", "Page not found";
     NotFoundHint => "它可能已被删除，或者链接中的编号有误。", "It may have been deleted, or the number in the link is wrong.";

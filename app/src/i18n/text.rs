@@ -154,6 +154,8 @@ texts! {
     ConfigTypeChange { to: Msg }
         => "端点、模型和主机地址会换成“{to}”的默认值，你在这里改过的值会丢失。",
            "The endpoints, model and hosts will be replaced by the defaults of “{to}”; what you changed here will be lost.";
+    PagePosition { page: i64, pages: i64, total: i64 }
+        => "第 {page} / {pages} 页，共 {total} 个任务", "Page {page} of {pages}, {total} tasks";
     UserAdded { name: &'a str } => "已添加用户 {name}", "User {name} added";
 
     KeptImages { files: u64 } => "{files} 张图片", "{files} images";

@@ -6,7 +6,7 @@ use crate::api::tasks::{RerunFailed, list_tasks};
 use crate::components::{ErrorBox, FilterForm, PageError, StatusBadge, Time};
 use crate::domain::*;
 use crate::error::AppError;
-use crate::i18n::{Localized, Msg, localized, t, use_i18n};
+use crate::i18n::{Localized, Msg, Text, localized, t, use_i18n};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -22,13 +22,21 @@ fn filter_from_query(q: &leptos_router::params::ParamsMap) -> TaskFilter {
         to: nonempty("to"),
         q: q.get("q").unwrap_or_default(),
         before: nonempty("before").and_then(|b| b.parse().ok()),
+        after: nonempty("after").and_then(|b| b.parse().ok()),
         batch_id: nonempty("batch")
             .and_then(|b| b.parse::<i64>().ok())
             .map(BatchId),
     }
 }
 
-fn query_string(f: &TaskFilter, before: Option<TaskId>) -> String {
+/// Where a pager link goes: the next (older) page, or the previous (newer) one.
+#[derive(Clone, Copy)]
+enum PageAt {
+    Before(TaskId),
+    After(TaskId),
+}
+
+fn query_string(f: &TaskFilter, at: Option<PageAt>) -> String {
     let mut parts = form_urlencoded::Serializer::new(String::new());
     if let Some(c) = f.config_id {
         parts.append_pair("config", &c.to_string());
@@ -48,8 +56,14 @@ fn query_string(f: &TaskFilter, before: Option<TaskId>) -> String {
     if let Some(b) = f.batch_id {
         parts.append_pair("batch", &b.to_string());
     }
-    if let Some(b) = before {
-        parts.append_pair("before", &b.to_string());
+    match at {
+        Some(PageAt::Before(b)) => {
+            parts.append_pair("before", &b.to_string());
+        }
+        Some(PageAt::After(a)) => {
+            parts.append_pair("after", &a.to_string());
+        }
+        None => {}
     }
     parts.finish()
 }
@@ -186,19 +200,29 @@ pub fn TasksPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(p) => {
+                        let (page_no, pages) = p.position();
                         let rows = RwSignal::new(p.items);
                         follow_changes(rows, filter);
-                        let next = p.next_before;
                         let f = filter.get_untracked();
-                        let first = f.before.is_some().then(|| format!("/tasks?{}", query_string(&f, None)));
-                        let more = next.map(|n| format!("/tasks?{}", query_string(&f, Some(n))));
+                        let href = |at: Option<PageAt>| {
+                            let q = query_string(&f, at);
+                            if q.is_empty() { "/tasks".to_owned() } else { format!("/tasks?{q}") }
+                        };
+                        let first = (page_no > 2).then(|| href(None));
+                        let prev = p.prev_after.map(|a| href(Some(PageAt::After(a))));
+                        let more = p.next_before.map(|n| href(Some(PageAt::Before(n))));
+                        let total = p.total;
                         if f.batch_id.is_some() {
                             view! { <CompareTable rows/> }.into_any()
                         } else {
                             view! {
                                 <TaskTable rows/>
-                                <nav class="pager" aria-label="pages">
+                                <nav class="pager" aria-label=move || Msg::Pages.text(lang.get())>
                                     {first.map(|h| view! { <A href=h attr:class="btn">{t(Msg::FirstPage)}</A> })}
+                                    {prev.map(|h| view! { <A href=h attr:class="btn">"← "{t(Msg::PrevPage)}</A> })}
+                                    <span class="muted" data-testid="page-position">
+                                        {move || Text::PagePosition { page: page_no, pages, total }.render(lang.get())}
+                                    </span>
                                     {more.map(|h| view! { <A href=h attr:class="btn">{t(Msg::NextPage)}" →"</A> })}
                                 </nav>
                             }.into_any()

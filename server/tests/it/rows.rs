@@ -249,3 +249,48 @@ async fn the_overview_orders_statuses_by_lifecycle_and_lists_recent_failures() {
     assert_eq!(ids, vec![moderated, failed], "newest failure first");
     assert_eq!(o.recent_failures[0].error_code.as_deref(), Some("1501"));
 }
+
+/// The task list pages both ways (keyset: `before` older, `after` newer) and says where a page
+/// is among all matching tasks.
+#[tokio::test]
+async fn the_task_list_pages_back_and_forth_and_knows_its_position() {
+    let (app, _admin, _sb, config) = app_with_sandbox("Pages").await;
+    let mut ids = Vec::new();
+    for n in 0..7 {
+        ids.push(launch(&app, config, spec(&format!("page me {n}"))).await);
+    }
+    let db = &app.core.db.read;
+    let page = |before: Option<TaskId>, after: Option<TaskId>| {
+        let filter = app::domain::TaskFilter {
+            before,
+            after,
+            q: "page me".to_owned(),
+            ..Default::default()
+        };
+        async move {
+            rhconsole::db::task::list(db, &filter, None, None, 3)
+                .await
+                .expect("page")
+        }
+    };
+    let shown = |p: &app::domain::TaskPage| p.items.iter().map(|t| t.id).collect::<Vec<_>>();
+    let first = page(None, None).await;
+    assert_eq!(shown(&first), vec![ids[6], ids[5], ids[4]]);
+    assert_eq!(
+        (first.total, first.position(), first.prev_after),
+        (7, (1, 3), None)
+    );
+    let second = page(first.next_before, None).await;
+    assert_eq!(shown(&second), vec![ids[3], ids[2], ids[1]]);
+    assert_eq!(second.position(), (2, 3));
+    let third = page(second.next_before, None).await;
+    assert_eq!(shown(&third), vec![ids[0]]);
+    assert_eq!((third.position(), third.next_before), ((3, 3), None));
+    // Back: the previous page is the second again, then the first.
+    let back = page(None, third.prev_after).await;
+    assert_eq!(shown(&back), shown(&second));
+    assert_eq!(back.next_before, second.next_before);
+    let front = page(None, back.prev_after).await;
+    assert_eq!(shown(&front), shown(&first));
+    assert_eq!((front.prev_after, front.position()), (None, (1, 3)));
+}

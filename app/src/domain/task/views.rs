@@ -230,6 +230,9 @@ pub struct TaskFilter {
     pub to: Option<String>,
     pub q: String,
     pub before: Option<TaskId>,
+    /// Paging back: the tasks just newer than this id (the previous page).
+    #[serde(default)]
+    pub after: Option<TaskId>,
     pub batch_id: Option<BatchId>,
 }
 
@@ -239,6 +242,29 @@ pub struct TaskPage {
     pub items: Vec<TaskSummary>,
     /// The `before` value of the next page, if there is one.
     pub next_before: Option<TaskId>,
+    /// The `after` value of the previous (newer) page, if there is one.
+    #[serde(default)]
+    pub prev_after: Option<TaskId>,
+    /// Tasks matching the filter, on every page.
+    #[serde(default)]
+    pub total: i64,
+    /// Tasks matching the filter that are newer than this page (its position: page
+    /// `newer / page_size + 1`).
+    #[serde(default)]
+    pub newer: i64,
+    #[serde(default)]
+    pub page_size: i64,
+}
+
+impl TaskPage {
+    /// This page's number (from 1) and how many pages there are.
+    pub fn position(&self) -> (i64, i64) {
+        let size = self.page_size.max(1);
+        (
+            self.newer / size + 1,
+            ((self.total + size - 1) / size).max(1),
+        )
+    }
 }
 
 pub const TASK_PAGE_SIZE: i64 = 50;

@@ -122,19 +122,13 @@ pub async fn summary(db: impl SqliteExecutor<'_>, id: TaskId) -> sqlx::Result<Op
     row.as_ref().map(summary_from_row).transpose()
 }
 
-/// One page of the task list, newest first. Filters are optional, so the SQL is built here
-/// (the checked macros cannot vary their WHERE clause); every value is bound, never spliced.
-/// Paging is by id (keyset), so page 2,000 costs what page 1 costs.
-pub async fn list(
-    db: impl SqliteExecutor<'_>,
+/// The filter's conditions (not its paging), each as ` AND …` with its values bound.
+fn push_filters(
+    q: &mut QueryBuilder<'_, Sqlite>,
     f: &TaskFilter,
     from_ms: Option<i64>,
     to_ms: Option<i64>,
-    limit: i64,
-) -> sqlx::Result<TaskPage> {
-    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(SUMMARY_COLUMNS);
-    q.push(" WHERE t.id < ")
-        .push_bind(f.before.map(|b| b.0).unwrap_or(i64::MAX));
+) {
     if let Some(c) = f.config_id {
         q.push(" AND t.config_id = ").push_bind(c.0);
     }
@@ -161,19 +155,80 @@ pub async fn list(
             .push_bind(needle.to_lowercase())
             .push(") > 0)");
     }
-    q.push(" ORDER BY t.id DESC LIMIT ").push_bind(limit + 1);
+}
+
+/// How many tasks match the filter, with ids above `above` when given.
+async fn count(
+    db: impl SqliteExecutor<'_>,
+    f: &TaskFilter,
+    from_ms: Option<i64>,
+    to_ms: Option<i64>,
+    above: Option<i64>,
+) -> sqlx::Result<i64> {
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT COUNT(*) FROM task t WHERE 1 = 1");
+    push_filters(&mut q, f, from_ms, to_ms);
+    if let Some(id) = above {
+        q.push(" AND t.id > ").push_bind(id);
+    }
+    q.build_query_scalar().fetch_one(db).await
+}
+
+/// One page of the task list, newest first, with where it is among all matching tasks.
+/// Filters are optional, so the SQL is built here (the checked macros cannot vary their WHERE
+/// clause); every value is bound, never spliced. Paging is by id (keyset: `before` for the next
+/// page, `after` for the previous one), so page 2,000 costs what page 1 costs.
+pub async fn list(
+    db: &sqlx::SqlitePool,
+    f: &TaskFilter,
+    from_ms: Option<i64>,
+    to_ms: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<TaskPage> {
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(SUMMARY_COLUMNS);
+    q.push(" WHERE 1 = 1");
+    push_filters(&mut q, f, from_ms, to_ms);
+    match f.after {
+        // Back towards newer tasks: the ones just above `after`, then newest first again.
+        Some(after) => q
+            .push(" AND t.id > ")
+            .push_bind(after.0)
+            .push(" ORDER BY t.id ASC LIMIT "),
+        None => q
+            .push(" AND t.id < ")
+            .push_bind(f.before.map(|b| b.0).unwrap_or(i64::MAX))
+            .push(" ORDER BY t.id DESC LIMIT "),
+    }
+    .push_bind(limit + 1);
     let rows = q.build().fetch_all(db).await?;
     let mut items = rows
         .iter()
         .map(summary_from_row)
         .collect::<sqlx::Result<Vec<_>>>()?;
-    let next_before = if items.len() as i64 > limit {
-        items.truncate(usize::try_from(limit).unwrap_or(0));
+    let more = items.len() as i64 > limit;
+    items.truncate(usize::try_from(limit).unwrap_or(0));
+    if f.after.is_some() {
+        items.reverse();
+    }
+    let total = count(db, f, from_ms, to_ms, None).await?;
+    let newer = match items.first() {
+        Some(t) => count(db, f, from_ms, to_ms, Some(t.id.0)).await?,
+        None => 0,
+    };
+    let older = total - newer - items.len() as i64;
+    let next_before = if (f.after.is_none() && more) || (f.after.is_some() && older > 0) {
         items.last().map(|t| t.id)
     } else {
         None
     };
-    Ok(TaskPage { items, next_before })
+    let prev_after = (newer > 0).then(|| items.first().map(|t| t.id)).flatten();
+    Ok(TaskPage {
+        items,
+        next_before,
+        prev_after,
+        total,
+        newer,
+        page_size: limit,
+    })
 }
 
 /// Per config: its last task, and succeeded/finished counts since `since`.
