@@ -80,3 +80,14 @@ test('a form post the server refuses comes back with the error beside the field'
   await expect(page).toHaveURL(/\/tasks\/new\?.*__err=/);
   await expect(page.locator('#configs-error')).toHaveText('请至少选择一个配置');
 });
+
+test('signing in before the wasm arrives is a real post that signs in', async ({ page, env }) => {
+  await slowLink(page); // never released
+  await page.goto(`${env.console.url}/login?next=%2Ftasks`, { waitUntil: 'domcontentloaded' });
+  await page.getByLabel('用户名').fill('admin');
+  await page.getByLabel(/^密码$/).fill('correct horse battery staple');
+  const post = page.waitForRequest((r) => r.url().endsWith('/api/auth/login'));
+  await page.getByRole('button', { name: '登录' }).click();
+  expect((await post).method()).toBe('POST');
+  await expect(page).toHaveURL(`${env.console.url}/tasks`);
+});

@@ -214,9 +214,9 @@ fn UserMenu() -> impl IntoView {
                             <span class="whoami-name">{u.username.clone()}</span>
                             <span class="whoami-role">{t(role)}</span>
                         </span>
-                        <ActionForm action=logout attr:class="inline-form">
+                        <crate::components::PostForm action=logout class="inline-form" args=|_| Logout {}>
                             <button type="submit" class="tool-btn">{t(Msg::SignOut)}</button>
-                        </ActionForm>
+                        </crate::components::PostForm>
                     }
                 })
             }}

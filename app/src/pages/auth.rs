@@ -1,7 +1,7 @@
 //! The sign-in page.
 
 use crate::api::auth::Login;
-use crate::components::ErrorBox;
+use crate::components::{ErrorBox, PostForm};
 use crate::i18n::{Msg, t};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,7 +25,7 @@ pub fn LoginPage() -> impl IntoView {
         <section class="auth-card">
             <h1>{t(Msg::SignInTitle)}</h1>
             <p class="muted">{t(Msg::AppTagline)}</p>
-            <ActionForm action=action attr:class="form-stack">
+            <PostForm action class="form-stack" args=|f| Login { username: f("username"), password: f("password"), next: f("next") }>
                 <input type="hidden" name="next" value=next/>
                 <div class="field">
                     <label for="username">{t(Msg::Username)}</label>
@@ -40,7 +40,7 @@ pub fn LoginPage() -> impl IntoView {
                 <button type="submit" class="btn btn-primary btn-block" disabled=pending>
                     {move || if pending.get() { t(Msg::SigningIn)() } else { t(Msg::SignIn)() }}
                 </button>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }

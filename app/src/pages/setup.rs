@@ -1,7 +1,7 @@
 //! First start: the one-time link creates the first admin.
 
 use crate::api::auth::{SetupComplete, setup_check};
-use crate::components::{ErrorBox, PlainField, field_errors_of};
+use crate::components::{ErrorBox, PlainField, PostForm, field_errors_of};
 use crate::error::AppError;
 use crate::i18n::{Msg, t};
 use leptos::prelude::*;
@@ -42,7 +42,8 @@ pub fn SetupPage() -> impl IntoView {
                         }.into_any(),
                         Ok(true) => view! {
                             <p class="muted">{t(Msg::SetupIntro)}</p>
-                            <ActionForm action=action attr:class="form-stack">
+                            <PostForm action class="form-stack"
+                                args=|f| SetupComplete { token: f("token"), username: f("username"), password: f("password"), confirm: f("confirm") }>
                                 <input type="hidden" name="token" value=token/>
                                 <PlainField name="username" label=Msg::Username autocomplete="username" errors/>
                                 <PlainField name="password" label=Msg::Password kind="password" autocomplete="new-password" errors/>
@@ -51,7 +52,7 @@ pub fn SetupPage() -> impl IntoView {
                                 <button type="submit" class="btn btn-primary btn-block" disabled=action.pending()>
                                     {t(Msg::SetupCreate)}
                                 </button>
-                            </ActionForm>
+                            </PostForm>
                         }.into_any(),
                         Ok(false) => view! {
                             <p class="alert alert-error" role="alert">{t(Msg::SetupInvalid)}</p>

@@ -2,7 +2,7 @@
 
 use crate::api::users::{AddUser, ResetPassword, SetUserDisabled, SetUserRole, list_users};
 use crate::components::frame::use_me;
-use crate::components::{ErrorBox, PageError, PlainField, Time, field_errors_of};
+use crate::components::{ErrorBox, PageError, PlainField, PostForm, Time, field_errors_of};
 use crate::domain::{Role, UserId, UserInfo};
 use crate::error::AppError;
 use crate::i18n::{Msg, t, use_i18n};
@@ -71,7 +71,8 @@ pub fn UsersPage() -> impl IntoView {
         <crate::components::frame::AdminOnly quiet=true>
         <details class="card add-user">
             <summary class="btn btn-primary">{t(Msg::UsersAdd)}</summary>
-            <ActionForm action=add node_ref=add_form attr:class="form-grid">
+            <PostForm action=add form_ref=add_form class="form-grid"
+                args=|f| AddUser { username: f("username"), password: f("password"), role: f("role") }>
                 <PlainField id="new-username" name="username" label=Msg::Username autocomplete="off" errors=add_errors/>
                 <PlainField id="new-password" name="password" label=Msg::Password kind="password" autocomplete="new-password" errors=add_errors/>
                 <div class="field">
@@ -86,7 +87,7 @@ pub fn UsersPage() -> impl IntoView {
                 <div class="form-actions">
                     <button type="submit" class="btn btn-primary" disabled=add.pending()>{t(Msg::UsersAdd)}</button>
                 </div>
-            </ActionForm>
+            </PostForm>
         </details>
         </crate::components::frame::AdminOnly>
         {move || row_error().map(|err| view! { <ErrorBox err/> })}
