@@ -183,6 +183,9 @@ fn dom_property(id: &str, property: &str) -> Option<wasm_bindgen::JsValue> {
     }
 }
 
+/// Reads a submitted form's field by name ("" when absent).
+pub type FieldOf<'a> = dyn Fn(&str) -> String + 'a;
+
 /// A form that works without wasm and with it, without `ActionForm`'s generic form decoding
 /// (serde_qs in the browser, about 17 KB of gzipped wasm for four forms). Without wasm the
 /// browser posts the fields to the server function's URL and the server answers with a redirect
@@ -192,7 +195,7 @@ fn dom_property(id: &str, property: &str) -> Option<wasm_bindgen::JsValue> {
 #[component]
 pub fn PostForm<S>(
     action: ServerAction<S>,
-    args: fn(&dyn Fn(&str) -> String) -> S,
+    args: fn(&FieldOf<'_>) -> S,
     #[prop(optional, into)] class: String,
     /// The form element, for those who reset it.
     #[prop(optional)]
