@@ -157,6 +157,18 @@ pub async fn get_task(id: TaskId) -> Result<TaskDetail, AppError> {
     .await
 }
 
+/// A task's test case only (no log, results or warnings): what "edit, then run" and a batch's
+/// comparison show. Kept apart from `get_task` so those pages do not carry the code that reads
+/// the execution log.
+#[server(endpoint = "tasks/case", input = Json)]
+pub async fn get_task_case(id: TaskId) -> Result<TaskCase, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.get_task(&actor, id).await.map(TaskCase::from)
+    })
+    .await
+}
+
 /// The task's events after `after`, then live ones: newline-delimited `StreamMsg` JSON.
 #[server(endpoint = "tasks/events", input = Json, output = StreamingText)]
 pub async fn task_events(id: TaskId, after: i64) -> Result<TextStream<AppError>, AppError> {

@@ -25,7 +25,7 @@ pub fn LaunchForm(
     preselect: Option<ConfigId>,
     /// A task whose test case fills the form ("edit, then run").
     #[prop(optional)]
-    again: Option<TaskView>,
+    again: Option<TaskCase>,
 ) -> impl IntoView {
     let lang = use_i18n().lang;
     // What was typed or picked before the wasm arrived stays (the first values otherwise).

@@ -1,6 +1,6 @@
 //! The launch page: the launch form with any config to pick.
 
-use crate::api::tasks::get_task;
+use crate::api::tasks::get_task_case;
 use crate::components::ErrorBox;
 use crate::components::launch::LaunchForm;
 use crate::domain::{ConfigId, TaskId};
@@ -21,7 +21,7 @@ pub fn TaskNewPage() -> impl IntoView {
         .read_untracked()
         .get("from")
         .and_then(|c| c.parse::<TaskId>().ok());
-    let source = from.map(|id| Resource::new(move || id, get_task));
+    let source = from.map(|id| Resource::new(move || id, get_task_case));
     view! {
         <Title text=crate::i18n::title(Msg::TasksNew)/>
         <div class="page-head">
@@ -37,8 +37,8 @@ pub fn TaskNewPage() -> impl IntoView {
                     <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
                         {move || Suspend::new(async move {
                             match source.await {
-                                Ok(d) => view! {
-                                    <LaunchForm fixed_config=None preselect=Some(d.task.config_id) again=d.task/>
+                                Ok(case) => view! {
+                                    <LaunchForm fixed_config=None preselect=Some(case.config_id) again=case/>
                                 }.into_any(),
                                 Err(err) => view! { <ErrorBox err/> }.into_any(),
                             }

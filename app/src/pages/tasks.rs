@@ -382,7 +382,7 @@ fn BatchCase(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
         move || first.get(),
         |id| async move {
             match id {
-                Some(id) => crate::api::tasks::get_task(id).await.map(Some),
+                Some(id) => crate::api::tasks::get_task_case(id).await.map(Some),
                 None => Ok(None),
             }
         },
@@ -390,8 +390,7 @@ fn BatchCase(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                case.await.ok().flatten().map(|d| {
-                    let task = d.task;
+                case.await.ok().flatten().map(|task| {
                     view! {
                         <section class="card" aria-labelledby="case-h" data-testid="batch-case">
                             <h2 id="case-h">{t(Msg::BatchCase)}</h2>

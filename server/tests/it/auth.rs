@@ -31,6 +31,7 @@ const JSON_FNS: &[(&str, &str)] = &[
     ("tasks/attach", r#"{"id":1,"provider_task_id":"1"}"#),
     ("tasks/close_uncertain", r#"{"id":1}"#),
     ("tasks/resend", r#"{"id":1,"confirmed":true}"#),
+    ("tasks/case", r#"{"id":1}"#),
     ("tasks/events", r#"{"id":1,"after":0}"#),
     ("tasks/changes", r#"{}"#),
     ("tasks/overview", r#"{}"#),

@@ -112,6 +112,30 @@ pub struct TaskView {
     pub inputs: Vec<InputImage>,
 }
 
+/// A task's test case: what it asked of which config.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskCase {
+    pub config_id: ConfigId,
+    pub prompt: String,
+    pub resolution: Resolution,
+    pub aspect_ratio: AspectRatio,
+    pub region: Region,
+    pub inputs: Vec<InputImage>,
+}
+
+impl From<TaskView> for TaskCase {
+    fn from(t: TaskView) -> Self {
+        TaskCase {
+            config_id: t.config_id,
+            prompt: t.prompt,
+            resolution: t.resolution,
+            aspect_ratio: t.aspect_ratio,
+            region: t.region,
+            inputs: t.inputs,
+        }
+    }
+}
+
 /// One input image of a task, as its page shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputImage {
