@@ -4,6 +4,7 @@
 #![recursion_limit = "512"]
 
 pub mod api;
+pub mod chunk_batch;
 pub mod components;
 pub mod domain;
 pub mod error;
@@ -75,6 +76,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <link rel="stylesheet" href="/pkg/rhconsole.css"/>
                 <HydrationScripts options/>
+                <chunk_batch::ChunkBatching/>
                 <leptos_meta::MetaTags/>
             </head>
             <body>

@@ -1,20 +1,23 @@
-//! `wasm`: what a browser downloads to hydrate the pages.
+//! `wasm`: what a browser downloads to hydrate the pages, and in how many requests.
 //!
 //! The release build is split (`cargo leptos build --release --split`): every page is a lazy
 //! route whose code sits in its own wasm chunks, listed in `__wasm_split_manifest.json`. A first
-//! visit to a page downloads the main module plus that page's chunks (the server-rendered page
-//! preloads them); later pages add only the chunks not yet loaded. So this measures, raw,
-//! gzipped (level 9) and brotli-compressed (quality 11): the main module, the first-visit
-//! download of every page, and everything together.
+//! visit to a page downloads the JS glue, the split loader, the main module and that page's
+//! chunks, the chunks all in one response (`/pkg/batch/…`, see `app::chunk_batch`: each chunk as
+//! its length and bytes, compressed as one). So this measures, raw, gzipped (level 9) and
+//! brotli-compressed (quality 11), every page's first visit and its requests, then everything
+//! together.
 
 use crate::procs::Ctx;
 use crate::report::Outcome;
 use anyhow::{Context, Result};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-const TARGET_GZIP: usize = 600_000;
+/// Issue 14: "a first visit of any page within 350 KB (gzip) and a few dozen requests at most".
+const TARGET_GZIP: usize = 350_000;
+const TARGET_REQUESTS: usize = 36;
 /// A release main module is well under this; a debug one is far over it.
 const DEBUG_BUILD_BYTES: usize = 4_000_000;
 
@@ -72,10 +75,14 @@ fn kb(n: usize) -> String {
 fn measure(path: &Path) -> Result<Size> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("cannot read {} (run `make build`)", path.display()))?;
+    measure_bytes(&bytes)
+}
+
+fn measure_bytes(bytes: &[u8]) -> Result<Size> {
     Ok(Size {
         raw: bytes.len(),
-        gz: gzip(&bytes)?,
-        br: brotli(&bytes)?,
+        gz: gzip(bytes)?,
+        br: brotli(bytes)?,
     })
 }
 
@@ -86,12 +93,34 @@ fn page_name(split: &str) -> String {
     s.replace('_', "-")
 }
 
-/// The measured rows, the page with the largest first-visit download, and what is wrong with
-/// the build measured (if anything).
+/// The body the console sends for `/pkg/batch/<name>.wasm` (`server::web::chunk_batch`): each
+/// chunk, in the address's order, as its length (u32, little-endian) and bytes.
+fn batch_body(pkg: &Path, name: &str) -> Result<Vec<u8>> {
+    let mut body = Vec::new();
+    for token in name.split('-') {
+        let file = app::chunk_batch::file_of(token)
+            .with_context(|| format!("{token} is not a chunk's name"))?;
+        let bytes = std::fs::read(pkg.join(&file))
+            .with_context(|| format!("the manifest names {file}, which is missing"))?;
+        body.extend_from_slice(&u32::try_from(bytes.len())?.to_le_bytes());
+        body.extend_from_slice(&bytes);
+    }
+    Ok(body)
+}
+
+/// One page's first visit.
+struct Visit {
+    page: String,
+    code: Size,
+    requests: usize,
+}
+
+/// The measured rows, the heaviest first visit, the most requests, and what is wrong with the
+/// build measured (if anything).
 struct Measured {
     rows: Vec<(String, String)>,
-    worst_page: String,
-    worst: Size,
+    heaviest: Visit,
+    most_requests: usize,
     problem: Option<String>,
 }
 
@@ -111,6 +140,13 @@ fn measure_all(pkg: &Path) -> Result<Measured> {
     let main = *sizes
         .get("rhconsole.wasm")
         .with_context(|| format!("no rhconsole.wasm in {} (run `make build`)", pkg.display()))?;
+    let glue = *sizes
+        .get("rhconsole.js")
+        .with_context(|| format!("no rhconsole.js in {}", pkg.display()))?;
+    let loader = sizes
+        .iter()
+        .find(|(k, _)| k.starts_with("__wasm_split") && k.ends_with(".js"))
+        .map(|(_, s)| *s);
     let mut rows = Vec::new();
     let mut problem = None;
     if main.raw > DEBUG_BUILD_BYTES {
@@ -120,6 +156,16 @@ fn measure_all(pkg: &Path) -> Result<Measured> {
         ));
     }
     rows.push(("main module rhconsole.wasm".to_owned(), main.to_string()));
+    rows.push(("JS glue rhconsole.js".to_owned(), glue.to_string()));
+    if let Some(loader) = loader {
+        rows.push((
+            "split loader __wasm_split.js".to_owned(),
+            loader.to_string(),
+        ));
+    }
+    if let Some(css) = sizes.get("rhconsole.css") {
+        rows.push(("stylesheet rhconsole.css".to_owned(), css.to_string()));
+    }
 
     let manifest_path = pkg.join("__wasm_split_manifest.json");
     let manifest: BTreeMap<String, Vec<String>> = match std::fs::read_to_string(&manifest_path) {
@@ -127,24 +173,32 @@ fn measure_all(pkg: &Path) -> Result<Measured> {
             .with_context(|| format!("{} is not a split manifest", manifest_path.display()))?,
         Err(_) => BTreeMap::new(),
     };
-    let mut worst: Option<(String, Size)> = None;
+    // The page, its stylesheet, the JS glue and the main module; with a split build also the
+    // loader and the page's one batch of chunks.
+    let base_requests = 4;
+    let mut visits = Vec::new();
     for (split, chunks) in manifest.iter().filter(|(k, _)| k.contains("_route_view_")) {
-        let files: BTreeSet<String> = chunks.iter().map(|c| format!("{c}.wasm")).collect();
-        let mut page = main;
-        for f in &files {
-            page = page
-                + *sizes
-                    .get(f)
-                    .with_context(|| format!("the manifest names {f}, which is missing"))?;
-        }
-        let name = page_name(split);
+        let name =
+            app::chunk_batch::batch_name(chunks.iter().map(String::as_str)).with_context(|| {
+                format!("the manifest lists a file that is not a chunk for {split}")
+            })?;
+        let batch = measure_bytes(&batch_body(pkg, &name)?)?;
+        let code = glue + main + loader.unwrap_or_default() + batch;
+        let page = page_name(split);
         rows.push((
-            format!("first visit to {name}: main + {} chunks", files.len()),
-            page.to_string(),
+            format!(
+                "first visit to {page}: {} chunks in one batch ({}), {} requests",
+                chunks.len(),
+                kb(batch.gz),
+                base_requests + 2
+            ),
+            format!("code {code}"),
         ));
-        if worst.as_ref().is_none_or(|(_, w)| page.gz > w.gz) {
-            worst = Some((name, page));
-        }
+        visits.push(Visit {
+            page,
+            code,
+            requests: base_requests + 2,
+        });
     }
     let all_wasm = sizes
         .iter()
@@ -152,25 +206,26 @@ fn measure_all(pkg: &Path) -> Result<Measured> {
         .fold(Size::default(), |a, (_, s)| a + *s);
     let wasm_files = sizes.keys().filter(|k| k.ends_with(".wasm")).count();
     rows.push((
-        format!("every page visited: all {wasm_files} wasm files"),
+        format!("every page visited: all {wasm_files} wasm files, each compressed alone"),
         all_wasm.to_string(),
     ));
-    let js = sizes
+    let most_requests = visits
         .iter()
-        .filter(|(k, _)| k.ends_with(".js"))
-        .fold(Size::default(), |a, (_, s)| a + *s);
-    rows.push((
-        "JS glue (rhconsole.js + split loader)".to_owned(),
-        js.to_string(),
-    ));
-    if let Some(css) = sizes.get("rhconsole.css") {
-        rows.push(("stylesheet rhconsole.css".to_owned(), css.to_string()));
-    }
-    let (worst_page, worst) = worst.unwrap_or_else(|| ("every page (not split)".to_owned(), main));
+        .map(|v| v.requests)
+        .max()
+        .unwrap_or(base_requests);
+    let heaviest = visits
+        .into_iter()
+        .max_by_key(|v| v.code.gz)
+        .unwrap_or(Visit {
+            page: "every page (not split)".to_owned(),
+            code: glue + main,
+            requests: base_requests,
+        });
     Ok(Measured {
         rows,
-        worst_page,
-        worst,
+        heaviest,
+        most_requests,
         problem,
     })
 }
@@ -181,9 +236,11 @@ pub async fn run(ctx: &Ctx) -> Result<Outcome> {
     o.setup = format!(
         "The files `cargo leptos build --release --split` wrote to `{}`: the wasm built with the `wasm-release` \
          profile (opt-level z, LTO, one codegen unit), split into a main module and per-page chunks, each run \
-         through wasm-opt. A first visit to a page downloads the main module and that page's chunks (listed in \
-         `__wasm_split_manifest.json`); the table gives that for every page, then everything together. Sizes raw, \
-         gzip level 9 (flate2) and brotli quality 11 (window 22); 1 KB = 1,000 bytes.",
+         through wasm-opt. A first visit to a page downloads the JS glue, the split loader, the main module and that \
+         page's chunks (listed in `__wasm_split_manifest.json`) in one `/pkg/batch/…` response; \"code\" is all of \
+         that, each response compressed as the browser gets it. Requests: the page, its stylesheet, the glue, the \
+         main module, the loader and the batch. Sizes raw, gzip level 9 (flate2) and brotli quality 11 (window \
+         22); 1 KB = 1,000 bytes.",
         ctx.site_origin.join("pkg").display()
     );
     let m = tokio::task::spawn_blocking(move || measure_all(&pkg)).await??;
@@ -194,10 +251,16 @@ pub async fn run(ctx: &Ctx) -> Result<Outcome> {
         o.note(p.clone());
     }
     o.check(
-        "largest first-visit wasm download, gzipped",
-        "< 600 KB",
-        format!("{} ({})", kb(m.worst.gz), m.worst_page),
-        m.problem.is_none() && m.worst.gz > 0 && m.worst.gz < TARGET_GZIP,
+        "heaviest first visit, code gzipped",
+        format!("< {}", kb(TARGET_GZIP)),
+        format!("{} ({})", kb(m.heaviest.code.gz), m.heaviest.page),
+        m.problem.is_none() && m.heaviest.code.gz > 0 && m.heaviest.code.gz < TARGET_GZIP,
+    );
+    o.check(
+        "most requests for a first visit",
+        format!("≤ {TARGET_REQUESTS}"),
+        m.most_requests.to_string(),
+        m.most_requests <= TARGET_REQUESTS,
     );
     Ok(o)
 }

@@ -19,6 +19,35 @@ test('a warm reload fetches no wasm body again', async ({ page, env }) => {
   expect(fetched.filter((w) => w.body > 0)).toEqual([]);
 });
 
+test("a page's code comes in one request, on a first visit and on the way to the next page", async ({ page, env }) => {
+  await signIn(page, env.console);
+  const code: string[] = [];
+  page.on('request', (req) => {
+    const path = new URL(req.url()).pathname;
+    if (path.startsWith('/pkg/')) code.push(path);
+  });
+  const chunks = () => code.filter((p) => /^\/pkg\/(chunk|split)_/.test(p));
+  const batches = () => code.filter((p) => p.startsWith('/pkg/batch/'));
+
+  // The sign-in did not load the users page's code: all of it comes in one batch, the one the
+  // page preloads (a second request would mean the preload and the loader disagree).
+  await page.goto(`${env.console.url}/users`);
+  await hydrated(page);
+  await expect(page.getByRole('row', { name: /admin/ })).toBeVisible();
+  expect(chunks()).toEqual([]);
+  expect(batches()).toHaveLength(1);
+  // The stylesheet, the JS glue, the main module, the split loader and the batch.
+  expect(code.length).toBeLessThanOrEqual(6);
+
+  // Moving on in the app: the next page's missing code, again in one request.
+  code.length = 0;
+  await page.locator('nav a[href="/configs"]').click();
+  await expect(page).toHaveURL(/\/configs$/);
+  await expect(page.getByRole('heading', { name: 'API 配置' })).toBeVisible();
+  expect(chunks()).toEqual([]);
+  expect(batches()).toHaveLength(1);
+});
+
 test('download saves the kept result under a name that says which task it is', async ({ page, env }) => {
   const { id } = await openNewTask(page, env, 'Download', 'save me');
   await expect(page.getByTestId('task-status')).toHaveAttribute('data-status', 'succeeded');

@@ -2,6 +2,7 @@
 //! the layers every request goes through (request id, tracing, security headers, origin check,
 //! body limits, sessions, sign-in redirect).
 
+mod chunk_batch;
 mod guard;
 mod headers;
 mod launch_form;

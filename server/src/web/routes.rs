@@ -47,6 +47,11 @@ pub fn router(
         );
 
     Ok(Router::new()
+        .route(
+            "/pkg/batch/{name}",
+            get(super::chunk_batch::batch)
+                .layer(tower_http::compression::CompressionLayer::new()),
+        )
         .nest_service("/pkg", pkg_service)
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
