@@ -4,7 +4,6 @@
 
 use crate::domain::FieldErrors;
 use crate::i18n::{Lang, Msg, Text};
-use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
@@ -122,7 +121,8 @@ impl From<anyhow::Error> for AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    // Read from text like every answer (see `api::codec`).
+    type Encoder = crate::api::codec::StrJsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         AppError::Call(value.to_string())

@@ -1,5 +1,6 @@
 //! Signing in and out, who is signed in, and the first start's setup link.
 
+use super::codec::StrJson;
 use crate::domain::UserInfo;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -41,13 +42,13 @@ pub trait AuthApi {
 }
 
 /// The signed-in user; 401 when signed out.
-#[server(endpoint = "auth/me")]
+#[server(endpoint = "auth/me", output = StrJson)]
 pub async fn me() -> Result<Option<UserInfo>, AppError> {
     respond(async { authenticate().await.map(|a| a.user().cloned()) }).await
 }
 
 /// Signs in and answers the local address to go to next.
-#[server(endpoint = "auth/login")]
+#[server(endpoint = "auth/login", output = StrJson)]
 pub async fn login(username: String, password: String, next: String) -> Result<String, AppError> {
     respond(async move {
         let ip = client_ip().await;
@@ -66,7 +67,7 @@ pub async fn login(username: String, password: String, next: String) -> Result<S
 }
 
 /// Ends the session on the server.
-#[server(endpoint = "auth/logout")]
+#[server(endpoint = "auth/logout", output = StrJson)]
 pub async fn logout() -> Result<(), AppError> {
     respond(async move {
         authenticate().await?;
@@ -80,14 +81,14 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 /// Whether a setup token is still good. Needs no session: the token is the credential.
-#[server(endpoint = "setup/check")]
+#[server(endpoint = "setup/check", output = StrJson)]
 pub async fn setup_check(token: String) -> Result<bool, AppError> {
     respond(async move { backend()?.setup_token_valid(&token).await }).await
 }
 
 /// Creates the first admin with a valid setup token; the token dies with it. The new admin is
 /// signed in at once (a plain form post is sent to the overview).
-#[server(endpoint = "setup/complete")]
+#[server(endpoint = "setup/complete", output = StrJson)]
 pub async fn setup_complete(
     token: String,
     username: String,

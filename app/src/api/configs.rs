@@ -1,6 +1,7 @@
 //! API configurations: list, read, history; create, edit, switch on/off, archive, restore a
 //! version, reveal a key (admins).
 
+use super::codec::StrJson;
 #[cfg(feature = "ssr")]
 use super::context::*;
 use crate::domain::*;
@@ -67,7 +68,7 @@ pub trait ConfigsApi {
     ) -> Result<String, AppError>;
 }
 
-#[server(endpoint = "configs/list", input = Json)]
+#[server(endpoint = "configs/list", input = Json, output = StrJson)]
 pub async fn list_configs(filter: ConfigFilter) -> Result<Vec<ConfigListItem>, AppError> {
     respond(async move {
         let actor = authenticate().await?;
@@ -76,7 +77,7 @@ pub async fn list_configs(filter: ConfigFilter) -> Result<Vec<ConfigListItem>, A
     .await
 }
 
-#[server(endpoint = "configs/get", input = Json)]
+#[server(endpoint = "configs/get", input = Json, output = StrJson)]
 pub async fn get_config(id: ConfigId) -> Result<ConfigView, AppError> {
     respond(async move {
         let actor = authenticate().await?;
@@ -85,7 +86,7 @@ pub async fn get_config(id: ConfigId) -> Result<ConfigView, AppError> {
     .await
 }
 
-#[server(endpoint = "configs/history", input = Json)]
+#[server(endpoint = "configs/history", input = Json, output = StrJson)]
 pub async fn config_history(id: ConfigId) -> Result<Vec<HistoryEntry>, AppError> {
     respond(async move {
         let actor = authenticate().await?;
@@ -94,7 +95,7 @@ pub async fn config_history(id: ConfigId) -> Result<Vec<HistoryEntry>, AppError>
     .await
 }
 
-#[server(endpoint = "configs/create", input = Json)]
+#[server(endpoint = "configs/create", input = Json, output = StrJson)]
 pub async fn create_config(input: ConfigInput) -> Result<ConfigView, AppError> {
     respond(async move {
         let actor = authenticate().await?;
@@ -103,7 +104,7 @@ pub async fn create_config(input: ConfigInput) -> Result<ConfigView, AppError> {
     .await
 }
 
-#[server(endpoint = "configs/update", input = Json)]
+#[server(endpoint = "configs/update", input = Json, output = StrJson)]
 pub async fn update_config(
     id: ConfigId,
     input: ConfigInput,
@@ -117,7 +118,7 @@ pub async fn update_config(
     .await
 }
 
-#[server(endpoint = "configs/set_active", input = Json)]
+#[server(endpoint = "configs/set_active", input = Json, output = StrJson)]
 pub async fn set_config_active(id: ConfigId, active: bool) -> Result<ConfigView, AppError> {
     respond(async move {
         let actor = authenticate().await?;
@@ -126,7 +127,7 @@ pub async fn set_config_active(id: ConfigId, active: bool) -> Result<ConfigView,
     .await
 }
 
-#[server(endpoint = "configs/delete", input = Json)]
+#[server(endpoint = "configs/delete", input = Json, output = StrJson)]
 pub async fn delete_config(id: ConfigId) -> Result<DeleteOutcome, AppError> {
     respond(async move {
         let actor = authenticate().await?;
@@ -135,7 +136,7 @@ pub async fn delete_config(id: ConfigId) -> Result<DeleteOutcome, AppError> {
     .await
 }
 
-#[server(endpoint = "configs/unarchive", input = Json)]
+#[server(endpoint = "configs/unarchive", input = Json, output = StrJson)]
 pub async fn unarchive_config(id: ConfigId) -> Result<ConfigView, AppError> {
     respond(async move {
         let actor = authenticate().await?;
@@ -144,7 +145,7 @@ pub async fn unarchive_config(id: ConfigId) -> Result<ConfigView, AppError> {
     .await
 }
 
-#[server(endpoint = "configs/revert", input = Json)]
+#[server(endpoint = "configs/revert", input = Json, output = StrJson)]
 pub async fn revert_config(id: ConfigId, version: i64) -> Result<ConfigView, AppError> {
     respond(async move {
         let actor = authenticate().await?;
@@ -154,7 +155,7 @@ pub async fn revert_config(id: ConfigId, version: i64) -> Result<ConfigView, App
 }
 
 /// The full key, after the admin typed their password again. Recorded in the history.
-#[server(endpoint = "configs/reveal_key", input = Json)]
+#[server(endpoint = "configs/reveal_key", input = Json, output = StrJson)]
 pub async fn reveal_key(id: ConfigId, password: String) -> Result<String, AppError> {
     respond(async move {
         let actor = authenticate().await?;

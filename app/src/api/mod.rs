@@ -6,6 +6,7 @@
 //! never each other.
 
 pub mod auth;
+pub mod codec;
 pub mod configs;
 pub mod tasks;
 pub mod users;

@@ -1,6 +1,7 @@
 //! Test tasks: launch (one config or a batch), uploads of local images, the task list and one
 //! task with its live event stream, cancel, run again, and the overview.
 
+use super::codec::StrJson;
 use crate::domain::*;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -76,7 +77,7 @@ pub trait TasksApi {
 }
 
 /// Launches the test case on each config (a batch when several).
-#[server(endpoint = "tasks/launch", input = Json)]
+#[server(endpoint = "tasks/launch", input = Json, output = StrJson)]
 pub async fn launch_tasks(
     configs: Vec<ConfigId>,
     spec: TaskSpec,
@@ -96,7 +97,7 @@ pub async fn launch_tasks(
 
 /// Stores one image from the operator's computer (multipart, part `file`). Only real PNG, JPEG
 /// and WEBP images within the provider's size limit are taken; a broken upload is a 400.
-#[server(endpoint = "uploads/image", input = MultipartFormData)]
+#[server(endpoint = "uploads/image", input = MultipartFormData, output = StrJson)]
 pub async fn upload_image(data: MultipartData) -> Result<BlobRef, AppError> {
     use crate::i18n::Msg;
     respond(async move {
@@ -127,7 +128,7 @@ pub async fn upload_image(data: MultipartData) -> Result<BlobRef, AppError> {
     .await
 }
 
-#[server(endpoint = "tasks/list", input = Json)]
+#[server(endpoint = "tasks/list", input = Json, output = StrJson)]
 pub async fn list_tasks(filter: TaskFilter) -> Result<TaskPage, AppError> {
     respond(async move {
         let actor = authenticate().await?;
@@ -148,7 +149,7 @@ pub async fn task_changes() -> Result<TextStream<AppError>, AppError> {
     .await
 }
 
-#[server(endpoint = "tasks/get", input = Json)]
+#[server(endpoint = "tasks/get", input = Json, output = StrJson)]
 pub async fn get_task(id: TaskId) -> Result<TaskDetail, AppError> {
     respond(async move {
         let actor = authenticate().await?;
@@ -160,7 +161,7 @@ pub async fn get_task(id: TaskId) -> Result<TaskDetail, AppError> {
 /// A task's test case only (no log, results or warnings): what "edit, then run" and a batch's
 /// comparison show. Kept apart from `get_task` so those pages do not carry the code that reads
 /// the execution log.
-#[server(endpoint = "tasks/case", input = Json)]
+#[server(endpoint = "tasks/case", input = Json, output = StrJson)]
 pub async fn get_task_case(id: TaskId) -> Result<TaskCase, AppError> {
     respond(async move {
         let actor = authenticate().await?;
@@ -181,7 +182,7 @@ pub async fn task_events(id: TaskId, after: i64) -> Result<TextStream<AppError>,
     .await
 }
 
-#[server(endpoint = "tasks/cancel", input = Json)]
+#[server(endpoint = "tasks/cancel", input = Json, output = StrJson)]
 pub async fn cancel_task(id: TaskId) -> Result<(), AppError> {
     respond(async move {
         let actor = authenticate().await?;
@@ -192,7 +193,7 @@ pub async fn cancel_task(id: TaskId) -> Result<(), AppError> {
 
 /// Runs a finished task again: as it was, on its config's current version, or on another
 /// config. 409 when the earlier attempt may have been billed and `req.confirmed` is false.
-#[server(endpoint = "tasks/rerun", input = Json)]
+#[server(endpoint = "tasks/rerun", input = Json, output = StrJson)]
 pub async fn rerun_task(req: RerunRequest) -> Result<TaskId, AppError> {
     respond(async move {
         let actor = authenticate().await?;
@@ -203,7 +204,7 @@ pub async fn rerun_task(req: RerunRequest) -> Result<TaskId, AppError> {
 
 /// Runs a batch's failed and timed-out tasks again: the new tasks, and their batch when there
 /// are several. 409 when one timed out (it may have been billed) and `confirmed` is false.
-#[server(endpoint = "tasks/rerun_failed", input = Json)]
+#[server(endpoint = "tasks/rerun_failed", input = Json, output = StrJson)]
 pub async fn rerun_failed(batch: BatchId, confirmed: bool) -> Result<LaunchResult, AppError> {
     respond(async move {
         let actor = authenticate().await?;
@@ -219,7 +220,7 @@ pub async fn rerun_failed(batch: BatchId, confirmed: bool) -> Result<LaunchResul
 }
 
 /// Attaches the provider's task id to a task whose submit may have reached the provider.
-#[server(endpoint = "tasks/attach", input = Json)]
+#[server(endpoint = "tasks/attach", input = Json, output = StrJson)]
 pub async fn attach_task_id(id: TaskId, provider_task_id: String) -> Result<(), AppError> {
     respond(async move {
         let actor = authenticate().await?;
@@ -231,7 +232,7 @@ pub async fn attach_task_id(id: TaskId, provider_task_id: String) -> Result<(), 
 }
 
 /// Closes a task whose submit may have reached the provider as failed.
-#[server(endpoint = "tasks/close_uncertain", input = Json)]
+#[server(endpoint = "tasks/close_uncertain", input = Json, output = StrJson)]
 pub async fn close_uncertain(id: TaskId) -> Result<(), AppError> {
     respond(async move {
         let actor = authenticate().await?;
@@ -241,7 +242,7 @@ pub async fn close_uncertain(id: TaskId) -> Result<(), AppError> {
 }
 
 /// Sends a task whose submit may have reached the provider again; the new task's id.
-#[server(endpoint = "tasks/resend", input = Json)]
+#[server(endpoint = "tasks/resend", input = Json, output = StrJson)]
 pub async fn resend_uncertain(id: TaskId, confirmed: bool) -> Result<TaskId, AppError> {
     respond(async move {
         let actor = authenticate().await?;
@@ -250,7 +251,7 @@ pub async fn resend_uncertain(id: TaskId, confirmed: bool) -> Result<TaskId, App
     .await
 }
 
-#[server(endpoint = "tasks/overview", input = Json)]
+#[server(endpoint = "tasks/overview", input = Json, output = StrJson)]
 pub async fn get_overview() -> Result<Overview, AppError> {
     respond(async move {
         let actor = authenticate().await?;

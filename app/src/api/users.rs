@@ -1,5 +1,6 @@
 //! Users (admins only): list, add, change role, disable, reset password.
 
+use super::codec::StrJson;
 use crate::domain::{UserId, UserInfo};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -35,7 +36,7 @@ pub trait UsersApi {
     ) -> Result<(), AppError>;
 }
 
-#[server(endpoint = "users/list")]
+#[server(endpoint = "users/list", output = StrJson)]
 pub async fn list_users() -> Result<Vec<UserInfo>, AppError> {
     respond(async move {
         let actor = authenticate().await?;
@@ -44,7 +45,7 @@ pub async fn list_users() -> Result<Vec<UserInfo>, AppError> {
     .await
 }
 
-#[server(endpoint = "users/add")]
+#[server(endpoint = "users/add", output = StrJson)]
 pub async fn add_user(
     username: String,
     password: String,
@@ -58,7 +59,7 @@ pub async fn add_user(
     .await
 }
 
-#[server(endpoint = "users/set_role")]
+#[server(endpoint = "users/set_role", output = StrJson)]
 pub async fn set_user_role(id: UserId, role: String) -> Result<(), AppError> {
     respond(async move {
         let actor = authenticate().await?;
@@ -70,7 +71,7 @@ pub async fn set_user_role(id: UserId, role: String) -> Result<(), AppError> {
     .await
 }
 
-#[server(endpoint = "users/set_disabled")]
+#[server(endpoint = "users/set_disabled", output = StrJson)]
 pub async fn set_user_disabled(id: UserId, disabled: bool) -> Result<(), AppError> {
     respond(async move {
         let actor = authenticate().await?;
@@ -79,7 +80,7 @@ pub async fn set_user_disabled(id: UserId, disabled: bool) -> Result<(), AppErro
     .await
 }
 
-#[server(endpoint = "users/reset_password")]
+#[server(endpoint = "users/reset_password", output = StrJson)]
 pub async fn reset_password(id: UserId, password: String) -> Result<(), AppError> {
     respond(async move {
         let actor = authenticate().await?;

@@ -96,9 +96,13 @@ fn event_line(e: &TaskEvent) -> String {
 }
 
 /// An event for scripts: its fields, with the English text as `message` next to the
-/// structured `text`.
+/// structured `text` (the event text's own object, or for an old row its English).
 fn event_json(e: &TaskEvent) -> Result<serde_json::Value, CliError> {
     let mut v = serde_json::to_value(e).map_err(anyhow::Error::from)?;
+    v["text"] = match &e.text {
+        Said::Text(t) => serde_json::to_value(t).map_err(anyhow::Error::from)?,
+        Said::English(m) => m.as_str().into(),
+    };
     v["message"] = e.english().into();
     Ok(v)
 }

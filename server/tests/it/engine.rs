@@ -279,10 +279,10 @@ async fn eleven_images_send_ten_and_warn() {
     assert_eq!(v.status, TaskStatus::Succeeded);
     assert_eq!(
         v.warnings,
-        vec![EventText::ImagesCut {
+        vec![app::domain::Said::Text(EventText::ImagesCut {
             total: 11,
             sent: 10
-        }]
+        })]
     );
     let body = submitted_json(&sb, 0);
     assert_eq!(body["imageUrls"].as_array().map(Vec::len), Some(10));

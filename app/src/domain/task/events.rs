@@ -1,7 +1,9 @@
 //! A task's execution log: stages, levels, and the events, whose texts are rendered in the
 //! reader's language where they are shown.
 
-use super::{EventText, TaskStatus};
+#[cfg(feature = "ssr")]
+use super::EventText;
+use super::TaskStatus;
 use crate::domain::names::closed_set;
 use crate::domain::{TaskId, Timestamp};
 use crate::i18n::{Lang, Localized, Msg};
@@ -82,12 +84,39 @@ impl TaskEvent {
 
 /// What an event says: structured, as every event is stored now, or only the English text that
 /// rows written before events were stored structured kept.
+///
+/// On the wire (server functions, live updates) an event's text goes rendered:
+/// `{"zh": "…", "en": "…", "event": {"t": "provider_status", …}}`, `event` (the structure) only
+/// for structured texts. The browser reads just `zh` and `en` (its `Said` is those two), so it
+/// never carries the code that decodes and renders the ~40 kinds of event text: that was about a
+/// sixth of the task page's wasm.
+#[cfg(feature = "ssr")]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Said {
     Text(EventText),
     English(String),
 }
 
+/// What an event says, as the browser gets it: already rendered in both languages (see the
+/// server's `Said`).
+#[cfg(not(feature = "ssr"))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Said {
+    zh: String,
+    en: String,
+}
+
+#[cfg(not(feature = "ssr"))]
+impl Localized for Said {
+    fn fmt_in(&self, lang: Lang, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        })
+    }
+}
+
+#[cfg(feature = "ssr")]
 impl Localized for Said {
     fn fmt_in(&self, lang: Lang, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -97,37 +126,40 @@ impl Localized for Said {
     }
 }
 
-// In JSON the structured text is its object and the old English text a string. Written by hand
-// because serde's `untagged` would buffer every event and costs code in the browser bundle.
+/// The wire form of a [`Said`] (see there).
+#[cfg(feature = "ssr")]
+#[derive(Serialize, Deserialize)]
+struct SaidWire<T> {
+    zh: String,
+    en: String,
+    // Missing means `None` (serde's rule for `Option` fields): an old row's English text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event: Option<T>,
+}
+
+#[cfg(feature = "ssr")]
 impl Serialize for Said {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Said::Text(t) => t.serialize(s),
-            Said::English(e) => s.serialize_str(e),
+        SaidWire {
+            zh: self.render(Lang::Zh),
+            en: self.render(Lang::En),
+            event: match self {
+                Said::Text(t) => Some(t),
+                Said::English(_) => None,
+            },
         }
+        .serialize(s)
     }
 }
 
+#[cfg(feature = "ssr")]
 impl<'de> Deserialize<'de> for Said {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Said;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an event text (object) or its English (string)")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Said, E> {
-                Ok(Said::English(v.to_owned()))
-            }
-            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Said, E> {
-                Ok(Said::English(v))
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Said, A::Error> {
-                EventText::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                    .map(Said::Text)
-            }
-        }
-        d.deserialize_any(V)
+        let w = SaidWire::<EventText>::deserialize(d)?;
+        Ok(match w.event {
+            Some(t) => Said::Text(t),
+            None => Said::English(w.en),
+        })
     }
 }
 
@@ -154,13 +186,17 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "ssr")]
     #[test]
-    fn an_event_says_its_structure_or_the_english_of_an_older_row() {
+    fn an_event_goes_out_rendered_in_both_languages_with_its_structure() {
         let structured = Said::Text(EventText::ProviderStatus {
             status: "RUNNING".into(),
         });
         let json = serde_json::to_string(&structured).expect("json");
-        assert_eq!(json, r#"{"t":"provider_status","status":"RUNNING"}"#);
+        assert_eq!(
+            json,
+            r#"{"zh":"服务商状态：RUNNING","en":"Provider status: RUNNING","event":{"t":"provider_status","status":"RUNNING"}}"#
+        );
         assert_eq!(
             serde_json::from_str::<Said>(&json).expect("read"),
             structured
@@ -169,11 +205,16 @@ mod tests {
 
         let old = Said::English("Provider status: RUNNING".into());
         let json = serde_json::to_string(&old).expect("json");
-        assert_eq!(json, r#""Provider status: RUNNING""#);
+        assert_eq!(
+            json,
+            r#"{"zh":"Provider status: RUNNING","en":"Provider status: RUNNING"}"#
+        );
         assert_eq!(serde_json::from_str::<Said>(&json).expect("read"), old);
-        assert_eq!(old.render(Lang::Zh), "Provider status: RUNNING");
 
         assert!(serde_json::from_str::<Said>("17").is_err());
-        assert!(serde_json::from_str::<Said>(r#"{"t":"no_such_event"}"#).is_err());
+        assert!(
+            serde_json::from_str::<Said>(r#"{"zh":"x","en":"x","event":{"t":"no_such_event"}}"#)
+                .is_err()
+        );
     }
 }

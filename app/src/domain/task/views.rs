@@ -86,7 +86,8 @@ pub struct TaskView {
     pub results: Vec<ResultItem>,
     pub usage: Usage,
     pub attempts: i64,
-    pub warnings: Vec<EventText>,
+    /// What the console changed before sending (for example images past 10 left out).
+    pub warnings: Vec<Said>,
     pub batch_id: Option<BatchId>,
     pub created_by: String,
     pub created_at: Timestamp,

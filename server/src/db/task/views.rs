@@ -42,7 +42,10 @@ pub async fn view(db: impl SqliteExecutor<'_>, id: TaskId) -> anyhow::Result<Opt
             .transpose()?
             .unwrap_or_default(),
         attempts: r.attempts,
-        warnings: json("task", r.id, "warnings", &r.warnings)?,
+        warnings: json::<Vec<app::domain::EventText>>("task", r.id, "warnings", &r.warnings)?
+            .into_iter()
+            .map(app::domain::Said::Text)
+            .collect(),
         batch_id: r.batch_id.map(BatchId),
         created_by: r.created_by,
         created_at: Timestamp(r.created_at),
