@@ -89,6 +89,13 @@ test('history names API types and image fields in words, not slugs', async ({ pa
   await expect(created).toContainText('接口类型: RunningHub 全能图片PRO（图生图）');
   await expect(created).toContainText('多图字段名: 自动（单图 image，多图 image[]）');
   await expect(created).not.toContainText('runninghub-rhart-edit');
+
+  // The launch form's config picker names the type in words too.
+  await page.goto(`${env.console.url}/tasks/new`);
+  await hydrated(page);
+  const pick = page.locator('label.check', { hasText: 'Words-not-slugs' });
+  await expect(pick).toContainText('RunningHub 全能图片PRO');
+  await expect(pick).not.toContainText('runninghub-rhart-edit');
 });
 
 test('changing the API type asks before replacing what was typed, and a new config keeps nothing of the old type', async ({ page, env }) => {

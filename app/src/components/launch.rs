@@ -216,7 +216,7 @@ pub fn LaunchForm(
                                                                 if on { c.push(id); }
                                                             });
                                                         }/>
-                                                    <span>{item.config.fields.name.clone()}" "<span class="tag">{item.config.fields.api_type.as_str()}</span></span>
+                                                    <span>{item.config.fields.name.clone()}" "<span class="tag" title=item.config.fields.api_type.as_str()>{t(item.config.fields.api_type.label())}</span></span>
                                                 </label>
                                             }
                                         }).collect_view()}
