@@ -66,6 +66,19 @@ pub trait ConfigsApi {
         id: ConfigId,
         password: Password,
     ) -> Result<String, AppError>;
+    /// Checks the stored key with the provider (检测密钥) and keeps the result. Admins only;
+    /// 409 without a key. The check itself never fails: a refusal is part of the result.
+    async fn check_config_key(&self, actor: &Actor, id: ConfigId) -> Result<KeyCheck, AppError>;
+    /// Checks typed values, storing nothing. A blank key uses the stored key of `id`, only
+    /// while hosts and endpoints are the config's own (else 422 on `api_key`).
+    async fn check_typed_key(
+        &self,
+        actor: &Actor,
+        input: ConfigInput,
+        id: Option<ConfigId>,
+    ) -> Result<KeyCheck, AppError>;
+    /// A config's kept key checks, newest first (at most 20).
+    async fn key_checks(&self, actor: &Actor, id: ConfigId) -> Result<Vec<KeyCheck>, AppError>;
 }
 
 #[server(endpoint = "configs/list", input = Json, output = StrJson)]
@@ -162,6 +175,39 @@ pub async fn reveal_key(id: ConfigId, password: String) -> Result<String, AppErr
         backend()?
             .reveal_key(&actor, id, Password::new(password))
             .await
+    })
+    .await
+}
+
+/// Checks a saved config's key with the provider (see [`ConfigsApi::check_config_key`]).
+#[server(endpoint = "configs/check_key", input = Json, output = StrJson)]
+pub async fn check_config_key(id: ConfigId) -> Result<KeyCheck, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.check_config_key(&actor, id).await
+    })
+    .await
+}
+
+/// Checks the values typed in the config form (see [`ConfigsApi::check_typed_key`]).
+#[server(endpoint = "configs/check_typed_key", input = Json, output = StrJson)]
+pub async fn check_typed_key(
+    input: ConfigInput,
+    id: Option<ConfigId>,
+) -> Result<KeyCheck, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.check_typed_key(&actor, input, id).await
+    })
+    .await
+}
+
+/// A config's kept key checks, newest first.
+#[server(endpoint = "configs/key_checks", input = Json, output = StrJson)]
+pub async fn get_key_checks(id: ConfigId) -> Result<Vec<KeyCheck>, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.key_checks(&actor, id).await
     })
     .await
 }

@@ -8,6 +8,7 @@ pub mod callback;
 pub mod config;
 pub mod config_event;
 pub mod engine;
+pub mod key_check;
 pub mod login_failure;
 pub mod meta;
 pub mod task;

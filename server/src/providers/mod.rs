@@ -1,6 +1,7 @@
 //! Provider adapters behind one trait. Each answers a normalised result; the mapping of the
 //! providers' status spellings and error codes onto ours lives in this module and nowhere else.
 
+pub mod account;
 pub mod address;
 pub mod answer;
 pub mod body;

@@ -4,6 +4,7 @@
 //! `Scenario`), so tests, benchmarks and newcomers can run whole test tasks without a key.
 //! It runs on its own port: `rhconsole sandbox`, or `rhconsole serve --sandbox`.
 
+mod account;
 mod callbacks;
 pub(crate) mod images;
 mod nano;
@@ -21,6 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+pub use account::{OTHER_SITE_KEY_PREFIX, PERSONAL_KEY_PREFIX};
 pub use images::generate_png;
 pub use scenario::Scenario;
 
@@ -71,6 +73,8 @@ pub struct SandboxState {
     pub seen: Mutex<Vec<SeenRequest>>,
     /// Fraction of submits and polls that fail at random (fault tests).
     pub failure_rate: Mutex<f64>,
+    /// The concurrency limit the queue status reports (`concurrentLimit`).
+    pub(crate) limit: AtomicU64,
 }
 
 /// Task ids look like RunningHub's (19 digits) and do not repeat when the sandbox restarts: they
@@ -96,6 +100,7 @@ impl SandboxState {
             first_seen: Mutex::new(HashMap::new()),
             seen: Mutex::new(Vec::new()),
             failure_rate: Mutex::new(0.0),
+            limit: AtomicU64::new(50),
         })
     }
 
@@ -107,11 +112,31 @@ impl SandboxState {
         self.next_id.fetch_add(1, Ordering::SeqCst).to_string()
     }
 
+    /// Whether the main site knows this `Authorization` value: the sandbox key and the
+    /// personal-tier keys (or any key with `--any-key`).
     pub(crate) fn key_ok(&self, auth: Option<&str>) -> bool {
         match auth.and_then(|a| a.strip_prefix("Bearer ")) {
-            Some(k) => self.any_key || k == SANDBOX_KEY,
+            Some(k) => self.any_key || k == SANDBOX_KEY || k.starts_with(PERSONAL_KEY_PREFIX),
             None => false,
         }
+    }
+
+    /// The concurrency limit the queue status reports.
+    pub fn concurrent_limit(&self) -> u64 {
+        self.limit.load(Ordering::SeqCst)
+    }
+
+    pub fn set_concurrent_limit(&self, limit: u64) {
+        self.limit.store(limit, Ordering::SeqCst);
+    }
+
+    /// Tasks the fake has not finished yet.
+    pub(crate) fn running(&self) -> usize {
+        let tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
+        tasks
+            .values()
+            .filter(|t| matches!(runninghub::status_now(t), "CREATE" | "QUEUED" | "RUNNING"))
+            .count()
     }
 
     /// How many times this prompt was seen before (0 the first time).
@@ -159,6 +184,20 @@ pub fn router(state: Arc<SandboxState>) -> Router {
             post(runninghub::submit),
         )
         .route("/openapi/v2/query", post(runninghub::query))
+        .route(
+            "/uc/openapi/accountStatus",
+            post(account::account_status).layer(axum::Extension(account::Site::Main)),
+        )
+        .route(
+            "/openapi/v2/queue/status",
+            get(account::queue_status)
+                .post(account::queue_status_post)
+                .layer(axum::Extension(account::Site::Main)),
+        )
+        .route(
+            "/openapi/v2/price-preview/rhart-image-n-pro/edit",
+            post(account::price_preview).layer(axum::Extension(account::Site::Main)),
+        )
         .route("/openapi/v2/media/upload/binary", post(runninghub::upload))
         .route("/v1/file/upload", post(runninghub::upload))
         // Upload endpoints that refuse, for configs pointed at them: a proxy's HTML 413 page,
@@ -215,9 +254,28 @@ async fn index() -> &'static str {
     "RH Console sandbox: a fake RunningHub API. See the README for the scenarios (#fail, #moderation, #http429 …)."
 }
 
+/// The other "site" (like runninghub.ai beside runninghub.cn): the account endpoints only,
+/// knowing only the other site's keys (see `account`).
+fn other_site_router(state: Arc<SandboxState>) -> Router {
+    Router::new()
+        .route("/uc/openapi/accountStatus", post(account::account_status))
+        .route(
+            "/openapi/v2/queue/status",
+            get(account::queue_status).post(account::queue_status_post),
+        )
+        .route(
+            "/openapi/v2/price-preview/rhart-image-n-pro/edit",
+            post(account::price_preview),
+        )
+        .layer(axum::Extension(account::Site::Other))
+        .with_state(state)
+}
+
 /// A running sandbox.
 pub struct SandboxHandle {
     pub addr: SocketAddr,
+    /// The other site, on its own port of the same address.
+    pub other_site_addr: SocketAddr,
     pub state: Arc<SandboxState>,
     pub task: tokio::task::JoinHandle<()>,
 }
@@ -225,6 +283,11 @@ pub struct SandboxHandle {
 impl SandboxHandle {
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The other site's host, for a config's second host.
+    pub fn other_site_url(&self) -> String {
+        format!("http://{}", self.other_site_addr)
     }
 }
 
@@ -236,11 +299,20 @@ pub async fn spawn(addr: SocketAddr, any_key: bool) -> anyhow::Result<SandboxHan
     if let Ok(mut b) = state.base_url.lock() {
         *b = format!("http://{addr}");
     }
+    let other = tokio::net::TcpListener::bind(SocketAddr::new(addr.ip(), 0)).await?;
+    let other_site_addr = other.local_addr()?;
     let app = router(state.clone());
+    let other_app = other_site_router(state.clone());
     let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
+        let (main, other) = tokio::join!(axum::serve(listener, app), axum::serve(other, other_app));
+        if let Err(e) = main.and(other) {
             tracing::error!(error = %e, "the sandbox stopped");
         }
     });
-    Ok(SandboxHandle { addr, state, task })
+    Ok(SandboxHandle {
+        addr,
+        other_site_addr,
+        state,
+        task,
+    })
 }

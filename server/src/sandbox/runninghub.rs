@@ -151,6 +151,14 @@ pub async fn submit(
     if !s.key_ok(auth(&headers).as_deref()) || sc.auth {
         return task_error("802", "APIKEY_UNAUTHORIZED: ApiKey verification failed");
     }
+    if auth(&headers)
+        .is_some_and(|a| a.starts_with(&format!("Bearer {}", super::PERSONAL_KEY_PREFIX)))
+    {
+        return task_error(
+            "1014",
+            "standard model API requires an Enterprise-Shared key",
+        );
+    }
     let before = s.seen_before(&prompt);
     if sc.http502_always || (sc.http502 && before == 0) {
         return bad_gateway();

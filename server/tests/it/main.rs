@@ -13,6 +13,7 @@ mod engine;
 mod fidelity;
 mod forms;
 mod handoff;
+mod key_check;
 mod pages;
 mod parsers;
 mod probe;

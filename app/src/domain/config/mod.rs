@@ -5,11 +5,13 @@
 mod history;
 mod input;
 mod key;
+mod key_check;
 mod views;
 
 pub use history::*;
 pub use input::*;
 pub use key::*;
+pub use key_check::*;
 pub use views::*;
 
 use super::{

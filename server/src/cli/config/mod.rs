@@ -93,6 +93,14 @@ pub enum ConfigCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Check the configuration's key with the provider (检测密钥): the site that accepts it,
+    /// balance, running tasks, concurrency limit and tier. Nothing is billed; the result is kept.
+    /// Exits 1 when the key does not work on the configured host.
+    Check {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Switch a configuration on or off.
     SetActive {
         name: String,
@@ -146,6 +154,57 @@ fn print_config(v: &ConfigView) {
     say!("  version         {}", v.version);
     if let Some(a) = v.archived_at {
         say!("  archived_at     {}", a.format());
+    }
+}
+
+fn print_check(name: &str, c: &KeyCheck) {
+    say!("Key check of {name} at {}", c.checked_at.format());
+    match &c.site {
+        KeySite::Configured { host } => say!("  site      {host} accepts the key"),
+        KeySite::Other { refused_by, host } => say!(
+            "  site      {refused_by} refuses the key; {host} accepts it: this key belongs to the other site (set the host to {host})"
+        ),
+        KeySite::Refused {
+            host,
+            code,
+            message,
+        } => say!(
+            "  site      {host} refuses the key{}: {message}",
+            code.as_deref()
+                .map(|c| format!(" [{c}]"))
+                .unwrap_or_default()
+        ),
+        KeySite::Unknown { host, message } => say!("  site      no answer from {host}: {message}"),
+    }
+    let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let n_or_dash = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_else(|| "-".into());
+    if let Some(a) = &c.account {
+        say!(
+            "  balance   {} RH coins · money {} {} · key type {}",
+            or_dash(&a.coins),
+            or_dash(&a.money),
+            a.currency.as_deref().unwrap_or(""),
+            or_dash(&a.key_type)
+        );
+        say!(
+            "  running   {} task(s) of the account",
+            n_or_dash(a.running)
+        );
+    }
+    match (&c.queue, &c.queue_error) {
+        (Some(q), _) => say!(
+            "  capacity  limit {} · running {} · queued {}",
+            n_or_dash(q.limit),
+            n_or_dash(q.running),
+            n_or_dash(q.queued)
+        ),
+        (None, Some(e)) => say!("  capacity  unknown (queue status: {e})"),
+        (None, None) => {}
+    }
+    if c.tier_refused {
+        say!(
+            "  tier      refused (1014): standard-model APIs such as 全能图片PRO need an Enterprise-Shared key"
+        );
     }
 }
 
@@ -230,6 +289,28 @@ async fn dispatch(core: &Core, cmd: ConfigCmd) -> Result<(), CliError> {
                 print_config(&row.view);
             }
             Ok(())
+        }
+        ConfigCmd::Check { name, json } => {
+            let row = by_name(core, &name).await?;
+            let check = core
+                .check_config_key(&Actor::Cli, row.view.id)
+                .await
+                .map_err(from_app)?;
+            if json {
+                say!(
+                    "{}",
+                    serde_json::to_string_pretty(&check).map_err(anyhow::Error::from)?
+                );
+            } else {
+                print_check(&row.view.fields.name, &check);
+            }
+            if check.ok() {
+                Ok(())
+            } else {
+                Err(CliError::Failed(anyhow::anyhow!(
+                    "the key does not work on the configured host (see above)"
+                )))
+            }
         }
         ConfigCmd::SetActive { name, active } => {
             let row = by_name(core, &name).await?;

@@ -2,6 +2,7 @@
 //! Every change is one transaction that also writes its history row (`versions`); bad input
 //! changes nothing.
 
+mod key_check;
 mod versions;
 
 pub use versions::create;
@@ -224,6 +225,23 @@ impl ConfigsApi for Core {
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn check_config_key(&self, actor: &Actor, id: ConfigId) -> Result<KeyCheck, AppError> {
+        key_check::check_saved(self, actor, id).await
+    }
+
+    async fn check_typed_key(
+        &self,
+        actor: &Actor,
+        input: ConfigInput,
+        id: Option<ConfigId>,
+    ) -> Result<KeyCheck, AppError> {
+        key_check::check_typed(self, actor, input, id).await
+    }
+
+    async fn key_checks(&self, actor: &Actor, id: ConfigId) -> Result<Vec<KeyCheck>, AppError> {
+        key_check::history(self, actor, id).await
+    }
+
     async fn reveal_key(
         &self,
         actor: &Actor,
@@ -234,11 +252,7 @@ impl ConfigsApi for Core {
         actor.require_admin()?;
         super::auth::confirm_password(core, actor, password).await?;
         let row = load(core, id).await?;
-        let sealed = row
-            .sealed
-            .as_ref()
-            .ok_or_else(|| AppError::conflict(Msg::ErrConfigNoKey))?;
-        let key = core.secrets.open(id.0, sealed).context("opening the key")?;
+        let key = key_check::stored_key(core, &row)?;
         let now = core.clock.now_ms();
         let mut tx = core.db.begin().await?;
         note(

@@ -10,6 +10,7 @@ use tempfile::TempDir;
 const BIN: &str = env!("CARGO_BIN_EXE_rhconsole");
 const KEY: &str = "rh-0123456789abcdef0123456789ab9f3a";
 
+mod check;
 mod tasks;
 
 /// The command line on `data` with `args` (warnings only, no master key from the environment).

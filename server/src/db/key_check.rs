@@ -1,0 +1,49 @@
+//! SQL for `key_check`: the key checks of each config, newest first, the last [`KEPT`] kept.
+
+use super::json;
+use app::domain::{ConfigId, KeyCheck};
+use sqlx::types::Json;
+
+/// Checks kept per config.
+pub const KEPT: i64 = 20;
+
+/// Stores `check` for `config` and drops the oldest past [`KEPT`].
+pub async fn insert(db: &sqlx::SqlitePool, config: ConfigId, check: &KeyCheck) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    let result = Json(check);
+    sqlx::query!(
+        "INSERT INTO key_check (config_id, checked_at, result) VALUES (?1, ?2, ?3)",
+        config.0,
+        check.checked_at.0,
+        result
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM key_check WHERE config_id = ?1 AND id NOT IN
+           (SELECT id FROM key_check WHERE config_id = ?1 ORDER BY checked_at DESC, id DESC LIMIT ?2)",
+        config.0,
+        KEPT
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+/// The checks of `config`, newest first, at most `limit`.
+pub async fn recent(
+    db: &sqlx::SqlitePool,
+    config: ConfigId,
+    limit: i64,
+) -> sqlx::Result<Vec<KeyCheck>> {
+    let rows = sqlx::query!(
+        "SELECT id AS \"id!\", result FROM key_check WHERE config_id = ?1 ORDER BY checked_at DESC, id DESC LIMIT ?2",
+        config.0,
+        limit
+    )
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|r| json("key_check", r.id, "result", &r.result))
+        .collect()
+}
