@@ -33,13 +33,15 @@ function waitForLine(proc: ChildProcess, pattern: RegExp, what: string, timeoutM
 
 /** The fake RunningHub provider, in its own process so it outlives console restarts. */
 export class Sandbox {
-  constructor(private proc: ChildProcess, public url: string) {}
+  /** `url`: the main site; `otherSite`: the second "site" (account endpoints only, see
+   *  server/src/sandbox/account.rs). */
+  constructor(private proc: ChildProcess, public url: string, public otherSite: string) {}
 
   static async start(): Promise<Sandbox> {
     const proc = spawn(BIN, ['sandbox', '--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stderr?.on('data', () => {});
-    const m = await waitForLine(proc, /on (http:\/\/127\.0\.0\.1:\d+)/, 'the sandbox');
-    return new Sandbox(proc, m[1]);
+    const m = await waitForLine(proc, /on (http:\/\/127\.0\.0\.1:\d+) \(other site: (http:\/\/127\.0\.0\.1:\d+)\)/, 'the sandbox');
+    return new Sandbox(proc, m[1], m[2]);
   }
 
   async stats(): Promise<{ submits: number; polls: number; uploads: number; submits_by_marker: Record<string, number> }> {

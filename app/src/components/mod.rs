@@ -3,6 +3,7 @@
 pub mod common;
 pub mod form;
 pub mod frame;
+pub mod key_check;
 pub mod launch;
 
 pub use common::*;

@@ -157,6 +157,14 @@ texts! {
     PagePosition { page: i64, pages: i64, total: i64 }
         => "第 {page} / {pages} 页，共 {total} 个任务", "Page {page} of {pages}, {total} tasks";
     UserAdded { name: &'a str } => "已添加用户 {name}", "User {name} added";
+    KeySiteConfigured { host: &'a str } => "{host} 接受此密钥", "{host} accepts the key";
+    KeySiteOther { refused_by: &'a str, host: &'a str }
+        => "{refused_by} 拒绝此密钥，而 {host} 接受：密钥属于另一个站点。建议把主机改为 {host}（检测不会自动修改配置）。",
+           "{refused_by} refuses the key and {host} accepts it: the key belongs to the other site. Set the host to {host} (the check changes nothing by itself).";
+    KeySiteRefused { host: &'a str, code: &'a str, message: &'a str }
+        => "{host} 拒绝此密钥（{code}）：{message}", "{host} refuses the key ({code}): {message}";
+    KeySiteUnknown { host: &'a str, message: &'a str }
+        => "{host} 没有给出答复：{message}", "No answer about the key from {host}: {message}";
 
     KeptImages { files: u64 } => "{files} 张图片", "{files} images";
     KeepDays { days: u32 } => "未使用超过 {days} 天的图片会被清理", "Images unused for {days} days are removed";

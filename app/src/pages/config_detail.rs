@@ -2,10 +2,12 @@
 //! launch form, its recent tasks, and its history with restore.
 
 use crate::api::configs::{
-    DeleteConfig, RevealKey, RevertConfig, UnarchiveConfig, config_history, get_config,
+    CheckConfigKey, DeleteConfig, RevealKey, RevertConfig, UnarchiveConfig, config_history,
+    get_config, get_key_checks,
 };
 use crate::api::tasks::list_tasks;
-use crate::components::frame::is_admin;
+use crate::components::frame::{AdminOnly, is_admin};
+use crate::components::key_check::KeyCheckCard;
 use crate::components::{
     CopyButton, ErrorBox, Missing, PageError, ShownValue, StatusBadge, Time, close_on_escape,
     focus_when_shown, known_field,
@@ -71,6 +73,17 @@ pub fn ConfigDetailPage() -> impl IntoView {
             .await
         },
     );
+    // The key check's (admins only; see `KeyCheckCard` for why it is made here).
+    let key_check = ServerAction::<CheckConfigKey>::new();
+    let key_checks = Resource::new(
+        move || (id.get(), key_check.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_key_checks(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(DeleteOutcome::Deleted)) = delete.value().get() {
@@ -115,6 +128,9 @@ pub fn ConfigDetailPage() -> impl IntoView {
                                 </Show>
                             </div>
                             <div>
+                                <AdminOnly quiet=true>
+                                    <KeyCheckCard config=c.id check=key_check history=key_checks/>
+                                </AdminOnly>
                                 <RecentTasks recent config=c.id/>
                                 <History history current=c.version admin revert/>
                             </div>

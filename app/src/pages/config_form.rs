@@ -3,6 +3,7 @@
 
 use crate::api::configs::{CreateConfig, UpdateConfig, get_config};
 use crate::components::frame::AdminOnly;
+use crate::components::key_check::TypedKeyCheck;
 use crate::components::{CheckField, ErrorBox, NumberField, PageError, TextField, close_on_escape};
 use crate::domain::*;
 use crate::error::AppError;
@@ -367,6 +368,7 @@ fn ConfigForm(
                         placeholder=key_placeholder mono=true hint=Msg::ConfigKeyRevealHint/>
                     <TextField name="model_name" label=Msg::FieldModelName value=f.model_name errors/>
                 </div>
+                <TypedKeyCheck input=move || f.get() id field_errors=local_errors/>
             </fieldset>
             <fieldset class="form-section">
                 <legend>{t(Msg::ConfigSectionEndpoints)}</legend>

@@ -117,8 +117,17 @@ pub async fn run(global: &GlobalArgs, command: Command) -> Result<u8, CliError> 
         Command::Serve(_) => Ok(0),
         Command::Sandbox(args) => {
             let handle = crate::sandbox::spawn(args.addr, args.any_key).await?;
-            say!("Sandbox (fake RunningHub) on {}", handle.base_url());
+            say!(
+                "Sandbox (fake RunningHub) on {} (other site: {})",
+                handle.base_url(),
+                handle.other_site_url()
+            );
             say!("API key: {}", crate::sandbox::SANDBOX_KEY);
+            say!(
+                "Other keys: {}… belong to the other site; {}… have a tier refused with 1014",
+                crate::sandbox::OTHER_SITE_KEY_PREFIX,
+                crate::sandbox::PERSONAL_KEY_PREFIX
+            );
             say!("Press Ctrl-C to stop.");
             crate::startup::shutdown_signal().await;
             Ok(0)

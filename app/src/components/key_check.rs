@@ -1,0 +1,202 @@
+//! The key check (检测密钥) in the browser: the result in words, the config page's card (check
+//! the saved key; the latest result and the history) and the form's check of typed values.
+
+use crate::api::configs::{CheckConfigKey, CheckTypedKey};
+use crate::components::common::{ErrorBox, Time};
+use crate::domain::{ConfigId, ConfigInput, Cost, FieldErrors, KeyCheck, KeySite};
+use crate::error::AppError;
+use crate::i18n::{Localized, Msg, Text, t, use_i18n};
+use leptos::prelude::*;
+
+/// What the site part of a check says.
+fn site_text(site: &KeySite) -> Text<'_> {
+    match site {
+        KeySite::Configured { host } => Text::KeySiteConfigured { host },
+        KeySite::Other { refused_by, host } => Text::KeySiteOther { refused_by, host },
+        KeySite::Refused {
+            host,
+            code,
+            message,
+        } => Text::KeySiteRefused {
+            host,
+            code: code.as_deref().unwrap_or("-"),
+            message,
+        },
+        KeySite::Unknown { host, message } => Text::KeySiteUnknown { host, message },
+    }
+}
+
+/// Balance in words: RH coins, and money when the account reports it.
+fn balance(c: &KeyCheck) -> Option<Vec<Cost>> {
+    let a = c.account.as_ref()?;
+    let mut parts = Vec::new();
+    if let Some(coins) = &a.coins {
+        parts.push(Cost::Coins(coins.clone()));
+    }
+    if let Some(money) = &a.money {
+        parts.push(Cost::Money(match a.currency.as_deref() {
+            None | Some("CNY") => money.clone(),
+            Some(other) => format!("{money} {other}"),
+        }));
+    }
+    Some(parts)
+}
+
+fn or_dash(n: Option<i64>) -> String {
+    n.map(|n| n.to_string()).unwrap_or_else(|| "–".into())
+}
+
+/// One check's result, in words.
+#[component]
+pub fn KeyCheckResult(check: KeyCheck) -> impl IntoView {
+    let lang = use_i18n().lang;
+    let c = StoredValue::new(check);
+    let ok = c.with_value(KeyCheck::ok);
+    let proposal = c.with_value(|c| matches!(c.site, KeySite::Other { .. }));
+    view! {
+        <div class="key-check" data-testid="key-check" data-ok=ok.to_string()>
+            <p class=if ok { "alert alert-ok" } else { "alert alert-warn" } data-testid="key-check-verdict">
+                <strong>{t(if ok { Msg::KeyCheckOk } else { Msg::KeyCheckProblem })}</strong>
+                " · "{move || c.with_value(|c| site_text(&c.site).render(lang.get()))}
+            </p>
+            {c.with_value(|c| c.tier_refused).then(|| view! {
+                <p class="alert alert-error" data-testid="key-tier">{t(Msg::KeyTierRefused)}</p>
+            })}
+            <dl class="props">
+                <dt>{t(Msg::KeySite)}</dt>
+                <dd data-testid="key-site" data-site=c.with_value(|c| match &c.site {
+                    KeySite::Configured { .. } => "configured",
+                    KeySite::Other { .. } => "other",
+                    KeySite::Refused { .. } => "refused",
+                    KeySite::Unknown { .. } => "unknown",
+                }) class:mono=!proposal>{c.with_value(|c| match &c.site {
+                    KeySite::Configured { host } | KeySite::Other { host, .. }
+                    | KeySite::Refused { host, .. } | KeySite::Unknown { host, .. } => host.clone(),
+                })}</dd>
+                {c.with_value(balance).map(|parts| view! {
+                    <dt>{t(Msg::KeyBalance)}</dt>
+                    <dd data-testid="key-balance">{move || parts.iter().map(|p| p.render(lang.get())).collect::<Vec<_>>().join(" · ")}</dd>
+                })}
+                {c.with_value(|c| c.account.as_ref().map(|a| (a.running, a.key_type.clone()))).map(|(running, kind)| view! {
+                    <dt>{t(Msg::KeyAccountRunning)}</dt><dd>{or_dash(running)}</dd>
+                    <dt>{t(Msg::KeyType)}</dt><dd class="mono">{kind.unwrap_or_else(|| "–".into())}</dd>
+                })}
+                {c.with_value(|c| c.account.is_some()).then(|| match c.with_value(|c| c.queue.clone()) {
+                    Some(q) => view! {
+                        <dt>{t(Msg::KeyCapacity)}</dt>
+                        <dd data-testid="key-capacity">{format!("{} / {}", or_dash(q.running), or_dash(q.limit))}</dd>
+                        <dt>{t(Msg::KeyQueued)}</dt><dd>{or_dash(q.queued)}</dd>
+                    }.into_any(),
+                    None => view! {
+                        <dt>{t(Msg::KeyCapacity)}</dt><dd class="muted">{t(Msg::KeyCapacityUnknown)}</dd>
+                    }.into_any(),
+                })}
+                <dt>{t(Msg::KeyCheckedAt)}</dt><dd><Time at=c.with_value(|c| c.checked_at)/></dd>
+            </dl>
+        </div>
+    }
+}
+
+/// The config page's key check: a button (the page shows it to admins only), the latest result
+/// and the kept history. The page makes `check` and `history` (whose source must include
+/// `check.version()`): resources are numbered in the order they are made, so one made inside
+/// the admin-only part would be made at another point on the server than in the browser and
+/// break hydration.
+#[component]
+pub fn KeyCheckCard(
+    config: ConfigId,
+    check: ServerAction<CheckConfigKey>,
+    history: Resource<Result<Vec<KeyCheck>, AppError>>,
+) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="key-check-h">
+            <div class="card-head">
+                <h2 id="key-check-h">{t(Msg::KeyCheckTitle)}</h2>
+                <button type="button" class="btn" data-testid="key-check-run" disabled=move || check.pending().get()
+                    on:click=move |_| { check.dispatch(CheckConfigKey { id: config }); }>
+                    {move || if check.pending().get() { t(Msg::KeyChecking)() } else { t(Msg::KeyCheck)() }}
+                </button>
+            </div>
+            {move || check.value().get().and_then(Result::err).map(|err| view! { <ErrorBox err/> })}
+            <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match history.await {
+                        Ok(list) if list.is_empty() => view! { <p class="muted">{t(Msg::KeyCheckNever)}</p> }.into_any(),
+                        Ok(list) => {
+                            let mut list = list.into_iter();
+                            let latest = list.next();
+                            let older: Vec<KeyCheck> = list.collect();
+                            view! {
+                                {latest.map(|check| view! { <KeyCheckResult check/> })}
+                                {(!older.is_empty()).then(|| view! { <KeyCheckHistory older/> })}
+                            }.into_any()
+                        }
+                        Err(err) => view! { <ErrorBox err/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The earlier checks, one line each.
+#[component]
+fn KeyCheckHistory(older: Vec<KeyCheck>) -> impl IntoView {
+    let lang = use_i18n().lang;
+    view! {
+        <details class="key-history">
+            <summary>{t(Msg::KeyCheckHistory)}</summary>
+            <ul data-testid="key-check-history">
+                {older.into_iter().map(|c| {
+                    let c = StoredValue::new(c);
+                    view! {
+                        <li>
+                            <Time at=c.with_value(|c| c.checked_at)/>" · "
+                            <span class=if c.with_value(KeyCheck::ok) { "ok" } else { "warn" }>
+                                {t(if c.with_value(KeyCheck::ok) { Msg::KeyCheckOk } else { Msg::KeyCheckProblem })}
+                            </span>
+                            {move || c.with_value(|c| balance(c).map(|parts| {
+                                let words: Vec<String> = parts.iter().map(|p| p.render(lang.get())).collect();
+                                format!(" · {}", words.join(" · "))
+                            }))}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </details>
+    }
+}
+
+/// The form's check of typed values (nothing is saved). `id`: the config being edited, whose
+/// stored key a blank key field stands for. A refusal of the typed values goes to
+/// `field_errors`, which the form shows beside each field.
+#[component]
+pub fn TypedKeyCheck(
+    input: impl Fn() -> ConfigInput + Send + Sync + 'static,
+    id: Option<ConfigId>,
+    field_errors: RwSignal<Option<FieldErrors>>,
+) -> impl IntoView {
+    let check = ServerAction::<CheckTypedKey>::new();
+    Effect::new(move |_| {
+        if let Some(Err(AppError::Invalid(fe))) = check.value().get() {
+            field_errors.set(Some(fe));
+        }
+    });
+    view! {
+        <div class="typed-key-check">
+            <button type="button" class="btn" data-testid="key-check-typed" disabled=move || check.pending().get()
+                on:click=move |_| {
+                    field_errors.set(None);
+                    check.dispatch(CheckTypedKey { input: untrack(&input), id });
+                }>
+                {move || if check.pending().get() { t(Msg::KeyChecking)() } else { t(Msg::KeyCheck)() }}
+            </button>
+            <p class="hint">{t(Msg::KeyCheckHint)}</p>
+            {move || check.value().get().map(|r| match r {
+                Ok(check) => view! { <KeyCheckResult check/> }.into_any(),
+                Err(AppError::Invalid(_)) => ().into_any(),
+                Err(err) => view! { <ErrorBox err/> }.into_any(),
+            })}
+        </div>
+    }
+}
