@@ -54,4 +54,11 @@ test("a saved config's check is kept with its time and shown again", async ({ pa
   await expect(page.getByTestId('key-check')).toHaveAttribute('data-ok', 'true');
   await page.getByTestId('lang-switch').click();
   await expect(page.getByTestId('key-balance')).toHaveText('177814 RH coins');
+
+  // The list's compact line: verdict, balance, concurrency, when.
+  await page.goto(`${env.console.url}/configs`);
+  await hydrated(page);
+  const line = page.getByRole('row', { name: /Kept check/ }).getByTestId('key-line');
+  await expect(line).toHaveAttribute('data-ok', 'true');
+  await expect(line).toContainText('The key works · 177814 RH coins · Concurrency 0/50 · Checked ');
 });

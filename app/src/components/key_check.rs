@@ -46,6 +46,35 @@ fn or_dash(n: Option<i64>) -> String {
     n.map(|n| n.to_string()).unwrap_or_else(|| "–".into())
 }
 
+/// A check in one line, for the config list: verdict · balance · concurrency · when.
+pub fn key_line(c: &KeyCheck, lang: crate::i18n::Lang) -> String {
+    let verdict = match &c.site {
+        _ if c.tier_refused => Msg::KeyLineTier,
+        KeySite::Configured { .. } => Msg::KeyCheckOk,
+        KeySite::Other { .. } => Msg::KeyLineOtherSite,
+        KeySite::Refused { .. } => Msg::KeyLineRefused,
+        KeySite::Unknown { .. } => Msg::KeyLineUnknown,
+    };
+    let mut parts = vec![verdict.text(lang).to_owned()];
+    if let Some(b) = balance(c).filter(|b| !b.is_empty()) {
+        parts.extend(b.iter().map(|p| p.render(lang)));
+    }
+    if let Some(q) = &c.queue {
+        parts.push(format!(
+            "{} {}/{}",
+            Msg::KeyLineCapacity.text(lang),
+            or_dash(q.running),
+            or_dash(q.limit)
+        ));
+    }
+    parts.push(format!(
+        "{} {}",
+        Msg::KeyLineChecked.text(lang),
+        c.checked_at.format()
+    ));
+    parts.join(" · ")
+}
+
 /// One check's result, in words.
 #[component]
 pub fn KeyCheckResult(check: KeyCheck) -> impl IntoView {

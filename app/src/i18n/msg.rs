@@ -189,6 +189,12 @@ messages! {
     KeyCheckOk => "密钥可用", "The key works";
     KeyCheckProblem => "密钥有问题", "The key has a problem";
     KeyCheckHistory => "检测记录", "Check history";
+    KeyLineOtherSite => "密钥属于另一站点", "Key of the other site";
+    KeyLineRefused => "密钥被拒绝", "Key refused";
+    KeyLineUnknown => "检测无应答", "No answer to the check";
+    KeyLineTier => "密钥等级不符（1014）", "Wrong key tier (1014)";
+    KeyLineCapacity => "并发", "Concurrency";
+    KeyLineChecked => "检测于", "Checked";
     ConfigKeyReveal => "查看完整密钥", "Reveal full key";
     ConfigKeyRevealHint => "查看完整密钥需要再次输入你的密码，此操作会被记录。", "Revealing the full key needs your password again and is recorded.";
     ConfigKeyHide => "隐藏", "Hide";

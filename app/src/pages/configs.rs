@@ -2,6 +2,7 @@
 
 use crate::api::configs::{SetConfigActive, list_configs};
 use crate::components::frame::is_admin;
+use crate::components::key_check::key_line;
 use crate::components::{ErrorBox, FilterForm, PageError, StatusBadge, Switch, Time};
 use crate::domain::*;
 use crate::i18n::{Msg, localized, t, use_i18n};
@@ -165,6 +166,14 @@ fn ConfigRow(
             <th scope="row">
                 <A href=format!("/configs/{}", id.0)>{name.clone()}</A>
                 <span class="sub">{c.fields.model_name.clone()}{c.archived_at.map(|_| view! { " · " <span class="tag">{t(Msg::ConfigsArchived)}</span> })}</span>
+                {item.last_check.map(|check| {
+                    let ok = check.ok();
+                    view! {
+                        <span class="sub key-line" class:warn=!ok data-testid="key-line" data-ok=ok.to_string()>
+                            {move || key_line(&check, lang.get())}
+                        </span>
+                    }
+                })}
             </th>
             <td>{t(c.fields.api_type.label())}<span class="sub mono">{c.fields.api_type.as_str()}</span></td>
             <td class="hide-sm">

@@ -47,3 +47,24 @@ pub async fn recent(
         .map(|r| json("key_check", r.id, "result", &r.result))
         .collect()
 }
+
+/// The latest check of every config that has one.
+pub async fn latest_all(
+    db: &sqlx::SqlitePool,
+) -> sqlx::Result<std::collections::HashMap<ConfigId, KeyCheck>> {
+    let rows = sqlx::query!(
+        r#"SELECT k.id AS "id!", k.config_id, k.result FROM key_check k
+           WHERE k.id = (SELECT id FROM key_check WHERE config_id = k.config_id
+                         ORDER BY checked_at DESC, id DESC LIMIT 1)"#
+    )
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok((
+                ConfigId(r.config_id),
+                json("key_check", r.id, "result", &r.result)?,
+            ))
+        })
+        .collect()
+}

@@ -38,6 +38,11 @@ async fn a_good_key_shows_balance_capacity_and_its_site_and_the_result_is_kept()
         .await;
     assert_eq!(kept.as_array().map(Vec::len), Some(1), "{kept}");
     assert_eq!(kept[0], c);
+    // The list carries each config's latest check (its compact line).
+    let list = app
+        .call(&admin, "configs/list", json!({ "filter": {} }))
+        .await;
+    assert_eq!(list[0]["last_check"], c, "{list}");
     // The queue status is asked with a GET (a POST gets 1009 from RunningHub).
     let seen = submits_and_more(&sb);
     assert!(

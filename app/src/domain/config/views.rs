@@ -33,6 +33,9 @@ pub struct ConfigListItem {
     /// Succeeded and finished tasks in the last 24 h.
     pub succeeded_24h: i64,
     pub finished_24h: i64,
+    /// The latest key check, if any (`None` with `skip_stats`).
+    #[serde(default)]
+    pub last_check: Option<super::KeyCheck>,
 }
 
 /// Which configurations the list shows and in which order.

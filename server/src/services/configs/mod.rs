@@ -72,15 +72,24 @@ impl ConfigsApi for Core {
                 .await
                 .context("db::task::config_stats")?
         };
+        let mut checks = if filter.skip_stats {
+            HashMap::new()
+        } else {
+            db::key_check::latest_all(&core.db.read)
+                .await
+                .context("db::key_check::latest_all")?
+        };
         let mut items: Vec<ConfigListItem> = rows
             .into_iter()
             .map(|r| {
                 let s = stats.remove(&r.view.id).unwrap_or_default();
+                let last_check = checks.remove(&r.view.id);
                 ConfigListItem {
                     config: r.view,
                     last_test: s.last,
                     succeeded_24h: s.succeeded_24h,
                     finished_24h: s.finished_24h,
+                    last_check,
                 }
             })
             .collect();
