@@ -9,7 +9,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use std::sync::Mutex;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ReasonLabel {
@@ -32,6 +32,11 @@ struct CallLabels {
 struct StageLabel {
     api_type: &'static str,
     stage: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ConfigLabel {
+    config: LabelText,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -79,6 +84,8 @@ pub struct Metrics {
     blob_files: Gauge,
     blob_bytes: Gauge,
     callbacks: Family<OutcomeLabel, Counter>,
+    account_coins: Family<ConfigLabel, Gauge<f64, AtomicU64>>,
+    concurrency_limit: Family<ConfigLabel, Gauge>,
 }
 
 /// The gauges read from the database at each scrape.
@@ -89,6 +96,8 @@ pub struct DbGauges {
     pub tasks: Vec<(String, String, i64)>,
     /// Kept images: `(files, bytes)`.
     pub kept_images: (u64, u64),
+    /// Each config's latest key check: `(config name, check)`.
+    pub key_checks: Vec<(String, app::domain::KeyCheck)>,
 }
 
 impl Default for Metrics {
@@ -153,8 +162,22 @@ impl Default for Metrics {
              with an id)",
             context_misses.clone(),
         );
+        let account_coins = Family::<ConfigLabel, Gauge<f64, AtomicU64>>::default();
+        registry.register(
+            "account_coins",
+            "RH coins left on each configuration's account, at its latest key check",
+            account_coins.clone(),
+        );
+        let concurrency_limit = Family::<ConfigLabel, Gauge>::default();
+        registry.register(
+            "key_concurrency_limit",
+            "Tasks each configuration's key may run at once, at its latest key check",
+            concurrency_limit.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
+            account_coins,
+            concurrency_limit,
             login_failures,
             provider_latency,
             retries,
@@ -212,7 +235,22 @@ impl Metrics {
             in_flight,
             tasks,
             kept_images: (files, bytes),
+            key_checks,
         } = read;
+        self.account_coins.clear();
+        self.concurrency_limit.clear();
+        for (config, check) in key_checks {
+            let label = ConfigLabel {
+                config: LabelText(config.clone()),
+            };
+            let coins = check.account.as_ref().and_then(|a| a.coins.as_deref());
+            if let Some(coins) = coins.and_then(|c| c.parse::<f64>().ok()) {
+                self.account_coins.get_or_create(&label).set(coins);
+            }
+            if let Some(limit) = check.queue.as_ref().and_then(|q| q.limit) {
+                self.concurrency_limit.get_or_create(&label).set(limit);
+            }
+        }
         self.in_flight.set(*in_flight);
         self.blob_files
             .set(i64::try_from(*files).unwrap_or(i64::MAX));

@@ -68,3 +68,17 @@ pub async fn latest_all(
         })
         .collect()
 }
+
+/// The latest check of every config that has one, with the config's name (for `/metrics`).
+pub async fn latest_named(db: &sqlx::SqlitePool) -> sqlx::Result<Vec<(String, KeyCheck)>> {
+    let rows = sqlx::query!(
+        r#"SELECT k.id AS "id!", c.name, k.result FROM key_check k JOIN config c ON c.id = k.config_id
+           WHERE k.id = (SELECT id FROM key_check WHERE config_id = k.config_id
+                         ORDER BY checked_at DESC, id DESC LIMIT 1)"#
+    )
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|r| Ok((r.name, json("key_check", r.id, "result", &r.result)?)))
+        .collect()
+}

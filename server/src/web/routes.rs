@@ -175,10 +175,14 @@ async fn metrics(
         .await
         .unwrap_or_default();
     let kept_images = s.core.engine.blobs().usage().await.unwrap_or_default();
+    let key_checks = crate::db::key_check::latest_named(db)
+        .await
+        .unwrap_or_default();
     let body = s.core.metrics.render(&crate::metrics::DbGauges {
         in_flight,
         tasks,
         kept_images,
+        key_checks,
     });
     (
         [(

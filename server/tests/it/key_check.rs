@@ -43,6 +43,18 @@ async fn a_good_key_shows_balance_capacity_and_its_site_and_the_result_is_kept()
         .call(&admin, "configs/list", json!({ "filter": {} }))
         .await;
     assert_eq!(list[0]["last_check"], c, "{list}");
+    // And `/metrics` has the balance and the limit per config.
+    let m = metrics(&app).await;
+    assert!(
+        m.lines()
+            .any(|l| l.starts_with("rhconsole_account_coins{config=\"Checked\"} 177814")),
+        "{m}"
+    );
+    assert!(
+        m.lines()
+            .any(|l| l == "rhconsole_key_concurrency_limit{config=\"Checked\"} 3"),
+        "{m}"
+    );
     // The queue status is asked with a GET (a POST gets 1009 from RunningHub).
     let seen = submits_and_more(&sb);
     assert!(
