@@ -46,16 +46,23 @@ fn or_dash(n: Option<i64>) -> String {
     n.map(|n| n.to_string()).unwrap_or_else(|| "–".into())
 }
 
-/// A check in one line, for the config list: verdict · balance · concurrency · when.
-pub fn key_line(c: &KeyCheck, lang: crate::i18n::Lang) -> String {
-    let verdict = match &c.site {
+/// What a check comes to, in a few words.
+fn verdict(c: &KeyCheck) -> Msg {
+    match &c.site {
         _ if c.tier_refused => Msg::KeyLineTier,
+        KeySite::Configured { .. } if c.models.as_ref().is_some_and(|m| !m.listed) => {
+            Msg::KeyCheckModelMissing
+        }
         KeySite::Configured { .. } => Msg::KeyCheckOk,
         KeySite::Other { .. } => Msg::KeyLineOtherSite,
         KeySite::Refused { .. } => Msg::KeyLineRefused,
         KeySite::Unknown { .. } => Msg::KeyLineUnknown,
-    };
-    let mut parts = vec![verdict.text(lang).to_owned()];
+    }
+}
+
+/// A check in one line, for the config list: verdict · balance · concurrency · when.
+pub fn key_line(c: &KeyCheck, lang: crate::i18n::Lang) -> String {
+    let mut parts = vec![verdict(c).text(lang).to_owned()];
     if let Some(b) = balance(c).filter(|b| !b.is_empty()) {
         parts.extend(b.iter().map(|p| p.render(lang)));
     }
@@ -85,7 +92,7 @@ pub fn KeyCheckResult(check: KeyCheck) -> impl IntoView {
     view! {
         <div class="key-check" data-testid="key-check" data-ok=ok.to_string()>
             <p class=if ok { "alert alert-ok" } else { "alert alert-warn" } data-testid="key-check-verdict">
-                <strong>{t(if ok { Msg::KeyCheckOk } else { Msg::KeyCheckProblem })}</strong>
+                <strong>{t(c.with_value(verdict))}</strong>
                 " · "{move || c.with_value(|c| site_text(&c.site).render(lang.get()))}
             </p>
             {c.with_value(|c| c.tier_refused).then(|| view! {
@@ -119,6 +126,17 @@ pub fn KeyCheckResult(check: KeyCheck) -> impl IntoView {
                     None => view! {
                         <dt>{t(Msg::KeyCapacity)}</dt><dd class="muted">{t(Msg::KeyCapacityUnknown)}</dd>
                     }.into_any(),
+                })}
+                {c.with_value(|c| c.models.clone()).map(|m| view! {
+                    <dt>{t(Msg::KeyModels)}</dt>
+                    <dd data-testid="key-models" data-listed=m.listed.to_string()>{move || {
+                        let text = if m.listed {
+                            Text::KeyModelListed { model: &m.model, count: m.count }
+                        } else {
+                            Text::KeyModelMissing { model: &m.model, count: m.count }
+                        };
+                        text.render(lang.get())
+                    }}</dd>
                 })}
                 <dt>{t(Msg::KeyCheckedAt)}</dt><dd><Time at=c.with_value(|c| c.checked_at)/></dd>
             </dl>
@@ -182,7 +200,7 @@ fn KeyCheckHistory(older: Vec<KeyCheck>) -> impl IntoView {
                         <li>
                             <Time at=c.with_value(|c| c.checked_at)/>" · "
                             <span class=if c.with_value(KeyCheck::ok) { "ok" } else { "warn" }>
-                                {t(if c.with_value(KeyCheck::ok) { Msg::KeyCheckOk } else { Msg::KeyCheckProblem })}
+                                {t(c.with_value(verdict))}
                             </span>
                             {move || c.with_value(|c| balance(c).map(|parts| {
                                 let words: Vec<String> = parts.iter().map(|p| p.render(lang.get())).collect();

@@ -187,8 +187,9 @@ messages! {
     KeyCapacityUnknown => "并发信息暂不可用（服务商的队列状态接口没有应答）", "Capacity unknown (the provider's queue status did not answer)";
     KeyTierRefused => "此密钥的等级不能调用标准模型接口（错误 1014）：全能图片PRO 等标准模型需要「企业级-共享」密钥。请在 RunningHub 账户的 API 密钥页面创建或升级密钥。", "This key's tier may not call standard-model APIs (error 1014): 全能图片PRO and the other standard models need an Enterprise-Shared key. Create or upgrade one on the API keys page of your RunningHub account.";
     KeyCheckOk => "密钥可用", "The key works";
-    KeyCheckProblem => "密钥有问题", "The key has a problem";
     KeyCheckHistory => "检测记录", "Check history";
+    KeyCheckModelMissing => "密钥可用，但配置的模型不在服务商的模型列表中", "The key works, but the configured model is not in the provider's model list";
+    KeyModels => "模型列表", "Model list";
     KeyLineOtherSite => "密钥属于另一站点", "Key of the other site";
     KeyLineRefused => "密钥被拒绝", "Key refused";
     KeyLineUnknown => "检测无应答", "No answer to the check";

@@ -163,6 +163,10 @@ texts! {
            "{refused_by} refuses the key and {host} accepts it: the key belongs to the other site. Set the host to {host} (the check changes nothing by itself).";
     KeySiteRefused { host: &'a str, code: &'a str, message: &'a str }
         => "{host} 拒绝此密钥（{code}）：{message}", "{host} refuses the key ({code}): {message}";
+    KeyModelListed { model: &'a str, count: usize }
+        => "包含 {model}（共 {count} 个模型）", "{model} is listed ({count} models)";
+    KeyModelMissing { model: &'a str, count: usize }
+        => "没有 {model}（共 {count} 个模型）：请检查模型名称", "{model} is not listed ({count} models): check the model name";
     KeySiteUnknown { host: &'a str, message: &'a str }
         => "{host} 没有给出答复：{message}", "No answer about the key from {host}: {message}";
 

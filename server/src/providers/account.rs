@@ -21,6 +21,9 @@ pub struct KeyProbe<'a> {
     /// The price preview's path for the config's model (`/openapi/v2/price-preview/…`), for the
     /// tier probe; `None` skips it.
     pub price_preview: Option<String>,
+    /// For an OpenAI-style gateway: its model-list path and the configured model. The check
+    /// then asks only the model list (gateways have no account endpoints).
+    pub gateway: Option<(String, String)>,
     pub allow_local: bool,
     pub key: &'a SecretString,
 }
@@ -31,6 +34,33 @@ pub struct KeyProbe<'a> {
 pub fn price_preview_path(draw_endpoint: &str) -> Option<String> {
     let model = draw_endpoint.strip_prefix("/openapi/v2/")?;
     (!model.is_empty()).then(|| format!("/openapi/v2/price-preview/{model}"))
+}
+
+/// The model-list path of a gateway whose edits endpoint is `draw_endpoint`:
+/// `/v1/images/edits` → `/v1/models`, `/api/v1/async/images/edits` → `/api/v1/models`.
+pub fn models_path(draw_endpoint: &str) -> String {
+    let base = draw_endpoint
+        .split("/images/")
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches("/async");
+    if base.is_empty() || base == draw_endpoint {
+        "/v1/models".to_owned()
+    } else {
+        format!("{base}/models")
+    }
+}
+
+/// The model ids of an OpenAI-style model list (`{"data": [{"id": …}]}`, or a bare array).
+pub fn model_ids(v: &Value) -> Vec<String> {
+    let list = v.get("data").unwrap_or(v);
+    list.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|m| m.get("id").and_then(Value::as_str).map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// A provider answer read as JSON, cleaned of the key.
@@ -189,7 +219,31 @@ pub async fn check_key(http: &Outbound, probe: KeyProbe<'_>, now: Timestamp) -> 
         queue: None,
         queue_error: None,
         tier_refused: false,
+        models: None,
     };
+    if let Some((path, model)) = &probe.gateway {
+        match call(http, &probe, probe.host, path, None).await {
+            Ok(list) => {
+                let ids = model_ids(&list);
+                check.site = KeySite::Configured {
+                    host: probe.host.to_owned(),
+                };
+                check.models = Some(app::domain::ModelCheck {
+                    model: model.clone(),
+                    listed: ids.iter().any(|id| id == model),
+                    count: ids.len(),
+                });
+            }
+            Err(e) if refuses_key(&e) => check.site = refused(probe.host, e),
+            Err(e) => {
+                check.site = KeySite::Unknown {
+                    host: probe.host.to_owned(),
+                    message: e.to_string(),
+                }
+            }
+        }
+        return check;
+    }
     let (host, acct) = match account(http, &probe, probe.host).await {
         Ok(a) => (probe.host, a),
         Err(e) if refuses_key(&e) => {
@@ -318,5 +372,19 @@ mod tests {
             Some("/openapi/v2/price-preview/rhart-image-n-pro/edit")
         );
         assert_eq!(price_preview_path("/v1/images/edits"), None);
+    }
+
+    #[test]
+    fn a_gateways_model_list_is_found_beside_its_edits_endpoint() {
+        assert_eq!(models_path("/v1/images/edits"), "/v1/models");
+        assert_eq!(models_path("/v1/async/images/edits"), "/v1/models");
+        assert_eq!(models_path("/api/v1/images/edits"), "/api/v1/models");
+        assert_eq!(models_path("/edit"), "/v1/models");
+        assert_eq!(
+            model_ids(&json!({"data": [{"id": "a"}, {"id": 3}, {"id": "b"}]})),
+            vec!["a", "b"]
+        );
+        assert_eq!(model_ids(&json!([{"id": "c"}])), vec!["c"]);
+        assert!(model_ids(&json!({"error": "x"})).is_empty());
     }
 }

@@ -205,6 +205,7 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .route("/upload-too-large", post(runninghub::upload_too_large))
         .route("/upload-refused", post(runninghub::upload_refused))
         .route("/v1/images/edits", post(nano::edits_sync))
+        .route("/v1/models", get(nano::models))
         .route("/v1/async/images/edits", post(nano::edits_async))
         .route("/v1/async/tasks/{id}", get(nano::task))
         .route("/output/{name}", get(images::output))

@@ -212,3 +212,26 @@ pub async fn task(
     }
     axum::Json(body).into_response()
 }
+
+/// The models the fake gateway serves (OpenAI's `GET /v1/models`).
+pub const MODELS: [&str; 2] = ["nano-banana", "nano-banana-hd"];
+
+/// `GET /v1/models`: the OpenAI-style model list.
+pub async fn models(State(s): State<Arc<SandboxState>>, headers: HeaderMap) -> Response {
+    remember(&s, "GET", "/v1/models", &headers, b"");
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if !s.key_ok(auth) {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_api_key",
+            "Invalid API key",
+        );
+    }
+    let data: Vec<serde_json::Value> = MODELS
+        .iter()
+        .map(|m| serde_json::json!({ "id": m, "object": "model", "owned_by": "sandbox" }))
+        .collect();
+    axum::Json(serde_json::json!({ "object": "list", "data": data })).into_response()
+}

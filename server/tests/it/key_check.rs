@@ -179,3 +179,39 @@ async fn operators_may_not_check_keys() {
         .await;
     assert_eq!(r.status(), 403);
 }
+
+#[tokio::test]
+async fn a_gateway_is_asked_for_its_model_list_and_has_no_balance() {
+    let sb = sandbox().await;
+    let (app, admin) = app_with_admin().await;
+    let nano = |name: &str, model: &str| {
+        with_fields(
+            rh_config(name, &sb.base_url()),
+            json!({
+                "api_type": "nano-banana-edits",
+                "draw_endpoint": "/v1/images/edits",
+                "result_endpoint": "",
+                "upload_endpoint": "",
+                "model_name": model,
+                "is_sync_api": true
+            }),
+        )
+    };
+    let listed = create_config(&app, &admin, nano("Gateway", "nano-banana")).await;
+    let c = check(&app, &admin, listed).await;
+    assert_eq!(c["site"]["site"], "configured", "{c}");
+    assert_eq!(c["models"]["listed"], true);
+    assert_eq!(c["models"]["count"], 2);
+    assert_eq!(c["account"], Value::Null, "a gateway has no balance to ask");
+    assert!(
+        !submits_and_more(&sb)
+            .iter()
+            .any(|r| r.path.contains("accountStatus")),
+        "no RunningHub account call to a gateway"
+    );
+
+    let missing = create_config(&app, &admin, nano("Gateway typo", "nano-bananna")).await;
+    let c = check(&app, &admin, missing).await;
+    assert_eq!(c["models"]["listed"], false, "{c}");
+    assert_eq!(c["models"]["model"], "nano-bananna");
+}

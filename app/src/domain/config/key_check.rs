@@ -46,6 +46,17 @@ pub struct QueueStatus {
     pub key_type: Option<String>,
 }
 
+/// A gateway's model list (OpenAI's `GET /v1/models`, `{"data": [{"id": …}]}`): whether the
+/// configured model is in it. Gateways have no balance to ask.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelCheck {
+    /// The configured model name.
+    pub model: String,
+    pub listed: bool,
+    /// Models the gateway lists.
+    pub count: usize,
+}
+
 /// Which site the key belongs to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "site", rename_all = "snake_case")]
@@ -77,11 +88,16 @@ pub struct KeyCheck {
     pub queue_error: Option<String>,
     /// The key was refused with 1014: its tier may not call standard-model APIs.
     pub tier_refused: bool,
+    /// For an OpenAI-style gateway: its model list, when it has one.
+    #[serde(default)]
+    pub models: Option<ModelCheck>,
 }
 
 impl KeyCheck {
     /// Whether the key works on the configured host.
     pub fn ok(&self) -> bool {
-        matches!(self.site, KeySite::Configured { .. }) && !self.tier_refused
+        matches!(self.site, KeySite::Configured { .. })
+            && !self.tier_refused
+            && self.models.as_ref().is_none_or(|m| m.listed)
     }
 }

@@ -201,6 +201,14 @@ fn print_check(name: &str, c: &KeyCheck) {
         (None, Some(e)) => say!("  capacity  unknown (queue status: {e})"),
         (None, None) => {}
     }
+    if let Some(m) = &c.models {
+        say!(
+            "  models    {} {} in the gateway's list of {}",
+            m.model,
+            if m.listed { "is" } else { "is NOT" },
+            m.count
+        );
+    }
     if c.tier_refused {
         say!(
             "  tier      refused (1014): standard-model APIs such as 全能图片PRO need an Enterprise-Shared key"

@@ -5,7 +5,7 @@
 use super::super::Core;
 use super::versions::load;
 use crate::db;
-use crate::providers::account::{KeyProbe, check_key, price_preview_path};
+use crate::providers::account::{KeyProbe, check_key, models_path, price_preview_path};
 use anyhow::Context;
 use app::domain::*;
 use app::error::AppError;
@@ -21,6 +21,13 @@ pub(super) async fn run(core: &Core, fields: &ConfigSnapshot, key: &SecretString
         price_preview: match fields.api_type {
             ApiType::RunningHubRhartEdit => price_preview_path(&fields.draw_endpoint),
             ApiType::NanoBananaEdits => None,
+        },
+        gateway: match fields.api_type {
+            ApiType::NanoBananaEdits => Some((
+                models_path(&fields.draw_endpoint),
+                fields.model_name.clone(),
+            )),
+            ApiType::RunningHubRhartEdit => None,
         },
         allow_local: fields.allow_local,
         key,
