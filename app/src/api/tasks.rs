@@ -21,6 +21,14 @@ pub trait TasksApi {
         original_name: String,
         bytes: Vec<u8>,
     ) -> Result<BlobRef, AppError>;
+    /// What launching `spec` on `configs` would cost, per config and in total, from each
+    /// provider's price preview. Unknown estimates say why; nothing is launched.
+    async fn estimate_price(
+        &self,
+        actor: &Actor,
+        configs: Vec<ConfigId>,
+        spec: TaskSpec,
+    ) -> Result<BatchEstimate, AppError>;
     /// One task per config (a batch when several), started at once.
     async fn launch_tasks(
         &self,
@@ -74,6 +82,19 @@ pub trait TasksApi {
         actor: &Actor,
     ) -> Result<BoxStream<'static, Option<TaskChange>>, AppError>;
     async fn overview(&self, actor: &Actor) -> Result<Overview, AppError>;
+}
+
+/// The price of launching the test case on each config (see [`TasksApi::estimate_price`]).
+#[server(endpoint = "tasks/estimate", input = Json, output = StrJson)]
+pub async fn estimate_price(
+    configs: Vec<ConfigId>,
+    spec: TaskSpec,
+) -> Result<BatchEstimate, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.estimate_price(&actor, configs, spec).await
+    })
+    .await
 }
 
 /// Launches the test case on each config (a batch when several).

@@ -2,7 +2,7 @@
 //! ratio, image URLs and local images, one config or several (a batch).
 
 use crate::api::configs::list_configs;
-use crate::api::tasks::LaunchTasks;
+use crate::api::tasks::{LaunchTasks, estimate_price};
 use crate::components::{ErrorBox, checked_before_hydration, typed_before_hydration};
 use crate::domain::*;
 use crate::error::AppError;
@@ -124,6 +124,34 @@ pub fn LaunchForm(
     let image_count =
         move || urls.get().iter().filter(|u| !u.trim().is_empty()).count() + locals.get().len();
     let prompt_len = move || prompt.get().chars().count();
+    // The price preview of what would be sent, asked again when the configs, the settings or
+    // the number of images change (not on every key: the words do not change the price). In
+    // the browser only: rendering the page must not call the providers.
+    let estimate = LocalResource::new(move || {
+        let targets: Vec<ConfigId> = match fixed_config {
+            Some(c) => vec![c],
+            None => chosen.get(),
+        };
+        let spec = TaskSpec {
+            prompt: prompt.get_untracked(),
+            resolution: resolution.get(),
+            aspect_ratio: aspect.get(),
+            image_urls: {
+                image_count();
+                urls.get_untracked()
+            },
+            local_images: locals.get_untracked().into_iter().map(|l| l.blob).collect(),
+            region: region.get(),
+        };
+        let ready = hydrated.get() && !targets.is_empty();
+        async move {
+            if ready {
+                Some(estimate_price(targets, spec).await)
+            } else {
+                None
+            }
+        }
+    });
     let err_of = move |field: &'static str| {
         move || {
             errors
@@ -359,6 +387,14 @@ pub fn LaunchForm(
             </div>
             {move || err_of("images")().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
             {move || other_error().map(|err| view! { <ErrorBox err/> })}
+            <Transition fallback=move || view! { <p class="muted">{t(Msg::EstimateLoading)}</p> }>
+                {move || Suspend::new(async move {
+                    estimate.await.map(|r| match r {
+                        Ok(b) => view! { <EstimateBox batch=b/> }.into_any(),
+                        Err(err) => view! { <ErrorBox err/> }.into_any(),
+                    })
+                })}
+            </Transition>
             <div class="form-actions">
                 <button type="submit" class="btn btn-primary" disabled=move || { launch.pending().get() || uploading.get() > 0 }>
                     {move || if launch.pending().get() { t(Msg::TaskLaunching)() } else { t(Msg::TaskLaunch)() }}
@@ -366,6 +402,63 @@ pub fn LaunchForm(
             </div>
         </form>
     }
+}
+
+/// The price preview's answer: each config's estimate in the provider's words (or why it is
+/// unknown), and the total of a batch.
+#[component]
+fn EstimateBox(batch: BatchEstimate) -> impl IntoView {
+    let lang = use_i18n().lang;
+    let several = batch.configs.len() > 1;
+    let total = batch.total.clone();
+    view! {
+        <div class="estimate" data-testid="estimate" aria-live="polite">
+            <strong>{t(Msg::EstimateTitle)}</strong>
+            <ul>
+                {batch.configs.into_iter().map(|c| {
+                    let known = c.estimate.is_some();
+                    view! {
+                        <li data-testid="estimate-config" data-known=known.to_string()>
+                            {c.name.clone()}": "
+                            {move || estimate_text(&c, lang.get())}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            {(several).then(|| view! {
+                <p data-testid="estimate-total">
+                    {t(Msg::EstimateTotal)}": "
+                    {move || total.clone().map(|t| Cost::Money(t).render(lang.get())).unwrap_or_else(|| Msg::EstimateUnknown.text(lang.get()).to_owned())}
+                </p>
+            })}
+            <p class="hint">{t(Msg::EstimateNote)}</p>
+        </div>
+    }
+}
+
+/// One config's estimate in the reader's language: the provider's own price text, else the
+/// price; "unknown" with the reason.
+fn estimate_text(c: &ConfigEstimate, lang: crate::i18n::Lang) -> String {
+    let Some(e) = &c.estimate else {
+        let why = c.unknown.clone().unwrap_or_default();
+        return format!("{}（{why}）", Msg::EstimateUnknown.text(lang));
+    };
+    let own = match lang {
+        crate::i18n::Lang::Zh => e.text_zh.as_ref().or(e.text_en.as_ref()),
+        crate::i18n::Lang::En => e.text_en.as_ref().or(e.text_zh.as_ref()),
+    };
+    let mut text = match (own, &e.price) {
+        (Some(t), _) => t.clone(),
+        (None, Some(p)) if e.currency.as_deref().is_none_or(|c| c == "CNY") => {
+            Cost::Money(p.clone()).render(lang)
+        }
+        (None, Some(p)) => format!("{p} {}", e.currency.clone().unwrap_or_default()),
+        (None, None) => Msg::EstimateUnknown.text(lang).to_owned(),
+    };
+    if e.free {
+        text.push_str(&format!(" · {}", Msg::EstimateFree.text(lang)));
+    }
+    text
 }
 
 fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {

@@ -188,6 +188,12 @@ messages! {
     KeyTierRefused => "此密钥的等级不能调用标准模型接口（错误 1014）：全能图片PRO 等标准模型需要「企业级-共享」密钥。请在 RunningHub 账户的 API 密钥页面创建或升级密钥。", "This key's tier may not call standard-model APIs (error 1014): 全能图片PRO and the other standard models need an Enterprise-Shared key. Create or upgrade one on the API keys page of your RunningHub account.";
     KeyCheckOk => "密钥可用", "The key works";
     KeyCheckHistory => "检测记录", "Check history";
+    EstimateTitle => "费用估算", "Estimated cost";
+    EstimateLoading => "正在估算…", "Estimating…";
+    EstimateUnknown => "未知", "unknown";
+    EstimateTotal => "合计", "Total";
+    EstimateFree => "本次免费", "free this call";
+    EstimateNote => "来自服务商的价格预览，仅供参考；实际费用以任务结束时服务商报告的为准。估算未知不会阻止提交。", "From the provider's price preview, for guidance: the real cost is what the provider reports when the task ends. An unknown estimate does not stop a launch.";
     KeyCheckModelMissing => "密钥可用，但配置的模型不在服务商的模型列表中", "The key works, but the configured model is not in the provider's model list";
     KeyModels => "模型列表", "Model list";
     KeyLineOtherSite => "密钥属于另一站点", "Key of the other site";

@@ -302,6 +302,44 @@ pub async fn check_key(http: &Outbound, probe: KeyProbe<'_>, now: Timestamp) -> 
     check
 }
 
+/// Reads a price-preview answer (bare; see `app::domain::PriceEstimate`).
+pub fn parse_price(v: &Value) -> app::domain::PriceEstimate {
+    let empty = Map::new();
+    let o = v.as_object().unwrap_or(&empty);
+    app::domain::PriceEstimate {
+        price: text(o, "estimatedPrice"),
+        currency: text(o, "currency"),
+        text_zh: text(o, "priceText"),
+        text_en: text(o, "priceTextEn"),
+        free: o
+            .get("isFreeThisCall")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+    }
+}
+
+/// Asks `host`'s price preview at `path` for `body` (exactly what the submit would send).
+pub async fn price_preview(
+    http: &Outbound,
+    host: &str,
+    path: &str,
+    allow_local: bool,
+    key: &SecretString,
+    body: Value,
+) -> Result<app::domain::PriceEstimate, CallError> {
+    let probe = KeyProbe {
+        host,
+        other_host: None,
+        price_preview: None,
+        gateway: None,
+        allow_local,
+        key,
+    };
+    call(http, &probe, host, path, Some(body))
+        .await
+        .map(|v| parse_price(&v))
+}
+
 fn refused(host: &str, e: CallError) -> KeySite {
     KeySite::Refused {
         host: host.to_owned(),

@@ -12,6 +12,7 @@
 
 pub mod auth;
 pub mod configs;
+mod estimate;
 pub mod tasks;
 pub mod users;
 

@@ -53,6 +53,15 @@ impl TasksApi for Core {
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
+    async fn estimate_price(
+        &self,
+        actor: &Actor,
+        configs: Vec<ConfigId>,
+        spec: TaskSpec,
+    ) -> Result<BatchEstimate, AppError> {
+        super::estimate::estimate(self, actor, configs, spec).await
+    }
+
     async fn launch_tasks(
         &self,
         actor: &Actor,

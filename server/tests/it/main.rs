@@ -10,6 +10,7 @@ mod cli;
 mod configs;
 mod decide;
 mod engine;
+mod estimate;
 mod fidelity;
 mod forms;
 mod handoff;

@@ -2,6 +2,7 @@
 //! launches, the event log, the views pages and scripts read, and plain explanations of
 //! RunningHub's error codes.
 
+mod estimate;
 mod event_text;
 mod events;
 mod explain;
@@ -9,6 +10,7 @@ mod spec;
 mod status;
 mod views;
 
+pub use estimate::*;
 pub use event_text::*;
 pub use events::*;
 pub use explain::*;

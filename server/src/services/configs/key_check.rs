@@ -107,7 +107,7 @@ fn key_needed() -> AppError {
 }
 
 /// A config's stored key, decrypted; 409 when it has none.
-pub(super) fn stored_key(
+pub(crate) fn stored_key(
     core: &Core,
     row: &db::config::ConfigRow,
 ) -> Result<SecretString, AppError> {

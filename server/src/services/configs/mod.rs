@@ -2,8 +2,8 @@
 //! Every change is one transaction that also writes its history row (`versions`); bad input
 //! changes nothing.
 
-mod key_check;
-mod versions;
+pub(crate) mod key_check;
+pub(crate) mod versions;
 
 pub use versions::create;
 use versions::{load, load_for_change, note, set_archived, write_version};

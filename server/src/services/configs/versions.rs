@@ -152,7 +152,7 @@ pub(super) async fn load_for_change(
     Ok(row)
 }
 
-pub(super) async fn load(core: &Core, id: ConfigId) -> Result<ConfigRow, AppError> {
+pub(crate) async fn load(core: &Core, id: ConfigId) -> Result<ConfigRow, AppError> {
     db::config::by_id(&core.db.read, id)
         .await
         .context("db::config::by_id")?
