@@ -240,9 +240,9 @@ impl Sandbox {
         .collect();
         let (proc, stdout) = Proc::spawn(ctx, "sandbox", &args, log)?;
         let mut base = String::new();
-        read_banner(stdout, "the sandbox", |l| match l.split(" on ").nth(1) {
+        read_banner(stdout, "the sandbox", |l| match first_url(l) {
             Some(u) if l.starts_with("Sandbox") => {
-                base = u.trim().to_owned();
+                base = u.to_owned();
                 true
             }
             _ => false,
@@ -391,5 +391,24 @@ impl Stage {
             admin,
             tmp,
         })
+    }
+}
+
+/// The first address of the sandbox's banner, "Sandbox (fake RunningHub) on http://… (other
+/// site: http://…)".
+fn first_url(line: &str) -> Option<&str> {
+    line.split(" on ").nth(1)?.split_whitespace().next()
+}
+
+#[cfg(test)]
+mod banner_tests {
+    #[test]
+    fn the_sandbox_banner_gives_its_first_address() {
+        let l = "Sandbox (fake RunningHub) on http://127.0.0.1:5 (other site: http://127.0.0.1:6)";
+        assert_eq!(super::first_url(l), Some("http://127.0.0.1:5"));
+        assert_eq!(
+            super::first_url("Sandbox (fake RunningHub) on http://127.0.0.1:5"),
+            Some("http://127.0.0.1:5")
+        );
     }
 }
