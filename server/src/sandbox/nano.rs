@@ -28,15 +28,8 @@ async fn read(
     mut multipart: Multipart,
 ) -> Result<Edit, Response> {
     remember(s, "POST", path, headers, b"(multipart)");
-    let auth = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    if !s.key_ok(auth) {
-        return Err(error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_api_key",
-            "Invalid API key",
-        ));
+    if let Some(refusal) = unknown_key(s, headers) {
+        return Err(refusal);
     }
     let mut prompt = String::new();
     // The field name of each image part, in order.
@@ -173,15 +166,8 @@ pub async fn task(
     Path(id): Path<String>,
 ) -> Response {
     remember(&s, "GET", "/v1/async/tasks", &headers, b"");
-    let auth = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    if !s.key_ok(auth) {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_api_key",
-            "Invalid API key",
-        );
+    if let Some(refusal) = unknown_key(&s, &headers) {
+        return refusal;
     }
     let task = {
         let mut tasks = s.tasks.lock().unwrap_or_else(|p| p.into_inner());
@@ -219,19 +205,26 @@ pub const MODELS: [&str; 2] = ["nano-banana", "nano-banana-hd"];
 /// `GET /v1/models`: the OpenAI-style model list.
 pub async fn models(State(s): State<Arc<SandboxState>>, headers: HeaderMap) -> Response {
     remember(&s, "GET", "/v1/models", &headers, b"");
-    let auth = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    if !s.key_ok(auth) {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_api_key",
-            "Invalid API key",
-        );
+    if let Some(refusal) = unknown_key(&s, &headers) {
+        return refusal;
     }
     let data: Vec<serde_json::Value> = MODELS
         .iter()
         .map(|m| serde_json::json!({ "id": m, "object": "model", "owned_by": "sandbox" }))
         .collect();
     axum::Json(serde_json::json!({ "object": "list", "data": data })).into_response()
+}
+
+/// The gateway's 401 when the request's key is not one the fake knows.
+fn unknown_key(s: &SandboxState, headers: &HeaderMap) -> Option<Response> {
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    (!s.key_ok(auth)).then(|| {
+        error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_api_key",
+            "Invalid API key",
+        )
+    })
 }
