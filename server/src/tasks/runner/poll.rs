@@ -135,6 +135,15 @@ impl Run<'_> {
                 // The end came before any callback: this config's next tasks poll normally
                 // (until a callback comes again).
                 self.inner.set_callbacks_silent(config, true);
+                // A callback that came between the look above and the flag has already cleared
+                // it (the ledger row is written before that): look again, so that clearing is
+                // not undone.
+                if crate::db::callback::any_for(&self.inner.db.read, self.task.id)
+                    .await
+                    .map_err(anyhow::Error::from)?
+                {
+                    self.inner.set_callbacks_silent(config, false);
+                }
                 self.record(Event::warn(Stage::Poll, EventText::CallbackMissing))
                     .await?;
             }
