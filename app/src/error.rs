@@ -23,6 +23,10 @@ pub enum AppError {
     /// The request was understood and refused for the reason given.
     #[error("refused ({status}): {msg}")]
     Rejected { status: u16, msg: Msg },
+    /// The launch would take these configs over their daily test budget (an admin may
+    /// launch anyway, confirming it).
+    #[error("over the daily budget: {0:?}")]
+    OverBudget(Vec<crate::domain::BudgetExcess>),
     /// Too many failed sign-ins; try again after this many seconds.
     #[error("too many attempts, retry in {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
@@ -61,6 +65,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Invalid(_) => 422,
             AppError::Rejected { status, .. } => *status,
+            AppError::OverBudget(_) => 409,
             AppError::TooManyRequests { .. } => 429,
             AppError::Internal { .. } => 500,
             AppError::Call(_) => 502,
@@ -79,6 +84,20 @@ impl AppError {
                 .map(|e| e.msg.text(lang).to_owned())
                 .unwrap_or_else(|| Msg::ErrBadRequest.text(lang).to_owned()),
             AppError::Rejected { msg, .. } => msg.text(lang).to_owned(),
+            AppError::OverBudget(over) => over
+                .iter()
+                .map(|o| {
+                    Text::ErrOverBudget {
+                        name: &o.name,
+                        daily: &o.daily,
+                        spent: &o.spent,
+                        pending: &o.pending,
+                        launch: &o.launch,
+                    }
+                    .render(lang)
+                })
+                .collect::<Vec<_>>()
+                .join(if lang == Lang::Zh { "；" } else { "; " }),
             AppError::TooManyRequests { retry_after_secs } => Text::ErrTryAgainIn {
                 error: Msg::ErrLoginLocked,
                 mins: retry_after_secs.div_ceil(60).max(1),

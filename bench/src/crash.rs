@@ -61,7 +61,12 @@ async fn round(ctx: &Ctx, name: &str, kill: Kill) -> Result<Round> {
     let tmp = crate::procs::tempdir(&format!("crash-{name}"))?;
     let data = tmp.path().join("data");
     let log = tmp.path().join("console.log");
-    let sb = Sandbox::start(ctx, &tmp.path().join("sandbox.log")).await?;
+    let sb = Sandbox::start(
+        ctx,
+        &tmp.path().join("sandbox.log"),
+        crate::procs::UNLIMITED,
+    )
+    .await?;
     let opts = ConsoleOpts {
         poll_ms: POLL_MS,
         retry_unit_ms: 200,

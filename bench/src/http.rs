@@ -258,10 +258,8 @@ pub fn in_flight(counts: &BTreeMap<String, i64>) -> i64 {
     counts
         .iter()
         .filter(|(s, _)| {
-            matches!(
-                s.as_str(),
-                "pending" | "uploading" | "submitting" | "queued" | "running"
-            )
+            s.parse::<app::domain::TaskStatus>()
+                .is_ok_and(|s| !s.is_terminal())
         })
         .map(|(_, n)| n)
         .sum()

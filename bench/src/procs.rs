@@ -226,12 +226,16 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    pub async fn start(ctx: &Ctx, log: &Path) -> Result<Sandbox> {
+    /// The fake, whose account takes `limit` tasks at once (see [`UNLIMITED`]).
+    pub async fn start(ctx: &Ctx, log: &Path, limit: u64) -> Result<Sandbox> {
+        let limit = limit.to_string();
         let args: Vec<String> = [
             "sandbox",
             "--addr",
             "127.0.0.1:0",
             "--any-key",
+            "--concurrent-limit",
+            &limit,
             "--log",
             "warn",
         ]
@@ -361,10 +365,24 @@ pub struct Stage {
     pub tmp: tempfile::TempDir,
 }
 
+/// A fake account limit no benchmark reaches: the console's own limits are what is measured.
+pub const UNLIMITED: u64 = 1_000_000;
+
 impl Stage {
     pub async fn start(ctx: &Ctx, name: &str, poll_ms: u64, retry_unit_ms: u64) -> Result<Stage> {
+        Stage::start_limited(ctx, name, poll_ms, retry_unit_ms, UNLIMITED).await
+    }
+
+    /// Like `start`, with the fake account's concurrency limit at `limit`.
+    pub async fn start_limited(
+        ctx: &Ctx,
+        name: &str,
+        poll_ms: u64,
+        retry_unit_ms: u64,
+        limit: u64,
+    ) -> Result<Stage> {
         let tmp = tempdir(name)?;
-        let sb = Sandbox::start(ctx, &tmp.path().join("sandbox.log")).await?;
+        let sb = Sandbox::start(ctx, &tmp.path().join("sandbox.log"), limit).await?;
         let opts = ConsoleOpts {
             poll_ms,
             retry_unit_ms,

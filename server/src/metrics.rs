@@ -2,6 +2,7 @@
 //! provider latency, retries, tasks in flight, sign-in failures, and server-side work that
 //! found no request context (always 0 unless something is wrong).
 
+use app::domain::TaskStatus;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -86,6 +87,7 @@ pub struct Metrics {
     callbacks: Family<OutcomeLabel, Counter>,
     account_coins: Family<ConfigLabel, Gauge<f64, AtomicU64>>,
     concurrency_limit: Family<ConfigLabel, Gauge>,
+    waiting_for_slot: Family<ConfigLabel, Gauge>,
 }
 
 /// The gauges read from the database at each scrape.
@@ -174,8 +176,16 @@ impl Default for Metrics {
             "Tasks each configuration's key may run at once, at its latest key check",
             concurrency_limit.clone(),
         );
+        let waiting_for_slot = Family::<ConfigLabel, Gauge>::default();
+        registry.register(
+            "tasks_waiting_for_slot",
+            "Test tasks of each configuration waiting for a free slot (the configuration or its \
+             account is at its concurrency limit)",
+            waiting_for_slot.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
+            waiting_for_slot,
             account_coins,
             concurrency_limit,
             login_failures,
@@ -261,7 +271,15 @@ impl Metrics {
             .inner()
             .store(app::api::request::context_misses(), Ordering::Relaxed);
         self.tasks.clear();
+        self.waiting_for_slot.clear();
         for (config, status, n) in tasks {
+            // Every config with tasks has the gauge, 0 when none waits.
+            let waiting = self.waiting_for_slot.get_or_create(&ConfigLabel {
+                config: LabelText(config.clone()),
+            });
+            if status == TaskStatus::Waiting.as_str() {
+                waiting.set(*n);
+            }
             self.tasks
                 .get_or_create(&TaskLabels {
                     config: LabelText(config.clone()),

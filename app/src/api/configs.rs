@@ -79,6 +79,16 @@ pub trait ConfigsApi {
     ) -> Result<KeyCheck, AppError>;
     /// A config's kept key checks, newest first (at most 20).
     async fn key_checks(&self, actor: &Actor, id: ConfigId) -> Result<Vec<KeyCheck>, AppError>;
+    /// A config's daily test budget and today's spend (anyone signed in may read it).
+    async fn budget(&self, actor: &Actor, id: ConfigId) -> Result<BudgetStatus, AppError>;
+    /// Sets (`Some`, CNY with at most two decimals, see [`valid_budget`]) or removes (`None`)
+    /// a config's daily test budget; admins only, audited. 422 on `daily` when malformed.
+    async fn set_budget(
+        &self,
+        actor: &Actor,
+        id: ConfigId,
+        daily: Option<String>,
+    ) -> Result<BudgetStatus, AppError>;
 }
 
 #[server(endpoint = "configs/list", input = Json, output = StrJson)]
@@ -208,6 +218,26 @@ pub async fn get_key_checks(id: ConfigId) -> Result<Vec<KeyCheck>, AppError> {
     respond(async move {
         let actor = authenticate().await?;
         backend()?.key_checks(&actor, id).await
+    })
+    .await
+}
+
+/// A config's daily test budget and today's spend.
+#[server(endpoint = "configs/budget", input = Json, output = StrJson)]
+pub async fn get_budget(id: ConfigId) -> Result<BudgetStatus, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.budget(&actor, id).await
+    })
+    .await
+}
+
+/// Sets or removes a config's daily test budget (see [`ConfigsApi::set_budget`]).
+#[server(endpoint = "configs/set_budget", input = Json, output = StrJson)]
+pub async fn set_budget(id: ConfigId, daily: Option<String>) -> Result<BudgetStatus, AppError> {
+    respond(async move {
+        let actor = authenticate().await?;
+        backend()?.set_budget(&actor, id, daily).await
     })
     .await
 }

@@ -30,11 +30,15 @@ pub trait TasksApi {
         spec: TaskSpec,
     ) -> Result<BatchEstimate, AppError>;
     /// One task per config (a batch when several), started at once.
+    /// Launches `spec` on each config; each task keeps the launch's price estimate. A launch
+    /// that would take a config over its daily budget is refused with the numbers
+    /// ([`AppError::OverBudget`]) unless `over_budget` (admins only, audited).
     async fn launch_tasks(
         &self,
         actor: &Actor,
         configs: Vec<ConfigId>,
         spec: TaskSpec,
+        over_budget: bool,
     ) -> Result<Vec<TaskId>, AppError>;
     /// The test case of a finished task again, as a new task that records what it re-runs
     /// (see [`RerunRequest`]).
@@ -97,16 +101,18 @@ pub async fn estimate_price(
     .await
 }
 
-/// Launches the test case on each config (a batch when several).
+/// Launches the test case on each config (a batch when several). `over_budget`: an admin
+/// launches past a daily budget knowingly (see [`TasksApi::launch_tasks`]).
 #[server(endpoint = "tasks/launch", input = Json, output = StrJson)]
 pub async fn launch_tasks(
     configs: Vec<ConfigId>,
     spec: TaskSpec,
+    #[server(default)] over_budget: bool,
 ) -> Result<LaunchResult, AppError> {
     respond(async move {
         let actor = authenticate().await?;
         let b = backend()?;
-        let tasks = b.launch_tasks(&actor, configs, spec).await?;
+        let tasks = b.launch_tasks(&actor, configs, spec, over_budget).await?;
         let batch = match tasks.as_slice() {
             [first, _, ..] => b.get_task(&actor, *first).await?.batch_id,
             _ => None,

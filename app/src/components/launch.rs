@@ -161,8 +161,8 @@ pub fn LaunchForm(
         }
     };
 
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    // Sends the form; `over_budget`: an admin launches past a daily budget knowingly.
+    let send = move |over_budget: bool| {
         let spec = TaskSpec {
             prompt: prompt.get_untracked(),
             resolution: resolution.get_untracked(),
@@ -187,8 +187,14 @@ pub fn LaunchForm(
         launch.dispatch(LaunchTasks {
             configs: targets,
             spec,
+            over_budget,
         });
     };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        send(false);
+    };
+    let admin = crate::components::frame::is_admin();
 
     let add_files = move |files: Vec<web_sys::File>| {
         upload_errors.set(Vec::new());
@@ -386,7 +392,21 @@ pub fn LaunchForm(
                 </div>
             </div>
             {move || err_of("images")().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
-            {move || other_error().map(|err| view! { <ErrorBox err/> })}
+            {move || other_error().map(|err| {
+                let over = matches!(err, AppError::OverBudget(_));
+                view! {
+                    <ErrorBox err/>
+                    {(over && admin()).then(|| view! {
+                        <p class="form-actions">
+                            <button type="button" class="btn btn-danger" data-testid="launch-over-budget"
+                                disabled=move || launch.pending().get()
+                                on:click=move |_| send(true)>{t(Msg::BudgetOverride)}</button>
+                            <span class="muted">{t(Msg::BudgetOverrideNote)}</span>
+                        </p>
+                    })}
+                    {(over && !admin()).then(|| view! { <p class="muted">{t(Msg::BudgetAskAdmin)}</p> })}
+                }
+            })}
             <Transition fallback=move || view! { <p class="muted">{t(Msg::EstimateLoading)}</p> }>
                 {move || Suspend::new(async move {
                     estimate.await.map(|r| match r {
@@ -420,7 +440,7 @@ fn EstimateBox(batch: BatchEstimate) -> impl IntoView {
                     view! {
                         <li data-testid="estimate-config" data-known=known.to_string()>
                             {c.name.clone()}": "
-                            {move || estimate_text(&c, lang.get())}
+                            {move || c.describe(lang.get())}
                         </li>
                     }
                 }).collect_view()}
@@ -434,31 +454,6 @@ fn EstimateBox(batch: BatchEstimate) -> impl IntoView {
             <p class="hint">{t(Msg::EstimateNote)}</p>
         </div>
     }
-}
-
-/// One config's estimate in the reader's language: the provider's own price text, else the
-/// price; "unknown" with the reason.
-fn estimate_text(c: &ConfigEstimate, lang: crate::i18n::Lang) -> String {
-    let Some(e) = &c.estimate else {
-        let why = c.unknown.clone().unwrap_or_default();
-        return format!("{}（{why}）", Msg::EstimateUnknown.text(lang));
-    };
-    let own = match lang {
-        crate::i18n::Lang::Zh => e.text_zh.as_ref().or(e.text_en.as_ref()),
-        crate::i18n::Lang::En => e.text_en.as_ref().or(e.text_zh.as_ref()),
-    };
-    let mut text = match (own, &e.price) {
-        (Some(t), _) => t.clone(),
-        (None, Some(p)) if e.currency.as_deref().is_none_or(|c| c == "CNY") => {
-            Cost::Money(p.clone()).render(lang)
-        }
-        (None, Some(p)) => format!("{p} {}", e.currency.clone().unwrap_or_default()),
-        (None, None) => Msg::EstimateUnknown.text(lang).to_owned(),
-    };
-    if e.free {
-        text.push_str(&format!(" · {}", Msg::EstimateFree.text(lang)));
-    }
-    text
 }
 
 fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {

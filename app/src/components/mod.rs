@@ -1,5 +1,6 @@
 //! Reusable view pieces.
 
+pub mod budget;
 pub mod common;
 pub mod form;
 pub mod frame;

@@ -372,6 +372,7 @@ messages! {
     TaskFullView => "查看大图", "Full view";
 
     StatusPending => "等待中", "pending";
+    StatusWaiting => "等待空位", "waiting for a slot";
     StatusUploading => "上传中", "uploading";
     StatusSubmitting => "提交中", "submitting";
     StatusQueued => "排队中", "queued";
@@ -477,6 +478,22 @@ messages! {
     ErrConfigArchived => "此配置已归档", "This configuration is archived";
     ErrConfigInactive => "此配置已停用，无法发起测试", "This configuration is switched off and cannot run tests";
     ErrConfigNoKey => "此配置没有 API 密钥", "This configuration has no API key";
+    TaskEstimate => "启动时预估", "Estimated at launch";
+    BudgetTitle => "每日测试预算", "Daily test budget";
+    BudgetDaily => "每日预算", "Budget per day";
+    BudgetNone => "未设置（不限）", "Not set (no limit)";
+    BudgetSpent => "今日已花费", "Spent today";
+    BudgetPending => "进行中预估", "In flight (estimated)";
+    BudgetHint => "按服务商报告的费用计（按北京时间的日期）。会超出预算的运行将被拒绝，管理员可确认后仍然运行。", "Counted from the cost the provider reports, per day in Beijing time. A launch that would pass the budget is refused; an admin may run it anyway.";
+    BudgetLabel => "每日预算（元）", "Budget per day (yuan)";
+    BudgetSave => "保存预算", "Save budget";
+    BudgetClear => "取消预算", "Remove budget";
+    SpendTitle => "近 30 天测试花费", "Test spend, last 30 days";
+    SpendNone => "近 30 天没有服务商报告的费用", "No cost reported by the provider in the last 30 days";
+    BudgetOverride => "仍然运行", "Run anyway";
+    BudgetOverrideNote => "超出预算运行会记录在审计日志中", "Running past the budget is recorded in the audit log";
+    BudgetAskAdmin => "需要管理员提高预算，或由管理员确认后运行", "An admin can raise the budget, or run it past the budget";
+    ErrBudget => "每日预算须为正数金额（元），最多两位小数，不超过 1000000", "The daily budget must be a positive amount in yuan, with at most two decimals and at most 1000000";
     ErrVersionUnknown => "没有这个版本", "No such version";
     ErrStatusUnknown => "未知状态", "Unknown status";
     ErrRegionUnknown => "线路只能是国内或海外", "The region is domestic or overseas";

@@ -149,6 +149,10 @@ texts! {
     DurMinutes { min: i64, sec: i64 } => "{min} 分 {sec:02} 秒", "{min} min {sec:02} s";
     DurHours { h: i64, min: i64 } => "{h} 小时 {min:02} 分", "{h} h {min:02} min";
 
+    ErrOverBudget { name: &'a str, daily: &'a str, spent: &'a str, pending: &'a str, launch: &'a str }
+        => "超出每日测试预算：{name} 每日预算 ¥{daily}，今日已花费 ¥{spent}，进行中预估 ¥{pending}，本次预估 ¥{launch}",
+           "Over the daily test budget: {name} may spend ¥{daily} a day; spent today ¥{spent}, in flight ¥{pending} (estimated), this launch ¥{launch} (estimated)";
+    SlotPosition { n: i64 } => "排在第 {n} 位", "number {n} in line";
     NoSuchTask { id: i64 } => "没有编号为 #{id} 的测试任务", "There is no test task #{id}";
     NoSuchConfig { id: i64 } => "没有编号为 {id} 的配置", "There is no configuration {id}";
     ConfigTypeChange { to: Msg }
@@ -275,6 +279,12 @@ texts! {
     EvUndocumentedStatus { status: &'a str }
         => "服务商返回了文档中没有的状态 {status:?}：既不算成功也不算失败，继续查询，直到任务截止时间",
            "The provider answered a status nobody documented, {status:?}: neither success nor failure; polling goes on until the task's deadline";
+    EvWaitingForSlot { in_use: u32, limit: u32 }
+        => "等待空位：此配置已有 {in_use} 个任务在服务商处（上限 {limit}），有任务结束后按顺序发送",
+           "Waiting for a slot: {in_use} of this config's tasks are at the provider (limit {limit}); it is sent in turn when one ends";
+    EvQueueFull { code: &'a str, message: &'a str }
+        => "服务商答复并发已满（{code} {message}）：回到等待空位，这次不计入重试次数",
+           "The provider answered that the queue is full ({code} {message}): back to waiting for a slot; this attempt does not count against the retries";
     EvSandboxRestarted {}
         => "沙盒随控制台重启已清空，它不再记得这个任务：无法继续跟踪，任务记为失败。需要时请再次运行。",
            "The sandbox was emptied when the console restarted and no longer knows this task: it cannot be followed, so it is marked failed. Run it again if needed.";

@@ -2,10 +2,11 @@
 //! launch form, its recent tasks, and its history with restore.
 
 use crate::api::configs::{
-    CheckConfigKey, DeleteConfig, RevealKey, RevertConfig, UnarchiveConfig, config_history,
-    get_config, get_key_checks,
+    CheckConfigKey, DeleteConfig, RevealKey, RevertConfig, SetBudget, UnarchiveConfig,
+    config_history, get_budget, get_config, get_key_checks,
 };
 use crate::api::tasks::list_tasks;
+use crate::components::budget::BudgetCard;
 use crate::components::frame::{AdminOnly, is_admin};
 use crate::components::key_check::KeyCheckCard;
 use crate::components::{
@@ -84,6 +85,16 @@ pub fn ConfigDetailPage() -> impl IntoView {
             }
         },
     );
+    let save_budget = ServerAction::<SetBudget>::new();
+    let budget = Resource::new(
+        move || (id.get(), save_budget.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_budget(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(DeleteOutcome::Deleted)) = delete.value().get() {
@@ -131,6 +142,7 @@ pub fn ConfigDetailPage() -> impl IntoView {
                                 <AdminOnly quiet=true>
                                     <KeyCheckCard config=c.id check=key_check history=key_checks/>
                                 </AdminOnly>
+                                <BudgetCard config=c.id status=budget save=save_budget admin/>
                                 <RecentTasks recent config=c.id/>
                                 <History history current=c.version admin revert/>
                             </div>

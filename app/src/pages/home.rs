@@ -2,6 +2,7 @@
 //! in flight.
 
 use crate::api::tasks::get_overview;
+use crate::components::budget::SpendChartView;
 use crate::components::{PageError, StatusBadge, Time};
 use crate::domain::*;
 use crate::i18n::{Localized, Msg, t, use_i18n};
@@ -127,6 +128,10 @@ pub fn HomePage() -> impl IntoView {
                                     }}
                                 </section>
                             </div>
+                            <section class="card" aria-labelledby="spend-h">
+                                <h2 id="spend-h">{t(Msg::SpendTitle)}</h2>
+                                <SpendChartView chart=o.spend.clone()/>
+                            </section>
                             <section class="card" aria-labelledby="failures-h" data-testid="recent-failures">
                                 <h2 id="failures-h">{t(Msg::HomeRecentFailures)}</h2>
                                 {if o.recent_failures.is_empty() {

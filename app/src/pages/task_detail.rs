@@ -103,6 +103,9 @@ fn LiveTask(detail: TaskDetail) -> impl IntoView {
                 <div class="task-head">
                     <h1>"#"{id.0}" · "{move || task.with(|t| t.config_name.clone())}</h1>
                     <span data-testid="task-status" data-status=move || status.get().as_str()><StatusBadge status/></span>
+                    {move || task.with(|t| t.slot_position).map(|n| view! {
+                        <span class="slot-position" data-testid="slot-position">{move || Text::SlotPosition { n }.render(lang.get())}</span>
+                    })}
                     <LinkState link/>
                 </div>
                 <div class="task-meta">
@@ -416,6 +419,9 @@ fn Summary(task: RwSignal<TaskView>) -> impl IntoView {
                 <dt>{t(Msg::TaskResolution)}</dt><dd>{move || task.with(|t| t.resolution.render(lang.get()))}</dd>
                 <dt>{t(Msg::TaskAspect)}</dt><dd>{move || task.with(|t| t.aspect_ratio.render(lang.get()))}</dd>
                 <dt>{t(Msg::TaskCost)}</dt><dd data-testid="cost">{move || task.with(|t| t.usage.cost()).map(|c| c.render(lang.get())).unwrap_or_else(|| "—".into())}</dd>
+                {move || task.with(|t| t.estimate.clone()).map(|e| view! {
+                    <dt>{t(Msg::TaskEstimate)}</dt><dd data-testid="task-estimate">{move || e.describe(lang.get())}</dd>
+                })}
                 {move || task.with(|t| t.ended_by).map(|e| view! {
                     <dt>{t(Msg::TaskEndedBy)}</dt><dd data-testid="ended-by" data-ended-by=e.as_str()>{t(e.label())}</dd>
                 })}

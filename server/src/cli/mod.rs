@@ -87,6 +87,10 @@ pub struct SandboxArgs {
     /// Accept any API key, not only the sandbox key.
     #[arg(long)]
     pub any_key: bool,
+    /// Tasks the fake account may have at the provider at once (its queue status reports it
+    /// as `concurrentLimit`); a submit over it is refused with 421 TASK_QUEUE_MAXED.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
+    pub concurrent_limit: u64,
 }
 
 /// An error that decides the exit code: 2 for bad input, 1 otherwise.
@@ -117,6 +121,7 @@ pub async fn run(global: &GlobalArgs, command: Command) -> Result<u8, CliError> 
         Command::Serve(_) => Ok(0),
         Command::Sandbox(args) => {
             let handle = crate::sandbox::spawn(args.addr, args.any_key).await?;
+            handle.state.set_concurrent_limit(args.concurrent_limit);
             say!(
                 "Sandbox (fake RunningHub) on {} (other site: {})",
                 handle.base_url(),

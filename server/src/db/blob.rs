@@ -47,7 +47,7 @@ pub async fn get(db: impl SqliteExecutor<'_>, name: &str) -> sqlx::Result<Option
 /// "local_images": [{"name": …}]}, "config": …}`): their local inputs, not yet uploaded, and the
 /// inputs a "submit may have reached the provider" task may be sent again with. Never removed.
 const IN_USE: &str = "SELECT json_extract(li.value, '$.name') FROM task t, json_each(t.spec, '$.spec.local_images') li
-     WHERE t.status IN ('pending','uploading','submitting','queued','running','submit_uncertain')";
+     WHERE t.status IN ('pending','waiting','uploading','submitting','queued','running','submit_uncertain')";
 
 /// How many images are kept and their bytes.
 pub async fn usage(db: impl SqliteExecutor<'_>) -> sqlx::Result<(i64, i64)> {

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod blob;
+pub mod budget;
 pub mod callback;
 pub mod config;
 pub mod config_event;

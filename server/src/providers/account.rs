@@ -13,6 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
 /// What to check: the config's hosts and key.
+#[derive(Clone)]
 pub struct KeyProbe<'a> {
     /// The host tasks go to by default (the domestic one).
     pub host: &'a str,
@@ -205,6 +206,15 @@ async fn account(
         .map(|d| parse_account(&d))
 }
 
+/// The queue status of the key behind `probe` at `probe.host` (`GET …/openapi/v2/queue/status`):
+/// the engine asks it for a config's concurrency limit (`concurrentLimit`) before sending its
+/// first task. Free; errors as the provider or the network said them.
+pub async fn queue_status(http: &Outbound, probe: &KeyProbe<'_>) -> Result<QueueStatus, CallError> {
+    call(http, probe, probe.host, "/openapi/v2/queue/status", None)
+        .await
+        .map(|d| parse_queue(&d))
+}
+
 /// Checks the key: the site that accepts it (the configured host, else the other one, as a
 /// proposal), then there the account, the queue and the tier. Never fails: every failure is a
 /// part of the result, in words.
@@ -284,8 +294,16 @@ pub async fn check_key(http: &Outbound, probe: KeyProbe<'_>, now: Timestamp) -> 
         };
     }
     check.account = Some(acct);
-    match call(http, &probe, host, "/openapi/v2/queue/status", None).await {
-        Ok(d) => check.queue = Some(parse_queue(&d)),
+    match queue_status(
+        http,
+        &KeyProbe {
+            host,
+            ..probe.clone()
+        },
+    )
+    .await
+    {
+        Ok(q) => check.queue = Some(q),
         Err(e) => check.queue_error = Some(e.to_string()),
     }
     if let Some(path) = &probe.price_preview {

@@ -223,6 +223,17 @@ impl CallError {
                 .is_some_and(|c| c.codes.contains(&"1003"))
     }
 
+    /// Whether the provider refused for lack of capacity: the key's concurrency or queue limit
+    /// (415 TASK_INSTANCE_MAXED, 421 TASK_QUEUE_MAXED, 814; ../shared/runninghub-api.md, error
+    /// codes). Such a submit never started a task, and waits for a slot rather than a retry.
+    pub fn is_queue_full(&self) -> bool {
+        const NAMES: [&str; 2] = ["TASK_QUEUE_MAXED", "TASK_INSTANCE_MAXED"];
+        matches!(
+            self.code.as_deref(),
+            Some("415" | "421" | "814" | "TASK_QUEUE_MAXED" | "TASK_INSTANCE_MAXED")
+        ) || NAMES.iter().any(|n| self.message.contains(n))
+    }
+
     pub fn with_status(mut self, status: u16) -> Self {
         self.http_status = Some(status);
         self
@@ -376,6 +387,9 @@ mod tests {
         assert!(CallError::new(CallErrorKind::Timeout, "t").is_transient());
         assert!(CallError::new(CallErrorKind::Connect, "c").is_transient());
         assert!(CallError::api(Some("421".into()), "TASK_QUEUE_MAXED", 200).is_transient());
+        assert!(CallError::api(Some("421".into()), "TASK_QUEUE_MAXED", 200).is_queue_full());
+        assert!(CallError::api(Some("814".into()), "personal queue limit", 200).is_queue_full());
+        assert!(!CallError::api(Some("1003".into()), "rate limited", 200).is_queue_full());
         assert!(!CallError::api(Some("802".into()), "APIKEY_UNAUTHORIZED", 200).is_transient());
         assert!(!CallError::api(None, "ApiKey verification failed", 200).is_transient());
         assert!(

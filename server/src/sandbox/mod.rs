@@ -38,7 +38,14 @@ pub(crate) struct FakeTask {
     pub results: u32,
     /// With a `webhookUrl`, the task ends by time (then calls back), not by polls.
     pub ends_at: Option<Instant>,
+    /// Last submitted or polled: a task nobody asks about for [`IDLE_RELEASE`] stops counting
+    /// against the concurrency limit (the real service finishes tasks whether polled or not;
+    /// the fake ends them by polls, so an abandoned one would hold its slot forever).
+    pub touched: Instant,
 }
+
+/// See [`FakeTask::touched`].
+pub(crate) const IDLE_RELEASE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// One request as the sandbox received it (for tests).
 #[derive(Debug, Clone, Serialize)]
@@ -59,6 +66,10 @@ pub struct Stats {
     pub submits_by_marker: HashMap<String, u64>,
     /// Callbacks sent (each POST, malformed ones included).
     pub callbacks: u64,
+    /// Submits refused with 421 because the concurrency limit was reached.
+    pub queue_full: u64,
+    /// The most tasks at the provider at once (accepted and not finished), outsiders included.
+    pub peak_running: u64,
 }
 
 pub struct SandboxState {
@@ -73,8 +84,22 @@ pub struct SandboxState {
     pub seen: Mutex<Vec<SeenRequest>>,
     /// Fraction of submits and polls that fail at random (fault tests).
     pub failure_rate: Mutex<f64>,
-    /// The concurrency limit the queue status reports (`concurrentLimit`).
+    /// The concurrency limit the queue status reports (`concurrentLimit`) and submits obey.
     pub(crate) limit: AtomicU64,
+    /// While set, polls do not advance any task (each stays where it is): tests hold tasks at
+    /// the provider as long as they need, without timing.
+    pub frozen: std::sync::atomic::AtomicBool,
+}
+
+/// Tasks of `tasks` still at the provider: not finished, and asked about lately.
+fn running_in(tasks: &HashMap<String, FakeTask>) -> usize {
+    tasks
+        .values()
+        .filter(|t| {
+            t.touched.elapsed() < IDLE_RELEASE
+                && matches!(runninghub::status_now(t), "CREATE" | "QUEUED" | "RUNNING")
+        })
+        .count()
 }
 
 /// Task ids look like RunningHub's (19 digits) and do not repeat when the sandbox restarts: they
@@ -101,6 +126,7 @@ impl SandboxState {
             seen: Mutex::new(Vec::new()),
             failure_rate: Mutex::new(0.0),
             limit: AtomicU64::new(50),
+            frozen: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -133,10 +159,46 @@ impl SandboxState {
     /// Tasks the fake has not finished yet.
     pub(crate) fn running(&self) -> usize {
         let tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
-        tasks
-            .values()
-            .filter(|t| matches!(runninghub::status_now(t), "CREATE" | "QUEUED" | "RUNNING"))
-            .count()
+        running_in(&tasks)
+    }
+
+    /// Adds `task` unless the account is at its concurrency limit (checked and added under one
+    /// lock, so two submits cannot both take the last slot). `false` when refused.
+    pub(crate) fn admit(&self, task: FakeTask) -> bool {
+        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
+        let running = u64::try_from(running_in(&tasks)).unwrap_or(u64::MAX);
+        let admitted = running < self.concurrent_limit();
+        if let Ok(mut st) = self.stats.lock() {
+            if admitted {
+                st.peak_running = st.peak_running.max(running + 1);
+            } else {
+                st.queue_full += 1;
+            }
+        }
+        if admitted {
+            tasks.insert(task.id.clone(), task);
+        }
+        admitted
+    }
+
+    /// `n` tasks of someone else using the same key, each at the provider for `busy`: the
+    /// account has that much less room (as when colleagues share an enterprise key).
+    pub fn occupy(&self, n: usize, busy: std::time::Duration) {
+        let now = Instant::now();
+        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
+        for _ in 0..n {
+            let id = self.new_id();
+            let task = FakeTask {
+                id: id.clone(),
+                scenario: Scenario::default(),
+                polls: 0,
+                created: now,
+                results: 1,
+                ends_at: Some(now + busy),
+                touched: now + busy,
+            };
+            tasks.insert(id, task);
+        }
     }
 
     /// How many times this prompt was seen before (0 the first time).

@@ -152,6 +152,7 @@ pub async fn edits_async(
         polls: 0,
         created: Instant::now(),
         ends_at: None,
+        touched: Instant::now(),
     };
     let id = task.id.clone();
     if let Ok(mut t) = s.tasks.lock() {
@@ -173,6 +174,7 @@ pub async fn task(
         let mut tasks = s.tasks.lock().unwrap_or_else(|p| p.into_inner());
         tasks.get_mut(&id).map(|t| {
             t.polls += 1;
+            t.touched = Instant::now();
             t.clone()
         })
     };

@@ -230,16 +230,8 @@ pub async fn submit(
         ends_at: webhook
             .as_ref()
             .map(|_| Instant::now() + Duration::from_millis(sc.run_ms)),
+        touched: Instant::now(),
     };
-    if let Some(url) = webhook {
-        super::callbacks::send_when_done(s.clone(), task.clone(), url);
-    }
-    if let Ok(mut st) = s.stats.lock() {
-        st.submits += 1;
-        if let Some(m) = &sc.marker {
-            *st.submits_by_marker.entry(m.clone()).or_insert(0) += 1;
-        }
-    }
     let answer = if sc.instant {
         task_object(
             &s,
@@ -253,8 +245,19 @@ pub async fn submit(
     } else {
         task_object(&s, &task, "QUEUED")
     };
-    if let Ok(mut tasks) = s.tasks.lock() {
-        tasks.insert(task.id.clone(), task);
+    // The key's concurrency limit, as RunningHub enforces it: over it, a queue-full refusal
+    // (no task is made, nothing is billed).
+    if !s.admit(task.clone()) {
+        return task_error("421", "TASK_QUEUE_MAXED");
+    }
+    if let Some(url) = webhook {
+        super::callbacks::send_when_done(s.clone(), task, url);
+    }
+    if let Ok(mut st) = s.stats.lock() {
+        st.submits += 1;
+        if let Some(m) = &sc.marker {
+            *st.submits_by_marker.entry(m.clone()).or_insert(0) += 1;
+        }
     }
     if sc.drop_answer {
         return broken_answer();
@@ -359,8 +362,12 @@ pub async fn query(
     };
     let task = {
         let mut tasks = s.tasks.lock().unwrap_or_else(|p| p.into_inner());
+        let frozen = s.frozen.load(std::sync::atomic::Ordering::SeqCst);
         tasks.get_mut(&id).map(|t| {
-            t.polls += 1;
+            if !frozen {
+                t.polls += 1;
+            }
+            t.touched = Instant::now();
             t.clone()
         })
     };
@@ -391,6 +398,9 @@ pub async fn query(
 
 /// Where a task is now: by polls, or by time when it calls back.
 pub(super) fn status_now(task: &FakeTask) -> &'static str {
+    if task.scenario.instant {
+        return task.scenario.status_after(u32::MAX);
+    }
     match task.ends_at {
         Some(end) if Instant::now() < end => "RUNNING",
         Some(_) => task.scenario.status_after(u32::MAX),

@@ -87,6 +87,43 @@ pub async fn estimate(
     Ok(out)
 }
 
+/// How long a launch waits for the price: a provider whose preview hangs must not hold up a
+/// test (the estimate is then unknown, and never blocks by itself).
+pub const LAUNCH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// [`estimate`] for a launch, within [`LAUNCH_WAIT`].
+pub async fn within(
+    core: &Core,
+    actor: &Actor,
+    configs: &[ConfigId],
+    spec: &TaskSpec,
+) -> Result<BatchEstimate, AppError> {
+    match tokio::time::timeout(
+        LAUNCH_WAIT,
+        estimate(core, actor, configs.to_vec(), spec.clone()),
+    )
+    .await
+    {
+        Ok(e) => e,
+        Err(_) => {
+            let mut out = BatchEstimate::default();
+            for id in configs {
+                let row = load(core, *id).await?;
+                out.configs.push(ConfigEstimate {
+                    config: *id,
+                    name: row.view.fields.name.clone(),
+                    estimate: None,
+                    unknown: Some(format!(
+                        "the price preview did not answer within {} s",
+                        LAUNCH_WAIT.as_secs()
+                    )),
+                });
+            }
+            Ok(out)
+        }
+    }
+}
+
 /// The CNY sum, when every estimate is known and in CNY (or says no currency).
 fn total(all: &[ConfigEstimate]) -> Option<String> {
     let mut sum = Decimal::ZERO;

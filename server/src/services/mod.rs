@@ -8,9 +8,10 @@
 //! | auth    | `app/src/api/auth.rs`      | `services/auth.rs`  | `db/user.rs`, `db/login_failure.rs`, `db/audit.rs` |
 //! | users   | `app/src/api/users.rs`     | `services/users.rs` | `db/user.rs`, `db/audit.rs` |
 //! | configs | `app/src/api/configs.rs`   | `services/configs.rs` | `db/config.rs`, `db/config_event.rs` |
-//! | tasks   | `app/src/api/tasks.rs`     | `services/tasks.rs` (+ `tasks/` engine) | `db/task.rs`, `db/task_event.rs`, `db/blob.rs` |
+//! | tasks   | `app/src/api/tasks.rs`     | `services/tasks.rs` (+ `tasks/` engine), `services/estimate.rs`, `services/budget.rs` | `db/task.rs`, `db/task_event.rs`, `db/blob.rs`, `db/budget.rs` |
 
 pub mod auth;
+mod budget;
 pub mod configs;
 mod estimate;
 pub mod tasks;

@@ -67,8 +67,35 @@ impl TasksApi for Core {
         actor: &Actor,
         configs: Vec<ConfigId>,
         spec: TaskSpec,
+        over_budget: bool,
     ) -> Result<Vec<TaskId>, AppError> {
-        Ok(self.engine.launch(actor, configs, spec).await?)
+        let mut chosen: Vec<ConfigId> = Vec::new();
+        for c in configs {
+            if !chosen.contains(&c) {
+                chosen.push(c);
+            }
+        }
+        // The price first: it is kept on each task and held against the daily budgets.
+        let priced = super::estimate::within(self, actor, &chosen, &spec).await?;
+        let over = super::budget::over(self, &priced).await?;
+        if !over.is_empty() {
+            if !over_budget {
+                return Err(AppError::OverBudget(over));
+            }
+            actor.require_admin()?;
+        }
+        let ids = self.engine.launch(actor, chosen.clone(), spec).await?;
+        if !over.is_empty() {
+            super::budget::audit_override(self, actor, &ids, &over).await?;
+        }
+        for (id, config) in ids.iter().zip(&chosen) {
+            if let Some(e) = priced.configs.iter().find(|e| e.config == *config) {
+                db::task::set_estimate(&self.db.write, *id, e)
+                    .await
+                    .context("keeping the estimate")?;
+            }
+        }
+        Ok(ids)
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
@@ -216,6 +243,7 @@ impl TasksApi for Core {
         failures.sort_by_key(|t| std::cmp::Reverse(t.id));
         failures.truncate(RECENT_FAILURES as usize);
         overview.recent_failures = failures;
+        overview.spend = super::budget::chart(core).await?;
         if actor.require_admin().is_ok() {
             let blobs = core.engine.blobs();
             let (files, bytes) = blobs.usage().await?;

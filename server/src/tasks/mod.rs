@@ -1,8 +1,8 @@
 //! The test-task engine. A task is a small state machine (pending → uploading → submitting →
 //! queued/running → one final state); each in-flight task is one tokio task that sleeps on a
 //! timer between polls, so thousands in flight cost thousands of small futures, not threads.
-//! A semaphore per config bounds tasks at the provider, a global one bounds HTTP calls in the
-//! air. Every transition is one transaction that also appends its event; the in-process hub
+//! A gate per config bounds its tasks at the provider (the rest wait in line, `waiting`, see
+//! `gate`), a global semaphore bounds HTTP calls in the air. Every transition is one transaction that also appends its event; the in-process hub
 //! only wakes viewers up. At start, tasks still in flight are picked up again, except one whose
 //! submit may have been in the air: that one is marked for a person to decide.
 
@@ -10,6 +10,7 @@ pub mod callback;
 mod decide;
 mod error;
 pub mod event;
+mod gate;
 pub mod hub;
 mod launch;
 pub mod lease;
@@ -79,7 +80,8 @@ pub(crate) struct Inner {
     /// Results being fetched and thumbnailed at once: a burst of successes (2,000 tasks ending
     /// together) must not hold 2,000 decoded images in memory.
     pub(crate) keeping: Semaphore,
-    slots: Mutex<HashMap<ConfigId, (u32, Arc<Semaphore>)>>,
+    /// Each config's gate, made by its first task after a start or a change (see `Run::gate`).
+    gates: Mutex<HashMap<ConfigId, Arc<tokio::sync::OnceCell<Arc<gate::Gate>>>>>,
     running: Mutex<HashMap<TaskId, CancellationToken>>,
     /// Callback hints waiting for their task's poll loop (see `callback`).
     hints: Mutex<HashMap<TaskId, Arc<Hint>>>,
@@ -139,7 +141,7 @@ impl Engine {
             keeping: Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8)),
             ),
-            slots: Mutex::new(HashMap::new()),
+            gates: Mutex::new(HashMap::new()),
             running: Mutex::new(HashMap::new()),
             hints: Mutex::new(HashMap::new()),
             silent_callbacks: Mutex::new(Default::default()),
@@ -186,9 +188,10 @@ impl Engine {
         });
     }
 
-    /// Drops cached limits of a config after it changed.
+    /// Drops a config's gate after it changed: its next task makes a new one with the new
+    /// limit (tasks holding a slot of the old gate keep it until they end).
     pub fn config_changed(&self, id: ConfigId) {
-        if let Ok(mut m) = self.0.slots.lock() {
+        if let Ok(mut m) = self.0.gates.lock() {
             m.remove(&id);
         }
     }
@@ -250,17 +253,28 @@ impl Inner {
         }
     }
 
-    /// The semaphore bounding tasks of `config` at the provider.
-    fn slot(&self, config: ConfigId, size: u32) -> Arc<Semaphore> {
-        let mut m = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-        match m.get(&config) {
-            Some((n, s)) if *n == size => s.clone(),
-            _ => {
-                let s = Arc::new(Semaphore::new(size.max(1) as usize));
-                m.insert(config, (size, s.clone()));
-                s
+    /// The cell of `config`'s gate (empty until its first task makes it).
+    fn gate_cell(&self, config: ConfigId) -> Arc<tokio::sync::OnceCell<Arc<gate::Gate>>> {
+        let mut m = self.gates.lock().unwrap_or_else(|p| p.into_inner());
+        m.entry(config).or_default().clone()
+    }
+
+    /// Grows a gate that a queue-full refusal shrank back to its target, one slot per
+    /// interval: the second retry's delay (5 s by default), as the provider's "retry later".
+    fn regrow(&self, gate: Arc<gate::Gate>) {
+        let every = self.settings.retry.base_delay(2);
+        let stop = self.shutdown.clone();
+        self.tracker.spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = stop.cancelled() => return,
+                }
+                if !gate.regrow_one() {
+                    return;
+                }
             }
-        }
+        });
     }
 
     /// Applies the event's update to a task still in flight and appends the event, in one

@@ -118,6 +118,12 @@ impl Retry {
         self.attempt
     }
 
+    /// Takes back the attempt just begun: it did not count (the provider refused it as
+    /// queue-full, and the task waits for a slot instead).
+    pub fn undo(&mut self) {
+        self.attempt = self.attempt.saturating_sub(1);
+    }
+
     /// The current attempt's number.
     pub fn attempt(&self) -> u32 {
         self.attempt

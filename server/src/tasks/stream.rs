@@ -14,6 +14,8 @@ use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 
 pub const HEARTBEAT: Duration = Duration::from_secs(10);
+/// How often a waiting task's place in line is looked at again (it moves without events).
+pub const POSITION_EVERY: Duration = Duration::from_secs(2);
 
 /// Opens the stream of `id` after `after_seq`.
 pub async fn task_stream(
@@ -33,6 +35,7 @@ pub async fn task_stream(
     tokio::spawn(async move {
         let mut last = after_seq.max(0);
         let mut status = view.status;
+        let mut position = view.slot_position;
         let send = |m: StreamMsg| {
             let tx = tx.clone();
             async move { tx.send(m).await.is_ok() }
@@ -66,6 +69,9 @@ pub async fn task_stream(
                 let _ = send(StreamMsg::End).await;
                 break;
             }
+            // One heartbeat deadline per catch-up, however often the position is looked at.
+            let beat = tokio::time::sleep(HEARTBEAT);
+            tokio::pin!(beat);
             loop {
                 tokio::select! {
                     r = rx.recv() => match r {
@@ -90,7 +96,18 @@ pub async fn task_stream(
                             continue 'outer;
                         }
                     },
-                    _ = tokio::time::sleep(HEARTBEAT) => {
+                    _ = tokio::time::sleep(POSITION_EVERY), if status == TaskStatus::Waiting => {
+                        if let Ok(Some(view)) = db::task::view(&inner.db.read, id).await
+                            && view.slot_position != position
+                            && view.status == TaskStatus::Waiting
+                        {
+                            position = view.slot_position;
+                            if !send(StreamMsg::Task { task: Box::new(view) }).await {
+                                break 'outer;
+                            }
+                        }
+                    }
+                    _ = &mut beat => {
                         if !send(StreamMsg::Heartbeat).await {
                             break 'outer;
                         }

@@ -112,7 +112,7 @@ async fn launch(
     if configs.is_empty() {
         return Err(AppError::field("configs", Msg::ErrNoConfigsSelected));
     }
-    let tasks = backend.launch_tasks(actor, configs, spec).await?;
+    let tasks = backend.launch_tasks(actor, configs, spec, false).await?;
     let batch = match tasks.as_slice() {
         [first, _, ..] => backend.get_task(actor, *first).await?.batch_id,
         _ => None,

@@ -186,9 +186,17 @@ async fn no_retry_when_retry_is_off() {
 }
 
 #[tokio::test]
-async fn queue_full_is_retried() {
-    let v = final_task(true, "many #queuefull", 20).await;
-    assert_eq!((v.status, v.attempts), (TaskStatus::Succeeded, 2));
+async fn queue_full_waits_for_a_slot_without_counting_an_attempt() {
+    let (app, _sb, cfg) = setup(false).await;
+    let (id, v) = run_task(&app, cfg, spec("many #queuefull"), 20).await;
+    // Retries are off: the refusal sent it back in line instead of using one.
+    assert_eq!((v.status, v.attempts), (TaskStatus::Succeeded, 1));
+    let said = said(events(&app, id).await);
+    assert!(
+        said.iter()
+            .any(|t| matches!(t, EventText::QueueFull { code, .. } if code == "421")),
+        "{said:?}"
+    );
 }
 
 #[tokio::test]
@@ -475,7 +483,7 @@ async fn a_slow_provider_does_not_hold_up_another() {
     for id in stuck {
         let t = task_view(&app, id).await;
         assert!(!t.status.is_terminal(), "the slow ones are still going");
-        if t.status == TaskStatus::Pending {
+        if t.status == TaskStatus::Waiting {
             waiting += 1;
         }
     }

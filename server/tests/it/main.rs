@@ -5,7 +5,9 @@
 mod common;
 
 mod auth;
+mod budget;
 mod callbacks;
+mod capacity;
 mod cli;
 mod configs;
 mod decide;

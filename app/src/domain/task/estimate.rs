@@ -7,7 +7,8 @@
 //! `priceTextEn` (e.g. "¥0.50/次"), `isFreeThisCall`; or `errorCode`/`errorMessage`. An
 //! estimate of 0 is not proof the call is free. Gateways have no price preview.
 
-use crate::domain::ConfigId;
+use crate::domain::{ConfigId, Cost};
+use crate::i18n::{Lang, Localized, Msg};
 use serde::{Deserialize, Serialize};
 
 /// The provider's estimate for one submit.
@@ -39,4 +40,31 @@ pub struct BatchEstimate {
     pub configs: Vec<ConfigEstimate>,
     /// The sum in CNY, as a decimal (`None` when any estimate is unknown or in another currency).
     pub total: Option<String>,
+}
+
+impl ConfigEstimate {
+    /// The estimate in the reader's language: the provider's own price text, else the price;
+    /// "unknown" with the reason.
+    pub fn describe(&self, lang: Lang) -> String {
+        let Some(e) = &self.estimate else {
+            let why = self.unknown.clone().unwrap_or_default();
+            return format!("{}（{why}）", Msg::EstimateUnknown.text(lang));
+        };
+        let own = match lang {
+            Lang::Zh => e.text_zh.as_ref().or(e.text_en.as_ref()),
+            Lang::En => e.text_en.as_ref().or(e.text_zh.as_ref()),
+        };
+        let mut text = match (own, &e.price) {
+            (Some(t), _) => t.clone(),
+            (None, Some(p)) if e.currency.as_deref().is_none_or(|c| c == "CNY") => {
+                Cost::Money(p.clone()).render(lang)
+            }
+            (None, Some(p)) => format!("{p} {}", e.currency.clone().unwrap_or_default()),
+            (None, None) => Msg::EstimateUnknown.text(lang).to_owned(),
+        };
+        if e.free {
+            text.push_str(&format!(" · {}", Msg::EstimateFree.text(lang)));
+        }
+        text
+    }
 }

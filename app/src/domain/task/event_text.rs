@@ -114,6 +114,18 @@ pub enum EventText {
     /// The console restarted with `--sandbox`: the in-memory fake forgot its tasks, so this one
     /// cannot be followed any more.
     SandboxRestarted,
+    /// The config's slots at the provider are all taken (`in_use` of `limit`): the task waits
+    /// for one instead of being sent to collect a queue-full refusal.
+    WaitingForSlot {
+        in_use: u32,
+        limit: u32,
+    },
+    /// The provider refused the submit as queue-full (`code`, its message): the task waits for
+    /// a slot again, and this attempt does not count against its retries.
+    QueueFull {
+        code: String,
+        message: String,
+    },
     /// The submit left at `sent_at` and no usable answer came back (a timeout, a broken
     /// connection, an unreadable answer, an acceptance without a task id).
     SubmitOutcomeUnknown {
@@ -312,6 +324,11 @@ impl EventText {
             } => Text::EvResumedUnsent {},
             EventText::SubmitUncertain => Text::EvSubmitUncertain {},
             EventText::SandboxRestarted => Text::EvSandboxRestarted {},
+            EventText::WaitingForSlot { in_use, limit } => Text::EvWaitingForSlot {
+                in_use: *in_use,
+                limit: *limit,
+            },
+            EventText::QueueFull { code, message } => Text::EvQueueFull { code, message },
             EventText::UndocumentedStatus { status } => Text::EvUndocumentedStatus { status },
             EventText::ResultNotKept { n, error } => Text::EvResultNotKept { n: *n, error },
             EventText::ImageParts { count, field } => Text::EvImageParts {

@@ -2,6 +2,7 @@
 //! launches, the event log, the views pages and scripts read, and plain explanations of
 //! RunningHub's error codes.
 
+mod budget;
 mod estimate;
 mod event_text;
 mod events;
@@ -10,6 +11,7 @@ mod spec;
 mod status;
 mod views;
 
+pub use budget::*;
 pub use estimate::*;
 pub use event_text::*;
 pub use events::*;

@@ -5,12 +5,16 @@ use crate::i18n::Msg;
 use std::fmt;
 
 closed_set! {
-    /// Where a task is in its life. The first five are in flight; the rest are final.
+    /// Where a task is in its life. The first six are in flight; the rest are final.
     #[serde(rename_all = "snake_case")]
     #[strum(serialize_all = "snake_case")]
     pub enum TaskStatus {
-        /// Created, waiting for a free slot of its configuration.
+        /// Created, not yet taken up by the engine.
         Pending,
+        /// Waiting for a free slot: its config (or the provider's account) is at its
+        /// concurrency limit, so it is not sent to collect a queue-full refusal. Its place in
+        /// line is `TaskView::slot_position`.
+        Waiting,
         /// Sending local images to the provider's upload endpoint.
         Uploading,
         /// The submit request is being sent.
@@ -50,6 +54,7 @@ impl TaskStatus {
     pub fn label(self) -> Msg {
         match self {
             TaskStatus::Pending => Msg::StatusPending,
+            TaskStatus::Waiting => Msg::StatusWaiting,
             TaskStatus::Uploading => Msg::StatusUploading,
             TaskStatus::Submitting => Msg::StatusSubmitting,
             TaskStatus::Queued => Msg::StatusQueued,
@@ -66,6 +71,7 @@ impl TaskStatus {
     pub fn tone(self) -> &'static str {
         match self {
             TaskStatus::Pending
+            | TaskStatus::Waiting
             | TaskStatus::Uploading
             | TaskStatus::Submitting
             | TaskStatus::Queued => "queued",

@@ -111,6 +111,12 @@ pub struct TaskView {
     /// local images (as the console's copy).
     #[serde(default)]
     pub inputs: Vec<InputImage>,
+    /// While `waiting`: its place in its config's line for a slot (1 = next).
+    #[serde(default)]
+    pub slot_position: Option<i64>,
+    /// The price preview at launch (shown beside the cost the provider reports).
+    #[serde(default)]
+    pub estimate: Option<ConfigEstimate>,
 }
 
 /// A task's test case: what it asked of which config.
@@ -330,6 +336,9 @@ pub struct Overview {
     /// What the kept images use, for admins only.
     #[serde(default)]
     pub storage: Option<StorageUsage>,
+    /// Money spent on tests per config per day, the last 30 days.
+    #[serde(default)]
+    pub spend: SpendChart,
 }
 
 /// The console's kept images (uploads, kept results, thumbnails) and their retention.

@@ -12,7 +12,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteExecutor};
 use std::collections::HashMap;
 
 /// Statuses of tasks still in flight, as SQL text.
-pub const IN_FLIGHT_SQL: &str = "('pending','uploading','submitting','queued','running')";
+pub const IN_FLIGHT_SQL: &str = "('pending','waiting','uploading','submitting','queued','running')";
 
 /// What the engine stores with a task so it runs (and resumes) with the config as it was at launch.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -103,6 +103,11 @@ pub struct TaskUpdate {
     pub usage: Option<Usage>,
     pub request: Option<RecordedRequest>,
     pub add_attempt: bool,
+    /// Takes back the attempt this submit counted: the provider refused it as queue-full, which
+    /// sends the task back to wait for a slot without using its retry budget.
+    pub refund_attempt: bool,
+    /// The task (re)enters the line for a slot now (`waiting_since`).
+    pub waiting: bool,
     pub started: bool,
     pub finished: bool,
     /// The token of the task's `webhookUrl`, written with the first submit attempt.
@@ -140,7 +145,9 @@ pub async fn apply(
 ) -> sqlx::Result<Option<(i64, TaskStatus)>> {
     let status = u.status.map(TaskStatus::as_str);
     let submit_state = u.submit_state.map(SubmitState::as_str);
-    let attempts = i64::from(u.add_attempt);
+    let attempts = i64::from(u.add_attempt) - i64::from(u.refund_attempt);
+    let waiting_since = u.waiting.then_some(now);
+    let spent = u.usage.as_ref().and_then(money_milli);
     let started = u.started.then_some(now);
     let finished = u.finished.then_some(now);
     let results = u.results.as_ref().map(Json);
@@ -163,8 +170,10 @@ pub async fn apply(
                last_seq = last_seq + 1,
                updated_at = ?13,
                callback_token = COALESCE(?14, callback_token),
-               ended_by = COALESCE(?15, ended_by)
-           WHERE id = ?1 AND status IN ('pending','uploading','submitting','queued','running')
+               ended_by = COALESCE(?15, ended_by),
+               waiting_since = COALESCE(?16, waiting_since),
+               spent_milli = COALESCE(?17, spent_milli)
+           WHERE id = ?1 AND status IN ('pending','waiting','uploading','submitting','queued','running')
            RETURNING last_seq AS "seq!: i64", status AS "status!: String""#,
         id.0,
         status,
@@ -180,12 +189,55 @@ pub async fn apply(
         finished,
         now,
         u.callback_token,
-        ended_by
+        ended_by,
+        waiting_since,
+        spent
     )
     .fetch_optional(db)
     .await?;
     row.map(|r| Ok((r.seq, decode("task", id.0, "status", &r.status)?)))
         .transpose()
+}
+
+/// `yuan` (a decimal as text) in thousandths of a yuan, rounded; `None` when it is not a
+/// number.
+pub fn milli_of(yuan: &str) -> Option<i64> {
+    use rust_decimal::prelude::ToPrimitive;
+    let d = rust_decimal::Decimal::from_str_exact(yuan.trim()).ok()?;
+    (d * rust_decimal::Decimal::ONE_THOUSAND).round().to_i64()
+}
+
+/// The money a task's usage reports (`thirdPartyConsumeMoney`, else `consumeMoney`; RH coins
+/// are not money), in thousandths of a yuan.
+pub fn money_milli(u: &Usage) -> Option<i64> {
+    match u.cost()? {
+        Cost::Money(m) => milli_of(&m),
+        Cost::Coins(_) => None,
+    }
+}
+
+/// Keeps the price preview of task `id`'s launch (`estimate_milli` when known in CNY).
+pub async fn set_estimate(
+    db: impl SqliteExecutor<'_>,
+    id: TaskId,
+    e: &ConfigEstimate,
+) -> sqlx::Result<()> {
+    let milli = e
+        .estimate
+        .as_ref()
+        .filter(|p| p.currency.as_deref().is_none_or(|c| c == "CNY"))
+        .and_then(|p| p.price.as_deref())
+        .and_then(milli_of);
+    let json = Json(e);
+    sqlx::query!(
+        "UPDATE task SET estimate = ?2, estimate_milli = ?3 WHERE id = ?1",
+        id.0,
+        json,
+        milli
+    )
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 /// The fields the engine needs to run or resume a task.
@@ -324,7 +376,7 @@ pub async fn reopen(
 /// Ids of every task not yet final, oldest first.
 pub async fn in_flight(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<TaskId>> {
     let ids = sqlx::query_scalar!(
-        r#"SELECT id AS "id!: i64" FROM task WHERE status IN ('pending','uploading','submitting','queued','running') ORDER BY id"#
+        r#"SELECT id AS "id!: i64" FROM task WHERE status IN ('pending','waiting','uploading','submitting','queued','running') ORDER BY id"#
     )
     .fetch_all(db)
     .await?;
@@ -333,7 +385,7 @@ pub async fn in_flight(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<TaskId>>
 
 pub async fn count_in_flight(db: impl SqliteExecutor<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
-        r#"SELECT COUNT(*) AS "n!: i64" FROM task WHERE status IN ('pending','uploading','submitting','queued','running')"#
+        r#"SELECT COUNT(*) AS "n!: i64" FROM task WHERE status IN ('pending','waiting','uploading','submitting','queued','running')"#
     )
     .fetch_one(db)
     .await

@@ -8,7 +8,13 @@ pub async fn view(db: impl SqliteExecutor<'_>, id: TaskId) -> anyhow::Result<Opt
                   t.prompt, t.spec, t.status, t.provider_task_id, t.error_code, t.error_message, t.results,
                   t.usage, t.attempts, t.warnings, t.batch_id, COALESCE(u.username, 'cli') AS "created_by!: String",
                   t.created_at, t.started_at, t.finished_at, t.last_seq, t.request_json, t.ended_by,
-                  t.callback_token IS NOT NULL AS "expects_callback!: bool", t.rerun_of
+                  t.callback_token IS NOT NULL AS "expects_callback!: bool", t.rerun_of,
+                  CASE WHEN t.status = 'waiting' THEN
+                    (SELECT COUNT(*) FROM task o
+                     WHERE o.status = 'waiting' AND o.config_id = t.config_id
+                       AND (o.waiting_since < t.waiting_since
+                            OR (o.waiting_since = t.waiting_since AND o.id < t.id))) + 1
+                  END AS "slot_position: i64", t.estimate
            FROM task t JOIN config c ON c.id = t.config_id LEFT JOIN user u ON u.id = t.created_by
            WHERE t.id = ?1"#,
         id.0
@@ -82,6 +88,11 @@ pub async fn view(db: impl SqliteExecutor<'_>, id: TaskId) -> anyhow::Result<Opt
             })
             .collect(),
         rerun_of: r.rerun_of.map(TaskId),
+        slot_position: r.slot_position,
+        estimate: r
+            .estimate
+            .map(|e| json("task", r.id, "estimate", &e))
+            .transpose()?,
     }))
 }
 
@@ -349,6 +360,7 @@ pub async fn overview(db: &sqlx::SqlitePool, since: i64) -> sqlx::Result<Overvie
         per_config,
         recent_failures: Vec::new(),
         storage: None,
+        spend: SpendChart::default(),
     })
 }
 

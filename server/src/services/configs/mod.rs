@@ -251,6 +251,19 @@ impl ConfigsApi for Core {
         key_check::history(self, actor, id).await
     }
 
+    async fn budget(&self, _actor: &Actor, id: ConfigId) -> Result<BudgetStatus, AppError> {
+        super::budget::status(self, id).await
+    }
+
+    async fn set_budget(
+        &self,
+        actor: &Actor,
+        id: ConfigId,
+        daily: Option<String>,
+    ) -> Result<BudgetStatus, AppError> {
+        super::budget::set(self, actor, id, daily).await
+    }
+
     async fn reveal_key(
         &self,
         actor: &Actor,

@@ -10,7 +10,7 @@ use app::i18n::Msg;
 use secrecy::SecretString;
 
 /// An audit row about config `id` (a key revealed, or sent to a new address), inside `tx`.
-pub(super) async fn audit(
+pub(crate) async fn audit(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     actor: &Actor,
     id: ConfigId,

@@ -1,10 +1,11 @@
 //! Following one task: wait for a slot, upload local images, submit (with retries), then poll
 //! until a final status, the deadline, or cancellation. Every step is an event. The phases are
-//! split by meaning: `upload`, `submit`, `poll`; this file holds what they share (the run,
-//! the one call helper, failing, timing out, the key).
+//! split by meaning: `slot`, `upload`, `submit`, `poll`; this file holds what they share (the
+//! run, the one call helper, failing, timing out, the key).
 
 mod keep;
 mod poll;
+mod slot;
 mod submit;
 mod upload;
 
@@ -315,41 +316,37 @@ impl Run<'_> {
         }
     }
 
-    /// Where to call and with which key; the key is decrypted here, for this call only.
-    async fn target(&mut self) -> Step<Target> {
-        let f = &self.task.stored.config;
+    /// The config's key, decrypted (for one call only); `Err` says in words why there is none.
+    async fn key(&self) -> Step<Result<SecretString, &'static str>> {
         let row = db::config::by_id(&self.inner.db.read, self.task.config_id)
             .await
             .map_err(anyhow::Error::from)?;
-        let sealed = row.and_then(|r| r.sealed);
-        let key: SecretString = match sealed
-            .map(|s| self.inner.secrets.open(self.task.config_id.0, &s))
-        {
-            Some(Ok(k)) => k,
-            Some(Err(e)) => {
-                tracing::error!(task = %self.task.id, error = ?e, "the config's key cannot be decrypted");
-                self.fail(
-                    Stage::Validate,
-                    "key".into(),
-                    "The configuration's API key cannot be decrypted".into(),
-                    None,
-                    None,
-                )
-                .await?;
-                return Err(Halt::Done);
-            }
-            None => {
-                self.fail(
-                    Stage::Validate,
-                    "key".into(),
-                    "The configuration has no API key".into(),
-                    None,
-                    None,
-                )
-                .await?;
+        Ok(
+            match row
+                .and_then(|r| r.sealed)
+                .map(|s| self.inner.secrets.open(self.task.config_id.0, &s))
+            {
+                Some(Ok(k)) => Ok(k),
+                Some(Err(e)) => {
+                    tracing::error!(task = %self.task.id, error = ?e, "the config's key cannot be decrypted");
+                    Err("The configuration's API key cannot be decrypted")
+                }
+                None => Err("The configuration has no API key"),
+            },
+        )
+    }
+
+    /// Where to call and with which key; the key is decrypted here, for this call only.
+    async fn target(&mut self) -> Step<Target> {
+        let key = match self.key().await? {
+            Ok(k) => k,
+            Err(why) => {
+                self.fail(Stage::Validate, "key".into(), why.into(), None, None)
+                    .await?;
                 return Err(Halt::Done);
             }
         };
+        let f = &self.task.stored.config;
         Ok(Target {
             base: self.base(),
             draw_endpoint: f.draw_endpoint.clone(),
@@ -368,19 +365,14 @@ impl Run<'_> {
 
     async fn go(&mut self) -> Step<()> {
         // Hold a slot of the config for as long as the task is at the provider.
-        let slot = self
-            .inner
-            .slot(self.task.config_id, self.task.stored.config.max_concurrency);
-        let _permit = tokio::select! {
-            p = slot.acquire_owned() => p.map_err(|e| Halt::Db(e.into()))?,
-            _ = self.cancel.cancelled() => return Err(Halt::Done),
-        };
+        let gate = self.gate().await?;
+        let mut slot = self.take_slot(&gate).await?;
         if self.inner.clock.now_ms() >= self.task.deadline_at {
             return self.time_out().await;
         }
         let provider_id = match self.task.provider_task_id.clone() {
             Some(p) => p,
-            None => match self.submit_phase().await? {
+            None => match self.submit_phase(&gate, &mut slot).await? {
                 Some(p) => p,
                 None => return Ok(()),
             },

@@ -11,12 +11,19 @@ use crate::db::{
 };
 use crate::providers::{CallError, ProviderAnswer, ProviderState, SubmitRequest};
 use crate::tasks::event::Event;
+use crate::tasks::gate::{Gate, Slot};
 use crate::tasks::retry::Retry;
 use app::domain::*;
+use std::sync::Arc;
 
 impl Run<'_> {
-    /// Uploads, then submits; `Some(provider task id)` when there is something to poll.
-    pub(super) async fn submit_phase(&mut self) -> Step<Option<String>> {
+    /// Uploads, then submits; `Some(provider task id)` when there is something to poll. A
+    /// queue-full refusal gives `slot` back and waits in line for another (see `slot`).
+    pub(super) async fn submit_phase(
+        &mut self,
+        gate: &Arc<Gate>,
+        slot: &mut Slot,
+    ) -> Step<Option<String>> {
         let mut target = self.target().await?;
         let Some(images) = self.images(&target).await? else {
             return Ok(None);
@@ -83,6 +90,12 @@ impl Run<'_> {
                 Ok(answer) => return self.accepted(answer).await,
                 Err(e) => e,
             };
+            if e.is_queue_full() {
+                retry.undo();
+                self.queue_full(&e, gate, slot).await?;
+                target = self.target().await?;
+                continue;
+            }
             if !e.safe_to_resend() {
                 return self.outcome_unknown(&e, sent_at).await;
             }

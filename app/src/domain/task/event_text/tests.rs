@@ -245,6 +245,22 @@ fn stored_before() -> Vec<(EventText, &'static str, &'static str)> {
             "The server stopped while a submit request was in the air: the provider may or may not have this task. It is not resubmitted automatically; check with the provider, then run it again if needed.",
         ),
         (
+            EventText::WaitingForSlot {
+                in_use: 3,
+                limit: 3,
+            },
+            r#"{"t":"waiting_for_slot","in_use":3,"limit":3}"#,
+            "Waiting for a slot: 3 of this config's tasks are at the provider (limit 3); it is sent in turn when one ends",
+        ),
+        (
+            EventText::QueueFull {
+                code: "421".into(),
+                message: "TASK_QUEUE_MAXED".into(),
+            },
+            r#"{"t":"queue_full","code":"421","message":"TASK_QUEUE_MAXED"}"#,
+            "The provider answered that the queue is full (421 TASK_QUEUE_MAXED): back to waiting for a slot; this attempt does not count against the retries",
+        ),
+        (
             EventText::SandboxRestarted,
             r#"{"t":"sandbox_restarted"}"#,
             "The sandbox was emptied when the console restarted and no longer knows this task: it cannot be followed, so it is marked failed. Run it again if needed.",
@@ -404,9 +420,11 @@ fn kind(e: &EventText) -> usize {
         EventText::MarkedFailed { .. } => 34,
         EventText::Reruns { .. } => 35,
         EventText::SandboxRestarted => 36,
+        EventText::WaitingForSlot { .. } => 37,
+        EventText::QueueFull { .. } => 38,
     }
 }
-const KINDS: usize = 37;
+const KINDS: usize = 39;
 
 #[test]
 fn every_kind_of_event_has_a_sample() {

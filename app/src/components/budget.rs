@@ -1,0 +1,155 @@
+//! A config's daily test budget in the browser: the config page's card (today's spend against
+//! the budget for everyone; setting and removing it for admins) and the overview's spend chart.
+
+use crate::api::configs::SetBudget;
+use crate::components::common::ErrorBox;
+use crate::domain::{BudgetStatus, ConfigId, Cost, SpendChart, yuan_of_milli};
+use crate::error::AppError;
+use crate::i18n::{Localized, Msg, t, use_i18n};
+use leptos::prelude::*;
+
+fn yuan(s: &str, lang: crate::i18n::Lang) -> String {
+    Cost::Money(s.to_owned()).render(lang)
+}
+
+/// The card: budget, spent today, in flight; an admin's form. `status` and `save` are made by
+/// the page (resources made inside `AdminOnly`-like branches break hydration ids; see
+/// `KeyCheckCard`).
+#[component]
+pub fn BudgetCard(
+    config: ConfigId,
+    status: Resource<Result<BudgetStatus, AppError>>,
+    save: ServerAction<SetBudget>,
+    admin: impl Fn() -> bool + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let lang = use_i18n().lang;
+    let typed = RwSignal::new(String::new());
+    let field_error = move || match save.value().get() {
+        Some(Err(AppError::Invalid(f))) => f.get("daily").map(|m| m.text(lang.get())),
+        _ => None,
+    };
+    let other_error = move || match save.value().get() {
+        Some(Err(e)) if !matches!(e, AppError::Invalid(_)) => Some(e),
+        _ => None,
+    };
+    view! {
+        <section class="card" aria-labelledby="budget-h" data-testid="budget-card">
+            <h2 id="budget-h">{t(Msg::BudgetTitle)}</h2>
+            <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match status.await {
+                        Ok(b) => {
+                            let daily = b.daily.clone();
+                            let used = |s: &str| s.parse::<f64>().unwrap_or(0.0);
+                            let share = daily.as_deref().map(|d| {
+                                let d = used(d).max(0.01);
+                                ((used(&b.spent) + used(&b.pending)) / d * 100.0).min(100.0)
+                            });
+                            let over = share.is_some_and(|s| s >= 100.0);
+                            view! {
+                                <dl class="props">
+                                    <dt>{t(Msg::BudgetDaily)}</dt>
+                                    <dd data-testid="budget-daily">{
+                                        let daily = daily.clone();
+                                        move || daily.as_deref().map(|d| yuan(d, lang.get())).unwrap_or_else(|| Msg::BudgetNone.text(lang.get()).to_owned())
+                                    }</dd>
+                                    <dt>{t(Msg::BudgetSpent)}</dt>
+                                    <dd data-testid="budget-spent">{let s = b.spent.clone(); move || yuan(&s, lang.get())}</dd>
+                                    <dt>{t(Msg::BudgetPending)}</dt>
+                                    <dd>{let s = b.pending.clone(); move || yuan(&s, lang.get())}</dd>
+                                </dl>
+                                {share.map(|s| view! {
+                                    <div class="meter" class:over=over role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow=format!("{s:.0}")
+                                        aria-label=move || Msg::BudgetSpent.text(lang.get())>
+                                        <span style=format!("width: {s:.1}%")></span>
+                                    </div>
+                                })}
+                            }.into_any()
+                        }
+                        Err(err) => view! { <ErrorBox err/> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <p class="hint">{t(Msg::BudgetHint)}</p>
+            <Show when=admin>
+                <form class="budget-form" on:submit=move |ev| {
+                    ev.prevent_default();
+                    save.dispatch(SetBudget { id: config, daily: Some(typed.get_untracked()) });
+                }>
+                    <div class="field">
+                        <label for="budget-daily-input">{t(Msg::BudgetLabel)}</label>
+                        <div class="form-actions">
+                            <input id="budget-daily-input" name="daily" inputmode="decimal" placeholder="20.00" class="mono"
+                                aria-invalid=move || field_error().map(|_| "true")
+                                aria-describedby="budget-error"
+                                prop:value=move || typed.get()
+                                on:input=move |ev| typed.set(event_target_value(&ev))/>
+                            <button type="submit" class="btn" data-testid="budget-save" disabled=move || save.pending().get()>{t(Msg::BudgetSave)}</button>
+                            <button type="button" class="btn btn-small" data-testid="budget-clear" disabled=move || save.pending().get()
+                                on:click=move |_| { typed.set(String::new()); save.dispatch(SetBudget { id: config, daily: None }); }>
+                                {t(Msg::BudgetClear)}
+                            </button>
+                        </div>
+                        {move || field_error().map(|m| view! { <p class="field-error" id="budget-error" role="alert">{m}</p> })}
+                    </div>
+                    {move || other_error().map(|err| view! { <ErrorBox err/> })}
+                </form>
+            </Show>
+        </section>
+    }
+}
+
+/// Spend per config per day as stacked bars (one colour per config), the last day today.
+#[component]
+pub fn SpendChartView(chart: SpendChart) -> impl IntoView {
+    let lang = use_i18n().lang;
+    const W: f64 = 600.0;
+    const H: f64 = 120.0;
+    let max = chart.day_max().max(1) as f64;
+    let n = chart.days.len().max(1) as f64;
+    let bar = W / n;
+    let total: i64 = chart.series.iter().flat_map(|s| s.milli_cny.iter()).sum();
+    let mut bars = Vec::new();
+    for (d, day) in chart.days.iter().enumerate() {
+        let mut y = H;
+        for (k, s) in chart.series.iter().enumerate() {
+            let v = s.milli_cny.get(d).copied().unwrap_or(0);
+            if v == 0 {
+                continue;
+            }
+            let h = (v as f64 / max * (H - 4.0)).max(1.0);
+            y -= h;
+            bars.push(view! {
+                <rect x=format!("{:.1}", d as f64 * bar + 1.0) y=format!("{y:.1}") width=format!("{:.1}", (bar - 2.0).max(1.0)) height=format!("{h:.1}")
+                    class=format!("series-{}", k % 6)>
+                    <title>{format!("{day} · {} · ¥{}", s.name, yuan_of_milli(v))}</title>
+                </rect>
+            });
+        }
+    }
+    let first = chart.days.first().cloned().unwrap_or_default();
+    let last = chart.days.last().cloned().unwrap_or_default();
+    view! {
+        <div class="spend-chart" data-testid="spend-chart">
+            {if chart.series.is_empty() {
+                view! { <p class="muted">{t(Msg::SpendNone)}</p> }.into_any()
+            } else {
+                view! {
+                    <svg viewBox=format!("0 0 {W} {H}") preserveAspectRatio="none" role="img"
+                        aria-label=move || format!("{} ¥{}", Msg::SpendTitle.text(lang.get()), yuan_of_milli(total))>
+                        {bars}
+                    </svg>
+                    <div class="spend-axis"><span>{first}</span><span>{last}</span></div>
+                    <ul class="spend-legend">
+                        {chart.series.iter().enumerate().map(|(k, s)| {
+                            let sum: i64 = s.milli_cny.iter().sum();
+                            view! {
+                                <li><span class=format!("swatch series-{}", k % 6)></span>{s.name.clone()}" · ¥"{yuan_of_milli(sum)}</li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </div>
+    }
+}
