@@ -180,6 +180,8 @@ impl Api {
         Ok(SandboxStats {
             submits: v["submits"].as_u64().unwrap_or(0),
             polls: v["polls"].as_u64().unwrap_or(0),
+            peak_running: v["peak_running"].as_u64().unwrap_or(0),
+            queue_full: v["queue_full"].as_u64().unwrap_or(0),
             by_marker: v["submits_by_marker"]
                 .as_object()
                 .map(|m| {
@@ -211,12 +213,29 @@ pub fn launch_body(config: i64, prompt: &str) -> Value {
 pub struct SandboxStats {
     pub submits: u64,
     pub polls: u64,
+    /// The most tasks at the provider at once.
+    pub peak_running: u64,
+    /// Submits refused with 421 (the account's limit reached).
+    pub queue_full: u64,
     pub by_marker: BTreeMap<String, u64>,
 }
 
 /// The config the tests use (`rhconsole::fixtures::sandbox_config`), sized for benchmarks.
 pub fn config_input(name: &str, provider: &str) -> Value {
     rhconsole::fixtures::sandbox_config(name, provider, 3600, 5000)
+}
+
+/// Freezes (`true`) or thaws the fake provider's tasks: while frozen, polls do not advance them.
+pub async fn set_frozen(sandbox: &str, frozen: bool) -> Result<()> {
+    let r = reqwest::Client::new()
+        .post(format!("{sandbox}/__sandbox/freeze"))
+        .json(&json!({ "frozen": frozen }))
+        .send()
+        .await?;
+    if !r.status().is_success() {
+        bail!("freezing the fake: HTTP {}", r.status());
+    }
+    Ok(())
 }
 
 /// Sets the fake provider's random failure rate.

@@ -11,11 +11,13 @@
 //! rhbench [--bin target/release/rhconsole] [--site target/site] [--only NAME[,NAME…]] [--out BENCHMARKS.md] [--keep]
 //! ```
 //!
-//! Benchmarks: `engine` (2,000 tasks in flight), `stream-latency` (live event delivery),
+//! Benchmarks: `engine` (2,000 tasks in flight), `capacity` (2,000 tasks against an account
+//! limit of 50), `stream-latency` (live event delivery),
 //! `tasks-page` (the task list over 100,000 tasks), `wasm` (download size), `load` (50 clients
 //! browsing and launching), `faults` (30 % provider failures), `crash` (SIGKILL mid-flight).
 //! A summary table goes to stdout; with `--out`, the whole report is written as Markdown.
 
+mod capacity;
 mod crash;
 mod engine;
 mod faults;
@@ -43,6 +45,11 @@ const BENCHES: &[(&str, &str, BenchFn)] = &[
         "engine",
         "2,000 tasks in flight at the default poll interval",
         |c| Box::pin(engine::run(c)),
+    ),
+    (
+        "capacity",
+        "2,000 tasks against an account limit of 50",
+        |c| Box::pin(capacity::run(c)),
     ),
     (
         "stream-latency",

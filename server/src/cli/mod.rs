@@ -157,6 +157,7 @@ pub fn from_app(e: app::error::AppError) -> CliError {
         AppError::Invalid(fields) => bad(fields_text(fields)),
         AppError::Rejected { msg, .. } => bad(msg.en()),
         AppError::NotFound => bad("not found"),
+        AppError::OverBudget(_) => bad(e.message(app::i18n::Lang::En)),
         _ => CliError::Failed(anyhow::anyhow!("{e}")),
     }
 }

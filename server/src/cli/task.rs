@@ -68,6 +68,9 @@ pub struct RunArgs {
     /// One JSON object per line instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Launch even past the config's daily test budget (recorded in the audit log).
+    #[arg(long)]
+    pub over_budget: bool,
     /// How the task is followed (the same flags and variables as `serve`).
     #[command(flatten)]
     pub engine: EngineArgs,
@@ -290,6 +293,7 @@ async fn run_task(core: &Core, args: RunArgs) -> Result<u8, CliError> {
         aspect_ratio,
         region,
         json,
+        over_budget,
         engine: _,
     } = args;
     let config_id = db::config::id_by_name(&core.db.read, &config)
@@ -337,9 +341,15 @@ async fn run_task(core: &Core, args: RunArgs) -> Result<u8, CliError> {
             .await?;
     }
     let ids = core
-        .engine
-        .launch_for(&Actor::Cli, vec![config_id], spec, console.is_none())
-        .await?;
+        .launch_priced(
+            &Actor::Cli,
+            vec![config_id],
+            spec,
+            over_budget,
+            console.is_none(),
+        )
+        .await
+        .map_err(crate::cli::from_app)?;
     let id = ids
         .first()
         .copied()

@@ -276,6 +276,7 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .route("/__sandbox/stats", get(stats))
         .route("/__sandbox/requests", get(requests))
         .route("/__sandbox/faults", post(set_faults))
+        .route("/__sandbox/freeze", post(set_frozen))
         .route("/__sandbox/task-id/{marker}", get(task_id_of))
         .route("/", get(index))
         .with_state(state)
@@ -310,6 +311,20 @@ async fn set_faults(
     if let Ok(mut r) = s.failure_rate.lock() {
         *r = f.failure_rate.clamp(0.0, 1.0);
     }
+    "ok"
+}
+
+#[derive(serde::Deserialize)]
+struct Freeze {
+    frozen: bool,
+}
+
+/// Freezes (or thaws) every task where it is (see [`SandboxState::frozen`]).
+async fn set_frozen(
+    State(s): State<Arc<SandboxState>>,
+    axum::Json(f): axum::Json<Freeze>,
+) -> &'static str {
+    s.frozen.store(f.frozen, Ordering::SeqCst);
     "ok"
 }
 

@@ -69,33 +69,8 @@ impl TasksApi for Core {
         spec: TaskSpec,
         over_budget: bool,
     ) -> Result<Vec<TaskId>, AppError> {
-        let mut chosen: Vec<ConfigId> = Vec::new();
-        for c in configs {
-            if !chosen.contains(&c) {
-                chosen.push(c);
-            }
-        }
-        // The price first: it is kept on each task and held against the daily budgets.
-        let priced = super::estimate::within(self, actor, &chosen, &spec).await?;
-        let over = super::budget::over(self, &priced).await?;
-        if !over.is_empty() {
-            if !over_budget {
-                return Err(AppError::OverBudget(over));
-            }
-            actor.require_admin()?;
-        }
-        let ids = self.engine.launch(actor, chosen.clone(), spec).await?;
-        if !over.is_empty() {
-            super::budget::audit_override(self, actor, &ids, &over).await?;
-        }
-        for (id, config) in ids.iter().zip(&chosen) {
-            if let Some(e) = priced.configs.iter().find(|e| e.config == *config) {
-                db::task::set_estimate(&self.db.write, *id, e)
-                    .await
-                    .context("keeping the estimate")?;
-            }
-        }
-        Ok(ids)
+        self.launch_priced(actor, configs, spec, over_budget, true)
+            .await
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
@@ -256,6 +231,51 @@ impl TasksApi for Core {
             });
         }
         Ok(overview)
+    }
+}
+
+impl Core {
+    /// Launches `spec` on `configs` (see [`TasksApi::launch_tasks`]): prices it first (the
+    /// estimate is kept on each task and held against the daily budgets), then hands the tasks
+    /// to the engine (`follow`: this process follows them, see `Engine::launch_for`).
+    pub async fn launch_priced(
+        &self,
+        actor: &Actor,
+        configs: Vec<ConfigId>,
+        spec: TaskSpec,
+        over_budget: bool,
+        follow: bool,
+    ) -> Result<Vec<TaskId>, AppError> {
+        let mut chosen: Vec<ConfigId> = Vec::new();
+        for c in configs {
+            if !chosen.contains(&c) {
+                chosen.push(c);
+            }
+        }
+        // The price first: it is kept on each task and held against the daily budgets.
+        let priced = super::estimate::within(self, actor, &chosen, &spec).await?;
+        let over = super::budget::over(self, &priced).await?;
+        if !over.is_empty() {
+            if !over_budget {
+                return Err(AppError::OverBudget(over));
+            }
+            actor.require_admin()?;
+        }
+        let ids = self
+            .engine
+            .launch_for(actor, chosen.clone(), spec, follow)
+            .await?;
+        if !over.is_empty() {
+            super::budget::audit_override(self, actor, &ids, &over).await?;
+        }
+        for (id, config) in ids.iter().zip(&chosen) {
+            if let Some(e) = priced.configs.iter().find(|e| e.config == *config) {
+                db::task::set_estimate(&self.db.write, *id, e)
+                    .await
+                    .context("keeping the estimate")?;
+            }
+        }
+        Ok(ids)
     }
 }
 

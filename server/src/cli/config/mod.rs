@@ -101,6 +101,17 @@ pub enum ConfigCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Show the daily test budget and today's spend; `--daily 20.00` sets the budget (CNY),
+    /// `--clear` removes it. Setting it is audited.
+    Budget {
+        name: String,
+        #[arg(long, conflicts_with = "clear")]
+        daily: Option<String>,
+        #[arg(long)]
+        clear: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Switch a configuration on or off.
     SetActive {
         name: String,
@@ -319,6 +330,38 @@ async fn dispatch(core: &Core, cmd: ConfigCmd) -> Result<(), CliError> {
                     "the key does not work on the configured host (see above)"
                 )))
             }
+        }
+        ConfigCmd::Budget {
+            name,
+            daily,
+            clear,
+            json,
+        } => {
+            let row = by_name(core, &name).await?;
+            let id = row.view.id;
+            let b = if clear || daily.is_some() {
+                core.set_budget(&Actor::Cli, id, daily).await
+            } else {
+                core.budget(&Actor::Cli, id).await
+            }
+            .map_err(from_app)?;
+            if json {
+                say!(
+                    "{}",
+                    serde_json::to_string_pretty(&b).map_err(anyhow::Error::from)?
+                );
+            } else {
+                say!(
+                    "{}: budget {} a day; spent today ¥{}, in flight ¥{} (estimated)",
+                    row.view.fields.name,
+                    b.daily
+                        .as_deref()
+                        .map_or_else(|| "not set".to_owned(), |d| format!("¥{d}")),
+                    b.spent,
+                    b.pending
+                );
+            }
+            Ok(())
         }
         ConfigCmd::SetActive { name, active } => {
             let row = by_name(core, &name).await?;

@@ -152,3 +152,41 @@ async fn text_from_other_people_cannot_drive_the_terminal() {
         assert!(!out.contains(c), "{c:?} reached the terminal: {out:?}");
     }
 }
+
+#[tokio::test]
+async fn task_run_keeps_to_the_daily_budget_unless_told_to_go_past_it() {
+    let sb = sandbox().await;
+    let data = TempDir::new().expect("tmp");
+    let d = data.path();
+    let o = import(&data, json!([record("Sandbox", &sb.base_url())]), &[]);
+    assert_exit(&o, 0, "import");
+    let o = run_async(d, &["config", "budget", "Sandbox", "--daily", "abc"]).await;
+    assert_exit(&o, 2, "a malformed budget");
+    assert!(text(&o).contains("daily"), "{}", text(&o));
+    let o = run_async(d, &["config", "budget", "Sandbox", "--daily", "0.20"]).await;
+    assert_exit(&o, 0, "budget set");
+    let image = "https://example.com/a.png";
+    let o = task_run(d, "Sandbox", "within", image, &[]).await;
+    assert_exit(&o, 0, "0.14 of 0.20");
+    let o = task_run(d, "Sandbox", "past it", image, &[]).await;
+    assert_exit(&o, 2, "0.14 more is past 0.20");
+    let out = text(&o);
+    assert!(
+        out.contains("Over the daily test budget") && out.contains("¥0.14"),
+        "{out}"
+    );
+    let o = task_run(
+        d,
+        "Sandbox",
+        "past it, knowingly",
+        image,
+        &["--over-budget"],
+    )
+    .await;
+    assert_exit(&o, 0, "--over-budget");
+    let o = run_async(d, &["config", "budget", "Sandbox", "--json"]).await;
+    assert_exit(&o, 0, "budget shown");
+    let b = stdout_json(&o);
+    assert_eq!(b["daily"], "0.20", "{b}");
+    assert_eq!(b["spent"], "0.28", "{b}");
+}
