@@ -8,7 +8,6 @@ use crate::http;
 use crate::procs::{Ctx, Stage};
 use crate::report::Outcome;
 use anyhow::{Result, bail};
-use futures::StreamExt;
 use rhconsole::fixtures::DbWatch;
 use std::time::{Duration, Instant};
 
@@ -44,18 +43,10 @@ pub async fn run(ctx: &Ctx) -> Result<Outcome> {
 
     let cpu_start = console.proc.cpu_secs()?;
     let t0 = Instant::now();
-    let results: Vec<Result<i64>> = futures::stream::iter(0..TASKS)
-        .map(|i| {
-            let admin = admin.clone();
-            async move {
-                admin
-                    .launch(cfg, &format!("capacity bench {i} #polls=0"))
-                    .await
-            }
-        })
-        .buffer_unordered(LAUNCH_CONCURRENCY)
-        .collect()
-        .await;
+    let results = http::launch_many(&admin, cfg, TASKS, LAUNCH_CONCURRENCY, |i| {
+        format!("capacity bench {i} #polls=0")
+    })
+    .await;
     let launch_secs = t0.elapsed().as_secs_f64();
     let launched = results.iter().filter(|r| r.is_ok()).count();
     if let Some(Err(e)) = results.iter().find(|r| r.is_err()) {
@@ -90,21 +81,13 @@ pub async fn run(ctx: &Ctx) -> Result<Outcome> {
     let in_window = watch.counts().await?;
     http::set_frozen(&sb.base, false).await?;
 
-    let deadline = Instant::now() + Duration::from_secs(900);
-    let counts = loop {
-        let c = watch.counts().await?;
-        if http::in_flight(&c) == 0 && http::total(&c) as usize >= launched {
-            break c;
-        }
-        if Instant::now() > deadline {
-            o.note(format!(
-                "gave up waiting after 900 s: {}",
-                http::fmt_counts(&c)
-            ));
-            break c;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    };
+    let (counts, done) = http::all_final(&watch, launched, Duration::from_secs(900)).await?;
+    if !done {
+        o.note(format!(
+            "gave up waiting after 900 s: {}",
+            http::fmt_counts(&counts)
+        ));
+    }
     let wall = t0.elapsed().as_secs_f64();
     let cpu_total = console.proc.cpu_secs()? - cpu_start;
     let stats = admin.sandbox_stats(&sb.base).await?;

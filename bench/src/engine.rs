@@ -6,7 +6,6 @@ use crate::http;
 use crate::procs::{Ctx, Stage};
 use crate::report::Outcome;
 use anyhow::{Result, bail};
-use futures::StreamExt;
 use rhconsole::fixtures::DbWatch;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -65,18 +64,10 @@ pub async fn run(ctx: &Ctx) -> Result<Outcome> {
 
     let cpu_start = console.proc.cpu_secs()?;
     let t0 = Instant::now();
-    let results: Vec<Result<i64>> = futures::stream::iter(0..TASKS)
-        .map(|i| {
-            let admin = admin.clone();
-            async move {
-                admin
-                    .launch(cfg, &format!("engine bench {i} #polls=10"))
-                    .await
-            }
-        })
-        .buffer_unordered(LAUNCH_CONCURRENCY)
-        .collect()
-        .await;
+    let results = http::launch_many(&admin, cfg, TASKS, LAUNCH_CONCURRENCY, |i| {
+        format!("engine bench {i} #polls=10")
+    })
+    .await;
     let launch_secs = t0.elapsed().as_secs_f64();
     let launched = results.iter().filter(|r| r.is_ok()).count();
     if let Some(Err(e)) = results.iter().find(|r| r.is_err()) {
@@ -139,21 +130,13 @@ pub async fn run(ctx: &Ctx) -> Result<Outcome> {
     let finished_in_window = http::total(&at_window_end) - http::in_flight(&at_window_end);
 
     // Until every task is final.
-    let deadline = Instant::now() + Duration::from_secs(600);
-    let counts = loop {
-        let c = watch.counts().await?;
-        if http::in_flight(&c) == 0 && http::total(&c) as usize >= launched {
-            break c;
-        }
-        if Instant::now() > deadline {
-            o.note(format!(
-                "gave up waiting after 600 s: {}",
-                http::fmt_counts(&c)
-            ));
-            break c;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    };
+    let (counts, done) = http::all_final(&watch, launched, Duration::from_secs(600)).await?;
+    if !done {
+        o.note(format!(
+            "gave up waiting after 600 s: {}",
+            http::fmt_counts(&counts)
+        ));
+    }
     let wall = t0.elapsed().as_secs_f64();
     stop.cancel();
     let _ = sampler.await;

@@ -6,7 +6,6 @@ use crate::http;
 use crate::procs::{Ctx, Stage};
 use crate::report::Outcome;
 use anyhow::{Result, bail};
-use futures::StreamExt;
 use rhconsole::fixtures::DbWatch;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -39,18 +38,10 @@ pub async fn run(ctx: &Ctx) -> Result<Outcome> {
     );
 
     let t0 = Instant::now();
-    let results: Vec<Result<i64>> = futures::stream::iter(0..TASKS)
-        .map(|i| {
-            let admin = admin.clone();
-            async move {
-                admin
-                    .launch(cfg, &format!("faults bench {i} #polls=3"))
-                    .await
-            }
-        })
-        .buffer_unordered(16)
-        .collect()
-        .await;
+    let results = http::launch_many(&admin, cfg, TASKS, 16, |i| {
+        format!("faults bench {i} #polls=3")
+    })
+    .await;
     let mut ids = BTreeSet::new();
     let mut launch_errors = Vec::new();
     for r in results {

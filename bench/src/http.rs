@@ -272,6 +272,47 @@ pub fn unix_ms() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Launches `n` tasks on `config`, `concurrency` at a time, the `i`-th with `prompt(i)`; the
+/// results in the order they came back.
+pub async fn launch_many(
+    api: &Api,
+    config: i64,
+    n: usize,
+    concurrency: usize,
+    prompt: impl Fn(usize) -> String,
+) -> Vec<Result<i64>> {
+    use futures::StreamExt;
+    futures::stream::iter(0..n)
+        .map(|i| {
+            let api = api.clone();
+            let p = prompt(i);
+            async move { api.launch(config, &p).await }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await
+}
+
+/// Waits (reading the database, every 0.5 s) until `launched` tasks exist and none is in
+/// flight, for at most `limit`: the last status count, and whether it was reached.
+pub async fn all_final(
+    watch: &rhconsole::fixtures::DbWatch,
+    launched: usize,
+    limit: Duration,
+) -> Result<(BTreeMap<String, i64>, bool)> {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        let c = watch.counts().await?;
+        if in_flight(&c) == 0 && total(&c) as usize >= launched {
+            return Ok((c, true));
+        }
+        if std::time::Instant::now() > deadline {
+            return Ok((c, false));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
 /// Tasks not yet final, from a status count.
 pub fn in_flight(counts: &BTreeMap<String, i64>) -> i64 {
     counts
