@@ -105,7 +105,8 @@ pub fn SpendChartView(chart: SpendChart) -> impl IntoView {
     let lang = use_i18n().lang;
     const W: f64 = 600.0;
     const H: f64 = 120.0;
-    let max = chart.day_max().max(1) as f64;
+    let day_max = chart.day_max();
+    let max = day_max.max(1) as f64;
     let n = chart.days.len().max(1) as f64;
     let bar = W / n;
     let total: i64 = chart.series.iter().flat_map(|s| s.milli_cny.iter()).sum();
@@ -140,6 +141,9 @@ pub fn SpendChartView(chart: SpendChart) -> impl IntoView {
                         {bars}
                     </svg>
                     <div class="spend-axis"><span>{first}</span><span>{last}</span></div>
+                    <p class="muted" data-testid="spend-total">
+                        {t(Msg::SpendTotal)}" ¥"{yuan_of_milli(total)}" · "{t(Msg::SpendDayMax)}" ¥"{yuan_of_milli(day_max)}
+                    </p>
                     <ul class="spend-legend">
                         {chart.series.iter().enumerate().map(|(k, s)| {
                             let sum: i64 = s.milli_cny.iter().sum();

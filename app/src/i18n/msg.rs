@@ -489,6 +489,8 @@ messages! {
     BudgetSave => "保存预算", "Save budget";
     BudgetClear => "取消预算", "Remove budget";
     SpendTitle => "近 30 天测试花费", "Test spend, last 30 days";
+    SpendTotal => "合计", "Total";
+    SpendDayMax => "单日最高", "Highest day";
     SpendNone => "近 30 天没有服务商报告的费用", "No cost reported by the provider in the last 30 days";
     BudgetOverride => "仍然运行", "Run anyway";
     BudgetOverrideNote => "超出预算运行会记录在审计日志中", "Running past the budget is recorded in the audit log";
