@@ -49,6 +49,7 @@ pub trait TasksApi {
         actor: &Actor,
         batch: BatchId,
         confirmed: bool,
+        over_budget: bool,
     ) -> Result<Vec<TaskId>, AppError>;
     /// A task whose submit may have reached the provider: follow the provider's task id.
     async fn attach_task_id(
@@ -232,11 +233,17 @@ pub async fn rerun_task(req: RerunRequest) -> Result<TaskId, AppError> {
 /// Runs a batch's failed and timed-out tasks again: the new tasks, and their batch when there
 /// are several. 409 when one timed out (it may have been billed) and `confirmed` is false.
 #[server(endpoint = "tasks/rerun_failed", input = Json, output = StrJson)]
-pub async fn rerun_failed(batch: BatchId, confirmed: bool) -> Result<LaunchResult, AppError> {
+pub async fn rerun_failed(
+    batch: BatchId,
+    confirmed: bool,
+    #[server(default)] over_budget: bool,
+) -> Result<LaunchResult, AppError> {
     respond(async move {
         let actor = authenticate().await?;
         let b = backend()?;
-        let tasks = b.rerun_failed(&actor, batch, confirmed).await?;
+        let tasks = b
+            .rerun_failed(&actor, batch, confirmed, over_budget)
+            .await?;
         let batch = match tasks.as_slice() {
             [first, _, ..] => b.get_task(&actor, *first).await?.batch_id,
             _ => None,

@@ -99,6 +99,29 @@ pub fn BudgetCard(
     }
 }
 
+/// Under an error: when it is a refusal for a daily budget, an admin may run it anyway
+/// (`run_anyway`, audited); anyone else is told an admin can. Nothing for other errors.
+#[component]
+pub fn OverBudgetChoice(
+    err: AppError,
+    #[prop(into)] pending: Signal<bool>,
+    #[prop(into)] run_anyway: Callback<()>,
+) -> impl IntoView {
+    let admin = crate::components::frame::is_admin();
+    matches!(err, AppError::OverBudget(_)).then(|| {
+        view! {
+            <Show when=admin fallback=|| view! { <p class="muted">{t(Msg::BudgetAskAdmin)}</p> }>
+                <p class="form-actions">
+                    <button type="button" class="btn btn-danger" data-testid="launch-over-budget"
+                        disabled=move || pending.get()
+                        on:click=move |_| run_anyway.run(())>{t(Msg::BudgetOverride)}</button>
+                    <span class="muted">{t(Msg::BudgetOverrideNote)}</span>
+                </p>
+            </Show>
+        }
+    })
+}
+
 /// Spend per config per day as stacked bars (one colour per config), the last day today.
 #[component]
 pub fn SpendChartView(chart: SpendChart) -> impl IntoView {

@@ -3,6 +3,7 @@
 
 use crate::api::configs::list_configs;
 use crate::api::tasks::{LaunchTasks, estimate_price};
+use crate::components::budget::OverBudgetChoice;
 use crate::components::{ErrorBox, checked_before_hydration, typed_before_hydration};
 use crate::domain::*;
 use crate::error::AppError;
@@ -194,7 +195,6 @@ pub fn LaunchForm(
         ev.prevent_default();
         send(false);
     };
-    let admin = crate::components::frame::is_admin();
 
     let add_files = move |files: Vec<web_sys::File>| {
         upload_errors.set(Vec::new());
@@ -392,20 +392,9 @@ pub fn LaunchForm(
                 </div>
             </div>
             {move || err_of("images")().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
-            {move || other_error().map(|err| {
-                let over = matches!(err, AppError::OverBudget(_));
-                view! {
-                    <ErrorBox err/>
-                    {(over && admin()).then(|| view! {
-                        <p class="form-actions">
-                            <button type="button" class="btn btn-danger" data-testid="launch-over-budget"
-                                disabled=move || launch.pending().get()
-                                on:click=move |_| send(true)>{t(Msg::BudgetOverride)}</button>
-                            <span class="muted">{t(Msg::BudgetOverrideNote)}</span>
-                        </p>
-                    })}
-                    {(over && !admin()).then(|| view! { <p class="muted">{t(Msg::BudgetAskAdmin)}</p> })}
-                }
+            {move || other_error().map(|err| view! {
+                <ErrorBox err=err.clone()/>
+                <OverBudgetChoice err pending=launch.pending() run_anyway=move |()| send(true)/>
             })}
             <Transition fallback=move || view! { <p class="muted">{t(Msg::EstimateLoading)}</p> }>
                 {move || Suspend::new(async move {

@@ -6,6 +6,7 @@
 
 use crate::api::configs::list_configs;
 use crate::api::tasks::{AttachTaskId, CancelTask, CloseUncertain, RerunTask, ResendUncertain};
+use crate::components::budget::OverBudgetChoice;
 use crate::components::{ErrorBox, ShownValue, Time, close_on_escape};
 use crate::domain::*;
 use crate::i18n::{Msg, t, use_i18n};
@@ -107,7 +108,7 @@ fn RerunDialog(task: RwSignal<TaskView>, open: RwSignal<bool>) -> impl IntoView 
         })
     });
     let billed = status.may_be_billed();
-    let send = move |_| {
+    let send = move |over_budget: bool| {
         let config = match target.get_untracked() {
             Target::Other => other.get_untracked(),
             _ => None,
@@ -118,6 +119,7 @@ fn RerunDialog(task: RwSignal<TaskView>, open: RwSignal<bool>) -> impl IntoView 
                 config,
                 as_it_was: target.get_untracked() == Target::AsItWas,
                 confirmed: billed,
+                over_budget,
             },
         });
     };
@@ -154,10 +156,13 @@ fn RerunDialog(task: RwSignal<TaskView>, open: RwSignal<bool>) -> impl IntoView 
                 {billed.then(|| view! {
                     <div class="alert alert-warn" role="alert" data-testid="rerun-billed">{t(Msg::RerunMayBeBilled)}</div>
                 })}
-                {move || rerun.value().get().and_then(Result::err).map(|err| view! { <ErrorBox err/> })}
+                {move || rerun.value().get().and_then(Result::err).map(|err| view! {
+                    <ErrorBox err=err.clone()/>
+                    <OverBudgetChoice err pending=rerun.pending() run_anyway=move |()| send(true)/>
+                })}
                 <div class="form-actions">
                     <button type="button" class="btn btn-primary" data-testid="rerun-go"
-                        on:click=send disabled=move || rerun.pending().get() || !ready()>
+                        on:click=move |_| send(false) disabled=move || rerun.pending().get() || !ready()>
                         {if billed { t(Msg::RerunConfirmBilled) } else { t(Msg::TaskRerun) }}
                     </button>
                     <leptos_router::components::A href=format!("/tasks/new?from={}", id.0) attr:class="btn" attr:data-testid="rerun-edit">

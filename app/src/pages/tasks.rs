@@ -3,6 +3,7 @@
 
 use crate::api::configs::list_configs;
 use crate::api::tasks::{RerunFailed, list_tasks};
+use crate::components::budget::OverBudgetChoice;
 use crate::components::{ErrorBox, FilterForm, PageError, StatusBadge, Time};
 use crate::domain::*;
 use crate::error::AppError;
@@ -302,28 +303,36 @@ fn CompareTable(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
         })
     };
     let batch = move || rows.with(|r| r.first().and_then(|x| x.batch_id));
-    let send = move |confirmed: bool| {
+    let send = move |confirmed: bool, over_budget: bool| {
         if let Some(batch) = batch() {
-            rerun.dispatch(RerunFailed { batch, confirmed });
+            rerun.dispatch(RerunFailed {
+                batch,
+                confirmed,
+                over_budget,
+            });
         }
     };
+    let billed = move || again().iter().any(|s| s.may_be_billed());
     view! {
         <Show when=move || !again().is_empty()>
             <div class="page-actions">
                 <button type="button" class="btn" data-testid="rerun-failed" disabled=move || rerun.pending().get()
-                    on:click=move |_| if again().iter().any(|s| s.may_be_billed()) { confirm.set(true) } else { send(false) }>
+                    on:click=move |_| if billed() { confirm.set(true) } else { send(false, false) }>
                     {t(Msg::BatchRerunFailed)}" ("{move || again().len()}")"
                 </button>
             </div>
         </Show>
-        {move || rerun.value().get().and_then(Result::err).map(|err| view! { <ErrorBox err/> })}
+        {move || rerun.value().get().and_then(Result::err).map(|err| view! {
+            <ErrorBox err=err.clone()/>
+            <OverBudgetChoice err pending=rerun.pending() run_anyway=move |()| send(billed(), true)/>
+        })}
         <Show when=move || confirm.get()>
             <div class="dialog-backdrop">
                 <div class="dialog" role="alertdialog" aria-modal="true" aria-labelledby="rerun-failed-h">
                     <h2 id="rerun-failed-h">{t(Msg::BatchRerunFailed)}</h2>
                     <p>{t(Msg::RerunMayBeBilled)}</p>
                     <div class="form-actions">
-                        <button type="button" class="btn btn-danger" on:click=move |_| { confirm.set(false); send(true); }>
+                        <button type="button" class="btn btn-danger" on:click=move |_| { confirm.set(false); send(true, false); }>
                             {t(Msg::RerunConfirmBilled)}
                         </button>
                         <button type="button" class="btn" on:click=move |_| confirm.set(false)>{t(Msg::Cancel)}</button>

@@ -150,8 +150,60 @@ pub async fn chart(core: &Core) -> anyhow::Result<SpendChart> {
     Ok(chart)
 }
 
+/// A launch's price and the budgets it passes (see [`guard`]).
+pub struct Priced {
+    estimate: BatchEstimate,
+    over: Vec<BudgetExcess>,
+}
+
+/// Prices launching `spec` on `configs` (within `estimate::LAUNCH_WAIT`) and holds it against
+/// their daily budgets: past one, 409 [`AppError::OverBudget`] with the numbers, unless
+/// `over_budget` (admins only: 403 for anyone else). Call [`Priced::keep`] once launched.
+pub async fn guard(
+    core: &Core,
+    actor: &Actor,
+    configs: &[ConfigId],
+    spec: &TaskSpec,
+    over_budget: bool,
+) -> Result<Priced, AppError> {
+    let estimate = super::estimate::within(core, actor, configs, spec).await?;
+    let over = over(core, &estimate).await?;
+    if !over.is_empty() {
+        if !over_budget {
+            return Err(AppError::OverBudget(over));
+        }
+        actor.require_admin()?;
+    }
+    Ok(Priced { estimate, over })
+}
+
+impl Priced {
+    /// Keeps each new task's estimate (by its config) and audits a launch past a budget.
+    pub async fn keep(&self, core: &Core, actor: &Actor, tasks: &[TaskId]) -> Result<(), AppError> {
+        if !self.over.is_empty() {
+            audit_override(core, actor, tasks, &self.over).await?;
+        }
+        for id in tasks {
+            let config = db::task::engine_task(&core.db.read, *id)
+                .await?
+                .map(|t| t.config_id);
+            if let Some(e) = self
+                .estimate
+                .configs
+                .iter()
+                .find(|e| Some(e.config) == config)
+            {
+                db::task::set_estimate(&core.db.write, *id, e)
+                    .await
+                    .context("keeping the estimate")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// An audit row for an admin's launch past the daily budget of `over`, naming the tasks.
-pub async fn audit_override(
+async fn audit_override(
     core: &Core,
     actor: &Actor,
     tasks: &[TaskId],

@@ -75,7 +75,11 @@ impl TasksApi for Core {
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn rerun_task(&self, actor: &Actor, req: RerunRequest) -> Result<TaskId, AppError> {
-        Ok(self.engine.rerun(actor, req).await?)
+        let (config, spec) = self.rerun_case(req.of, req.config).await?;
+        let priced = super::budget::guard(self, actor, &[config], &spec, req.over_budget).await?;
+        let id = self.engine.rerun(actor, req).await?;
+        priced.keep(self, actor, &[id]).await?;
+        Ok(id)
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
@@ -84,8 +88,31 @@ impl TasksApi for Core {
         actor: &Actor,
         batch: BatchId,
         confirmed: bool,
+        over_budget: bool,
     ) -> Result<Vec<TaskId>, AppError> {
-        Ok(self.engine.rerun_failed(actor, batch, confirmed).await?)
+        let mut configs = Vec::new();
+        let mut spec = None;
+        for (id, status) in db::task::in_batch(&self.db.read, batch)
+            .await
+            .context("reading the batch")?
+        {
+            if matches!(status, TaskStatus::Failed | TaskStatus::TimedOut) {
+                let (config, s) = self.rerun_case(id, None).await?;
+                configs.push(config);
+                spec.get_or_insert(s);
+            }
+        }
+        let priced = match spec {
+            Some(spec) => {
+                Some(super::budget::guard(self, actor, &configs, &spec, over_budget).await?)
+            }
+            None => None,
+        };
+        let ids = self.engine.rerun_failed(actor, batch, confirmed).await?;
+        if let Some(p) = priced {
+            p.keep(self, actor, &ids).await?;
+        }
+        Ok(ids)
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
@@ -235,9 +262,9 @@ impl TasksApi for Core {
 }
 
 impl Core {
-    /// Launches `spec` on `configs` (see [`TasksApi::launch_tasks`]): prices it first (the
-    /// estimate is kept on each task and held against the daily budgets), then hands the tasks
-    /// to the engine (`follow`: this process follows them, see `Engine::launch_for`).
+    /// Launches `spec` on `configs` (see [`TasksApi::launch_tasks`]): priced and held against
+    /// the daily budgets first (see `budget::guard`), then handed to the engine (`follow`:
+    /// this process follows the tasks, see `Engine::launch_for`).
     pub async fn launch_priced(
         &self,
         actor: &Actor,
@@ -252,30 +279,26 @@ impl Core {
                 chosen.push(c);
             }
         }
-        // The price first: it is kept on each task and held against the daily budgets.
-        let priced = super::estimate::within(self, actor, &chosen, &spec).await?;
-        let over = super::budget::over(self, &priced).await?;
-        if !over.is_empty() {
-            if !over_budget {
-                return Err(AppError::OverBudget(over));
-            }
-            actor.require_admin()?;
-        }
-        let ids = self
-            .engine
-            .launch_for(actor, chosen.clone(), spec, follow)
-            .await?;
-        if !over.is_empty() {
-            super::budget::audit_override(self, actor, &ids, &over).await?;
-        }
-        for (id, config) in ids.iter().zip(&chosen) {
-            if let Some(e) = priced.configs.iter().find(|e| e.config == *config) {
-                db::task::set_estimate(&self.db.write, *id, e)
-                    .await
-                    .context("keeping the estimate")?;
-            }
-        }
+        let priced = super::budget::guard(self, actor, &chosen, &spec, over_budget).await?;
+        let ids = self.engine.launch_for(actor, chosen, spec, follow).await?;
+        priced.keep(self, actor, &ids).await?;
         Ok(ids)
+    }
+
+    /// The test case of task `of` and the config a re-run of it goes to (`config`, else its
+    /// own): what a re-run is priced by.
+    async fn rerun_case(
+        &self,
+        of: TaskId,
+        config: Option<ConfigId>,
+    ) -> Result<(ConfigId, TaskSpec), AppError> {
+        let t = db::task::engine_task(&self.db.read, of)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok((
+            config.unwrap_or(t.config_id),
+            TaskSpec::from(&t.stored.spec),
+        ))
     }
 }
 

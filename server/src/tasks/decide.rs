@@ -80,6 +80,9 @@ impl Engine {
                     config: None,
                     as_it_was: false,
                     confirmed: true,
+                    // Budgets are held by the services, before the engine (see
+                    // `services::budget`); sending an uncertain task again is a decision of its own.
+                    over_budget: false,
                 },
             )
             .await?;

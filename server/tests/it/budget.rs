@@ -182,3 +182,74 @@ async fn the_overview_shows_spend_per_config_per_day() {
         "nothing on other days"
     );
 }
+
+#[tokio::test]
+async fn a_rerun_and_a_batchs_failed_tasks_again_are_held_to_the_budget_too() {
+    let (app, admin, sb, cfg) = app_with_sandbox("Rerun budget").await;
+    let other = create_config(&app, &admin, rh_config("Rerun budget B", &sb.base_url())).await;
+    let id = launched(launch_http(&app, &admin, &[cfg], case("once")).await).await;
+    wait_final(&app, id, 20).await;
+    // A batch whose task on `other` fails (before the budget is set).
+    let r = app
+        .json(
+            &admin,
+            "tasks/launch",
+            json!({ "configs": [cfg, other], "spec": case("a batch #fail") }),
+        )
+        .await;
+    let batch = body_json(expect_status(r, 200, "batch").await).await;
+    for t in batch["tasks"].as_array().expect("tasks") {
+        wait_final(&app, TaskId(t.as_i64().expect("id")), 20).await;
+    }
+    app.call(
+        &admin,
+        "configs/set_budget",
+        json!({ "id": cfg, "daily": "0.15" }),
+    )
+    .await;
+    let r = app
+        .json(&admin, "tasks/rerun", json!({ "req": { "of": id.0 } }))
+        .await;
+    let body = body_json(expect_status(r, 409, "the rerun is past the budget").await).await;
+    assert_eq!(body["OverBudget"][0]["spent"], "0.14", "{body}");
+    let r = app
+        .json(
+            &admin,
+            "tasks/rerun",
+            json!({ "req": { "of": id.0, "over_budget": true } }),
+        )
+        .await;
+    let again = body_json(expect_status(r, 200, "run anyway").await).await;
+    let again = TaskId(again.as_i64().expect("the new task"));
+    assert!(task_view(&app, again).await.estimate.is_some(), "priced");
+    // The batch failed on both configs: running its failed tasks again is held to `cfg`'s budget.
+    let b = batch["batch"].as_i64().expect("a batch");
+    let r = app
+        .json(
+            &admin,
+            "tasks/rerun_failed",
+            json!({ "batch": b, "confirmed": false }),
+        )
+        .await;
+    let body = body_json(expect_status(r, 409, "one of them is past its budget").await).await;
+    assert_eq!(
+        body["OverBudget"].as_array().map(Vec::len),
+        Some(1),
+        "{body}"
+    );
+    assert_eq!(body["OverBudget"][0]["name"], "Rerun budget", "{body}");
+    app.call(
+        &admin,
+        "configs/set_budget",
+        json!({ "id": cfg, "daily": null }),
+    )
+    .await;
+    let r = app
+        .json(
+            &admin,
+            "tasks/rerun_failed",
+            json!({ "batch": b, "confirmed": false }),
+        )
+        .await;
+    expect_status(r, 200, "no budget left to pass").await;
+}

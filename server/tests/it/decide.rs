@@ -182,6 +182,7 @@ async fn a_task_runs_again_on_another_config_showing_what_differs() {
                 config: None,
                 as_it_was: true,
                 confirmed: false,
+                over_budget: false,
             },
         )
         .await

@@ -218,6 +218,20 @@ impl ValidSpec {
     }
 }
 
+impl From<&ValidSpec> for TaskSpec {
+    /// The checked case as a form would send it again (it validates to the same case).
+    fn from(v: &ValidSpec) -> TaskSpec {
+        TaskSpec {
+            prompt: v.prompt.clone(),
+            resolution: v.resolution.as_str().to_owned(),
+            aspect_ratio: v.aspect_ratio.as_str().to_owned(),
+            image_urls: v.image_urls.clone(),
+            local_images: v.local_images.clone(),
+            region: v.region.as_str().to_owned(),
+        }
+    }
+}
+
 impl TaskSpec {
     pub fn validate(&self) -> Result<ValidSpec, FieldErrors> {
         let mut errs = FieldErrors::new();

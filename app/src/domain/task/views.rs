@@ -178,6 +178,9 @@ pub struct RerunRequest {
     /// [`TaskStatus::may_be_billed`]).
     #[serde(default)]
     pub confirmed: bool,
+    /// An admin runs it past its config's daily budget knowingly (audited).
+    #[serde(default)]
+    pub over_budget: bool,
 }
 
 /// What launching answers: the new tasks, and their batch when there are several.

@@ -126,6 +126,8 @@ pub fn submits(sb: &SandboxHandle) -> Vec<rhconsole::sandbox::SeenRequest> {
         .lock()
         .map(|v| {
             v.iter()
+                // The price preview's path ends like the submit's: it is not a submit.
+                .filter(|r| !r.path.contains("/price-preview/"))
                 .filter(|r| r.path.ends_with("/edit") || r.path.ends_with("/images/edits"))
                 .cloned()
                 .collect()
