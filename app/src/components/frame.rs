@@ -17,8 +17,17 @@ pub fn use_me() -> Option<Me> {
     use_context::<Me>()
 }
 
+/// Waits until the signed-in user is known: a page's `Suspend` awaits it before rendering
+/// what [`is_admin`] decides, so the server render cannot race the user's lookup (it would send
+/// HTML without the admin's parts to a browser that has the user and expects them).
+pub async fn admin_known() {
+    if let Some(m) = use_me() {
+        let _ = m.0.await;
+    }
+}
+
 /// Whether the signed-in user is an admin (to show only what the role can do; the server
-/// decides anyway).
+/// decides anyway). Read synchronously: render with it only after [`admin_known`].
 pub fn is_admin() -> impl Fn() -> bool + Copy {
     let me = use_me();
     move || {
@@ -57,6 +66,8 @@ pub fn AdminOnly(children: ChildrenFn, #[prop(optional)] quiet: bool) -> impl In
     }
 }
 
+/// The frame around every page. What depends on the role awaits the signed-in user in a
+/// `Suspend` (see `Nav`, [`AdminOnly`], [`admin_known`]).
 #[component]
 pub fn Frame(children: Children) -> impl IntoView {
     let me = Resource::new(|| (), |_| me());
@@ -94,12 +105,6 @@ pub fn Frame(children: Children) -> impl IntoView {
 #[component]
 fn Nav() -> impl IntoView {
     let me = use_me();
-    let is_admin = move || {
-        me.and_then(|m| m.0.get())
-            .and_then(|r| r.ok())
-            .flatten()
-            .is_some_and(|u| u.is_admin())
-    };
     let location = use_location();
     let current = move |prefix: &'static str| {
         move || {
@@ -117,10 +122,19 @@ fn Nav() -> impl IntoView {
             <A href="/" attr:aria-current=current("/")>{t(Msg::NavHome)}</A>
             <A href="/configs" attr:aria-current=current("/configs")>{t(Msg::NavConfigs)}</A>
             <A href="/tasks" attr:aria-current=current("/tasks")>{t(Msg::NavTasks)}</A>
+            // Awaited in a `Suspend`: a resource only read (`.get()`) inside a Transition is not
+            // reliably waited for by the server render, which then sent the fallback (no link)
+            // while the browser, which has the user, expected the link (a hydration panic).
             <Transition fallback=|| ()>
-                <Show when=is_admin>
-                    <A href="/users" attr:aria-current=current("/users")>{t(Msg::NavUsers)}</A>
-                </Show>
+                {move || Suspend::new(async move {
+                    let admin = match me {
+                        Some(m) => m.0.await.ok().flatten().is_some_and(|u| u.is_admin()),
+                        None => false,
+                    };
+                    admin.then(|| view! {
+                        <A href="/users" attr:aria-current=current("/users")>{t(Msg::NavUsers)}</A>
+                    })
+                })}
             </Transition>
         </nav>
     }
@@ -206,8 +220,12 @@ fn UserMenu() -> impl IntoView {
     });
     view! {
         <Transition fallback=|| ()>
-            {move || {
-                me.and_then(|m| m.0.get()).and_then(|r| r.ok()).flatten().map(|u| {
+            {move || Suspend::new(async move {
+                let user = match me {
+                    Some(m) => m.0.await.ok().flatten(),
+                    None => None,
+                };
+                user.map(|u| {
                     let role = u.role.label();
                     view! {
                         <span class="whoami">
@@ -219,7 +237,7 @@ fn UserMenu() -> impl IntoView {
                         </crate::components::PostForm>
                     }
                 })
-            }}
+            })}
         </Transition>
     }
 }

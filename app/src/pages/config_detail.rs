@@ -7,7 +7,7 @@ use crate::api::configs::{
 };
 use crate::api::tasks::list_tasks;
 use crate::components::budget::BudgetCard;
-use crate::components::frame::{AdminOnly, is_admin};
+use crate::components::frame::{AdminOnly, admin_known, is_admin};
 use crate::components::key_check::KeyCheckCard;
 use crate::components::{
     CopyButton, ErrorBox, Missing, PageError, ShownValue, StatusBadge, Time, close_on_escape,
@@ -116,6 +116,7 @@ pub fn ConfigDetailPage() -> impl IntoView {
     view! {
         <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
             {move || Suspend::new(async move {
+                admin_known().await;
                 match config.await {
                     Ok(c) => view! {
                         <Title text=c.fields.name.clone()/>

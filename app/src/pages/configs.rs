@@ -1,7 +1,7 @@
 //! The configuration list: search, filter, sort, switch on/off inline, last test and success rate.
 
 use crate::api::configs::{SetConfigActive, list_configs};
-use crate::components::frame::is_admin;
+use crate::components::frame::{admin_known, is_admin};
 use crate::components::key_check::key_line;
 use crate::components::{ErrorBox, FilterForm, PageError, StatusBadge, Switch, Time};
 use crate::domain::*;
@@ -43,9 +43,12 @@ pub fn ConfigsPage() -> impl IntoView {
             </div>
             <div class="page-actions">
                 <Transition fallback=|| ()>
-                    <Show when=admin>
-                        <A href="/configs/new" attr:class="btn btn-primary">"+ "{t(Msg::ConfigsNew)}</A>
-                    </Show>
+                    {move || Suspend::new(async move {
+                        admin_known().await;
+                        admin().then(|| view! {
+                            <A href="/configs/new" attr:class="btn btn-primary">"+ "{t(Msg::ConfigsNew)}</A>
+                        })
+                    })}
                 </Transition>
             </div>
         </div>
@@ -88,6 +91,7 @@ pub fn ConfigsPage() -> impl IntoView {
         </FilterForm>
         <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
             {move || Suspend::new(async move {
+                admin_known().await;
                 match list.await {
                     Ok(items) if items.is_empty() => {
                         let f = filter.get_untracked();

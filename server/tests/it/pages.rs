@@ -1,5 +1,5 @@
 //! Server rendering under concurrency: many signed-in clients reading every page at once get
-//! complete pages, and the renderer never panics (a panic in a request's task only shows as a
+//! complete pages rendered for their role, and the renderer never panics (a panic in a request's task only shows as a
 //! dropped connection, so a panic hook counts them too); a page keeps its own request context
 //! while other loads are abandoned and the site's files are fetched alongside.
 
@@ -73,6 +73,13 @@ async fn concurrent_readers_get_whole_pages_and_nothing_panics() {
                                 }
                                 if !html.contains("<title>") {
                                     failures.push(format!("{page}: no <title>"));
+                                }
+                                // The page as its role sees it, whatever the timing: the server
+                                // render waits for the signed-in user (an admin's nav has the
+                                // users link), so hydration finds what it expects.
+                                if !html.contains("href=\"/users\"") {
+                                    failures
+                                        .push(format!("{page}: rendered without the admin's nav"));
                                 }
                             }
                             Ok(_) => failures.push(format!("{page}: page cut short")),
