@@ -41,6 +41,8 @@ test('a launch past the daily budget is refused with the numbers, and an admin r
   await hydrated(page);
   await page.getByLabel(/^提示词/).fill('past the budget');
   await page.getByLabel('图片链接 1', { exact: true }).fill('https://example.com/budget.png');
+  // The price before launch already says it would pass the budget.
+  await expect(page.getByTestId('estimate-over-budget')).toContainText('超出每日测试预算');
   await page.getByRole('button', { name: '提交测试' }).click();
   const refusal = page.getByRole('alert').filter({ hasText: '超出每日测试预算' });
   await expect(refusal).toContainText('每日预算 ¥0.10');

@@ -420,6 +420,7 @@ fn EstimateBox(batch: BatchEstimate) -> impl IntoView {
     let lang = use_i18n().lang;
     let several = batch.configs.len() > 1;
     let total = batch.total.clone();
+    let over = batch.over_budget.clone();
     view! {
         <div class="estimate" data-testid="estimate" aria-live="polite">
             <strong>{t(Msg::EstimateTitle)}</strong>
@@ -439,6 +440,14 @@ fn EstimateBox(batch: BatchEstimate) -> impl IntoView {
                     {t(Msg::EstimateTotal)}": "
                     {move || total.clone().map(|t| Cost::Money(t).render(lang.get())).unwrap_or_else(|| Msg::EstimateUnknown.text(lang.get()).to_owned())}
                 </p>
+            })}
+            {(!over.is_empty()).then(|| {
+                let err = AppError::OverBudget(over);
+                view! {
+                    <p class="alert alert-warn" role="status" data-testid="estimate-over-budget">
+                        {move || err.message(lang.get())}
+                    </p>
+                }
             })}
             <p class="hint">{t(Msg::EstimateNote)}</p>
         </div>

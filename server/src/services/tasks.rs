@@ -59,7 +59,9 @@ impl TasksApi for Core {
         configs: Vec<ConfigId>,
         spec: TaskSpec,
     ) -> Result<BatchEstimate, AppError> {
-        super::estimate::estimate(self, actor, configs, spec).await
+        let mut e = super::estimate::estimate(self, actor, configs, spec).await?;
+        e.over_budget = super::budget::over(self, &e).await?;
+        Ok(e)
     }
 
     async fn launch_tasks(

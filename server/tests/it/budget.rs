@@ -89,6 +89,16 @@ async fn a_launch_past_the_daily_budget_is_refused_with_the_numbers_and_an_admin
         wait_final(&app, first, 20).await.status,
         TaskStatus::Succeeded
     );
+    // The price before launch already says so.
+    let e = app
+        .call(
+            &operator,
+            "tasks/estimate",
+            json!({ "configs": [cfg], "spec": case("second") }),
+        )
+        .await;
+    assert_eq!(e["over_budget"][0]["launch"], "0.14", "{e}");
+    assert_eq!(e["over_budget"][0]["spent"], "0.14", "{e}");
     // 0.14 spent + 0.14 more does not: refused, with the numbers, and nothing launched.
     let before = rhconsole::db::task::count_in_flight(&app.core.db.read)
         .await

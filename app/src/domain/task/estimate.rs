@@ -40,6 +40,10 @@ pub struct BatchEstimate {
     pub configs: Vec<ConfigEstimate>,
     /// The sum in CNY, as a decimal (`None` when any estimate is unknown or in another currency).
     pub total: Option<String>,
+    /// The configs this launch would take past their daily budget (the launch would be refused
+    /// unless an admin runs it anyway), with the numbers.
+    #[serde(default)]
+    pub over_budget: Vec<crate::domain::BudgetExcess>,
 }
 
 impl ConfigEstimate {
