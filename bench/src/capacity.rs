@@ -48,16 +48,7 @@ pub async fn run(ctx: &Ctx) -> Result<Outcome> {
     })
     .await;
     let launch_secs = t0.elapsed().as_secs_f64();
-    let launched = results.iter().filter(|r| r.is_ok()).count();
-    if let Some(Err(e)) = results.iter().find(|r| r.is_err()) {
-        o.note(format!(
-            "{} launch(es) failed; first error: {e:#}",
-            TASKS - launched
-        ));
-    }
-    if launched == 0 {
-        bail!("no task could be launched");
-    }
+    let launched = http::count_launched(&mut o, &results, TASKS)?;
 
     // Until the line is formed: the limit at the provider, everyone else waiting.
     let deadline = Instant::now() + Duration::from_secs(180);

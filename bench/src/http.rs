@@ -293,6 +293,26 @@ pub async fn launch_many(
         .await
 }
 
+/// How many of `results` (from [`launch_many`] of `wanted` tasks) were launched: the first
+/// failure is noted on `o`, and a run where none launched fails.
+pub fn count_launched(
+    o: &mut crate::report::Outcome,
+    results: &[Result<i64>],
+    wanted: usize,
+) -> Result<usize> {
+    let launched = results.iter().filter(|r| r.is_ok()).count();
+    if let Some(Err(e)) = results.iter().find(|r| r.is_err()) {
+        o.note(format!(
+            "{} launch(es) failed; first error: {e:#}",
+            wanted - launched
+        ));
+    }
+    if launched == 0 {
+        bail!("no task could be launched");
+    }
+    Ok(launched)
+}
+
 /// Waits (reading the database, every 0.5 s) until `launched` tasks exist and none is in
 /// flight, for at most `limit`: the last status count, and whether it was reached.
 pub async fn all_final(

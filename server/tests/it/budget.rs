@@ -26,6 +26,20 @@ async fn launch_http(
     app.json(c, "tasks/launch", req).await
 }
 
+async fn set_budget(
+    app: &TestApp,
+    c: &reqwest::Client,
+    cfg: i64,
+    daily: &str,
+) -> reqwest::Response {
+    app.json(
+        c,
+        "configs/set_budget",
+        json!({ "id": cfg, "daily": daily }),
+    )
+    .await
+}
+
 async fn launched(r: reqwest::Response) -> TaskId {
     let v = body_json(expect_status(r, 200, "launched").await).await;
     TaskId(v["tasks"][0].as_i64().expect("a task id"))
@@ -57,21 +71,9 @@ async fn a_launch_past_the_daily_budget_is_refused_with_the_numbers_and_an_admin
     let (app, admin, _sb, cfg) = app_with_sandbox("Budgeted").await;
     let operator = app.operator(&admin, "olga").await;
     // Operators may not set budgets; a malformed one names the field.
-    let r = app
-        .json(
-            &operator,
-            "configs/set_budget",
-            json!({ "id": cfg, "daily": "1" }),
-        )
-        .await;
+    let r = set_budget(&app, &operator, cfg, "1").await;
     expect_status(r, 403, "operators may not").await;
-    let r = app
-        .json(
-            &admin,
-            "configs/set_budget",
-            json!({ "id": cfg, "daily": "0.2.0" }),
-        )
-        .await;
+    let r = set_budget(&app, &admin, cfg, "0.2.0").await;
     let body = body_json(expect_status(r, 422, "malformed").await).await;
     assert!(body.to_string().contains("daily"), "{body}");
     let b = app
