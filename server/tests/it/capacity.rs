@@ -175,3 +175,44 @@ async fn a_task_waiting_for_a_slot_times_out_at_its_deadline_and_can_be_cancelle
     assert_eq!(v.status, TaskStatus::TimedOut, "{v:?}");
     assert_eq!(stats(&sb).submits, 1, "only the holder was sent");
 }
+
+#[tokio::test]
+async fn queue_full_waits_for_a_slot_without_counting_an_attempt() {
+    let (app, _admin, _sb, cfg) =
+        app_with_sandbox_config("Sandbox", json!({ "enable_retry": false })).await;
+    let (id, v) = run_task(&app, cfg, spec("many #queuefull"), 20).await;
+    // Retries are off: the refusal sent it back in line instead of using one.
+    assert_eq!((v.status, v.attempts), (TaskStatus::Succeeded, 1));
+    let said = said(events(&app, id).await);
+    assert!(
+        said.iter()
+            .any(|t| matches!(t, EventText::QueueFull { code, .. } if code == "421")),
+        "{said:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_slow_provider_does_not_hold_up_another() {
+    let (app, admin) = app_with_admin().await;
+    let (_slow_sb, slow) =
+        sandbox_config(&app, &admin, "Slow", json!({ "max_concurrency": 3 })).await;
+    let (_fast_sb, fast) = sandbox_config(&app, &admin, "Fast", json!({})).await;
+    let mut stuck = Vec::new();
+    for i in 0..6 {
+        stuck.push(launch(&app, slow, spec(&format!("stuck {i} #hang"))).await);
+    }
+    let (_, v) = run_task(&app, fast, spec("quick"), 5).await;
+    assert_eq!(v.status, TaskStatus::Succeeded);
+    let mut waiting = 0;
+    for id in stuck {
+        let t = task_view(&app, id).await;
+        assert!(!t.status.is_terminal(), "the slow ones are still going");
+        if t.status == TaskStatus::Waiting {
+            waiting += 1;
+        }
+    }
+    assert_eq!(
+        waiting, 3,
+        "the slow config's limit (3) holds the others back, not the fast config"
+    );
+}

@@ -186,20 +186,6 @@ async fn no_retry_when_retry_is_off() {
 }
 
 #[tokio::test]
-async fn queue_full_waits_for_a_slot_without_counting_an_attempt() {
-    let (app, _sb, cfg) = setup(false).await;
-    let (id, v) = run_task(&app, cfg, spec("many #queuefull"), 20).await;
-    // Retries are off: the refusal sent it back in line instead of using one.
-    assert_eq!((v.status, v.attempts), (TaskStatus::Succeeded, 1));
-    let said = said(events(&app, id).await);
-    assert!(
-        said.iter()
-            .any(|t| matches!(t, EventText::QueueFull { code, .. } if code == "421")),
-        "{said:?}"
-    );
-}
-
-#[tokio::test]
 async fn a_provider_that_keeps_failing_exhausts_the_retries() {
     let v = final_task(true, "down #http502always", 30).await;
     let outcome = (v.status, v.attempts, v.error_code.as_deref());
@@ -465,32 +451,6 @@ async fn a_live_stream_has_no_gaps_and_no_duplicates() {
     let seen = streamed_seqs(&app, id, 2, 15).await;
     let v = wait_final(&app, id, 5).await;
     assert_eq!(seen, (3..=v.last_seq).collect::<Vec<_>>());
-}
-
-#[tokio::test]
-async fn a_slow_provider_does_not_hold_up_another() {
-    let (app, admin) = app_with_admin().await;
-    let (_slow_sb, slow) =
-        sandbox_config(&app, &admin, "Slow", json!({ "max_concurrency": 3 })).await;
-    let (_fast_sb, fast) = sandbox_config(&app, &admin, "Fast", json!({})).await;
-    let mut stuck = Vec::new();
-    for i in 0..6 {
-        stuck.push(launch(&app, slow, spec(&format!("stuck {i} #hang"))).await);
-    }
-    let (_, v) = run_task(&app, fast, spec("quick"), 5).await;
-    assert_eq!(v.status, TaskStatus::Succeeded);
-    let mut waiting = 0;
-    for id in stuck {
-        let t = task_view(&app, id).await;
-        assert!(!t.status.is_terminal(), "the slow ones are still going");
-        if t.status == TaskStatus::Waiting {
-            waiting += 1;
-        }
-    }
-    assert_eq!(
-        waiting, 3,
-        "the slow config's limit (3) holds the others back, not the fast config"
-    );
 }
 
 /// `serve --sandbox` restarted: the in-memory fake forgot what it was running, so those tasks
