@@ -2,7 +2,9 @@
 //! shows, Chinese first, English second. A missing language is a syntax error in the table.
 
 use super::Lang;
-use serde::{Deserialize, Serialize};
+
+/// How a message travels in JSON and prints without a language choice.
+mod wire;
 
 macro_rules! messages {
     ($($key:ident => $zh:literal, $en:literal;)*) => {
@@ -25,41 +27,6 @@ macro_rules! messages {
             pub const ALL: &'static [Msg] = &[$(Msg::$key),*];
         }
     };
-}
-
-// By name, as serde's derive would, but without its per-format visitor code: a few hundred
-// variants made that a noticeable share of the browser bundle.
-impl Serialize for Msg {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.name())
-    }
-}
-
-impl<'de> Deserialize<'de> for Msg {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Msg::ALL
-            .iter()
-            .copied()
-            .find(|m| m.name() == name)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown message {name:?}")))
-    }
-}
-
-impl Msg {
-    pub fn en(self) -> &'static str {
-        self.text(Lang::En)
-    }
-    pub fn zh(self) -> &'static str {
-        self.text(Lang::Zh)
-    }
-}
-
-impl std::fmt::Display for Msg {
-    /// Both languages, for places with no language choice (CLI, logs).
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} / {}", self.zh(), self.en())
-    }
 }
 
 messages! {
@@ -521,30 +488,4 @@ messages! {
     ErrProviderTaskId => "服务商任务号只能包含字母、数字、- 和 _（1–64 个字符）", "A provider task id holds letters, digits, - and _ only (1–64 characters)";
     ErrResendNotConfirmed => "重新发送可能重复计费：请先确认", "Sending it again may cost twice: confirm first";
     ErrUrlNotAllowed => "不允许访问本地或内网地址", "Local and private addresses are not allowed";
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_message_has_text_in_both_languages() {
-        for m in Msg::ALL {
-            assert!(!m.zh().is_empty(), "{m:?} has no Chinese text");
-            assert!(!m.en().is_empty(), "{m:?} has no English text");
-        }
-    }
-
-    #[test]
-    fn messages_travel_in_json_by_name_and_come_back() {
-        for &m in Msg::ALL {
-            let json = serde_json::to_string(&m).expect("serialize");
-            assert_eq!(json, format!("\"{m:?}\""));
-            let back: Msg = serde_json::from_str(&json).expect("deserialize");
-            assert_eq!(back, m);
-        }
-        let err = serde_json::from_str::<Msg>("\"NoSuchMessage\"").expect_err("unknown name");
-        assert!(err.to_string().contains("NoSuchMessage"), "{err}");
-        assert!(serde_json::from_str::<Msg>("17").is_err());
-    }
 }
