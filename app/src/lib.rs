@@ -8,7 +8,9 @@ pub mod chunk_batch;
 pub mod components;
 pub mod domain;
 pub mod error;
+pub mod hydration;
 pub mod i18n;
+pub mod islands;
 pub mod live;
 pub mod pages;
 pub mod prefs;
@@ -19,45 +21,10 @@ use crate::pages::*;
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
 use leptos_router::{
-    Lazy, LazyRoute, SsrMode,
+    SsrMode,
     components::{Route, Router, Routes},
-    lazy_route, path,
+    path,
 };
-
-/// Declares a route whose page is loaded on demand: in a release build split with
-/// `cargo leptos build --split`, each page's code is its own small wasm chunk, fetched when the
-/// page is first shown (and preloaded by the server-rendered page that needs it), so the main
-/// bundle carries only the frame, the router and what every page shares.
-macro_rules! lazy_pages {
-    ($($route:ident => $page:ident),* $(,)?) => {$(
-        struct $route;
-
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
-
-            fn view(_this: Self) -> AnyView {
-                view! { <$page/> }.into_any()
-            }
-        }
-    )*};
-}
-
-lazy_pages! {
-    LoginRoute => LoginPage,
-    SetupRoute => SetupPage,
-    HomeRoute => HomePage,
-    ConfigsRoute => ConfigsPage,
-    ConfigNewRoute => ConfigNewPage,
-    ConfigDetailRoute => ConfigDetailPage,
-    ConfigEditRoute => ConfigEditPage,
-    TasksRoute => TasksPage,
-    TaskNewRoute => TaskNewPage,
-    TaskRoute => TaskPage,
-    UsersRoute => UsersPage,
-}
 
 /// The HTML document around the app. Rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -75,7 +42,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <link rel="stylesheet" href="/pkg/rhconsole.css"/>
-                <HydrationScripts options/>
+                <hydration::IslandScripts options/>
                 <chunk_batch::ChunkBatching/>
                 <leptos_meta::MetaTags/>
             </head>
@@ -123,17 +90,17 @@ pub fn App() -> impl IntoView {
         <Router>
             <Frame>
                 <Routes fallback=NotFoundPage>
-                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/setup") view={Lazy::<SetupRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/configs") view={Lazy::<ConfigsRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/configs/new") view={Lazy::<ConfigNewRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/configs/:id") view={Lazy::<ConfigDetailRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/configs/:id/edit") view={Lazy::<ConfigEditRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/tasks") view={Lazy::<TasksRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/tasks/new") view={Lazy::<TaskNewRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/tasks/:id") view={Lazy::<TaskRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/configs") view=ConfigsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/configs/new") view=ConfigNewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/configs/:id") view=ConfigDetailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/configs/:id/edit") view=ConfigEditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tasks") view=TasksPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tasks/new") view=TaskNewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tasks/:id") view=TaskPage ssr=SsrMode::Async/>
+                    <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
                 </Routes>
             </Frame>
         </Router>

@@ -210,6 +210,32 @@ pub async fn task_events(id: TaskId, after: i64) -> Result<TextStream<AppError>,
     .await
 }
 
+/// The task's log lines after `after`, then live ones, worded for the reader:
+/// newline-delimited `LiveMsg` JSON.
+#[server(endpoint = "tasks/live", input = Json, output = StreamingText)]
+pub async fn task_live(id: TaskId, after: i64) -> Result<TextStream<AppError>, AppError> {
+    use crate::islands::task::{LiveMsg, LiveState, LogLine};
+    use futures::StreamExt;
+    respond(async move {
+        let lang = crate::prefs::Prefs::from_request().lang;
+        let actor = authenticate().await?;
+        let stream = backend()?.task_stream(&actor, id, after).await?;
+        Ok(TextStream::new(stream.map(move |m| {
+            json_line(&match m {
+                StreamMsg::Task { task } => LiveMsg::State {
+                    state: LiveState::of(&task, lang),
+                },
+                StreamMsg::Event { event } => LiveMsg::Line {
+                    line: LogLine::of(&event, lang),
+                },
+                StreamMsg::Heartbeat => LiveMsg::Heartbeat,
+                StreamMsg::End => LiveMsg::End,
+            })
+        })))
+    })
+    .await
+}
+
 #[server(endpoint = "tasks/cancel", input = Json, output = StrJson)]
 pub async fn cancel_task(id: TaskId) -> Result<(), AppError> {
     respond(async move {

@@ -173,3 +173,25 @@ mod tests {
         assert_eq!(zh(-5), "0 毫秒");
     }
 }
+
+/// `ms` as a person reads a duration (`1 分 05 秒`, `1 min 05 s`), without the translation
+/// table: the islands use it in the browser.
+pub fn duration_words(ms: i64, zh: bool) -> String {
+    let ms = ms.max(0);
+    let secs = ms / 1000;
+    let (a, b, c, d) = if zh {
+        ("毫秒", "秒", "分", "小时")
+    } else {
+        ("ms", "s", "min", "h")
+    };
+    if ms < 1_000 {
+        format!("{ms} {a}")
+    } else if ms < 60_000 {
+        let tenths = (ms + 50) / 100;
+        format!("{}.{} {b}", tenths / 10, tenths % 10)
+    } else if secs < 3600 {
+        format!("{} {c} {:02} {b}", secs / 60, secs % 60)
+    } else {
+        format!("{} {d} {:02} {c}", secs / 3600, (secs % 3600) / 60)
+    }
+}

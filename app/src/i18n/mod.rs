@@ -52,9 +52,11 @@ pub struct I18n {
     pub lang: RwSignal<Lang>,
 }
 
+/// The page's language: from the context the app provides, or, inside an island in the
+/// browser (islands do not see the server's context), from the language cookie.
 pub fn use_i18n() -> I18n {
-    use_context::<I18n>().unwrap_or(I18n {
-        lang: RwSignal::new(Lang::Zh),
+    use_context::<I18n>().unwrap_or_else(|| I18n {
+        lang: RwSignal::new(crate::prefs::Prefs::current().lang),
     })
 }
 

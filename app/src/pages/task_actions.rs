@@ -12,7 +12,6 @@ use crate::domain::*;
 use crate::i18n::{Msg, t, use_i18n};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
 
 /// Reloads the page: a decided task starts a new life (a new live stream, a new state).
 fn reload() {
@@ -24,10 +23,14 @@ fn reload() {
 fn go_to_new_task(
     answer: impl Get<Value = Option<Result<TaskId, crate::error::AppError>>> + Send + Sync + 'static,
 ) {
-    let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(new_id)) = answer.get() {
-            navigate(&format!("/tasks/{}", new_id.0), Default::default());
+            #[cfg(not(feature = "ssr"))]
+            let _ = window()
+                .location()
+                .set_href(&format!("/tasks/{}", new_id.0));
+            #[cfg(feature = "ssr")]
+            let _ = new_id;
         }
     });
 }
@@ -165,9 +168,9 @@ fn RerunDialog(task: RwSignal<TaskView>, open: RwSignal<bool>) -> impl IntoView 
                         on:click=move |_| send(false) disabled=move || rerun.pending().get() || !ready()>
                         {if billed { t(Msg::RerunConfirmBilled) } else { t(Msg::TaskRerun) }}
                     </button>
-                    <leptos_router::components::A href=format!("/tasks/new?from={}", id.0) attr:class="btn" attr:data-testid="rerun-edit">
+                    <a href=format!("/tasks/new?from={}", id.0) class="btn" data-testid="rerun-edit">
                         {t(Msg::RerunEdit)}
-                    </leptos_router::components::A>
+                    </a>
                     <button type="button" class="btn" on:click=move |_| open.set(false)>{t(Msg::Cancel)}</button>
                 </div>
             </div>
@@ -305,4 +308,11 @@ pub fn CallbackLedger(callbacks: Vec<CallbackEntry>) -> impl IntoView {
             </section>
         }
     })
+}
+
+/// Cancel, re-run and deciding an uncertain submit, hydrated on their own.
+#[island]
+pub fn TaskActionsIsland(task: TaskView) -> impl IntoView {
+    let task = RwSignal::new(task);
+    view! { <TaskActions task/><DecideUncertain task/> }
 }

@@ -3,40 +3,29 @@
 //! was sent, re-run and cancel. A reconnect (drop, reload, server restart) resumes right after
 //! the last event seen.
 
-use super::task_actions::{CallbackLedger, DecideUncertain, RerunOrigin, TaskActions};
+use super::task_actions::{CallbackLedger, RerunOrigin, TaskActionsIsland};
 use crate::api::tasks::get_task;
-use crate::components::{
-    CopyButton, InputGallery, Missing, PageError, StatusBadge, Time, close_on_escape,
-};
+use crate::components::{InputGallery, Missing, PageError, Time};
 use crate::domain::*;
 use crate::error::AppError;
-use crate::i18n::{Localized, Msg, Text, t, use_i18n};
-use crate::live::now_ms;
+use crate::i18n::{Localized, Msg, Text, t, t_now, use_i18n};
+use crate::islands::task::{
+    CopyText, Elapsed, LiveLog, LiveState, LiveStatus, LiveWords, LogLine, TaskLive, ZoomImage,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "ssr", allow(dead_code))]
-enum Link {
-    Connecting,
-    Live,
-    Reconnecting,
-    Done,
-}
-
 #[component]
 pub fn TaskPage() -> impl IntoView {
     let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|s| s.parse::<TaskId>().ok())
-    });
+    let id = params
+        .read_untracked()
+        .get("id")
+        .and_then(|s| s.parse::<TaskId>().ok());
     let detail = Resource::new(
-        move || id.get(),
+        move || id,
         |id| async move {
             match id {
                 Some(id) => get_task(id).await,
@@ -45,12 +34,12 @@ pub fn TaskPage() -> impl IntoView {
         },
     );
     view! {
-        <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
+        <Suspense fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(d) => view! { <LiveTask detail=d/> }.into_any(),
+                    Ok(d) => view! { <TaskBody detail=d/> }.into_any(),
                     Err(err) => {
-                        let missing = id.get_untracked().map(|id| Missing {
+                        let missing = id.map(|id| Missing {
                             what: Text::NoSuchTask { id: id.0 },
                             links: vec![(Msg::NavTasks, "/tasks".to_owned()), (Msg::TasksNew, "/tasks/new".to_owned())],
                         });
@@ -58,166 +47,69 @@ pub fn TaskPage() -> impl IntoView {
                     }
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
+/// The task as it is now, rendered on the server; the live parts (status, elapsed time, log)
+/// are islands that follow the stream, and the page reloads when the task ends.
 #[component]
-fn LiveTask(detail: TaskDetail) -> impl IntoView {
-    let lang = use_i18n().lang;
+fn TaskBody(detail: TaskDetail) -> impl IntoView {
+    let lang = use_i18n().lang.get_untracked();
     let id = detail.task.id;
     let (callbacks, rerun_diff) = (detail.callbacks, detail.rerun_diff);
+    let lines: Vec<LogLine> = detail.events.iter().map(|e| LogLine::of(e, lang)).collect();
+    let after = detail.events.last().map(|e| e.seq).unwrap_or(0);
+    let state = LiveState::of(&detail.task, lang);
+    let words = LiveWords {
+        live: Msg::TaskLive.text(lang).to_owned(),
+        reconnecting: Msg::TaskReconnecting.text(lang).to_owned(),
+    };
+    let view_now = detail.task.clone();
     let task = RwSignal::new(detail.task);
     let events = RwSignal::new(detail.events);
-    let link = RwSignal::new(if task.get_untracked().status.is_terminal() {
-        Link::Done
-    } else {
-        Link::Connecting
-    });
-    follow(id, task, events, link);
-
-    let now = RwSignal::new(now_ms());
-    #[cfg(not(feature = "ssr"))]
-    {
-        if let Ok(handle) = set_interval_with_handle(
-            move || now.set(now_ms()),
-            std::time::Duration::from_millis(500),
-        ) {
-            on_cleanup(move || handle.clear());
-        }
-    }
-    let status = Signal::derive(move || task.with(|t| t.status));
-    let elapsed = move || {
-        task.with(|t| {
-            let end = t.finished_at.map(|f| f.0).unwrap_or_else(|| now.get());
-            DurationMs(end - t.created_at.0).render(lang.get())
-        })
-    };
-    let title = move || task.with(|t| format!("#{} · {}", t.id.0, t.config_name));
+    let (created, finished) = task.with_untracked(|t| (t.created_at.0, t.finished_at.map(|f| f.0)));
+    let title = task.with_untracked(|t| format!("#{} · {}", t.id.0, t.config_name));
 
     view! {
-        <Title text=crate::i18n::title_of(title)/>
-        <div class="page-head">
-            <div>
-                <p class="sub"><A href="/tasks">{t(Msg::TasksTitle)}</A>" / "</p>
-                <div class="task-head">
-                    <h1>"#"{id.0}" · "{move || task.with(|t| t.config_name.clone())}</h1>
-                    <span data-testid="task-status" data-status=move || status.get().as_str()><StatusBadge status/></span>
-                    {move || task.with(|t| t.slot_position).map(|n| view! {
-                        <span class="slot-position" data-testid="slot-position">{move || Text::SlotPosition { n }.render(lang.get())}</span>
-                    })}
-                    <LinkState link/>
+        <Title text=title/>
+        <TaskLive id after state>
+            <div class="page-head">
+                <div>
+                    <p class="sub"><A href="/tasks">{t(Msg::TasksTitle)}</A>" / "</p>
+                    <div class="task-head">
+                        <h1>"#"{id.0}" · "{task.with_untracked(|t| t.config_name.clone())}</h1>
+                        <LiveStatus words/>
+                    </div>
+                    <div class="task-meta">
+                        <span>{t(Msg::TaskElapsed)}": "<Elapsed created_ms=created finished_ms=finished zh=lang == crate::i18n::Lang::Zh/></span>
+                        <span>{t(Msg::TaskCreated)}": "<strong>{task.with_untracked(|t| t.created_at.format())}</strong></span>
+                        <span>{t(Msg::TaskRegion)}": "<strong>{t(task.with_untracked(|t| t.region.label()))}</strong></span>
+                        <span>{t(Msg::TaskVersion)}": "<strong>"v"{task.with_untracked(|t| t.config_version)}</strong></span>
+                        <span>{t(Msg::TaskAttempts)}": "<strong>{task.with_untracked(|t| t.attempts)}</strong></span>
+                    </div>
                 </div>
-                <div class="task-meta">
-                    <span>{t(Msg::TaskElapsed)}": "<strong data-testid="elapsed">{elapsed}</strong></span>
-                    <span>{t(Msg::TaskCreated)}": "<strong>{move || task.with(|t| t.created_at.format())}</strong></span>
-                    <span>{t(Msg::TaskRegion)}": "<strong>{move || t(task.with(|t| t.region.label()))()}</strong></span>
-                    <span>{t(Msg::TaskVersion)}": "<strong>"v"{move || task.with(|t| t.config_version)}</strong></span>
-                    <span>{t(Msg::TaskAttempts)}": "<strong>{move || task.with(|t| t.attempts)}</strong></span>
+                <TaskActionsIsland task=view_now/>
+            </div>
+            <ProviderId task/>
+            <RerunOrigin task diff=rerun_diff/>
+            <Failure task events/>
+            <div class="grid-main">
+                <div>
+                    <Results task/>
+                    <Inputs task/>
+                    <section class="card" aria-labelledby="log-h">
+                        <h2 id="log-h">{t(Msg::TaskTimeline)}</h2>
+                        <LiveLog lines/>
+                    </section>
+                </div>
+                <div>
+                    <Summary task/>
+                    <RequestView task/>
+                    <CallbackLedger callbacks/>
                 </div>
             </div>
-            <TaskActions task/>
-        </div>
-        <ProviderId task/>
-        <DecideUncertain task/>
-        <RerunOrigin task diff=rerun_diff/>
-        <Failure task events/>
-        <div class="grid-main">
-            <div>
-                <Results task/>
-                <Inputs task/>
-                <section class="card" aria-labelledby="log-h">
-                    <h2 id="log-h">{t(Msg::TaskTimeline)}</h2>
-                    <Timeline events/>
-                </section>
-            </div>
-            <div>
-                <Summary task/>
-                <RequestView task/>
-                <CallbackLedger callbacks/>
-            </div>
-        </div>
-    }
-}
-
-/// Streams the task's events into the page, reconnecting after the last one seen.
-fn follow(
-    id: TaskId,
-    task: RwSignal<TaskView>,
-    events: RwSignal<Vec<TaskEvent>>,
-    link: RwSignal<Link>,
-) {
-    #[cfg(not(feature = "ssr"))]
-    Effect::new(move |_| {
-        use crate::live::{sleep_ms, take_lines};
-        use futures::StreamExt;
-        use std::sync::Arc;
-        use std::sync::atomic::{AtomicBool, Ordering};
-        if link.get_untracked() == Link::Done {
-            return;
-        }
-        let alive = Arc::new(AtomicBool::new(true));
-        let flag = alive.clone();
-        on_cleanup(move || flag.store(false, Ordering::Relaxed));
-        leptos::task::spawn_local(async move {
-            let mut backoff = 500u64;
-            while alive.load(Ordering::Relaxed) {
-                let after = events.with_untracked(|e| e.last().map(|e| e.seq).unwrap_or(0));
-                match crate::api::tasks::task_events(id, after).await {
-                    Ok(stream) => {
-                        let mut s = stream.into_inner();
-                        let mut buf = String::new();
-                        while let Some(Ok(chunk)) = s.next().await {
-                            if !alive.load(Ordering::Relaxed) {
-                                return;
-                            }
-                            link.set(Link::Live);
-                            backoff = 500;
-                            buf.push_str(&chunk);
-                            for msg in take_lines::<StreamMsg>(&mut buf) {
-                                match msg {
-                                    StreamMsg::Event { event } => events.update(|list| {
-                                        let last = list.last().map(|e| e.seq).unwrap_or(0);
-                                        if event.seq > last {
-                                            list.push(event);
-                                        }
-                                    }),
-                                    StreamMsg::Task { task: view } => task.set(*view),
-                                    StreamMsg::End => {
-                                        link.set(Link::Done);
-                                        return;
-                                    }
-                                    StreamMsg::Heartbeat => {}
-                                }
-                            }
-                        }
-                    }
-                    Err(AppError::NotFound)
-                    | Err(AppError::Unauthorized)
-                    | Err(AppError::Forbidden) => return,
-                    Err(_) => {}
-                }
-                if !alive.load(Ordering::Relaxed) {
-                    return;
-                }
-                link.set(Link::Reconnecting);
-                sleep_ms(backoff).await;
-                backoff = (backoff * 2).min(5000);
-            }
-        });
-    });
-    #[cfg(feature = "ssr")]
-    let _ = (id, task, events, link);
-}
-
-#[component]
-fn LinkState(link: RwSignal<Link>) -> impl IntoView {
-    view! {
-        {move || match link.get() {
-            Link::Live => view! { <span class="live-dot" role="status">{t(Msg::TaskLive)}</span> }.into_any(),
-            Link::Reconnecting => view! { <span class="live-dot off" role="status">{t(Msg::TaskReconnecting)}</span> }.into_any(),
-            _ => ().into_any(),
-        }}
+        </TaskLive>
     }
 }
 
@@ -230,7 +122,7 @@ fn ProviderId(task: RwSignal<TaskView>) -> impl IntoView {
             view! {
                 <p class="card" style="padding:.6rem 1rem">
                     {t(Msg::TaskProviderId)}": "<code data-testid="provider-task-id">{p}</code>" "
-                    <CopyButton text=Signal::derive(move || text.clone())/>
+                    <CopyText text label=t_now(Msg::Copy).to_owned() copied=t_now(Msg::Copied).to_owned()/>
                 </p>
             }
         })}
@@ -323,8 +215,6 @@ fn Inputs(task: RwSignal<TaskView>) -> impl IntoView {
 #[component]
 fn Results(task: RwSignal<TaskView>) -> impl IntoView {
     let lang = use_i18n().lang;
-    let full = RwSignal::new(None::<String>);
-    close_on_escape(move || full.set(None));
     let results = move || task.with(|t| t.results.clone());
     view! {
         <section class="card" aria-labelledby="results-h">
@@ -342,14 +232,17 @@ fn Results(task: RwSignal<TaskView>) -> impl IntoView {
                                 // A kept copy downloads from the console under a name that says
                                 // what it is; a provider link can only be opened.
                                 let u3 = download_link(&url, task.with_untracked(|t| t.id), i + 1);
-                                let (u1, u2) = (url.clone(), url.clone());
+                                let u2 = url.clone();
                                 view! {
                                     <figure>
-                                        {(!url.is_empty()).then(|| view! {
-                                            <button type="button" class="btn-link" on:click=move |_| full.set(Some(u1.clone()))
-                                                aria-label=move || format!("{} {}", t(Msg::TaskFullView)(), i + 1)>
-                                                <img src=shown alt=move || format!("{} {}", Msg::TaskResults.text(lang.get()), i + 1) loading="lazy" data-testid="result-image"/>
-                                            </button>
+                                        {(!url.is_empty()).then(|| {
+                                            let l = lang.get_untracked();
+                                            view! {
+                                                <ZoomImage url=url.clone() thumb=shown
+                                                    label=format!("{} {}", Msg::TaskFullView.text(l), i + 1)
+                                                    alt=format!("{} {}", Msg::TaskResults.text(l), i + 1)
+                                                    close=Msg::Close.text(l).to_owned()/>
+                                            }
                                         })}
                                         {r.text.clone().map(|tx| view! { <p>{tx}</p> })}
                                         {r.removed.then(|| view! { <p class="muted" data-testid="result-removed">{t(Msg::TaskResultRemoved)}</p> })}
@@ -373,37 +266,6 @@ fn Results(task: RwSignal<TaskView>) -> impl IntoView {
                 }
             }}
         </section>
-        {move || full.get().map(|url| view! {
-            <div class="lightbox" role="dialog" aria-modal="true" on:click=move |_| full.set(None)>
-                <img src=url alt=""/>
-                <button type="button" class="btn close" on:click=move |_| full.set(None)>{t(Msg::Close)}</button>
-            </div>
-        })}
-    }
-}
-
-#[component]
-fn Timeline(events: RwSignal<Vec<TaskEvent>>) -> impl IntoView {
-    let lang = use_i18n().lang;
-    view! {
-        <ol class="timeline" data-testid="timeline" aria-live="polite">
-            <For each=move || events.get() key=|e| e.seq let:e>
-                <li class=format!("lv-{}", e.level.as_str()) data-seq=e.seq data-stage=e.stage.as_str()>
-                    <span class="t">{e.at.format_time_ms()}</span>
-                    <span class="stage">{t(e.stage.label())}</span>
-                    <span class="msg">
-                        {let ev = e.clone(); move || ev.say(lang.get())}
-                        {(e.http_status.is_some() || e.latency_ms.is_some()).then(|| view! {
-                            <span class="extra">
-                                {e.http_status.map(|h| format!("HTTP {h}"))}
-                                {(e.http_status.is_some() && e.latency_ms.is_some()).then_some(" · ")}
-                                {e.latency_ms.map(|l| format!("{l} ms"))}
-                            </span>
-                        })}
-                    </span>
-                </li>
-            </For>
-        </ol>
     }
 }
 
@@ -446,20 +308,16 @@ fn Summary(task: RwSignal<TaskView>) -> impl IntoView {
 
 #[component]
 fn RequestView(task: RwSignal<TaskView>) -> impl IntoView {
-    let open = RwSignal::new(false);
-    let json = Signal::derive(move || task.with(|t| t.request_json.clone().unwrap_or_default()));
-    let curl = Signal::derive(move || task.with(|t| t.request_curl.clone().unwrap_or_default()));
+    let json = task.with_untracked(|t| t.request_json.clone().unwrap_or_default());
+    let curl = task.with_untracked(|t| t.request_curl.clone().unwrap_or_default());
+    let (copy, copied) = (t_now(Msg::Copy).to_owned(), t_now(Msg::Copied).to_owned());
     view! {
-        <section class="card">
-            <button type="button" class="btn" aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>
-                {move || if open.get() { t(Msg::TaskHideRequest)() } else { t(Msg::TaskShowRequest)() }}
-            </button>
-            <Show when=move || open.get()>
-                <h3 style="margin-top:1rem">{t(Msg::TaskRequestJson)}" "<CopyButton text=json/></h3>
-                <pre class="code" data-testid="request-json">{json}</pre>
-                <h3>{t(Msg::TaskRequestCurl)}" "<CopyButton text=curl/></h3>
-                <pre class="code" data-testid="request-curl">{curl}</pre>
-            </Show>
-        </section>
+        <details class="card request-view">
+            <summary class="btn">{t(Msg::TaskShowRequest)}</summary>
+            <h3 style="margin-top:1rem">{t(Msg::TaskRequestJson)}" "<CopyText text=json.clone() label=copy.clone() copied=copied.clone()/></h3>
+            <pre class="code" data-testid="request-json">{json}</pre>
+            <h3>{t(Msg::TaskRequestCurl)}" "<CopyText text=curl.clone() label=copy copied/></h3>
+            <pre class="code" data-testid="request-curl">{curl}</pre>
+        </details>
     }
 }

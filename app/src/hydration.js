@@ -1,0 +1,36 @@
+// Hydrates the page's islands (see `hydration.rs`): loads the wasm when the browser is idle,
+// then walks the page and hydrates each `<leptos-island>` in document order, an island's own
+// islands after it (they may use its context). Leptos' `island_script.js`, plus the mark tests
+// and scripts wait for: `data-hydrated` on `<body>` once every island is live.
+((pkg) => {
+  const childrenHooks = [];
+  async function hydrateIsland(el, mod) {
+    const f = mod[el.dataset.component || ""];
+    if (!f) {
+      console.error(`no wasm function for the island ${el.dataset.component}`);
+      return;
+    }
+    const hook = childrenHooks[childrenHooks.length - 1];
+    if (hook) hook();
+    const done = f(el);
+    if (done && done.then) await done;
+  }
+  async function walk(node, mod) {
+    if (node.nodeType !== Node.ELEMENT_NODE) return;
+    const tag = node.tagName.toLowerCase();
+    if (tag === "leptos-island") await hydrateIsland(node, mod);
+    if (tag === "leptos-children") childrenHooks.push(node.$$on_hydrate);
+    for (const child of node.children) await walk(child, mod);
+    if (tag === "leptos-children") childrenHooks.pop();
+  }
+  const start = () =>
+    import(`/${pkg}/rhconsole.js`).then(async (mod) => {
+      await mod.default({ module_or_path: `/${pkg}/rhconsole.wasm` });
+      mod.hydrate();
+      window.__hydrateIsland = (el) => hydrateIsland(el, mod);
+      await walk(document.body, mod);
+      document.body.setAttribute("data-hydrated", "true");
+    });
+  if ("requestIdleCallback" in window) window.requestIdleCallback(start);
+  else start();
+})
