@@ -28,6 +28,8 @@
       await mod.default({ module_or_path: `/${pkg}/rhconsole.wasm` });
       mod.hydrate();
       window.__hydrateIsland = (el) => hydrateIsland(el, mod);
+      // For content the page swaps in from the server (`live::refresh_main`).
+      window.__hydrateTree = (node) => walk(node, mod);
       await walk(document.body, mod);
       document.body.setAttribute("data-hydrated", "true");
     });

@@ -53,6 +53,73 @@ pub async fn sleep_ms(ms: u64) {
     }
 }
 
+/// The address's query (`a=1&b=2`, with or without `?`) as the router's map: a page island
+/// gets the query from the server as a string (the router does not run in the browser).
+pub fn query_map(search: &str) -> leptos_router::params::ParamsMap {
+    let mut map = leptos_router::params::ParamsMap::new();
+    for (k, v) in form_urlencoded::parse(search.trim_start_matches('?').as_bytes()) {
+        map.insert(k.into_owned(), v.into_owned());
+    }
+    map
+}
+
+/// The page address's query on the server, for a page island's props ("" in the browser).
+pub fn page_query() -> String {
+    use leptos::prelude::GetUntracked;
+    leptos_router::hooks::use_location().search.get_untracked()
+}
+
+/// Renders the page again from the server into this document, without a reload: the new
+/// `<main>` replaces the old one, the title follows, and the islands it brings are hydrated.
+/// On any failure (offline, an error page) the page reloads instead.
+pub async fn refresh_main() {
+    #[cfg(not(feature = "ssr"))]
+    {
+        use leptos::prelude::{document, window};
+        use wasm_bindgen::{JsCast, JsValue};
+        use wasm_bindgen_futures::JsFuture;
+        async fn fetch_main() -> Result<(String, String), JsValue> {
+            let href = window().location().href()?;
+            let resp: web_sys::Response = JsFuture::from(window().fetch_with_str(&href))
+                .await?
+                .dyn_into()?;
+            if !resp.ok() {
+                return Err(JsValue::NULL);
+            }
+            let html = JsFuture::from(resp.text()?)
+                .await?
+                .as_string()
+                .unwrap_or_default();
+            let doc = web_sys::DomParser::new()?
+                .parse_from_string(&html, web_sys::SupportedType::TextHtml)?;
+            let main = doc.get_element_by_id("main").ok_or(JsValue::NULL)?;
+            Ok((main.inner_html(), doc.title()))
+        }
+        match (fetch_main().await, document().get_element_by_id("main")) {
+            (Ok((inner, title)), Some(main)) => {
+                main.set_inner_html(&inner);
+                document().set_title(&title);
+                if let Ok(f) = js_sys::Reflect::get(&window(), &"__hydrateTree".into())
+                    .and_then(|f| f.dyn_into::<js_sys::Function>().map_err(JsValue::from))
+                {
+                    let _ = f.call1(&JsValue::NULL, &main);
+                }
+            }
+            _ => {
+                let _ = window().location().reload();
+            }
+        }
+    }
+}
+
+/// Goes to `path` (browser only): a page load, the server renders the next page.
+pub fn go(path: &str) {
+    #[cfg(not(feature = "ssr"))]
+    let _ = leptos::prelude::window().location().assign(path);
+    #[cfg(feature = "ssr")]
+    let _ = path;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

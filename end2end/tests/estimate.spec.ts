@@ -16,8 +16,13 @@ test('a batch over two configs shows each estimate and the total before launch',
   await expect(estimate.getByTestId('estimate-config')).toHaveText(['Priced-A: ¥0.14/次', 'Priced-B: ¥0.14/次']);
   await expect(estimate.getByTestId('estimate-total')).toHaveText('合计: ¥0.28');
 
-  // In English, the provider's English price text.
+  // In English, the provider's English price text. The server renders the page again in the
+  // other language, so the configs are picked again.
   await page.getByTestId('lang-switch').click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await hydrated(page);
+  await page.getByLabel(/Priced-A/).check();
+  await page.getByLabel(/Priced-B/).check();
   await expect(estimate.getByTestId('estimate-config').first()).toHaveText('Priced-A: ¥0.14/call');
   await expect(estimate.getByTestId('estimate-total')).toHaveText('Total: ¥0.28');
 });

@@ -69,7 +69,7 @@ pub fn PageError(
                 <p class="muted">{t(Msg::NotFoundHint)}</p>
                 <p class="form-actions">
                     {m.links.into_iter().map(|(label, href)| view! {
-                        <leptos_router::components::A href=href attr:class="btn">{t(label)}</leptos_router::components::A>
+                        <a href=href class="btn">{t(label)}</a>
                     }).collect_view()}
                 </p>
             </section>
@@ -254,9 +254,8 @@ pub fn focus_when_shown(input: NodeRef<leptos::html::Input>) {
 /// needed, though Enter and the button still work, and without wasm it is a plain GET). Only
 /// named fields with a value go into the address, so it reads `?status=failed`, not
 /// `?q=&config=&status=failed&=`.
-#[component]
+#[island]
 pub fn FilterForm(children: Children) -> impl IntoView {
-    let navigate = leptos_router::hooks::use_navigate();
     let apply = move |ev: &web_sys::Event| {
         ev.prevent_default();
         #[cfg(not(feature = "ssr"))]
@@ -298,10 +297,8 @@ pub fn FilterForm(children: Children) -> impl IntoView {
             } else {
                 format!("{path}?{query}")
             };
-            navigate(&to, Default::default());
+            crate::live::go(&to);
         }
-        #[cfg(feature = "ssr")]
-        let _ = &navigate;
     };
     let on_change = apply.clone();
     view! {

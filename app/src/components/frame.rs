@@ -4,14 +4,19 @@ use crate::api::auth::{Logout, me};
 use crate::domain::UserInfo;
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg, t, use_i18n};
-use crate::prefs::{LANG_COOKIE, THEME_COOKIE, Theme, ThemeSignal, set_pref_cookie};
+use crate::prefs::ThemeSignal;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
 /// The signed-in user, loaded once per page load and shared by every page.
 #[derive(Clone, Copy)]
 pub struct Me(pub Resource<Result<Option<UserInfo>, AppError>>);
+
+/// Loads the signed-in user for what renders inside: the frame, and each page island (an
+/// island does not see the frame's context in the browser; its own copy travels with it).
+pub fn provide_me() {
+    provide_context(Me(Resource::new(|| (), |_| me())));
+}
 
 pub fn use_me() -> Option<Me> {
     use_context::<Me>()
@@ -70,8 +75,7 @@ pub fn AdminOnly(children: ChildrenFn, #[prop(optional)] quiet: bool) -> impl In
 /// `Suspend` (see `Nav`, [`AdminOnly`], [`admin_known`]).
 #[component]
 pub fn Frame(children: Children) -> impl IntoView {
-    let me = Resource::new(|| (), |_| me());
-    provide_context(Me(me));
+    provide_me();
     let location = use_location();
     let bare = move || {
         let p = location.pathname.get();
@@ -81,10 +85,10 @@ pub fn Frame(children: Children) -> impl IntoView {
     view! {
         <a class="skip-link" href="#main">{t(Msg::SkipToContent)}</a>
         <header class="topbar">
-            <A href="/" attr:class="brand">
+            <a href="/" class="brand">
                 <span class="brand-mark" aria-hidden="true">"RH"</span>
                 <span class="brand-name">{t(Msg::AppName)}</span>
-            </A>
+            </a>
             <Show when=move || !bare()>
                 <Nav/>
             </Show>
@@ -119,9 +123,9 @@ fn Nav() -> impl IntoView {
     };
     view! {
         <nav class="mainnav" aria-label=t(Msg::NavMain)>
-            <A href="/" attr:aria-current=current("/")>{t(Msg::NavHome)}</A>
-            <A href="/configs" attr:aria-current=current("/configs")>{t(Msg::NavConfigs)}</A>
-            <A href="/tasks" attr:aria-current=current("/tasks")>{t(Msg::NavTasks)}</A>
+            <a href="/" aria-current=current("/")>{t(Msg::NavHome)}</a>
+            <a href="/configs" aria-current=current("/configs")>{t(Msg::NavConfigs)}</a>
+            <a href="/tasks" aria-current=current("/tasks")>{t(Msg::NavTasks)}</a>
             // Awaited in a `Suspend`: a resource only read (`.get()`) inside a Transition is not
             // reliably waited for by the server render, which then sent the fallback (no link)
             // while the browser, which has the user, expected the link (a hydration panic).
@@ -132,7 +136,7 @@ fn Nav() -> impl IntoView {
                         None => false,
                     };
                     admin.then(|| view! {
-                        <A href="/users" attr:aria-current=current("/users")>{t(Msg::NavUsers)}</A>
+                        <a href="/users" aria-current=current("/users")>{t(Msg::NavUsers)}</a>
                     })
                 })}
             </Transition>
@@ -142,71 +146,30 @@ fn Nav() -> impl IntoView {
 
 #[component]
 fn LangSwitch() -> impl IntoView {
-    let i18n = use_i18n();
-    let toggle = move |_| {
-        let next = match i18n.lang.get_untracked() {
-            Lang::Zh => Lang::En,
-            Lang::En => Lang::Zh,
-        };
-        set_pref_cookie(LANG_COOKIE, next.code());
-        i18n.lang.set(next);
-        if let Some(el) = document().document_element() {
-            let _ = el.set_attribute("lang", next.html_lang());
-        }
+    let lang = use_i18n().lang.get_untracked();
+    let next = match lang {
+        Lang::Zh => Lang::En,
+        Lang::En => Lang::Zh,
     };
     view! {
-        <button type="button" class="tool-btn" on:click=toggle
-            aria-label=t(Msg::LangSwitchLabel) title=t(Msg::LangSwitchLabel) data-testid="lang-switch">
-            {t(Msg::LangSwitch)}
-        </button>
+        <crate::islands::frame::LangSwitch next=next.code().to_owned()
+            text=Msg::LangSwitch.text(lang).to_owned() label=Msg::LangSwitchLabel.text(lang).to_owned()/>
     }
 }
 
 #[component]
 fn ThemeSwitch() -> impl IntoView {
     let theme = use_context::<ThemeSignal>()
-        .map(|t| t.0)
-        .unwrap_or_else(|| RwSignal::new(Theme::Auto));
-    // Three choices in turn: the system's, the other look, then back to following the system
-    // (the first press always changes what is seen). The button says which one is on.
-    let toggle = move |_| {
-        let system_dark = window()
-            .match_media("(prefers-color-scheme: dark)")
-            .ok()
-            .flatten()
-            .is_some_and(|m| m.matches());
-        let (system, other) = if system_dark {
-            (Theme::Dark, Theme::Light)
-        } else {
-            (Theme::Light, Theme::Dark)
-        };
-        let next = match theme.get_untracked() {
-            Theme::Auto => other,
-            t if t == other => system,
-            _ => Theme::Auto,
-        };
-        set_pref_cookie(THEME_COOKIE, next.attr());
-        theme.set(next);
-        if let Some(el) = document().document_element() {
-            let _ = el.set_attribute("data-theme", next.attr());
-        }
+        .map(|t| t.0.get_untracked())
+        .unwrap_or_default();
+    let lang = use_i18n().lang.get_untracked();
+    let words = crate::islands::frame::ThemeWords {
+        switch: Msg::ThemeSwitch.text(lang).to_owned(),
+        auto: Msg::ThemeAuto.text(lang).to_owned(),
+        light: Msg::ThemeLight.text(lang).to_owned(),
+        dark: Msg::ThemeDark.text(lang).to_owned(),
     };
-    let lang = use_i18n().lang;
-    let label = move || {
-        let l = lang.get();
-        let now = match theme.get() {
-            Theme::Auto => Msg::ThemeAuto,
-            Theme::Light => Msg::ThemeLight,
-            Theme::Dark => Msg::ThemeDark,
-        };
-        format!("{}: {}", Msg::ThemeSwitch.text(l), now.text(l))
-    };
-    view! {
-        <button type="button" class="tool-btn icon" on:click=toggle
-            aria-label=label title=label data-theme-choice=move || theme.get().attr()>
-            <span aria-hidden="true" class="theme-icon"></span>
-        </button>
-    }
+    view! { <crate::islands::frame::ThemeSwitch theme=theme.attr().to_owned() words/> }
 }
 
 #[component]

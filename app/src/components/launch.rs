@@ -9,7 +9,6 @@ use crate::domain::*;
 use crate::error::AppError;
 use crate::i18n::{Localized, Msg, t, use_i18n};
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use strum::VariantArray;
 
 /// An image chosen on this computer, already stored on the server.
@@ -116,10 +115,9 @@ pub fn LaunchForm(
             },
         )
     });
-    let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(r)) = launch.value().get() {
-            navigate(&r.page(), Default::default());
+            crate::live::go(&r.page());
         }
     });
     let image_count =

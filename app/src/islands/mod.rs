@@ -3,4 +3,5 @@
 //! the server (props, already in the reader's language): the translation table stays on the
 //! server.
 
+pub mod frame;
 pub mod task;

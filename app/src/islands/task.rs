@@ -1,6 +1,6 @@
 //! The task page's live parts: the status, the elapsed time, the link state and the execution
-//! log, fed by the task's stream. When the task ends the page reloads, and the server renders
-//! its results, usage and failure.
+//! log, fed by the task's stream. When the task ends the server renders the page again (its
+//! results, usage and failure) and it replaces this one in place (`live::refresh_main`).
 
 use crate::domain::TaskId;
 use leptos::prelude::*;
@@ -147,7 +147,7 @@ fn follow(id: TaskId, after: i64, live: Live) {
                                 LiveMsg::State { state } => live.state.set(state),
                                 LiveMsg::End => {
                                     live.link.set(Link::Done);
-                                    let _ = window().location().reload();
+                                    crate::live::refresh_main().await;
                                     return;
                                 }
                                 _ => {}
@@ -257,6 +257,37 @@ pub fn Elapsed(created_ms: i64, finished_ms: Option<i64>, zh: bool) -> impl Into
         crate::domain::duration_words(ms, zh)
     };
     view! { <strong data-testid="elapsed">{text}</strong> }
+}
+
+/// The request view's words, in the reader's language.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestWords {
+    pub show: String,
+    pub hide: String,
+    pub json: String,
+    pub curl: String,
+    pub copy: String,
+    pub copied: String,
+}
+
+/// The request that was sent (JSON and curl), shown on demand.
+#[island]
+pub fn RequestToggle(json: String, curl: String, words: RequestWords) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let w = StoredValue::new(words);
+    let (json, curl) = (StoredValue::new(json), StoredValue::new(curl));
+    let word = move |f: fn(&RequestWords) -> &String| w.with_value(|w| f(w).clone());
+    view! {
+        <button type="button" class="btn" aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>
+            {move || if open.get() { word(|w| &w.hide) } else { word(|w| &w.show) }}
+        </button>
+        <Show when=move || open.get()>
+            <h3 style="margin-top:1rem">{word(|w| &w.json)}" "<CopyText text=json.get_value() label=word(|w| &w.copy) copied=word(|w| &w.copied)/></h3>
+            <pre class="code" data-testid="request-json">{json.get_value()}</pre>
+            <h3>{word(|w| &w.curl)}" "<CopyText text=curl.get_value() label=word(|w| &w.copy) copied=word(|w| &w.copied)/></h3>
+            <pre class="code" data-testid="request-curl">{curl.get_value()}</pre>
+        </Show>
+    }
 }
 
 /// Copies `text` to the clipboard and says so for a moment.

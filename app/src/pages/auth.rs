@@ -5,11 +5,19 @@ use crate::components::{ErrorBox, PostForm};
 use crate::i18n::{Msg, t};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let query = use_query_map();
+    let query = crate::live::page_query();
+    view! {
+        <Title text=crate::i18n::title(Msg::SignIn)/>
+        <LoginForm query/>
+    }
+}
+
+#[island(lazy)]
+fn LoginForm(query: String) -> impl IntoView {
+    let query = RwSignal::new(crate::live::query_map(&query));
     let next = move || query.read().get("next").unwrap_or_default();
     let action = ServerAction::<Login>::new();
     Effect::new(move |_| {
@@ -21,7 +29,6 @@ pub fn LoginPage() -> impl IntoView {
     let pending = action.pending();
 
     view! {
-        <Title text=crate::i18n::title(Msg::SignIn)/>
         <section class="auth-card">
             <h1>{t(Msg::SignInTitle)}</h1>
             <p class="muted">{t(Msg::AppTagline)}</p>

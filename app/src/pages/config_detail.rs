@@ -21,18 +21,21 @@ use crate::error::AppError;
 use crate::i18n::{Msg, Text, localized, t, use_i18n};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn ConfigDetailPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|s| s.parse::<ConfigId>().ok())
-    });
+    let id = use_params_map()
+        .read_untracked()
+        .get("id")
+        .and_then(|s| s.parse::<ConfigId>().ok());
+    view! { <ConfigView id/> }
+}
+
+#[island(lazy)]
+fn ConfigView(id: Option<ConfigId>) -> impl IntoView {
+    crate::components::frame::provide_me();
+    let id = Memo::new(move |_| id);
     let delete = ServerAction::<DeleteConfig>::new();
     let unarchive = ServerAction::<UnarchiveConfig>::new();
     let revert = ServerAction::<RevertConfig>::new();
@@ -95,10 +98,9 @@ pub fn ConfigDetailPage() -> impl IntoView {
             }
         },
     );
-    let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(DeleteOutcome::Deleted)) = delete.value().get() {
-            navigate("/configs", Default::default());
+            crate::live::go("/configs");
         }
     });
     let admin = is_admin();
@@ -135,7 +137,7 @@ pub fn ConfigDetailPage() -> impl IntoView {
                                     <section class="card" aria-labelledby="launch-h">
                                         <h2 id="launch-h">{t(Msg::ConfigLaunchTest)}</h2>
                                         <p class="muted">{t(Msg::ConfigLaunchHint)}</p>
-                                        <A href=format!("/tasks/new?config={}", c.id.0) attr:class="btn btn-primary">{t(Msg::ConfigLaunchGo)}</A>
+                                        <a href=format!("/tasks/new?config={}", c.id.0) class="btn btn-primary">{t(Msg::ConfigLaunchGo)}</a>
                                     </section>
                                 </Show>
                             </div>
@@ -145,7 +147,7 @@ pub fn ConfigDetailPage() -> impl IntoView {
                                 </AdminOnly>
                                 <BudgetCard config=c.id status=budget save=save_budget admin/>
                                 <RecentTasks recent config=c.id/>
-                                <History history current=c.version admin revert/>
+                                <History history current=c.version admin revert config=id.get_untracked()/>
                             </div>
                         </div>
                     }.into_any(),
@@ -176,7 +178,7 @@ fn ConfigHeader(
     view! {
         <div class="page-head">
             <div>
-                <p class="sub"><A href="/configs">{t(Msg::ConfigsTitle)}</A>" / "</p>
+                <p class="sub"><a href="/configs">{t(Msg::ConfigsTitle)}</a>" / "</p>
                 <h1>{c.fields.name.clone()}" "
                     // An archived config runs nothing: its on/off state says nothing then.
                     {if archived {
@@ -202,7 +204,7 @@ fn ConfigHeader(
                         }.into_any()
                     } else {
                         view! {
-                            <A href=format!("/configs/{}/edit", id.0) attr:class="btn">{t(Msg::Edit)}</A>
+                            <a href=format!("/configs/{}/edit", id.0) class="btn">{t(Msg::Edit)}</a>
                             <button type="button" class="btn btn-danger" on:click=move |_| confirm_delete.set(true)>{t(Msg::Delete)}</button>
                         }.into_any()
                     }}
@@ -357,14 +359,14 @@ fn RecentTasks(recent: Resource<Result<TaskPage, AppError>>, config: ConfigId) -
                             <ul class="history">
                                 {page.items.into_iter().take(8).map(|task| view! {
                                     <li>
-                                        <A href=format!("/tasks/{}", task.id.0)>"#"{task.id.0}</A>" "
+                                        <a href=format!("/tasks/{}", task.id.0)>"#"{task.id.0}</a>" "
                                         <StatusBadge status=task.status/>" "
                                         <span class="muted"><Time at=task.created_at/></span>
                                         <div class="prompt-cell muted">{task.prompt.clone()}</div>
                                     </li>
                                 }).collect_view()}
                             </ul>
-                            <p><A href=format!("/tasks?config={}", config.0)>{t(Msg::ConfigAllTasks)}" →"</A></p>
+                            <p><a href=format!("/tasks?config={}", config.0)>{t(Msg::ConfigAllTasks)}" →"</a></p>
                         }.into_any(),
                         Err(err) => view! { <ErrorBox err/> }.into_any(),
                     }
@@ -380,15 +382,10 @@ fn History(
     current: i64,
     admin: impl Fn() -> bool + Copy + Send + Sync + 'static,
     revert: ServerAction<RevertConfig>,
+    config: Option<ConfigId>,
 ) -> impl IntoView {
     let lang = use_i18n().lang;
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read_untracked()
-            .get("id")
-            .and_then(|s| s.parse::<ConfigId>().ok())
-    };
+    let id = move || config;
     let confirm = RwSignal::new(None::<i64>);
     close_on_escape(move || confirm.set(None));
     view! {

@@ -10,14 +10,21 @@ use crate::error::AppError;
 use crate::i18n::{Msg, Text, t, use_i18n};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 use strum::VariantArray;
 
 #[component]
 pub fn ConfigNewPage() -> impl IntoView {
     view! {
         <Title text=crate::i18n::title(Msg::ConfigNewTitle)/>
+        <NewConfig/>
+    }
+}
+
+#[island(lazy)]
+fn NewConfig() -> impl IntoView {
+    crate::components::frame::provide_me();
+    view! {
         <AdminOnly>
             <div class="page-head"><h1>{t(Msg::ConfigNewTitle)}</h1></div>
             <ConfigForm initial=ApiType::RunningHubRhartEdit.preset() id=None key_mask=None/>
@@ -27,13 +34,20 @@ pub fn ConfigNewPage() -> impl IntoView {
 
 #[component]
 pub fn ConfigEditPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|s| s.parse::<ConfigId>().ok())
-    };
+    let id = use_params_map()
+        .read_untracked()
+        .get("id")
+        .and_then(|s| s.parse::<ConfigId>().ok());
+    view! {
+        <Title text=crate::i18n::title(Msg::ConfigEditTitle)/>
+        <EditConfig id/>
+    }
+}
+
+#[island(lazy)]
+fn EditConfig(id: Option<ConfigId>) -> impl IntoView {
+    crate::components::frame::provide_me();
+    let id = move || id;
     let config = Resource::new(id, |id| async move {
         match id {
             Some(id) => get_config(id).await,
@@ -41,7 +55,6 @@ pub fn ConfigEditPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text=crate::i18n::title(Msg::ConfigEditTitle)/>
         <AdminOnly>
         <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
             {move || Suspend::new(async move {
@@ -241,7 +254,6 @@ fn ConfigForm(
     });
     let other_error = move || server_error().filter(|e| !matches!(e, AppError::Invalid(_)));
     let pending = Signal::derive(move || create.pending().get() || update.pending().get());
-    let navigate = use_navigate();
     Effect::new(move |_| {
         let saved = create
             .value()
@@ -249,7 +261,7 @@ fn ConfigForm(
             .and_then(Result::ok)
             .or_else(|| update.value().get().and_then(Result::ok));
         if let Some(v) = saved {
-            navigate(&format!("/configs/{}", v.id.0), Default::default());
+            crate::live::go(&format!("/configs/{}", v.id.0));
         }
     });
     let has_key = key_mask.is_some();
@@ -414,7 +426,7 @@ fn ConfigForm(
                 <button type="submit" class="btn btn-primary" disabled=move || pending.get() || !hydrated.get()>
                     {move || if pending.get() { t(Msg::Saving)() } else { t(Msg::Save)() }}
                 </button>
-                <A href=cancel_href attr:class="btn">{t(Msg::Cancel)}</A>
+                <a href=cancel_href class="btn">{t(Msg::Cancel)}</a>
             </div>
         </form>
     }

@@ -8,8 +8,6 @@ use crate::domain::*;
 use crate::i18n::{Msg, localized, t, use_i18n};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 use strum::VariantArray;
 
 fn filter_from_query(q: &leptos_router::params::ParamsMap) -> ConfigFilter {
@@ -29,14 +27,23 @@ fn filter_from_query(q: &leptos_router::params::ParamsMap) -> ConfigFilter {
 
 #[component]
 pub fn ConfigsPage() -> impl IntoView {
-    let query = use_query_map();
+    let query = crate::live::page_query();
+    view! {
+        <Title text=crate::i18n::title(Msg::ConfigsTitle)/>
+        <ConfigList query/>
+    }
+}
+
+#[island(lazy)]
+fn ConfigList(query: String) -> impl IntoView {
+    crate::components::frame::provide_me();
+    let query = RwSignal::new(crate::live::query_map(&query));
     let filter = Memo::new(move |_| filter_from_query(&query.read()));
     let list = Resource::new(move || filter.get(), list_configs);
     let lang = use_i18n().lang;
     let admin = is_admin();
 
     view! {
-        <Title text=crate::i18n::title(Msg::ConfigsTitle)/>
         <div class="page-head">
             <div>
                 <h1>{t(Msg::ConfigsTitle)}</h1>
@@ -46,7 +53,7 @@ pub fn ConfigsPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         admin_known().await;
                         admin().then(|| view! {
-                            <A href="/configs/new" attr:class="btn btn-primary">"+ "{t(Msg::ConfigsNew)}</A>
+                            <a href="/configs/new" class="btn btn-primary">"+ "{t(Msg::ConfigsNew)}</a>
                         })
                     })}
                 </Transition>
@@ -100,7 +107,7 @@ pub fn ConfigsPage() -> impl IntoView {
                             <div class="card empty-state">
                                 <p>{t(if filtered { Msg::ConfigsNoMatch } else { Msg::ConfigsEmpty })}</p>
                                 <Show when=admin>
-                                    <A href="/configs/new" attr:class="btn btn-primary">{t(Msg::ConfigsNew)}</A>
+                                    <a href="/configs/new" class="btn btn-primary">{t(Msg::ConfigsNew)}</a>
                                 </Show>
                             </div>
                         }.into_any()
@@ -168,7 +175,7 @@ fn ConfigRow(
     view! {
         <tr class:row-disabled=c.archived_at.is_some()>
             <th scope="row">
-                <A href=format!("/configs/{}", id.0)>{name.clone()}</A>
+                <a href=format!("/configs/{}", id.0)>{name.clone()}</a>
                 <span class="sub">{c.fields.model_name.clone()}{c.archived_at.map(|_| view! { " · " <span class="tag">{t(Msg::ConfigsArchived)}</span> })}</span>
                 {item.last_check.map(|check| {
                     let ok = check.ok();
@@ -209,7 +216,7 @@ fn ConfigRow(
             <td>
                 {match item.last_test {
                     Some(last) => view! {
-                        <A href=format!("/tasks/{}", last.task_id.0)><StatusBadge status=last.status/></A>
+                        <a href=format!("/tasks/{}", last.task_id.0)><StatusBadge status=last.status/></a>
                         <span class="sub"><Time at=last.at/>{last.duration_ms.map(|d| view! { " · "{localized(DurationMs(d))} })}</span>
                     }.into_any(),
                     None => view! { <span class="muted">{t(Msg::Never)}</span> }.into_any(),

@@ -8,7 +8,6 @@ use crate::domain::*;
 use crate::i18n::{Localized, Msg, t, use_i18n};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 
 /// Admins only: what the kept images use and how long they stay.
 #[component]
@@ -44,6 +43,15 @@ fn StorageStat(s: StorageUsage) -> impl IntoView {
 
 #[component]
 pub fn HomePage() -> impl IntoView {
+    view! {
+        <Title text=crate::i18n::title(Msg::HomeTitle)/>
+        <Overview/>
+    }
+}
+
+/// The overview, refreshed every 5 s.
+#[island(lazy)]
+fn Overview() -> impl IntoView {
     let tick = RwSignal::new(0u32);
     #[cfg(not(feature = "ssr"))]
     {
@@ -57,15 +65,14 @@ pub fn HomePage() -> impl IntoView {
     let data = Resource::new(move || tick.get(), |_| get_overview());
     let lang = use_i18n().lang;
     view! {
-        <Title text=crate::i18n::title(Msg::HomeTitle)/>
         <div class="page-head">
             <div>
                 <h1>{t(Msg::HomeTitle)}</h1>
                 <p class="sub">{t(Msg::AppTagline)}</p>
             </div>
             <div class="page-actions">
-                <A href="/tasks/new" attr:class="btn btn-primary">"+ "{t(Msg::TasksNew)}</A>
-                <A href="/configs" attr:class="btn">{t(Msg::NavConfigs)}</A>
+                <a href="/tasks/new" class="btn btn-primary">"+ "{t(Msg::TasksNew)}</a>
+                <a href="/configs" class="btn">{t(Msg::NavConfigs)}</a>
             </div>
         </div>
         <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
@@ -94,7 +101,7 @@ pub fn HomePage() -> impl IntoView {
                                             <ul class="history">
                                                 {o.by_status.clone().into_iter().map(|(s, n)| {
                                                     let href = format!("/tasks?status={}", s.as_str());
-                                                    view! { <li><A href=href><StatusBadge status=s/></A>" "<strong>{n}</strong></li> }
+                                                    view! { <li><a href=href><StatusBadge status=s/></a>" "<strong>{n}</strong></li> }
                                                 }).collect_view()}
                                             </ul>
                                         }.into_any()
@@ -116,7 +123,7 @@ pub fn HomePage() -> impl IntoView {
                                                 <tbody>
                                                     {o.per_config.clone().into_iter().map(|c| view! {
                                                         <tr>
-                                                            <th scope="row"><A href=format!("/configs/{}", c.config_id.0)>{c.config_name.clone()}</A></th>
+                                                            <th scope="row"><a href=format!("/configs/{}", c.config_id.0)>{c.config_name.clone()}</a></th>
                                                             <td class="num">{c.total}</td>
                                                             <td class="num">{percent(c.succeeded, c.finished)}</td>
                                                             <td class="num">{let median = c.median_ms.map(DurationMs); move || median.map(|d| d.render(lang.get())).unwrap_or_else(|| "—".into())}</td>
@@ -141,7 +148,7 @@ pub fn HomePage() -> impl IntoView {
                                         <ul class="history">
                                             {o.recent_failures.clone().into_iter().map(|f| view! {
                                                 <li>
-                                                    <A href=format!("/tasks/{}", f.id.0)>"#"{f.id.0}</A>" "
+                                                    <a href=format!("/tasks/{}", f.id.0)>"#"{f.id.0}</a>" "
                                                     <StatusBadge status=f.status/>" "
                                                     {f.error_code.clone().map(|c| view! { <code>{c}</code>" " })}
                                                     <strong>{f.config_name.clone()}</strong>" "
@@ -150,7 +157,7 @@ pub fn HomePage() -> impl IntoView {
                                                 </li>
                                             }).collect_view()}
                                         </ul>
-                                        <p><A href="/tasks?status=failed">{t(Msg::HomeAllFailures)}" →"</A></p>
+                                        <p><a href="/tasks?status=failed">{t(Msg::HomeAllFailures)}" →"</a></p>
                                     }.into_any()
                                 }}
                             </section>

@@ -3,7 +3,6 @@
 use crate::i18n::{Msg, t};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
@@ -14,7 +13,7 @@ pub fn NotFoundPage() -> impl IntoView {
         <section class="empty-state">
             <h1>{t(Msg::NotFoundTitle)}</h1>
             <p>{t(Msg::NotFoundBody)}</p>
-            <A href="/" attr:class="btn">{t(Msg::NavHome)}</A>
+            <a href="/" class="btn">{t(Msg::NavHome)}</a>
         </section>
     }
 }

@@ -6,12 +6,19 @@ use crate::error::AppError;
 use crate::i18n::{Msg, t};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn SetupPage() -> impl IntoView {
-    let query = use_query_map();
+    let query = crate::live::page_query();
+    view! {
+        <Title text=crate::i18n::title(Msg::SetupTitle)/>
+        <SetupForm query/>
+    }
+}
+
+#[island(lazy)]
+fn SetupForm(query: String) -> impl IntoView {
+    let query = RwSignal::new(crate::live::query_map(&query));
     let token = move || query.read().get("token").unwrap_or_default();
     let valid = Resource::new(token, setup_check);
     let action = ServerAction::<SetupComplete>::new();
@@ -30,7 +37,6 @@ pub fn SetupPage() -> impl IntoView {
     };
 
     view! {
-        <Title text=crate::i18n::title(Msg::SetupTitle)/>
         <section class="auth-card">
             <h1>{t(Msg::SetupTitle)}</h1>
             <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
@@ -38,7 +44,7 @@ pub fn SetupPage() -> impl IntoView {
                     match valid.await {
                         _ if done() => view! {
                             <p class="alert alert-ok" role="status">{t(Msg::SetupDone)}</p>
-                            <A href="/" attr:class="btn btn-primary btn-block">{t(Msg::NavHome)}</A>
+                            <a href="/" class="btn btn-primary btn-block">{t(Msg::NavHome)}</a>
                         }.into_any(),
                         Ok(true) => view! {
                             <p class="muted">{t(Msg::SetupIntro)}</p>
@@ -56,7 +62,7 @@ pub fn SetupPage() -> impl IntoView {
                         }.into_any(),
                         Ok(false) => view! {
                             <p class="alert alert-error" role="alert">{t(Msg::SetupInvalid)}</p>
-                            <A href="/login" attr:class="btn btn-block">{t(Msg::SignIn)}</A>
+                            <a href="/login" class="btn btn-block">{t(Msg::SignIn)}</a>
                         }.into_any(),
                         Err(err) => view! { <ErrorBox err/> }.into_any(),
                     }

@@ -11,7 +11,6 @@ use crate::components::{ErrorBox, ShownValue, Time, close_on_escape};
 use crate::domain::*;
 use crate::i18n::{Msg, t, use_i18n};
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// Reloads the page: a decided task starts a new life (a new live stream, a new state).
 fn reload() {
@@ -261,7 +260,7 @@ pub fn RerunOrigin(task: RwSignal<TaskView>, diff: Vec<FieldChange>) -> impl Int
     of.map(|of| {
         view! {
             <section class="card" aria-labelledby="origin-h" data-testid="rerun-origin">
-                <h2 id="origin-h">{t(Msg::RerunOf)}" "<A href=format!("/tasks/{}", of.0)>"#"{of.0}</A></h2>
+                <h2 id="origin-h">{t(Msg::RerunOf)}" "<a href=format!("/tasks/{}", of.0)>"#"{of.0}</a></h2>
                 {if diff.is_empty() {
                     view! { <p class="muted">{t(Msg::RerunSame)}</p> }.into_any()
                 } else {
@@ -313,6 +312,7 @@ pub fn CallbackLedger(callbacks: Vec<CallbackEntry>) -> impl IntoView {
 /// Cancel, re-run and deciding an uncertain submit, hydrated on their own.
 #[island]
 pub fn TaskActionsIsland(task: TaskView) -> impl IntoView {
+    crate::components::frame::provide_me();
     let task = RwSignal::new(task);
     view! { <TaskActions task/><DecideUncertain task/> }
 }

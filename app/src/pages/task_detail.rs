@@ -10,11 +10,11 @@ use crate::domain::*;
 use crate::error::AppError;
 use crate::i18n::{Localized, Msg, Text, t, t_now, use_i18n};
 use crate::islands::task::{
-    CopyText, Elapsed, LiveLog, LiveState, LiveStatus, LiveWords, LogLine, TaskLive, ZoomImage,
+    CopyText, Elapsed, LiveLog, LiveState, LiveStatus, LiveWords, LogLine, RequestToggle,
+    RequestWords, TaskLive, ZoomImage,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 #[component]
@@ -76,7 +76,7 @@ fn TaskBody(detail: TaskDetail) -> impl IntoView {
         <TaskLive id after state>
             <div class="page-head">
                 <div>
-                    <p class="sub"><A href="/tasks">{t(Msg::TasksTitle)}</A>" / "</p>
+                    <p class="sub"><a href="/tasks">{t(Msg::TasksTitle)}</a>" / "</p>
                     <div class="task-head">
                         <h1>"#"{id.0}" · "{task.with_untracked(|t| t.config_name.clone())}</h1>
                         <LiveStatus words/>
@@ -277,7 +277,7 @@ fn Summary(task: RwSignal<TaskView>) -> impl IntoView {
             <h2 id="sum-h">{t(Msg::TaskUsage)}</h2>
             <dl class="props">
                 <dt>{t(Msg::TaskConfig)}</dt>
-                <dd><A href=move || format!("/configs/{}", task.with(|t| t.config_id.0))>{move || task.with(|t| t.config_name.clone())}</A></dd>
+                <dd><a href=move || format!("/configs/{}", task.with(|t| t.config_id.0))>{move || task.with(|t| t.config_name.clone())}</a></dd>
                 <dt>{t(Msg::TaskResolution)}</dt><dd>{move || task.with(|t| t.resolution.render(lang.get()))}</dd>
                 <dt>{t(Msg::TaskAspect)}</dt><dd>{move || task.with(|t| t.aspect_ratio.render(lang.get()))}</dd>
                 <dt>{t(Msg::TaskCost)}</dt><dd data-testid="cost">{move || task.with(|t| t.usage.cost()).map(|c| c.render(lang.get())).unwrap_or_else(|| "—".into())}</dd>
@@ -310,14 +310,17 @@ fn Summary(task: RwSignal<TaskView>) -> impl IntoView {
 fn RequestView(task: RwSignal<TaskView>) -> impl IntoView {
     let json = task.with_untracked(|t| t.request_json.clone().unwrap_or_default());
     let curl = task.with_untracked(|t| t.request_curl.clone().unwrap_or_default());
-    let (copy, copied) = (t_now(Msg::Copy).to_owned(), t_now(Msg::Copied).to_owned());
+    let words = RequestWords {
+        show: t_now(Msg::TaskShowRequest).to_owned(),
+        hide: t_now(Msg::TaskHideRequest).to_owned(),
+        json: t_now(Msg::TaskRequestJson).to_owned(),
+        curl: t_now(Msg::TaskRequestCurl).to_owned(),
+        copy: t_now(Msg::Copy).to_owned(),
+        copied: t_now(Msg::Copied).to_owned(),
+    };
     view! {
-        <details class="card request-view">
-            <summary class="btn">{t(Msg::TaskShowRequest)}</summary>
-            <h3 style="margin-top:1rem">{t(Msg::TaskRequestJson)}" "<CopyText text=json.clone() label=copy.clone() copied=copied.clone()/></h3>
-            <pre class="code" data-testid="request-json">{json}</pre>
-            <h3>{t(Msg::TaskRequestCurl)}" "<CopyText text=curl.clone() label=copy copied/></h3>
-            <pre class="code" data-testid="request-curl">{curl}</pre>
-        </details>
+        <section class="card">
+            <RequestToggle json curl words/>
+        </section>
     }
 }

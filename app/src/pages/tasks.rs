@@ -10,8 +10,6 @@ use crate::error::AppError;
 use crate::i18n::{Localized, Msg, Text, localized, t, use_i18n};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 use strum::VariantArray;
 
 fn filter_from_query(q: &leptos_router::params::ParamsMap) -> TaskFilter {
@@ -128,7 +126,16 @@ fn apply_change(rows: RwSignal<Vec<TaskSummary>>, f: &TaskFilter, s: TaskSummary
 
 #[component]
 pub fn TasksPage() -> impl IntoView {
-    let query = use_query_map();
+    let query = crate::live::page_query();
+    view! {
+        <Title text=crate::i18n::title(Msg::TasksTitle)/>
+        <TaskList query/>
+    }
+}
+
+#[island(lazy)]
+fn TaskList(query: String) -> impl IntoView {
+    let query = RwSignal::new(crate::live::query_map(&query));
     let filter = Memo::new(move |_| filter_from_query(&query.read()));
     let page = Resource::new(move || filter.get(), list_tasks);
     let configs = Resource::new(
@@ -144,17 +151,16 @@ pub fn TasksPage() -> impl IntoView {
     let batch = move || filter.get().batch_id;
 
     view! {
-        <Title text=crate::i18n::title(Msg::TasksTitle)/>
         <div class="page-head">
             <div>
                 <h1>{move || if batch().is_some() { t(Msg::TaskBatchTitle)() } else { t(Msg::TasksTitle)() }}</h1>
                 {move || match batch() {
-                    Some(b) => view! { <p class="sub">"#"{b.0}" · "<A href="/tasks">{t(Msg::TasksTitle)}</A></p> }.into_any(),
+                    Some(b) => view! { <p class="sub">"#"{b.0}" · "<a href="/tasks">{t(Msg::TasksTitle)}</a></p> }.into_any(),
                     None => view! { <p class="sub">{t(Msg::TasksShared)}</p> }.into_any(),
                 }}
             </div>
             <div class="page-actions">
-                <A href="/tasks/new" attr:class="btn btn-primary">"+ "{t(Msg::TasksNew)}</A>
+                <a href="/tasks/new" class="btn btn-primary">"+ "{t(Msg::TasksNew)}</a>
             </div>
         </div>
         <Show when=move || batch().is_none()>
@@ -219,12 +225,12 @@ pub fn TasksPage() -> impl IntoView {
                             view! {
                                 <TaskTable rows/>
                                 <nav class="pager" aria-label=move || Msg::Pages.text(lang.get())>
-                                    {first.map(|h| view! { <A href=h attr:class="btn">{t(Msg::FirstPage)}</A> })}
-                                    {prev.map(|h| view! { <A href=h attr:class="btn">"← "{t(Msg::PrevPage)}</A> })}
+                                    {first.map(|h| view! { <a href=h class="btn">{t(Msg::FirstPage)}</a> })}
+                                    {prev.map(|h| view! { <a href=h class="btn">"← "{t(Msg::PrevPage)}</a> })}
                                     <span class="muted" data-testid="page-position">
                                         {move || Text::PagePosition { page: page_no, pages, total }.render(lang.get())}
                                     </span>
-                                    {more.map(|h| view! { <A href=h attr:class="btn">{t(Msg::NextPage)}" →"</A> })}
+                                    {more.map(|h| view! { <a href=h class="btn">{t(Msg::NextPage)}" →"</a> })}
                                 </nav>
                             }.into_any()
                         }
@@ -255,7 +261,7 @@ fn TaskTable(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
                     <tbody>
                         <For each=move || rows.get() key=|r| (r.id, r.status, r.finished_at) let:r>
                             <tr data-task=r.id.0 data-status=r.status.as_str()>
-                                <th scope="row"><A href=format!("/tasks/{}", r.id.0)>"#"{r.id.0}</A></th>
+                                <th scope="row"><a href=format!("/tasks/{}", r.id.0)>"#"{r.id.0}</a></th>
                                 <td><StatusBadge status=r.status/>
                                     {r.error_code.clone().map(|c| view! { <span class="sub mono" data-testid="row-code">{c}</span> })}</td>
                                 <td>{r.config_name.clone()}</td>
@@ -283,7 +289,6 @@ fn CompareTable(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
         confirm.set(false);
         zoom.set(None);
     });
-    let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(r)) = rerun.value().get() {
             let to = match (r.batch, r.tasks.first()) {
@@ -291,7 +296,7 @@ fn CompareTable(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
                 (None, Some(t)) => format!("/tasks/{}", t.0),
                 (None, None) => return,
             };
-            navigate(&to, Default::default());
+            crate::live::go(&to);
         }
     });
     let again = move || {
@@ -346,7 +351,7 @@ fn CompareTable(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
         <div class="compare-grid" role="list" aria-label=move || Msg::TaskBatchTitle.text(lang.get())>
             <For each=move || { let mut r = rows.get(); r.sort_by_key(|x| x.id); r } key=|r| (r.id, r.status, r.finished_at) let:r>
                 <article class="card compare-col" role="listitem" data-task=r.id.0 data-status=r.status.as_str()>
-                    <h2><A href=format!("/tasks/{}", r.id.0)>{r.config_name.clone()}</A></h2>
+                    <h2><a href=format!("/tasks/{}", r.id.0)>{r.config_name.clone()}</a></h2>
                     <div class="compare-result">
                         {match r.image.clone() {
                             Some(url) => {

@@ -12,6 +12,15 @@ use strum::VariantArray;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
+    view! {
+        <Title text=crate::i18n::title(Msg::UsersTitle)/>
+        <UserList/>
+    }
+}
+
+#[island(lazy)]
+fn UserList() -> impl IntoView {
+    crate::components::frame::provide_me();
     let add = ServerAction::<AddUser>::new();
     let set_role = ServerAction::<SetUserRole>::new();
     let set_disabled = ServerAction::<SetUserDisabled>::new();
@@ -62,7 +71,6 @@ pub fn UsersPage() -> impl IntoView {
     };
 
     view! {
-        <Title text=crate::i18n::title(Msg::UsersTitle)/>
         <div class="page-head">
             <h1>{t(Msg::UsersTitle)}</h1>
         </div>
