@@ -127,8 +127,21 @@ fn apply_change(rows: RwSignal<Vec<TaskSummary>>, f: &TaskFilter, s: TaskSummary
 #[component]
 pub fn TasksPage() -> impl IntoView {
     let query = crate::live::page_query();
+    let batch = filter_from_query(&crate::live::query_map(&query)).batch_id;
     view! {
         <Title text=crate::i18n::title(Msg::TasksTitle)/>
+        <div class="page-head">
+            <div>
+                <h1>{if batch.is_some() { t(Msg::TaskBatchTitle) } else { t(Msg::TasksTitle) }}</h1>
+                {match batch {
+                    Some(b) => view! { <p class="sub">"#"{b.0}" · "<a href="/tasks">{t(Msg::TasksTitle)}</a></p> }.into_any(),
+                    None => view! { <p class="sub">{t(Msg::TasksShared)}</p> }.into_any(),
+                }}
+            </div>
+            <div class="page-actions">
+                <a href="/tasks/new" class="btn btn-primary">"+ "{t(Msg::TasksNew)}</a>
+            </div>
+        </div>
         <TaskList query/>
     }
 }
@@ -138,6 +151,25 @@ fn TaskList(query: String) -> impl IntoView {
     let query = RwSignal::new(crate::live::query_map(&query));
     let filter = Memo::new(move |_| filter_from_query(&query.read()));
     let page = Resource::new(move || filter.get(), list_tasks);
+    // A batch's shared test case (its first task's). Made here, not where it is shown: in an
+    // island every resource is made before its first `Suspend`, or the browser's copy does not
+    // find the server's data.
+    let case = Resource::new(
+        move || filter.get().batch_id,
+        move |batch| async move {
+            let first = match batch {
+                Some(_) => page
+                    .await
+                    .ok()
+                    .and_then(|p| p.items.iter().map(|x| x.id).min()),
+                None => None,
+            };
+            match first {
+                Some(id) => crate::api::tasks::get_task_case(id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
     let configs = Resource::new(
         || (),
         |_| {
@@ -151,18 +183,6 @@ fn TaskList(query: String) -> impl IntoView {
     let batch = move || filter.get().batch_id;
 
     view! {
-        <div class="page-head">
-            <div>
-                <h1>{move || if batch().is_some() { t(Msg::TaskBatchTitle)() } else { t(Msg::TasksTitle)() }}</h1>
-                {move || match batch() {
-                    Some(b) => view! { <p class="sub">"#"{b.0}" · "<a href="/tasks">{t(Msg::TasksTitle)}</a></p> }.into_any(),
-                    None => view! { <p class="sub">{t(Msg::TasksShared)}</p> }.into_any(),
-                }}
-            </div>
-            <div class="page-actions">
-                <a href="/tasks/new" class="btn btn-primary">"+ "{t(Msg::TasksNew)}</a>
-            </div>
-        </div>
         <Show when=move || batch().is_none()>
             <FilterForm>
                 <div class="field grow">
@@ -220,7 +240,7 @@ fn TaskList(query: String) -> impl IntoView {
                         let more = p.next_before.map(|n| href(Some(PageAt::Before(n))));
                         let total = p.total;
                         if f.batch_id.is_some() {
-                            view! { <CompareTable rows/> }.into_any()
+                            view! { <CompareTable rows case/> }.into_any()
                         } else {
                             view! {
                                 <TaskTable rows/>
@@ -280,7 +300,10 @@ fn TaskTable(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
 
 /// One batch test: the shared test case once, then each config's result side by side.
 #[component]
-fn CompareTable(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
+fn CompareTable(
+    rows: RwSignal<Vec<TaskSummary>>,
+    case: Resource<Result<Option<TaskCase>, AppError>>,
+) -> impl IntoView {
     let lang = use_i18n().lang;
     let rerun = ServerAction::<RerunFailed>::new();
     let confirm = RwSignal::new(false);
@@ -345,7 +368,7 @@ fn CompareTable(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
                 </div>
             </div>
         </Show>
-        <BatchCase rows/>
+        <BatchCase case/>
         // One column per config, side by side: its result large (click to zoom), then status,
         // time to result, cost and error code.
         <div class="compare-grid" role="list" aria-label=move || Msg::TaskBatchTitle.text(lang.get())>
@@ -389,18 +412,8 @@ fn CompareTable(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
 /// What every task of a batch was asked (they share it): the prompt, the parameters and the
 /// input images, read from the batch's first task.
 #[component]
-fn BatchCase(rows: RwSignal<Vec<TaskSummary>>) -> impl IntoView {
+fn BatchCase(case: Resource<Result<Option<TaskCase>, AppError>>) -> impl IntoView {
     let lang = use_i18n().lang;
-    let first = Memo::new(move |_| rows.with(|r| r.iter().map(|x| x.id).min()));
-    let case = Resource::new(
-        move || first.get(),
-        |id| async move {
-            match id {
-                Some(id) => crate::api::tasks::get_task_case(id).await.map(Some),
-                None => Ok(None),
-            }
-        },
-    );
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
