@@ -102,7 +102,7 @@ struct Live {
 }
 
 /// Follows task `id` after event `after` and shares what it hears with the islands inside.
-#[island]
+#[island(lazy)]
 pub fn TaskLive(id: TaskId, after: i64, state: LiveState, children: Children) -> impl IntoView {
     let link = RwSignal::new(if state.terminal {
         Link::Done

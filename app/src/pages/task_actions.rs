@@ -310,7 +310,7 @@ pub fn CallbackLedger(callbacks: Vec<CallbackEntry>) -> impl IntoView {
 }
 
 /// Cancel, re-run and deciding an uncertain submit, hydrated on their own.
-#[island]
+#[island(lazy)]
 pub fn TaskActionsIsland(task: TaskView) -> impl IntoView {
     crate::components::frame::provide_me();
     let task = RwSignal::new(task);
