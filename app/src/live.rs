@@ -73,12 +73,22 @@ pub fn page_query() -> String {
 /// `<main>` replaces the old one, the title follows, and the islands it brings are hydrated.
 /// On any failure (offline, an error page) the page reloads instead.
 pub async fn refresh_main() {
+    if !refresh("main").await {
+        #[cfg(not(feature = "ssr"))]
+        let _ = leptos::prelude::window().location().reload();
+    }
+}
+
+/// Renders the page again on the server and puts the new content of the element with id `id`
+/// into this document's (hydrating the islands it brings). `false` when that failed (offline,
+/// an error page, no such element): the page is left as it was.
+pub async fn refresh(id: &str) -> bool {
     #[cfg(not(feature = "ssr"))]
     {
         use leptos::prelude::{document, window};
         use wasm_bindgen::{JsCast, JsValue};
         use wasm_bindgen_futures::JsFuture;
-        async fn fetch_main() -> Result<(String, String), JsValue> {
+        async fn fetch_main(id: &str) -> Result<(String, String), JsValue> {
             let href = window().location().href()?;
             let resp: web_sys::Response = JsFuture::from(window().fetch_with_str(&href))
                 .await?
@@ -92,10 +102,10 @@ pub async fn refresh_main() {
                 .unwrap_or_default();
             let doc = web_sys::DomParser::new()?
                 .parse_from_string(&html, web_sys::SupportedType::TextHtml)?;
-            let main = doc.get_element_by_id("main").ok_or(JsValue::NULL)?;
-            Ok((main.inner_html(), doc.title()))
+            let part = doc.get_element_by_id(id).ok_or(JsValue::NULL)?;
+            Ok((part.inner_html(), doc.title()))
         }
-        match (fetch_main().await, document().get_element_by_id("main")) {
+        match (fetch_main(id).await, document().get_element_by_id(id)) {
             (Ok((inner, title)), Some(main)) => {
                 main.set_inner_html(&inner);
                 document().set_title(&title);
@@ -104,11 +114,15 @@ pub async fn refresh_main() {
                 {
                     let _ = f.call1(&JsValue::NULL, &main);
                 }
+                true
             }
-            _ => {
-                let _ = window().location().reload();
-            }
+            _ => false,
         }
+    }
+    #[cfg(feature = "ssr")]
+    {
+        let _ = id;
+        false
     }
 }
 

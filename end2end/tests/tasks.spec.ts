@@ -1,6 +1,6 @@
 import { Page } from '@playwright/test';
 import { Console, freePort, runCli } from '../support/console';
-import { Env, createSandboxConfig, dataRows, expect, hydrated, signIn, test } from '../support/fixtures';
+import { Env, createSandboxConfig, dataRows, expect, hydrated, launchTask, signIn, test } from '../support/fixtures';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -227,4 +227,17 @@ test('the page reconnects after a server restart and the task completes', async 
     await c.stop();
     c.cleanup();
   }
+});
+
+test('the overview counts a task launched elsewhere, in place, without reloading', async ({ page, env }) => {
+  await signIn(page, env.console);
+  const config = (await createSandboxConfig(page.request, env, 'Overview-A')).id;
+  await page.goto(`${env.console.url}/`);
+  await hydrated(page);
+  const before = Number(await page.getByTestId('today-total').textContent());
+  // A mark on this document: a reload or a navigation would lose it.
+  await page.evaluate(() => ((window as unknown as { keep: string }).keep = 'this document'));
+  await launchTask(page.request, env, config, 'counted on the overview');
+  await expect(page.getByTestId('today-total')).toHaveText(String(before + 1), { timeout: 20_000 });
+  expect(await page.evaluate(() => (window as unknown as { keep?: string }).keep)).toBe('this document');
 });

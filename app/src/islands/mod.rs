@@ -4,4 +4,5 @@
 //! server.
 
 pub mod frame;
+pub mod refresh;
 pub mod task;

@@ -46,23 +46,14 @@ pub fn HomePage() -> impl IntoView {
     view! {
         <Title text=crate::i18n::title(Msg::HomeTitle)/>
         <Overview/>
+        <crate::islands::refresh::AutoRefresh target="overview".to_owned() every_ms=5000/>
     }
 }
 
-/// The overview, refreshed every 5 s.
-#[island(lazy)]
+/// The overview, rendered on the server and again every 5 s (`AutoRefresh`).
+#[component]
 fn Overview() -> impl IntoView {
-    let tick = RwSignal::new(0u32);
-    #[cfg(not(feature = "ssr"))]
-    {
-        if let Ok(handle) = set_interval_with_handle(
-            move || tick.update(|t| *t += 1),
-            std::time::Duration::from_secs(5),
-        ) {
-            on_cleanup(move || handle.clear());
-        }
-    }
-    let data = Resource::new(move || tick.get(), |_| get_overview());
+    let data = Resource::new(|| (), |_| get_overview());
     let lang = use_i18n().lang;
     view! {
         <div class="page-head">
@@ -75,7 +66,8 @@ fn Overview() -> impl IntoView {
                 <a href="/configs" class="btn">{t(Msg::NavConfigs)}</a>
             </div>
         </div>
-        <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
+        <div id="overview">
+        <Suspense fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(o) => {
@@ -166,6 +158,7 @@ fn Overview() -> impl IntoView {
                     Err(err) => view! { <PageError err/> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
+        </div>
     }
 }
