@@ -16,7 +16,8 @@
     if (done && done.then) await done;
   }
   async function walk(node, mod) {
-    if (node.nodeType !== Node.ELEMENT_NODE) return;
+    // A part swapped out meanwhile (`__swapIn`) is not hydrated any more.
+    if (node.nodeType !== Node.ELEMENT_NODE || !node.isConnected) return;
     const tag = node.tagName.toLowerCase();
     if (tag === "leptos-island") await hydrateIsland(node, mod);
     if (tag === "leptos-children") childrenHooks.push(node.$$on_hydrate);
@@ -28,10 +29,22 @@
       await mod.default({ module_or_path: `/${pkg}/rhconsole.wasm` });
       mod.hydrate();
       window.__hydrateIsland = (el) => hydrateIsland(el, mod);
-      // For content the page swaps in from the server (`live::refresh_main`).
-      window.__hydrateTree = (node) => walk(node, mod);
+      let pageHydrated;
+      const hydrated = new Promise((resolve) => (pageHydrated = resolve));
+      // Puts new server-rendered content into the element with id `id` and hydrates its
+      // islands (`live::refresh`), once the page's own hydration is over, so the two walks
+      // never meet. `false` when there is no such element.
+      window.__swapIn = async (id, html) => {
+        await hydrated;
+        const el = document.getElementById(id);
+        if (!el) return false;
+        el.innerHTML = html;
+        await walk(el, mod);
+        return true;
+      };
       await walk(document.body, mod);
       document.body.setAttribute("data-hydrated", "true");
+      pageHydrated();
     });
   if ("requestIdleCallback" in window) window.requestIdleCallback(start);
   else start();

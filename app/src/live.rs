@@ -105,18 +105,23 @@ pub async fn refresh(id: &str) -> bool {
             let part = doc.get_element_by_id(id).ok_or(JsValue::NULL)?;
             Ok((part.inner_html(), doc.title()))
         }
-        match (fetch_main(id).await, document().get_element_by_id(id)) {
-            (Ok((inner, title)), Some(main)) => {
-                main.set_inner_html(&inner);
-                document().set_title(&title);
-                if let Ok(f) = js_sys::Reflect::get(&window(), &"__hydrateTree".into())
-                    .and_then(|f| f.dyn_into::<js_sys::Function>().map_err(JsValue::from))
-                {
-                    let _ = f.call1(&JsValue::NULL, &main);
+        let Ok((inner, title)) = fetch_main(id).await else {
+            return false;
+        };
+        // `__swapIn` (hydration.js) waits for the page's own hydration, swaps, hydrates.
+        let swapped = js_sys::Reflect::get(&window(), &"__swapIn".into())
+            .and_then(|f| f.dyn_into::<js_sys::Function>().map_err(JsValue::from))
+            .and_then(|f| f.call2(&JsValue::NULL, &id.into(), &inner.into()))
+            .and_then(|p| p.dyn_into::<js_sys::Promise>().map_err(JsValue::from));
+        match swapped {
+            Ok(p) => match JsFuture::from(p).await {
+                Ok(v) if v.as_bool() == Some(true) => {
+                    document().set_title(&title);
+                    true
                 }
-                true
-            }
-            _ => false,
+                _ => false,
+            },
+            Err(_) => false,
         }
     }
     #[cfg(feature = "ssr")]

@@ -39,13 +39,15 @@ test("a page's code comes in one request, on a first visit and on the way to the
   // The stylesheet, the JS glue, the main module, the split loader and the batch.
   expect(code.length).toBeLessThanOrEqual(6);
 
-  // Moving on in the app: the next page's missing code, again in one request.
+  // Moving on in the app: the next page's missing code (its islands'), again never chunk by
+  // chunk, and at most one request.
   code.length = 0;
   await page.locator('nav a[href="/configs"]').click();
   await expect(page).toHaveURL(/\/configs$/);
+  await hydrated(page);
   await expect(page.getByRole('heading', { name: 'API 配置' })).toBeVisible();
   expect(chunks()).toEqual([]);
-  expect(batches()).toHaveLength(1);
+  expect(batches().length).toBeLessThanOrEqual(1);
 });
 
 test('download saves the kept result under a name that says which task it is', async ({ page, env }) => {

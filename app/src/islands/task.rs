@@ -96,9 +96,24 @@ enum Link {
 
 #[derive(Clone, Copy)]
 struct Live {
+    /// The state the page was rendered with (what each island hydrates against).
+    rendered: StoredValue<LiveState>,
     state: RwSignal<LiveState>,
+    /// Lines the stream brought (after the page's).
     lines: RwSignal<Vec<LogLine>>,
     link: RwSignal<Link>,
+}
+
+/// A copy of `source` that starts as `rendered` and follows `source` once this island is
+/// hydrated (effects run after hydration). The stream may change `source` before an island
+/// further down the page hydrates; hydrating against anything but the server's HTML fails.
+fn after_hydration<T: Clone + Send + Sync + 'static>(
+    rendered: T,
+    source: RwSignal<T>,
+) -> RwSignal<T> {
+    let local = RwSignal::new(rendered);
+    Effect::new(move |_| local.set(source.get()));
+    local
 }
 
 /// Follows task `id` after event `after` and shares what it hears with the islands inside.
@@ -110,6 +125,7 @@ pub fn TaskLive(id: TaskId, after: i64, state: LiveState, children: Children) ->
         Link::Connecting
     });
     let live = Live {
+        rendered: StoredValue::new(state.clone()),
         state: RwSignal::new(state),
         lines: RwSignal::new(Vec::new()),
         link,
@@ -169,7 +185,13 @@ fn follow(id: TaskId, after: i64, live: Live) {
 #[island]
 pub fn LiveStatus(words: LiveWords) -> impl IntoView {
     let live = expect_context::<Live>();
-    let s = live.state;
+    let s = after_hydration(live.rendered.get_value(), live.state);
+    let first_link = if live.rendered.with_value(|r| r.terminal) {
+        Link::Done
+    } else {
+        Link::Connecting
+    };
+    let link = after_hydration(first_link, live.link);
     view! {
         <span data-testid="task-status" data-status=move || s.with(|s| s.status.clone())>
             <span class=move || s.with(|s| format!("badge badge-{}", s.tone)) data-status=move || s.with(|s| s.status.clone())>
@@ -177,7 +199,7 @@ pub fn LiveStatus(words: LiveWords) -> impl IntoView {
             </span>
         </span>
         {move || s.with(|s| s.slot_text.clone()).map(|t| view! { <span class="slot-position" data-testid="slot-position">{t}</span> })}
-        {move || match live.link.get() {
+        {move || match link.get() {
             Link::Live => Some(view! { <span class="live-dot" role="status">{words.live.clone()}</span> }.into_any()),
             Link::Reconnecting => Some(view! { <span class="live-dot off" role="status">{words.reconnecting.clone()}</span> }.into_any()),
             _ => None,
@@ -189,14 +211,18 @@ pub fn LiveStatus(words: LiveWords) -> impl IntoView {
 #[island]
 pub fn LiveLog(lines: Vec<LogLine>) -> impl IntoView {
     let live = expect_context::<Live>();
-    live.lines.update(|l| {
-        let later = std::mem::take(l);
-        *l = lines;
-        l.extend(later);
+    // Hydrated with the server's lines; the stream's are added after (see `after_hydration`).
+    let shown = RwSignal::new(lines);
+    Effect::new(move |_| {
+        let more = live.lines.get();
+        shown.update(|s| {
+            let last = s.last().map_or(0, |l| l.seq);
+            s.extend(more.into_iter().filter(|l| l.seq > last));
+        });
     });
     view! {
         <ol class="timeline" data-testid="timeline" aria-live="polite">
-            <For each=move || live.lines.get() key=|l| l.seq let:l>
+            <For each=move || shown.get() key=|l| l.seq let:l>
                 <li class=format!("lv-{}", l.level) data-seq=l.seq data-stage=l.stage>
                     <span class="t">{l.at}</span>
                     <span class="stage">{l.stage_label}</span>

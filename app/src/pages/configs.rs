@@ -1,9 +1,9 @@
 //! The configuration list: search, filter, sort, switch on/off inline, last test and success rate.
 
-use crate::api::configs::{SetConfigActive, list_configs};
+use crate::api::configs::list_configs;
 use crate::components::frame::{admin_known, is_admin};
 use crate::components::key_check::key_line;
-use crate::components::{ErrorBox, FilterForm, PageError, StatusBadge, Switch, Time};
+use crate::components::{FilterForm, PageError, StatusBadge, Time};
 use crate::domain::*;
 use crate::i18n::{Msg, localized, t, use_i18n};
 use leptos::prelude::*;
@@ -25,25 +25,17 @@ fn filter_from_query(q: &leptos_router::params::ParamsMap) -> ConfigFilter {
     }
 }
 
+/// Rendered on the server; only the filter bar and each row's on/off switch are islands.
 #[component]
 pub fn ConfigsPage() -> impl IntoView {
-    let query = crate::live::page_query();
-    view! {
-        <Title text=crate::i18n::title(Msg::ConfigsTitle)/>
-        <ConfigList query/>
-    }
-}
-
-#[island(lazy)]
-fn ConfigList(query: String) -> impl IntoView {
-    crate::components::frame::provide_me();
-    let query = RwSignal::new(crate::live::query_map(&query));
-    let filter = Memo::new(move |_| filter_from_query(&query.read()));
+    let query = crate::live::query_map(&crate::live::page_query());
+    let filter = Memo::new(move |_| filter_from_query(&query));
     let list = Resource::new(move || filter.get(), list_configs);
     let lang = use_i18n().lang;
     let admin = is_admin();
 
     view! {
+        <Title text=crate::i18n::title(Msg::ConfigsTitle)/>
         <div class="page-head">
             <div>
                 <h1>{t(Msg::ConfigsTitle)}</h1>
@@ -96,7 +88,7 @@ fn ConfigList(query: String) -> impl IntoView {
             </label>
             <button type="submit" class="btn">{t(Msg::Filter)}</button>
         </FilterForm>
-        <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
+        <Suspense fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
             {move || Suspend::new(async move {
                 admin_known().await;
                 match list.await {
@@ -132,7 +124,7 @@ fn ConfigList(query: String) -> impl IntoView {
                     Err(err) => view! { <PageError err/> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
@@ -142,24 +134,10 @@ fn ConfigRow(
     admin: impl Fn() -> bool + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let lang = use_i18n().lang;
-    let toggle = ServerAction::<SetConfigActive>::new();
     let c = item.config;
     let id = c.id;
     let name = c.fields.name.clone();
-    // The switch moves at once (put back if the server refuses); the words say "saving" until
-    // the server has it, so what they say is what a reload shows.
-    let active = RwSignal::new(c.fields.is_active);
     let archived = c.archived_at.is_some();
-    let saved = c.fields.is_active;
-    let last_saved = RwSignal::new(saved);
-    Effect::new(move |_| match toggle.value().get() {
-        Some(Ok(v)) => {
-            last_saved.set(v.fields.is_active);
-            active.set(v.fields.is_active);
-        }
-        Some(Err(_)) => active.set(last_saved.get_untracked()),
-        None => {}
-    });
     let rate = (item.finished_24h > 0).then(|| {
         format!(
             "{} ({}/{})",
@@ -168,10 +146,14 @@ fn ConfigRow(
             item.finished_24h
         )
     });
-    let switch_label = {
-        let name = name.clone();
-        Signal::derive(move || format!("{} {}", Msg::ConfigsToggleActive.text(lang.get()), name))
+    let l = lang.get_untracked();
+    let words = crate::islands::configs::SwitchWords {
+        label: format!("{} {}", Msg::ConfigsToggleActive.text(l), name),
+        on: Msg::ConfigsActiveOn.text(l).to_owned(),
+        off: Msg::ConfigsActiveOff.text(l).to_owned(),
+        saving: Msg::Saving.text(l).to_owned(),
     };
+    let on = c.fields.is_active;
     view! {
         <tr class:row-disabled=c.archived_at.is_some()>
             <th scope="row">
@@ -193,25 +175,11 @@ fn ConfigRow(
             </td>
             <td>
                 // An archived config runs nothing: no on/off for it, only that it is archived.
-                <Show when=move || !archived fallback=move || view! { <span class="tag">{t(Msg::ConfigsArchived)}</span> }>
-                <Switch checked=active label=switch_label compact=true
-                    disabled=Signal::derive(move || !admin())
-                    on_toggle=move |on| {
-                        active.set(on);
-                        toggle.dispatch(SetConfigActive { id, active: on });
-                    }/>
-                <span class="switch-state" data-testid="active-state">{move || {
-                    let l = lang.get();
-                    if toggle.pending().get() {
-                        Msg::Saving.text(l)
-                    } else if active.get() {
-                        Msg::ConfigsActiveOn.text(l)
-                    } else {
-                        Msg::ConfigsActiveOff.text(l)
-                    }
-                }}</span>
-                {move || toggle.value().get().and_then(Result::err).map(|err| view! { <ErrorBox err/> })}
-                </Show>
+                {if archived {
+                    view! { <span class="tag">{t(Msg::ConfigsArchived)}</span> }.into_any()
+                } else {
+                    view! { <crate::islands::configs::ActiveSwitch id on disabled=!admin() words/> }.into_any()
+                }}
             </td>
             <td>
                 {match item.last_test {
