@@ -254,7 +254,7 @@ pub fn focus_when_shown(input: NodeRef<leptos::html::Input>) {
 /// needed, though Enter and the button still work, and without wasm it is a plain GET). Only
 /// named fields with a value go into the address, so it reads `?status=failed`, not
 /// `?q=&config=&status=failed&=`.
-#[island]
+#[island(lazy)]
 pub fn FilterForm(children: Children) -> impl IntoView {
     let apply = move |ev: &web_sys::Event| {
         ev.prevent_default();

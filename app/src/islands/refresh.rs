@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 /// Renders the element with id `target` again from the server every `every_ms` milliseconds,
 /// while this island is on the page and the tab is visible.
-#[island]
+#[island(lazy)]
 pub fn AutoRefresh(target: String, every_ms: u32) -> impl IntoView {
     let node = NodeRef::<leptos::html::Span>::new();
     #[cfg(not(feature = "ssr"))]

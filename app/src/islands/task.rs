@@ -182,7 +182,7 @@ fn follow(id: TaskId, after: i64, live: Live) {
 }
 
 /// The status badge, the place in line and the link state.
-#[island]
+#[island(lazy)]
 pub fn LiveStatus(words: LiveWords) -> impl IntoView {
     let live = expect_context::<Live>();
     let s = after_hydration(live.rendered.get_value(), live.state);
@@ -208,7 +208,7 @@ pub fn LiveStatus(words: LiveWords) -> impl IntoView {
 }
 
 /// The execution log: the lines the page was rendered with, then those the stream brings.
-#[island]
+#[island(lazy)]
 pub fn LiveLog(lines: Vec<LogLine>) -> impl IntoView {
     let live = expect_context::<Live>();
     // Hydrated with the server's lines; the stream's are added after (see `after_hydration`).
@@ -234,7 +234,7 @@ pub fn LiveLog(lines: Vec<LogLine>) -> impl IntoView {
 }
 
 /// A result's thumbnail that opens the full image over the page (Esc or a click closes it).
-#[island]
+#[island(lazy)]
 pub fn ZoomImage(
     url: String,
     thumb: String,
@@ -266,7 +266,7 @@ pub fn ZoomImage(
 }
 
 /// Time since `created_ms`, ticking while the task runs.
-#[island]
+#[island(lazy)]
 pub fn Elapsed(created_ms: i64, finished_ms: Option<i64>, zh: bool) -> impl IntoView {
     let now = RwSignal::new(crate::live::now_ms());
     #[cfg(not(feature = "ssr"))]
@@ -297,7 +297,7 @@ pub struct RequestWords {
 }
 
 /// The request that was sent (JSON and curl), shown on demand.
-#[island]
+#[island(lazy)]
 pub fn RequestToggle(json: String, curl: String, words: RequestWords) -> impl IntoView {
     let open = RwSignal::new(false);
     let w = StoredValue::new(words);
@@ -317,7 +317,7 @@ pub fn RequestToggle(json: String, curl: String, words: RequestWords) -> impl In
 }
 
 /// Copies `text` to the clipboard and says so for a moment.
-#[island]
+#[island(lazy)]
 pub fn CopyText(text: String, label: String, copied: String) -> impl IntoView {
     let done = RwSignal::new(false);
     let on_click = move |_| {
