@@ -110,9 +110,9 @@ pub async fn refresh(id: &str) -> bool {
         };
         // `__swapIn` (hydration.js) waits for the page's own hydration, swaps, hydrates.
         let swapped = js_sys::Reflect::get(&window(), &"__swapIn".into())
-            .and_then(|f| f.dyn_into::<js_sys::Function>().map_err(JsValue::from))
+            .and_then(|f| f.dyn_into::<js_sys::Function>())
             .and_then(|f| f.call2(&JsValue::NULL, &id.into(), &inner.into()))
-            .and_then(|p| p.dyn_into::<js_sys::Promise>().map_err(JsValue::from));
+            .and_then(|p| p.dyn_into::<js_sys::Promise>());
         match swapped {
             Ok(p) => match JsFuture::from(p).await {
                 Ok(v) if v.as_bool() == Some(true) => {

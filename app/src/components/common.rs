@@ -300,7 +300,7 @@ pub fn FilterForm(children: Children) -> impl IntoView {
             crate::live::go(&to);
         }
     };
-    let on_change = apply.clone();
+    let on_change = apply;
     view! {
         <form method="get" class="toolbar" role="search"
             on:submit=move |ev| apply(ev.as_ref())

@@ -71,29 +71,57 @@ impl Localized for Timestamp {
 
 impl Localized for DurationMs {
     fn fmt_in(&self, lang: Lang, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let ms = self.0.max(0);
+        let text = match DurationParts::of(self.0) {
+            DurationParts::Ms(ms) => Text::DurMs { ms },
+            DurationParts::Secs(secs, tenths) => Text::DurSecs { secs, tenths },
+            DurationParts::Minutes(min, sec) => Text::DurMinutes { min, sec },
+            DurationParts::Hours(h, min) => Text::DurHours { h, min },
+        };
+        text.fmt_in(lang, f)
+    }
+}
+
+/// A duration cut into the unit it reads best in: under a second in ms, under a minute in
+/// seconds and tenths, under an hour in minutes and seconds, else hours and minutes. Negative
+/// lengths read as 0 ms. Shared by the translated wording and the table-free one.
+enum DurationParts {
+    Ms(i64),
+    Secs(i64, i64),
+    Minutes(i64, i64),
+    Hours(i64, i64),
+}
+
+impl DurationParts {
+    fn of(ms: i64) -> Self {
+        let ms = ms.max(0);
         let secs = ms / 1000;
-        let text = if ms < 1_000 {
-            Text::DurMs { ms }
+        if ms < 1_000 {
+            Self::Ms(ms)
         } else if ms < 60_000 {
             // Tenths by integer arithmetic (no float formatting code in the browser bundle).
             let tenths = (ms + 50) / 100;
-            Text::DurSecs {
-                secs: tenths / 10,
-                tenths: tenths % 10,
-            }
+            Self::Secs(tenths / 10, tenths % 10)
         } else if secs < 3600 {
-            Text::DurMinutes {
-                min: secs / 60,
-                sec: secs % 60,
-            }
+            Self::Minutes(secs / 60, secs % 60)
         } else {
-            Text::DurHours {
-                h: secs / 3600,
-                min: (secs % 3600) / 60,
-            }
-        };
-        text.fmt_in(lang, f)
+            Self::Hours(secs / 3600, (secs % 3600) / 60)
+        }
+    }
+}
+
+/// `ms` as a person reads a duration (`1 分 05 秒`, `1 min 05 s`), the same as [`DurationMs`]
+/// but without the translation table: the islands use it in the browser.
+pub fn duration_words(ms: i64, zh: bool) -> String {
+    let (ms_, s, min, h) = if zh {
+        ("毫秒", "秒", "分", "小时")
+    } else {
+        ("ms", "s", "min", "h")
+    };
+    match DurationParts::of(ms) {
+        DurationParts::Ms(n) => format!("{n} {ms_}"),
+        DurationParts::Secs(n, t) => format!("{n}.{t} {s}"),
+        DurationParts::Minutes(m, n) => format!("{m} {min} {n:02} {s}"),
+        DurationParts::Hours(n, m) => format!("{n} {h} {m:02} {min}"),
     }
 }
 
@@ -171,27 +199,10 @@ mod tests {
         assert_eq!(zh(123_000), "2 分 03 秒");
         assert_eq!(zh(3_720_000), "1 小时 02 分");
         assert_eq!(zh(-5), "0 毫秒");
-    }
-}
-
-/// `ms` as a person reads a duration (`1 分 05 秒`, `1 min 05 s`), without the translation
-/// table: the islands use it in the browser.
-pub fn duration_words(ms: i64, zh: bool) -> String {
-    let ms = ms.max(0);
-    let secs = ms / 1000;
-    let (a, b, c, d) = if zh {
-        ("毫秒", "秒", "分", "小时")
-    } else {
-        ("ms", "s", "min", "h")
-    };
-    if ms < 1_000 {
-        format!("{ms} {a}")
-    } else if ms < 60_000 {
-        let tenths = (ms + 50) / 100;
-        format!("{}.{} {b}", tenths / 10, tenths % 10)
-    } else if secs < 3600 {
-        format!("{} {c} {:02} {b}", secs / 60, secs % 60)
-    } else {
-        format!("{} {d} {:02} {c}", secs / 3600, (secs % 3600) / 60)
+        // The islands' table-free wording reads the same as the table's.
+        for ms in [-5, 250, 1_500, 59_960, 123_000, 3_720_000] {
+            assert_eq!(duration_words(ms, true), zh(ms));
+            assert_eq!(duration_words(ms, false), format_duration_ms(ms));
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The header's switches: language and theme, kept in cookies so the server renders the next
 //! page the same way.
 
-use crate::prefs::{LANG_COOKIE, THEME_COOKIE, set_pref_cookie};
+use crate::prefs::{LANG_COOKIE, set_pref_cookie};
 use leptos::prelude::*;
 
 /// Switches to the other language: the page is rendered again by the server in it.
@@ -59,7 +59,7 @@ pub fn ThemeSwitch(theme: String, words: ThemeWords) -> impl IntoView {
                 t if t == other => system,
                 _ => "auto",
             };
-            set_pref_cookie(THEME_COOKIE, next);
+            set_pref_cookie(crate::prefs::THEME_COOKIE, next);
             if let Some(el) = document().document_element() {
                 let _ = el.set_attribute("data-theme", next);
             }

@@ -86,7 +86,10 @@ pub struct LiveWords {
     pub reconnecting: String,
 }
 
+/// The stream's state. Only the browser follows the stream: the server renders `Connecting` or
+/// `Done`.
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ssr", allow(dead_code))]
 enum Link {
     Connecting,
     Live,
@@ -270,13 +273,13 @@ pub fn ZoomImage(
 pub fn Elapsed(created_ms: i64, finished_ms: Option<i64>, zh: bool) -> impl IntoView {
     let now = RwSignal::new(crate::live::now_ms());
     #[cfg(not(feature = "ssr"))]
-    if finished_ms.is_none() {
-        if let Ok(h) = set_interval_with_handle(
+    if finished_ms.is_none()
+        && let Ok(h) = set_interval_with_handle(
             move || now.set(crate::live::now_ms()),
             std::time::Duration::from_millis(500),
-        ) {
-            on_cleanup(move || h.clear());
-        }
+        )
+    {
+        on_cleanup(move || h.clear());
     }
     let text = move || {
         let ms = finished_ms.unwrap_or_else(|| now.get()) - created_ms;
@@ -320,6 +323,8 @@ pub fn RequestToggle(json: String, curl: String, words: RequestWords) -> impl In
 #[island(lazy)]
 pub fn CopyText(text: String, label: String, copied: String) -> impl IntoView {
     let done = RwSignal::new(false);
+    #[cfg(feature = "ssr")]
+    let _ = &text;
     let on_click = move |_| {
         #[cfg(not(feature = "ssr"))]
         {
