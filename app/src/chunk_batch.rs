@@ -1,15 +1,19 @@
 //! A page's wasm chunks in one request.
 //!
-//! A split build (`cargo leptos build --split`) cuts every page's code into many small chunks
-//! (131 for the task page): code shared by any combination of pages gets its own file. Fetched
-//! one by one that is 131 requests, and on a slow link (150 ms, six connections) seconds of
-//! round trips; compressed one by one each file also loses a quarter of what gzip would save on
-//! them together. So the page carries a small script (`chunk_batch.js`) that gathers the chunk
-//! requests the split loader makes in one go into one request for
-//! `/pkg/batch/<names>.wasm`, which the server answers with all of them (`server::web::chunk_batch`),
-//! and the server-rendered page preloads exactly that address instead of each chunk.
+//! A split build (`cargo leptos build --split`) cuts the code of every lazy island into many small
+//! chunks: code shared by any combination of islands gets its own file (over 300 for the config
+//! page). Fetched one by one that is hundreds of requests, on a slow link (150 ms, six
+//! connections) seconds of round trips, and each file compressed alone loses a quarter of what
+//! gzip saves on them together. So:
 //!
-//! Names in the address: `chunk_13.wasm` is `c13`, `split_<rest>.wasm` is `s<rest>`, sorted
+//! - `hydration.js` asks at once, in parallel with the main module, for the code of every island
+//!   on the page: `/pkg/islands/<names>.wasm` (island names, sorted, joined with `-`), which the
+//!   server answers with every chunk those islands need, each named (`server::web::chunk_batch`);
+//! - the page carries a small script (`chunk_batch.js`) that answers the split loader's chunk
+//!   requests from that response, and gathers any others made in one go (islands swapped in
+//!   later) into one request for `/pkg/batch/<names>.wasm`.
+//!
+//! Names in a batch address: `chunk_13.wasm` is `c13`, `split_<rest>.wasm` is `s<rest>`, sorted
 //! (byte order, as JavaScript's default sort orders these ASCII names) and joined with `-`.
 
 use leptos::prelude::*;
@@ -18,8 +22,6 @@ use leptos::prelude::*;
 /// hydration module asks for the first chunk; classic scripts run before module scripts).
 #[component]
 pub fn ChunkBatching() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    preload_batches();
     let nonce = leptos::nonce::use_nonce();
     view! { <script nonce=nonce inner_html=include_str!("chunk_batch.js")></script> }
 }
@@ -57,30 +59,51 @@ pub fn batch_name<'a>(stems: impl IntoIterator<Item = &'a str>) -> Option<String
     Some(tokens.join("-"))
 }
 
-/// Replaces, for this page, the split manifest `HydrationScripts` put in the context (page →
-/// its chunk stems, each preloaded by Leptos' server integration) with one whose every page
-/// names just its batch, so the page preloads the one address its chunks come from.
-#[cfg(feature = "ssr")]
-fn preload_batches() {
-    use leptos::WasmSplitManifest;
-    use std::sync::OnceLock;
-    static BATCHED: OnceLock<WasmSplitManifest> = OnceLock::new();
-    let Some(split) = use_context::<WasmSplitManifest>() else {
-        return; // not a split build: one wasm file, nothing to batch
+/// Appends one chunk to a response body as `chunk_batch.js` reads it: for an islands response
+/// its token's length (u8) and token first, then always its length (u32, little-endian) and its
+/// bytes. `None` (nothing appended) when the token or the chunk is too long to say so.
+pub fn push_chunk(body: &mut Vec<u8>, token: Option<&str>, bytes: &[u8]) -> Option<()> {
+    let len = u32::try_from(bytes.len()).ok()?;
+    if let Some(t) = token {
+        body.push(u8::try_from(t.len()).ok()?);
+        body.extend_from_slice(t.as_bytes());
+    }
+    body.extend_from_slice(&len.to_le_bytes());
+    body.extend_from_slice(bytes);
+    Some(())
+}
+
+/// The manifest key of island `name`'s code (`TaskLive` → the key starting `task_live_loader_`):
+/// `__wasm_split_manifest.json` lists, under it, every chunk stem a lazy island needs. `None` for
+/// an island that is not lazy (its code is in the main module).
+pub fn island_key<'a, I>(keys: I, name: &str) -> Option<&'a str>
+where
+    I: IntoIterator<Item = &'a String>,
+{
+    let mut snake = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            snake.push('_');
+        }
+        snake.push(c.to_ascii_lowercase());
+    }
+    snake.push_str("_loader_");
+    keys.into_iter().map(String::as_str).find(|k| {
+        k.strip_prefix(&snake)
+            .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+/// The island names `/pkg/islands/<names>.wasm` asks for: strictly sorted (so each set has one
+/// address), each an identifier (`TaskLive`), joined with `-`. `None` for anything else.
+pub fn island_names(name: &str) -> Option<Vec<&str>> {
+    let names: Vec<&str> = name.strip_suffix(".wasm")?.split('-').collect();
+    let ident = |n: &&str| {
+        n.starts_with(|c: char| c.is_ascii_uppercase())
+            && n.bytes().all(|b| b.is_ascii_alphanumeric())
     };
-    let batched = BATCHED.get_or_init(|| {
-        split.0.with_value(|(root, pages, loader)| {
-            let pages = pages
-                .iter()
-                .filter_map(|(page, stems)| {
-                    let name = batch_name(stems.iter().map(String::as_str))?;
-                    Some((page.clone(), vec![format!("batch/{name}")]))
-                })
-                .collect();
-            WasmSplitManifest(ArcStoredValue::new((root.clone(), pages, loader.clone())))
-        })
-    });
-    provide_context(batched.clone());
+    (names.len() <= 64 && names.iter().all(ident) && names.windows(2).all(|w| w[0] < w[1]))
+        .then_some(names)
 }
 
 #[cfg(test)]
@@ -122,5 +145,34 @@ mod tests {
             Some("c100-c13-c2-s__a_1")
         );
         assert_eq!(batch_name(["chunk_2", "rhconsole"]), None);
+    }
+
+    #[test]
+    fn islands_find_their_manifest_key_and_addresses_are_canonical() {
+        let keys: Vec<String> = [
+            "task_live_loader_152",
+            "live_log_loader_7",
+            "task_live_x_loader_1",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(island_key(&keys, "TaskLive"), Some("task_live_loader_152"));
+        assert_eq!(island_key(&keys, "LiveLog"), Some("live_log_loader_7"));
+        assert_eq!(island_key(&keys, "Live"), None, "a prefix of another name");
+        assert_eq!(island_key(&keys, "ThemeSwitch"), None, "not lazy");
+        assert_eq!(
+            island_names("LiveLog-TaskLive.wasm"),
+            Some(vec!["LiveLog", "TaskLive"])
+        );
+        for bad in [
+            "TaskLive-LiveLog.wasm",
+            "LiveLog-LiveLog.wasm",
+            "LiveLog",
+            "live_log.wasm",
+            ".wasm",
+            "A-../b.wasm",
+        ] {
+            assert_eq!(island_names(bad), None, "{bad}");
+        }
     }
 }

@@ -46,6 +46,13 @@
       document.body.setAttribute("data-hydrated", "true");
       pageHydrated();
     });
+  // The islands' code at once, in parallel with the main module (`chunk_batch.js`).
+  const islands = new Set(
+    [...document.querySelectorAll("leptos-island")].map((el) =>
+      (el.dataset.component || "").replace(/_\d+$/, ""),
+    ),
+  );
+  window.__preloadIslands?.([...islands].filter((n) => /^[A-Z][A-Za-z0-9]*$/.test(n)));
   if ("requestIdleCallback" in window) window.requestIdleCallback(start);
   else start();
 })

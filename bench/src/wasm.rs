@@ -1,17 +1,18 @@
-//! `wasm`: what a browser downloads to hydrate the pages, and in how many requests.
+//! `wasm`: what a browser downloads to hydrate each page, and in how many requests.
 //!
-//! The release build is split (`cargo leptos build --release --split`): every page is a lazy
-//! route whose code sits in its own wasm chunks, listed in `__wasm_split_manifest.json`. A first
-//! visit to a page downloads the JS glue, the split loader, the main module and that page's
-//! chunks, the chunks all in one response (`/pkg/batch/…`, see `app::chunk_batch`: each chunk as
-//! its length and bytes, compressed as one). So this measures, raw, gzipped (level 9) and
-//! brotli-compressed (quality 11), every page's first visit and its requests, then everything
-//! together.
+//! The pages are rendered on the server; only their islands hydrate (Leptos islands, see
+//! `app::hydration`). The release build is split (`cargo leptos build --release --split`): the
+//! main module holds what every page needs, and each lazy island's code sits in chunks listed in
+//! `__wasm_split_manifest.json`. A first visit to a page downloads the JS glue, the split loader,
+//! the main module and, in one `/pkg/islands/…` response, the chunks of the islands in its HTML
+//! (see `app::chunk_batch`). So this starts a console with a config, a finished task and a batch,
+//! reads which islands each page really has, and measures, raw, gzipped (level 9) and
+//! brotli-compressed (quality 11), every page's first visit and its requests.
 
-use crate::procs::Ctx;
+use crate::procs::{Ctx, Stage};
 use crate::report::Outcome;
 use anyhow::{Context, Result};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::Path;
 
@@ -86,26 +87,47 @@ fn measure_bytes(bytes: &[u8]) -> Result<Size> {
     })
 }
 
-/// `__home_route_view_7161…` → `home`.
-fn page_name(split: &str) -> String {
-    let s = split.trim_start_matches('_');
-    let s = s.split("_route_view_").next().unwrap_or(s);
-    s.replace('_', "-")
-}
-
-/// The body the console sends for `/pkg/batch/<name>.wasm` (`server::web::chunk_batch`): each
-/// chunk, in the address's order, as its length (u32, little-endian) and bytes.
-fn batch_body(pkg: &Path, name: &str) -> Result<Vec<u8>> {
+/// The body the console sends for `/pkg/islands/<names>.wasm` (`server::web::chunk_batch`):
+/// every chunk the lazy islands named need, once, sorted by token.
+fn islands_body(
+    pkg: &Path,
+    manifest: &BTreeMap<String, Vec<String>>,
+    islands: &BTreeSet<String>,
+) -> Result<(Vec<u8>, usize)> {
+    let mut tokens = BTreeSet::new();
+    for island in islands {
+        if let Some(key) = app::chunk_batch::island_key(manifest.keys(), island) {
+            for stem in &manifest[key] {
+                tokens.insert(
+                    app::chunk_batch::token(stem)
+                        .with_context(|| format!("{stem} is not a chunk's name"))?,
+                );
+            }
+        }
+    }
     let mut body = Vec::new();
-    for token in name.split('-') {
-        let file = app::chunk_batch::file_of(token)
-            .with_context(|| format!("{token} is not a chunk's name"))?;
+    for token in &tokens {
+        let file = app::chunk_batch::file_of(token).context("a chunk's token")?;
         let bytes = std::fs::read(pkg.join(&file))
             .with_context(|| format!("the manifest names {file}, which is missing"))?;
-        body.extend_from_slice(&u32::try_from(bytes.len())?.to_le_bytes());
-        body.extend_from_slice(&bytes);
+        app::chunk_batch::push_chunk(&mut body, Some(token), &bytes)
+            .with_context(|| format!("{file} is too large for a batch"))?;
     }
-    Ok(body)
+    Ok((body, tokens.len()))
+}
+
+/// The names of the islands in a page's HTML (`data-component="TaskLive_1383…"` → `TaskLive`).
+fn islands_in(html: &str) -> BTreeSet<String> {
+    html.split("data-component=\"")
+        .skip(1)
+        .filter_map(|rest| {
+            let id = rest.split('"').next()?;
+            let (name, n) = id.rsplit_once('_')?;
+            n.bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| name.to_owned())
+        })
+        .collect()
 }
 
 /// One page's first visit.
@@ -124,7 +146,8 @@ struct Measured {
     problem: Option<String>,
 }
 
-fn measure_all(pkg: &Path) -> Result<Measured> {
+/// Sizes every page's first visit; `pages` is each page's name, address and HTML.
+fn measure_all(pkg: &Path, pages: Vec<(String, String, String)>) -> Result<Measured> {
     let mut sizes: BTreeMap<String, Size> = BTreeMap::new();
     for entry in std::fs::read_dir(pkg).with_context(|| format!("cannot list {}", pkg.display()))? {
         let path = entry?.path();
@@ -174,30 +197,35 @@ fn measure_all(pkg: &Path) -> Result<Measured> {
         Err(_) => BTreeMap::new(),
     };
     // The page, its stylesheet, the JS glue and the main module; with a split build also the
-    // loader and the page's one batch of chunks.
-    let base_requests = 4;
+    // loader, and the islands' chunks when the page has a lazy island.
+    let base_requests = if loader.is_some() { 5 } else { 4 };
     let mut visits = Vec::new();
-    for (split, chunks) in manifest.iter().filter(|(k, _)| k.contains("_route_view_")) {
-        let name =
-            app::chunk_batch::batch_name(chunks.iter().map(String::as_str)).with_context(|| {
-                format!("the manifest lists a file that is not a chunk for {split}")
-            })?;
-        let batch = measure_bytes(&batch_body(pkg, &name)?)?;
+    for (page, path, html) in pages {
+        let islands = islands_in(&html);
+        let lazy = islands
+            .iter()
+            .filter(|i| app::chunk_batch::island_key(manifest.keys(), i).is_some())
+            .count();
+        let (body, chunks) = islands_body(pkg, &manifest, &islands)?;
+        let batch = if chunks > 0 {
+            measure_bytes(&body)?
+        } else {
+            Size::default()
+        };
         let code = glue + main + loader.unwrap_or_default() + batch;
-        let page = page_name(split);
+        let requests = base_requests + usize::from(chunks > 0);
         rows.push((
             format!(
-                "first visit to {page}: {} chunks in one batch ({}), {} requests",
-                chunks.len(),
+                "first visit to {page} (`{path}`): {} islands ({lazy} lazy), {chunks} chunks in one response ({}), {requests} requests",
+                islands.len(),
                 kb(batch.gz),
-                base_requests + 2
             ),
             format!("code {code}"),
         ));
         visits.push(Visit {
             page,
             code,
-            requests: base_requests + 2,
+            requests,
         });
     }
     let all_wasm = sizes
@@ -206,7 +234,7 @@ fn measure_all(pkg: &Path) -> Result<Measured> {
         .fold(Size::default(), |a, (_, s)| a + *s);
     let wasm_files = sizes.keys().filter(|k| k.ends_with(".wasm")).count();
     rows.push((
-        format!("every page visited: all {wasm_files} wasm files, each compressed alone"),
+        format!("every island loaded: all {wasm_files} wasm files, each compressed alone"),
         all_wasm.to_string(),
     ));
     let most_requests = visits
@@ -217,11 +245,7 @@ fn measure_all(pkg: &Path) -> Result<Measured> {
     let heaviest = visits
         .into_iter()
         .max_by_key(|v| v.code.gz)
-        .unwrap_or(Visit {
-            page: "every page (not split)".to_owned(),
-            code: glue + main,
-            requests: base_requests,
-        });
+        .context("no page measured")?;
     Ok(Measured {
         rows,
         heaviest,
@@ -230,20 +254,79 @@ fn measure_all(pkg: &Path) -> Result<Measured> {
     })
 }
 
+/// Every page, as its name, address and HTML: a console with the first admin, a config, a
+/// finished task and a batch of two; the sign-in page signed out.
+async fn pages(ctx: &Ctx) -> Result<Vec<(String, String, String)>> {
+    let stage = Stage::start(ctx, "wasm", 50, 50).await?;
+    let api = &stage.admin;
+    let a = api.create_config("wasm A", &stage.sb.base).await?;
+    let b = api.create_config("wasm B", &stage.sb.base).await?;
+    let task = api.launch(a, "a cat in the rain").await?;
+    let mut body = crate::http::launch_body(a, "two configs");
+    body["configs"] = serde_json::json!([a, b]);
+    let batch = api.call("tasks/launch", &body).await?["batch"]
+        .as_i64()
+        .context("a launch on two configs answered without a batch")?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while api
+        .list_all()
+        .await?
+        .iter()
+        .any(|(_, s)| !matches!(s.as_str(), "succeeded" | "failed" | "cancelled"))
+    {
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "the sandbox's tasks did not end in 60 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let get = |api: crate::http::Api, path: String| async move {
+        let r = api.c.get(api.url(&path)).send().await?;
+        anyhow::ensure!(r.status() == 200, "GET {path}: HTTP {}", r.status());
+        Ok::<_, anyhow::Error>(r.text().await?)
+    };
+    let mut out = Vec::new();
+    let signed_out = crate::http::Api::new(&stage.console.base)?;
+    out.push((
+        "sign-in".to_owned(),
+        "/login".to_owned(),
+        get(signed_out, "/login".to_owned()).await?,
+    ));
+    for (name, path) in [
+        ("overview", "/".to_owned()),
+        ("configs", "/configs".to_owned()),
+        ("config", format!("/configs/{a}")),
+        ("new config", "/configs/new".to_owned()),
+        ("edit config", format!("/configs/{a}/edit")),
+        ("tasks", "/tasks".to_owned()),
+        ("launch", "/tasks/new".to_owned()),
+        ("task", format!("/tasks/{task}")),
+        ("batch", format!("/tasks?batch={batch}")),
+        ("users", "/users".to_owned()),
+    ] {
+        let html = get(api.clone(), path.clone()).await?;
+        out.push((name.to_owned(), path, html));
+    }
+    Ok(out)
+}
+
 pub async fn run(ctx: &Ctx) -> Result<Outcome> {
     let mut o = Outcome::new("wasm", "");
     let pkg = ctx.site.join("pkg");
     o.setup = format!(
         "The files `cargo leptos build --release --split` wrote to `{}`: the wasm built with the `wasm-release` \
-         profile (opt-level z, LTO, one codegen unit), split into a main module and per-page chunks, each run \
-         through wasm-opt. A first visit to a page downloads the JS glue, the split loader, the main module and that \
-         page's chunks (listed in `__wasm_split_manifest.json`) in one `/pkg/batch/…` response; \"code\" is all of \
-         that, each response compressed as the browser gets it. Requests: the page, its stylesheet, the glue, the \
-         main module, the loader and the batch. Sizes raw, gzip level 9 (flate2) and brotli quality 11 (window \
+         profile (opt-level z, LTO, one codegen unit), split into a main module and per-island chunks, each run \
+         through wasm-opt. Pages are rendered on the server; only their islands hydrate. Each page's islands are read \
+         from its HTML, served by a console with a config, a finished task and a batch of two. A first visit to a \
+         page downloads the JS glue, the split loader, the main module and, in one `/pkg/islands/…` response, the \
+         chunks of its lazy islands (listed in `__wasm_split_manifest.json`); \"code\" is all of that, each response \
+         compressed as the browser gets it. Requests: the page, its stylesheet, the glue, the main module, the \
+         loader and the islands' chunks. Sizes raw, gzip level 9 (flate2) and brotli quality 11 (window \
          22); 1 KB = 1,000 bytes.",
         ctx.site_origin.join("pkg").display()
     );
-    let m = tokio::task::spawn_blocking(move || measure_all(&pkg)).await??;
+    let pages = pages(ctx).await?;
+    let m = tokio::task::spawn_blocking(move || measure_all(&pkg, pages)).await??;
     for (k, v) in m.rows {
         o.metric(k, v);
     }

@@ -52,6 +52,11 @@ pub fn router(
             get(super::chunk_batch::batch)
                 .layer(tower_http::compression::CompressionLayer::new()),
         )
+        .route(
+            "/pkg/islands/{name}",
+            get(super::chunk_batch::islands)
+                .layer(tower_http::compression::CompressionLayer::new()),
+        )
         .nest_service("/pkg", pkg_service)
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))

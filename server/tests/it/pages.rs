@@ -323,6 +323,76 @@ async fn built_files_answer_a_revalidation_with_304_and_come_compressed() {
     assert_eq!(&br.bytes().await.expect("body")[..], b"precompressed");
 }
 
+/// `/pkg/islands/<names>.wasm` sends every chunk the named lazy islands need, once each and
+/// named (as `chunk_batch.js` reads them), and answers a revalidation with 304; a non-canonical
+/// address is a 404.
+#[tokio::test]
+async fn islands_code_comes_in_one_named_response() {
+    let site = tempfile::TempDir::new().expect("site");
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).expect("pkg");
+    let manifest = r#"{"task_live_loader_11": ["chunk_1", "split_task_live_loader_11"],
+                       "live_log_loader_12": ["chunk_1", "chunk_20"]}"#;
+    std::fs::write(pkg.join("__wasm_split_manifest.json"), manifest).expect("manifest");
+    let files = [
+        ("c1", "chunk_1.wasm", vec![1u8; 300]),
+        ("c20", "chunk_20.wasm", vec![20u8; 7]),
+        (
+            "stask_live_loader_11",
+            "split_task_live_loader_11.wasm",
+            vec![9u8; 40],
+        ),
+    ];
+    for (_, f, bytes) in &files {
+        std::fs::write(pkg.join(f), bytes).expect("chunk");
+    }
+    let app = TestApp::spawn_opts(Options {
+        site_root: Some(site.path().to_path_buf()),
+        ..Options::default()
+    })
+    .await;
+    let client = reqwest::Client::new();
+    // ThemeSwitch is not lazy: it adds nothing.
+    let url = app.url("/pkg/islands/LiveLog-TaskLive-ThemeSwitch.wasm");
+    let r = client.get(&url).send().await.expect("islands");
+    assert_eq!(r.status(), 200);
+    let etag = r.headers().get("etag").cloned().expect("etag");
+    let body = r.bytes().await.expect("body");
+    let mut want = Vec::new();
+    for (token, _, bytes) in &files {
+        want.push(u8::try_from(token.len()).expect("short"));
+        want.extend_from_slice(token.as_bytes());
+        want.extend_from_slice(&u32::try_from(bytes.len()).expect("small").to_le_bytes());
+        want.extend_from_slice(bytes);
+    }
+    assert_eq!(
+        &body[..],
+        &want[..],
+        "each chunk once, named, in token order"
+    );
+
+    let again = client
+        .get(&url)
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .expect("revalidation");
+    assert_eq!(again.status(), 304);
+    for bad in [
+        "TaskLive-LiveLog.wasm",
+        "LiveLog-LiveLog.wasm",
+        "liveLog.wasm",
+        "LiveLog",
+    ] {
+        let r = client
+            .get(app.url(&format!("/pkg/islands/{bad}")))
+            .send()
+            .await
+            .expect("bad");
+        assert_eq!(r.status(), 404, "{bad}");
+    }
+}
+
 /// After signing out, Back must not show a signed-in page from the browser's cache.
 #[tokio::test]
 async fn pages_are_never_stored_by_the_browser() {
