@@ -25,3 +25,52 @@ pub fn AutoRefresh(target: String, every_ms: u32) -> impl IntoView {
     let _ = (target, every_ms);
     view! { <span hidden node_ref=node></span> }
 }
+
+/// Renders the element with id `target` (the task list) again from the server when a task
+/// changes (`task_changes`), a moment after the last of a burst of changes, so a busy console
+/// is one refresh per burst; the server applies the page's filter. Reconnects when the stream
+/// ends.
+#[island(lazy)]
+pub fn FollowTasks(target: String) -> impl IntoView {
+    #[cfg(not(feature = "ssr"))]
+    leptos::task::spawn_local(async move {
+        use crate::live::{sleep_ms, take_lines};
+        use futures::{FutureExt, StreamExt};
+        loop {
+            if let Ok(stream) = crate::api::tasks::task_changes().await {
+                let mut s = stream.into_inner();
+                let mut buf = String::new();
+                let mut changed = false;
+                loop {
+                    // Waits for the next chunk; with a change pending, at most 300 ms.
+                    let next = if changed {
+                        futures::select! {
+                            c = s.next().fuse() => Some(c),
+                            _ = sleep_ms(300).fuse() => None,
+                        }
+                    } else {
+                        Some(s.next().await)
+                    };
+                    match next {
+                        Some(Some(Ok(chunk))) => {
+                            buf.push_str(&chunk);
+                            changed |= take_lines::<Option<crate::domain::TaskChange>>(&mut buf)
+                                .into_iter()
+                                .any(|c| c.is_some());
+                        }
+                        Some(_) => break,
+                        None => {
+                            changed = false;
+                            if !crate::live::refresh(&target).await {
+                                return; // the list is gone
+                            }
+                        }
+                    }
+                }
+            }
+            sleep_ms(2000).await;
+        }
+    });
+    #[cfg(feature = "ssr")]
+    let _ = target;
+}

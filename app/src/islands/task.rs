@@ -237,6 +237,7 @@ pub fn LiveLog(lines: Vec<LogLine>) -> impl IntoView {
 }
 
 /// A result's thumbnail that opens the full image over the page (Esc or a click closes it).
+/// `testid`: the thumbnail's `data-testid`.
 #[island(lazy)]
 pub fn ZoomImage(
     url: String,
@@ -244,6 +245,7 @@ pub fn ZoomImage(
     label: String,
     alt: String,
     close: String,
+    testid: String,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
     #[cfg(not(feature = "ssr"))]
@@ -257,7 +259,7 @@ pub fn ZoomImage(
     }
     view! {
         <button type="button" class="btn-link" on:click=move |_| open.set(true) aria-label=label>
-            <img src=thumb alt=alt loading="lazy" data-testid="result-image"/>
+            <img src=thumb alt=alt loading="lazy" data-testid=testid/>
         </button>
         <Show when=move || open.get()>
             <div class="lightbox" role="dialog" aria-modal="true" on:click=move |_| open.set(false)>

@@ -241,7 +241,7 @@ fn Results(task: RwSignal<TaskView>) -> impl IntoView {
                                                 <ZoomImage url=url.clone() thumb=shown
                                                     label=format!("{} {}", Msg::TaskFullView.text(l), i + 1)
                                                     alt=format!("{} {}", Msg::TaskResults.text(l), i + 1)
-                                                    close=Msg::Close.text(l).to_owned()/>
+                                                    close=Msg::Close.text(l).to_owned() testid="result-image".to_owned()/>
                                             }
                                         })}
                                         {r.text.clone().map(|tx| view! { <p>{tx}</p> })}
