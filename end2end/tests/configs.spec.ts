@@ -1,5 +1,5 @@
 import { SANDBOX_KEY } from '../support/console';
-import { createSandboxConfig, expect, hydrated, signIn, test } from '../support/fixtures';
+import { createSandboxConfig, expect, hydrated, launchTask, signIn, test } from '../support/fixtures';
 
 test('create the RunningHub config from its preset, edit it, switch it off and on, see its history', async ({ page, env }) => {
   await signIn(page, env.console, undefined, '/configs');
@@ -87,4 +87,38 @@ test('revealing the key asks for the password again and is recorded', async ({ p
   await page.getByRole('button', { name: '确认' }).click();
   await expect(page.getByTestId('revealed-key')).toHaveText(SANDBOX_KEY);
   await expect(page.getByTestId('history')).toContainText('查看了完整密钥');
+});
+
+test('an admin restores an earlier version, archives a config that has tasks and brings it back', async ({ page, env }) => {
+  await signIn(page, env.console);
+  const { id } = await createSandboxConfig(page.request, env, 'Restore-me');
+  await page.goto(`${env.console.url}/configs/${id}/edit`);
+  await hydrated(page);
+  await page.getByLabel(/^模型名称/).fill('model-v2');
+  await page.getByRole('button', { name: '保存' }).click();
+  await expect(page).toHaveURL(new RegExp(`/configs/${id}$`));
+  await hydrated(page);
+  const entries = page.getByTestId('history-entry');
+  await expect(entries).toHaveCount(2);
+
+  // Restore v1: asked first, then the page shows the new version in place.
+  await entries.filter({ hasText: 'v1' }).getByRole('button', { name: '恢复此版本' }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: '确认' }).click();
+  await expect(entries).toHaveCount(3);
+  await expect(entries.first()).toContainText('恢复自');
+  await expect(page.getByTestId('history')).toContainText('model-v2');
+
+  // With a task, delete archives it (and says so); restoring brings it back.
+  await launchTask(page.request, env, id, 'keeps it archived, not erased');
+  await page.reload();
+  await hydrated(page);
+  await page.getByRole('button', { name: '删除' }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: '确认' }).click();
+  await expect(page).toHaveURL(new RegExp(`/configs/${id}\\?archived=1$`));
+  await expect(page.getByRole('status').filter({ hasText: '此配置已归档' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('已归档');
+  await hydrated(page);
+  await page.getByRole('button', { name: '恢复', exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`/configs/${id}$`));
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('已启用');
 });

@@ -1,7 +1,6 @@
 //! A config's daily test budget in the browser: the config page's card (today's spend against
 //! the budget for everyone; setting and removing it for admins) and the overview's spend chart.
 
-use crate::api::configs::SetBudget;
 use crate::components::common::ErrorBox;
 use crate::domain::{BudgetStatus, ConfigId, Cost, SpendChart, yuan_of_milli};
 use crate::error::AppError;
@@ -12,89 +11,50 @@ fn yuan(s: &str, lang: crate::i18n::Lang) -> String {
     Cost::Money(s.to_owned()).render(lang)
 }
 
-/// The card: budget, spent today, in flight; an admin's form. `status` and `save` are made by
-/// the page (resources made inside `AdminOnly`-like branches break hydration ids; see
-/// `KeyCheckCard`).
+/// The card: budget, spent today, in flight (in an element the admin's form renders again after
+/// a save); an admin's form (an island).
 #[component]
 pub fn BudgetCard(
     config: ConfigId,
-    status: Resource<Result<BudgetStatus, AppError>>,
-    save: ServerAction<SetBudget>,
-    admin: impl Fn() -> bool + Copy + Send + Sync + 'static,
+    status: Result<BudgetStatus, AppError>,
+    admin: bool,
 ) -> impl IntoView {
-    let lang = use_i18n().lang;
-    let typed = RwSignal::new(String::new());
-    let field_error = move || match save.value().get() {
-        Some(Err(AppError::Invalid(f))) => f.get("daily").map(|m| m.text(lang.get())),
-        _ => None,
-    };
-    let other_error = move || match save.value().get() {
-        Some(Err(e)) if !matches!(e, AppError::Invalid(_)) => Some(e),
-        _ => None,
-    };
+    use crate::islands::config::{BUDGET_ID, BudgetForm};
+    let lang = use_i18n().lang.get_untracked();
     view! {
         <section class="card" aria-labelledby="budget-h" data-testid="budget-card">
             <h2 id="budget-h">{t(Msg::BudgetTitle)}</h2>
-            <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
-                {move || Suspend::new(async move {
-                    match status.await {
-                        Ok(b) => {
-                            let daily = b.daily.clone();
-                            let used = |s: &str| s.parse::<f64>().unwrap_or(0.0);
-                            let share = daily.as_deref().map(|d| {
-                                let d = used(d).max(0.01);
-                                ((used(&b.spent) + used(&b.pending)) / d * 100.0).min(100.0)
-                            });
-                            let over = share.is_some_and(|s| s >= 100.0);
-                            view! {
-                                <dl class="props">
-                                    <dt>{t(Msg::BudgetDaily)}</dt>
-                                    <dd data-testid="budget-daily">{
-                                        let daily = daily.clone();
-                                        move || daily.as_deref().map(|d| yuan(d, lang.get())).unwrap_or_else(|| Msg::BudgetNone.text(lang.get()).to_owned())
-                                    }</dd>
-                                    <dt>{t(Msg::BudgetSpent)}</dt>
-                                    <dd data-testid="budget-spent">{let s = b.spent.clone(); move || yuan(&s, lang.get())}</dd>
-                                    <dt>{t(Msg::BudgetPending)}</dt>
-                                    <dd>{let s = b.pending.clone(); move || yuan(&s, lang.get())}</dd>
-                                </dl>
-                                {share.map(|s| view! {
-                                    <div class="meter" class:over=over role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow=format!("{s:.0}")
-                                        aria-label=move || Msg::BudgetSpent.text(lang.get())>
-                                        <span style=format!("width: {s:.1}%")></span>
-                                    </div>
-                                })}
-                            }.into_any()
-                        }
-                        Err(err) => view! { <ErrorBox err/> }.into_any(),
+            <div id=BUDGET_ID>
+                {match status {
+                    Ok(b) => {
+                        let used = |s: &str| s.parse::<f64>().unwrap_or(0.0);
+                        let share = b.daily.as_deref().map(|d| {
+                            let d = used(d).max(0.01);
+                            ((used(&b.spent) + used(&b.pending)) / d * 100.0).min(100.0)
+                        });
+                        let over = share.is_some_and(|s| s >= 100.0);
+                        view! {
+                            <dl class="props">
+                                <dt>{t(Msg::BudgetDaily)}</dt>
+                                <dd data-testid="budget-daily">{b.daily.as_deref().map(|d| yuan(d, lang)).unwrap_or_else(|| Msg::BudgetNone.text(lang).to_owned())}</dd>
+                                <dt>{t(Msg::BudgetSpent)}</dt>
+                                <dd data-testid="budget-spent">{yuan(&b.spent, lang)}</dd>
+                                <dt>{t(Msg::BudgetPending)}</dt>
+                                <dd>{yuan(&b.pending, lang)}</dd>
+                            </dl>
+                            {share.map(|s| view! {
+                                <div class="meter" class:over=over role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow=format!("{s:.0}")
+                                    aria-label=Msg::BudgetSpent.text(lang)>
+                                    <span style=format!("width: {s:.1}%")></span>
+                                </div>
+                            })}
+                        }.into_any()
                     }
-                })}
-            </Transition>
+                    Err(err) => view! { <ErrorBox err/> }.into_any(),
+                }}
+            </div>
             <p class="hint">{t(Msg::BudgetHint)}</p>
-            <Show when=admin>
-                <form class="budget-form" on:submit=move |ev| {
-                    ev.prevent_default();
-                    save.dispatch(SetBudget { id: config, daily: Some(typed.get_untracked()) });
-                }>
-                    <div class="field">
-                        <label for="budget-daily-input">{t(Msg::BudgetLabel)}</label>
-                        <div class="form-actions">
-                            <input id="budget-daily-input" name="daily" inputmode="decimal" placeholder="20.00" class="mono"
-                                aria-invalid=move || field_error().map(|_| "true")
-                                aria-describedby="budget-error"
-                                prop:value=move || typed.get()
-                                on:input=move |ev| typed.set(event_target_value(&ev))/>
-                            <button type="submit" class="btn" data-testid="budget-save" disabled=move || save.pending().get()>{t(Msg::BudgetSave)}</button>
-                            <button type="button" class="btn btn-small" data-testid="budget-clear" disabled=move || save.pending().get()
-                                on:click=move |_| { typed.set(String::new()); save.dispatch(SetBudget { id: config, daily: None }); }>
-                                {t(Msg::BudgetClear)}
-                            </button>
-                        </div>
-                        {move || field_error().map(|m| view! { <p class="field-error" id="budget-error" role="alert">{m}</p> })}
-                    </div>
-                    {move || other_error().map(|err| view! { <ErrorBox err/> })}
-                </form>
-            </Show>
+            {admin.then(|| view! { <BudgetForm id=config/> })}
         </section>
     }
 }

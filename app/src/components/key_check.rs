@@ -1,7 +1,7 @@
 //! The key check (检测密钥) in the browser: the result in words, the config page's card (check
 //! the saved key; the latest result and the history) and the form's check of typed values.
 
-use crate::api::configs::{CheckConfigKey, CheckTypedKey};
+use crate::api::configs::CheckTypedKey;
 use crate::components::common::{ErrorBox, Time};
 use crate::domain::{ConfigId, ConfigInput, Cost, FieldErrors, KeyCheck, KeySite};
 use crate::error::AppError;
@@ -144,44 +144,32 @@ pub fn KeyCheckResult(check: KeyCheck) -> impl IntoView {
     }
 }
 
-/// The config page's key check: a button (the page shows it to admins only), the latest result
-/// and the kept history. The page makes `check` and `history` (whose source must include
-/// `check.version()`): resources are numbered in the order they are made, so one made inside
-/// the admin-only part would be made at another point on the server than in the browser and
-/// break hydration.
+/// The config page's key check (admins only): a button (an island), the latest result and the
+/// kept history, in an element the button renders again after a check.
 #[component]
-pub fn KeyCheckCard(
-    config: ConfigId,
-    check: ServerAction<CheckConfigKey>,
-    history: Resource<Result<Vec<KeyCheck>, AppError>>,
-) -> impl IntoView {
+pub fn KeyCheckCard(config: ConfigId, history: Result<Vec<KeyCheck>, AppError>) -> impl IntoView {
+    use crate::islands::config::{KEY_CHECKS_ID, KeyCheckButton};
     view! {
         <section class="card" aria-labelledby="key-check-h">
             <div class="card-head">
                 <h2 id="key-check-h">{t(Msg::KeyCheckTitle)}</h2>
-                <button type="button" class="btn" data-testid="key-check-run" disabled=move || check.pending().get()
-                    on:click=move |_| { check.dispatch(CheckConfigKey { id: config }); }>
-                    {move || if check.pending().get() { t(Msg::KeyChecking)() } else { t(Msg::KeyCheck)() }}
-                </button>
+                <KeyCheckButton id=config/>
             </div>
-            {move || check.value().get().and_then(Result::err).map(|err| view! { <ErrorBox err/> })}
-            <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
-                {move || Suspend::new(async move {
-                    match history.await {
-                        Ok(list) if list.is_empty() => view! { <p class="muted">{t(Msg::KeyCheckNever)}</p> }.into_any(),
-                        Ok(list) => {
-                            let mut list = list.into_iter();
-                            let latest = list.next();
-                            let older: Vec<KeyCheck> = list.collect();
-                            view! {
-                                {latest.map(|check| view! { <KeyCheckResult check/> })}
-                                {(!older.is_empty()).then(|| view! { <KeyCheckHistory older/> })}
-                            }.into_any()
-                        }
-                        Err(err) => view! { <ErrorBox err/> }.into_any(),
+            <div id=KEY_CHECKS_ID>
+                {match history {
+                    Ok(list) if list.is_empty() => view! { <p class="muted">{t(Msg::KeyCheckNever)}</p> }.into_any(),
+                    Ok(list) => {
+                        let mut list = list.into_iter();
+                        let latest = list.next();
+                        let older: Vec<KeyCheck> = list.collect();
+                        view! {
+                            {latest.map(|check| view! { <KeyCheckResult check/> })}
+                            {(!older.is_empty()).then(|| view! { <KeyCheckHistory older/> })}
+                        }.into_any()
                     }
-                })}
-            </Transition>
+                    Err(err) => view! { <ErrorBox err/> }.into_any(),
+                }}
+            </div>
         </section>
     }
 }

@@ -3,6 +3,7 @@
 //! the server (props, already in the reader's language): the translation table stays on the
 //! server.
 
+pub mod config;
 pub mod configs;
 pub mod frame;
 pub mod refresh;
