@@ -1,7 +1,6 @@
-//! The launch form (on a config's page and on the launch page): prompt, resolution, aspect
+//! The launch form (the launch page's island): prompt, resolution, aspect
 //! ratio, image URLs and local images, one config or several (a batch).
 
-use crate::api::configs::list_configs;
 use crate::api::tasks::{LaunchTasks, estimate_price};
 use crate::components::budget::OverBudgetChoice;
 use crate::components::{ErrorBox, checked_before_hydration, typed_before_hydration};
@@ -9,7 +8,16 @@ use crate::domain::*;
 use crate::error::AppError;
 use crate::i18n::{Localized, Msg, t, use_i18n};
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 use strum::VariantArray;
+
+/// The price preview: nothing to price yet, being asked, or the answer.
+#[derive(Clone)]
+enum Estimate {
+    Idle,
+    Loading,
+    Done(Result<BatchEstimate, AppError>),
+}
 
 /// An image chosen on this computer, already stored on the server.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,10 +26,28 @@ struct LocalImage {
     preview: String,
 }
 
+/// A config the form offers (the active ones, read by the server for the page).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigChoice {
+    pub id: ConfigId,
+    pub name: String,
+    pub api_type: ApiType,
+}
+
+impl From<ConfigListItem> for ConfigChoice {
+    fn from(item: ConfigListItem) -> Self {
+        Self {
+            id: item.config.id,
+            name: item.config.fields.name,
+            api_type: item.config.fields.api_type,
+        }
+    }
+}
+
 #[component]
 pub fn LaunchForm(
-    /// The config this form launches on (a config's page); `None` lets the operator pick.
-    fixed_config: Option<ConfigId>,
+    /// The configs to pick from; `preselect` is picked at first.
+    choices: Vec<ConfigChoice>,
     preselect: Option<ConfigId>,
     /// A task whose test case fills the form ("edit, then run").
     #[prop(optional)]
@@ -84,7 +110,18 @@ pub fn LaunchForm(
             })
             .collect::<Vec<_>>(),
     );
-    let chosen = RwSignal::new(preselect.into_iter().collect::<Vec<ConfigId>>());
+    // Picked: `preselect`, and what was ticked before the wasm arrived. Known before rendering:
+    // a signal changed while the island hydrates makes its parts render anew instead.
+    let chosen = RwSignal::new(
+        choices
+            .iter()
+            .map(|c| c.id)
+            .filter(|id| {
+                preselect == Some(*id)
+                    || checked_before_hydration(&format!("cfg-{}", id.0)) == Some(true)
+            })
+            .collect::<Vec<ConfigId>>(),
+    );
     let uploading = RwSignal::new(0usize);
     // Each failed upload with the name of its file (a second failure does not hide the first).
     let upload_errors = RwSignal::new(Vec::<(String, AppError)>::new());
@@ -100,21 +137,6 @@ pub fn LaunchForm(
         Some(Err(e)) if !matches!(e, AppError::Invalid(_)) => Some(e),
         _ => None,
     };
-    // Only the picker needs the list. A config's page shows this form inside its own
-    // <Transition>, which renders its children more than once while it waits: a resource made
-    // there for nothing would be loaded once per pass.
-    let configs = fixed_config.is_none().then(|| {
-        Resource::new(
-            || (),
-            |_| {
-                list_configs(ConfigFilter {
-                    active: Some(true),
-                    skip_stats: true,
-                    ..Default::default()
-                })
-            },
-        )
-    });
     Effect::new(move |_| {
         if let Some(Ok(r)) = launch.value().get() {
             crate::live::go(&r.page());
@@ -125,12 +147,12 @@ pub fn LaunchForm(
     let prompt_len = move || prompt.get().chars().count();
     // The price preview of what would be sent, asked again when the configs, the settings or
     // the number of images change (not on every key: the words do not change the price). In
-    // the browser only: rendering the page must not call the providers.
-    let estimate = LocalResource::new(move || {
-        let targets: Vec<ConfigId> = match fixed_config {
-            Some(c) => vec![c],
-            None => chosen.get(),
-        };
+    // the browser only, after hydration (effects do not run before): rendering the page must
+    // not call the providers, and the page hydrates against the server's empty preview.
+    let estimate = RwSignal::new(Estimate::Idle);
+    let asked = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let targets: Vec<ConfigId> = chosen.get();
         let spec = TaskSpec {
             prompt: prompt.get_untracked(),
             resolution: resolution.get(),
@@ -142,14 +164,20 @@ pub fn LaunchForm(
             local_images: locals.get_untracked().into_iter().map(|l| l.blob).collect(),
             region: region.get(),
         };
-        let ready = hydrated.get() && !targets.is_empty();
-        async move {
-            if ready {
-                Some(estimate_price(targets, spec).await)
-            } else {
-                None
-            }
+        let n = asked.get_value() + 1;
+        asked.set_value(n);
+        if targets.is_empty() {
+            estimate.set(Estimate::Idle);
+            return;
         }
+        estimate.set(Estimate::Loading);
+        leptos::task::spawn_local(async move {
+            let answer = estimate_price(targets, spec).await;
+            // Only the latest question's answer is shown.
+            if asked.get_value() == n {
+                estimate.set(Estimate::Done(answer));
+            }
+        });
     });
     let err_of = move |field: &'static str| {
         move || {
@@ -170,10 +198,7 @@ pub fn LaunchForm(
             local_images: locals.get_untracked().into_iter().map(|l| l.blob).collect(),
             region: region.get_untracked(),
         };
-        let targets: Vec<ConfigId> = match fixed_config {
-            Some(c) => vec![c],
-            None => chosen.get_untracked(),
-        };
+        let targets: Vec<ConfigId> = chosen.get_untracked();
         let mut errs = spec.validate().err().unwrap_or_default();
         if targets.is_empty() {
             errs.push("configs", Msg::ErrNoConfigsSelected);
@@ -219,55 +244,48 @@ pub fn LaunchForm(
     view! {
         <form class="form-stack launch-form" method="post" action="/tasks/launch" enctype="multipart/form-data"
             on:submit=on_submit novalidate=move || hydrated.get()>
-            {fixed_config.map(|c| view! { <input type="hidden" name="config" value=c.0.to_string()/> })}
-            {configs.map(|configs| view! {
-                <fieldset class="field" aria-describedby="configs-error">
-                    <legend class="label">{t(Msg::TaskConfigs)}" *"</legend>
-                    <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
-                        {move || Suspend::new(async move {
-                            match configs.await {
-                                Ok(list) if list.is_empty() => view! { <p class="muted">{t(Msg::ConfigsEmpty)}</p> }.into_any(),
-                                Ok(list) => view! {
-                                    <div class="config-choices">
-                                        {list.into_iter().map(|item| {
-                                            let id = item.config.id;
-                                            let box_id = format!("cfg-{}", id.0);
-                                            if checked_before_hydration(&box_id) == Some(true) {
-                                                chosen.update(|c| if !c.contains(&id) { c.push(id) });
-                                            }
-                                            let label_for = box_id.clone();
-                                            view! {
-                                                <label class="check" for=label_for>
-                                                    <input type="checkbox" id=box_id name="config" value=id.0.to_string()
-                                                        checked=chosen.get_untracked().contains(&id)
-                                                        prop:checked=move || chosen.get().contains(&id)
-                                                        on:change=move |ev| {
-                                                            let on = event_target_checked(&ev);
-                                                            chosen.update(|c| {
-                                                                c.retain(|x| *x != id);
-                                                                if on { c.push(id); }
-                                                            });
-                                                        }/>
-                                                    <span>{item.config.fields.name.clone()}" "<span class="tag" title=item.config.fields.api_type.as_str()>{t(item.config.fields.api_type.label())}</span></span>
-                                                </label>
-                                            }
-                                        }).collect_view()}
-                                    </div>
-                                }.into_any(),
-                                Err(err) => view! { <ErrorBox err/> }.into_any(),
-                            }
-                        })}
-                    </Transition>
-                    {move || err_of("configs")().map(|m| view! { <p class="field-error" id="configs-error" role="alert">{m}</p> })}
-                </fieldset>
-            })}
+            <fieldset class="field" aria-describedby="configs-error">
+                <legend class="label">{t(Msg::TaskConfigs)}" *"</legend>
+                {if choices.is_empty() {
+                    view! { <p class="muted">{t(Msg::ConfigsEmpty)}</p> }.into_any()
+                } else {
+                    view! {
+                        <div class="config-choices">
+                            {choices.into_iter().map(|c| {
+                                let id = c.id;
+                                let box_id = format!("cfg-{}", id.0);
+                                let label_for = box_id.clone();
+                                view! {
+                                    <label class="check" for=label_for>
+                                        <input type="checkbox" id=box_id name="config" value=id.0.to_string()
+                                            checked=chosen.get_untracked().contains(&id)
+                                            prop:checked=move || chosen.get().contains(&id)
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                chosen.update(|c| {
+                                                    c.retain(|x| *x != id);
+                                                    if on { c.push(id); }
+                                                });
+                                            }/>
+                                        <span>{c.name}" "<span class="tag" title=c.api_type.as_str()>{t(c.api_type.label())}</span></span>
+                                    </label>
+                                }
+                            }).collect_view()}
+                        </div>
+                    }.into_any()
+                }}
+                {move || err_of("configs")().map(|m| view! { <p class="field-error" id="configs-error" role="alert">{m}</p> })}
+            </fieldset>
             <div class="field">
                 <label for="prompt">{t(Msg::TaskPrompt)}" *"</label>
                 <textarea id="prompt" name="prompt" rows="5" maxlength="20000" required
                     aria-invalid=move || errors.get().and_then(|e| e.get("prompt")).map(|_| "true")
                     aria-describedby="prompt-count prompt-error"
                     prop:value=move || prompt.get()
-                    on:input=move |ev| prompt.set(event_target_value(&ev))></textarea>
+                    on:input=move |ev| prompt.set(event_target_value(&ev))>
+                    // The server's page (and a browser without the wasm) shows it too.
+                    {prompt.get_untracked()}
+                </textarea>
                 <div class="char-count" id="prompt-count" class:over=move || { prompt_len() > PROMPT_MAX } aria-live="polite">
                     {move || format!("{} / {} {}", prompt_len(), PROMPT_MAX, Msg::TaskChars.text(lang.get()))}
                 </div>
@@ -322,6 +340,7 @@ pub fn LaunchForm(
                             <span class="idx">{i + 1}</span>
                             <label class="sr-only" for=input_id.clone()>{t(Msg::TaskImageUrls)}" "{i + 1}</label>
                             <input id=input_id name="image_url" type="url" inputmode="url" placeholder="https://…/image.png" class="mono"
+                                value=urls.get_untracked().get(i).cloned().unwrap_or_default()
                                 prop:value=move || urls.get().get(i).cloned().unwrap_or_default()
                                 on:input=move |ev| {
                                     let v = event_target_value(&ev);
@@ -394,14 +413,12 @@ pub fn LaunchForm(
                 <ErrorBox err=err.clone()/>
                 <OverBudgetChoice err pending=launch.pending() run_anyway=move |()| send(true)/>
             })}
-            <Transition fallback=move || view! { <p class="muted">{t(Msg::EstimateLoading)}</p> }>
-                {move || Suspend::new(async move {
-                    estimate.await.map(|r| match r {
-                        Ok(b) => view! { <EstimateBox batch=b/> }.into_any(),
-                        Err(err) => view! { <ErrorBox err/> }.into_any(),
-                    })
-                })}
-            </Transition>
+            {move || match estimate.get() {
+                Estimate::Idle => ().into_any(),
+                Estimate::Loading => view! { <p class="muted">{t(Msg::EstimateLoading)}</p> }.into_any(),
+                Estimate::Done(Ok(b)) => view! { <EstimateBox batch=b/> }.into_any(),
+                Estimate::Done(Err(err)) => view! { <ErrorBox err/> }.into_any(),
+            }}
             <div class="form-actions">
                 <button type="submit" class="btn btn-primary" disabled=move || { launch.pending().get() || uploading.get() > 0 }>
                     {move || if launch.pending().get() { t(Msg::TaskLaunching)() } else { t(Msg::TaskLaunch)() }}

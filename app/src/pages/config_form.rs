@@ -13,25 +13,20 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use strum::VariantArray;
 
+/// Rendered on the server (admins only: others are told at once); the form is an island.
 #[component]
 pub fn ConfigNewPage() -> impl IntoView {
     view! {
         <Title text=crate::i18n::title(Msg::ConfigNewTitle)/>
-        <NewConfig/>
-    }
-}
-
-#[island(lazy)]
-fn NewConfig() -> impl IntoView {
-    crate::components::frame::provide_me();
-    view! {
         <AdminOnly>
             <div class="page-head"><h1>{t(Msg::ConfigNewTitle)}</h1></div>
-            <ConfigForm initial=ApiType::RunningHubRhartEdit.preset() id=None key_mask=None/>
+            <ConfigFormIsland initial=ApiType::RunningHubRhartEdit.preset() id=None key_mask=None/>
         </AdminOnly>
     }
 }
 
+/// Rendered on the server (admins only): the config is read there and the form (an island)
+/// starts from its fields.
 #[component]
 pub fn ConfigEditPage() -> impl IntoView {
     let id = use_params_map()
@@ -40,40 +35,39 @@ pub fn ConfigEditPage() -> impl IntoView {
         .and_then(|s| s.parse::<ConfigId>().ok());
     view! {
         <Title text=crate::i18n::title(Msg::ConfigEditTitle)/>
-        <EditConfig id/>
+        <AdminOnly>
+            <Suspense fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
+                {move || Suspend::new(async move {
+                    let loaded = match id {
+                        Some(id) => get_config(id).await,
+                        None => Err(AppError::NotFound),
+                    };
+                    match loaded {
+                        Ok(c) => view! {
+                            <div class="page-head">
+                                <div>
+                                    <h1>{t(Msg::ConfigEditTitle)}</h1>
+                                    <p class="sub">{c.fields.name.clone()}" · "{t(Msg::ConfigVersion)}" "{c.version}</p>
+                                </div>
+                            </div>
+                            <ConfigFormIsland initial=c.fields.to_input() id=Some(c.id) key_mask=c.key_mask.clone()/>
+                        }.into_any(),
+                        Err(err) => view! { <PageError err/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </AdminOnly>
     }
 }
 
+/// The form, new (`id` `None`) or editing config `id` whose key shows as `key_mask`.
 #[island(lazy)]
-fn EditConfig(id: Option<ConfigId>) -> impl IntoView {
-    crate::components::frame::provide_me();
-    let id = move || id;
-    let config = Resource::new(id, |id| async move {
-        match id {
-            Some(id) => get_config(id).await,
-            None => Err(AppError::NotFound),
-        }
-    });
-    view! {
-        <AdminOnly>
-        <Transition fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
-            {move || Suspend::new(async move {
-                match config.await {
-                    Ok(c) => view! {
-                        <div class="page-head">
-                            <div>
-                                <h1>{t(Msg::ConfigEditTitle)}</h1>
-                                <p class="sub">{c.fields.name.clone()}" · "{t(Msg::ConfigVersion)}" "{c.version}</p>
-                            </div>
-                        </div>
-                        <ConfigForm initial=c.fields.to_input() id=Some(c.id) key_mask=c.key_mask.clone()/>
-                    }.into_any(),
-                    Err(err) => view! { <PageError err/> }.into_any(),
-                }
-            })}
-        </Transition>
-        </AdminOnly>
-    }
+fn ConfigFormIsland(
+    initial: ConfigInput,
+    id: Option<ConfigId>,
+    key_mask: Option<String>,
+) -> impl IntoView {
+    view! { <ConfigForm initial id key_mask/> }
 }
 
 /// Signals for every field of the form.

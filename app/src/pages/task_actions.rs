@@ -34,8 +34,28 @@ fn go_to_new_task(
     });
 }
 
+/// What the task's actions need to know of it (the island's props: not the whole task).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TaskBrief {
+    pub id: TaskId,
+    pub status: TaskStatus,
+    pub config_id: ConfigId,
+    pub config_version: i64,
+}
+
+impl From<&TaskView> for TaskBrief {
+    fn from(t: &TaskView) -> Self {
+        Self {
+            id: t.id,
+            status: t.status,
+            config_id: t.config_id,
+            config_version: t.config_version,
+        }
+    }
+}
+
 #[component]
-pub fn TaskActions(task: RwSignal<TaskView>) -> impl IntoView {
+pub fn TaskActions(task: RwSignal<TaskBrief>) -> impl IntoView {
     let cancel = ServerAction::<CancelTask>::new();
     let confirm = RwSignal::new(false);
     let rerun_open = RwSignal::new(false);
@@ -82,7 +102,7 @@ pub fn TaskActions(task: RwSignal<TaskView>) -> impl IntoView {
 /// The re-run dialog, in its own wasm chunk loaded when it is first opened: its code (the
 /// config list, the re-run action) is not part of a task page's first visit.
 #[lazy]
-fn rerun_dialog(task: RwSignal<TaskView>, open: RwSignal<bool>) -> AnyView {
+fn rerun_dialog(task: RwSignal<TaskBrief>, open: RwSignal<bool>) -> AnyView {
     view! { <RerunDialog task open/> }.into_any()
 }
 
@@ -95,7 +115,7 @@ enum Target {
 }
 
 #[component]
-fn RerunDialog(task: RwSignal<TaskView>, open: RwSignal<bool>) -> impl IntoView {
+fn RerunDialog(task: RwSignal<TaskBrief>, open: RwSignal<bool>) -> impl IntoView {
     let rerun = ServerAction::<RerunTask>::new();
     go_to_new_task(rerun.value());
     let (id, config_id, version, status) =
@@ -180,7 +200,7 @@ fn RerunDialog(task: RwSignal<TaskView>, open: RwSignal<bool>) -> impl IntoView 
 /// A task whose submit may have reached the provider: attach the provider's task id (from its
 /// call record), close it as failed, or send it again knowing it may cost twice.
 #[component]
-pub fn DecideUncertain(task: RwSignal<TaskView>) -> impl IntoView {
+pub fn DecideUncertain(task: RwSignal<TaskBrief>) -> impl IntoView {
     let id = task.with_untracked(|t| t.id);
     let attach = ServerAction::<AttachTaskId>::new();
     let close = ServerAction::<CloseUncertain>::new();
@@ -311,7 +331,7 @@ pub fn CallbackLedger(callbacks: Vec<CallbackEntry>) -> impl IntoView {
 
 /// Cancel, re-run and deciding an uncertain submit, hydrated on their own.
 #[island(lazy)]
-pub fn TaskActionsIsland(task: TaskView) -> impl IntoView {
+pub fn TaskActionsIsland(task: TaskBrief) -> impl IntoView {
     crate::components::frame::provide_me();
     let task = RwSignal::new(task);
     view! { <TaskActions task/><DecideUncertain task/> }

@@ -89,7 +89,7 @@ fn TaskBody(detail: TaskDetail) -> impl IntoView {
                         <span>{t(Msg::TaskAttempts)}": "<strong>{task.with_untracked(|t| t.attempts)}</strong></span>
                     </div>
                 </div>
-                <TaskActionsIsland task=view_now/>
+                <TaskActionsIsland task=super::task_actions::TaskBrief::from(&view_now)/>
             </div>
             <ProviderId task/>
             <RerunOrigin task diff=rerun_diff/>

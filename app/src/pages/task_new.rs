@@ -1,15 +1,17 @@
-//! The launch page: the launch form with any config to pick.
+//! The launch page: the launch form with any active config to pick.
 
+use crate::api::configs::list_configs;
 use crate::api::tasks::get_task_case;
 use crate::components::ErrorBox;
-use crate::components::launch::LaunchForm;
-use crate::domain::{ConfigId, TaskId};
+use crate::components::launch::{ConfigChoice, LaunchForm};
+use crate::domain::{ConfigFilter, ConfigId, TaskCase, TaskId};
 use crate::i18n::{Msg, t};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 /// `?config=N` picks config N; `?from=N` fills the form with task N's test case and config, to
-/// change before running.
+/// change before running. Rendered on the server, which reads the configs and the case; the
+/// form is an island.
 #[component]
 pub fn TaskNewPage() -> impl IntoView {
     let query = crate::live::query_map(&crate::live::page_query());
@@ -24,31 +26,39 @@ pub fn TaskNewPage() -> impl IntoView {
             </div>
         </div>
         <section class="card">
-            <NewTask preset from/>
+            <Suspense fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
+                {move || Suspend::new(async move {
+                    let active = ConfigFilter { active: Some(true), skip_stats: true, ..Default::default() };
+                    let (configs, case) = futures::join!(list_configs(active), async {
+                        match from {
+                            Some(id) => get_task_case(id).await.map(Some),
+                            None => Ok(None),
+                        }
+                    });
+                    match (configs, case) {
+                        (Ok(configs), Ok(again)) => {
+                            let choices = configs.into_iter().map(ConfigChoice::from).collect();
+                            view! { <NewTask choices preset again/> }.into_any()
+                        }
+                        (Err(err), _) | (_, Err(err)) => view! { <ErrorBox err/> }.into_any(),
+                    }
+                })}
+            </Suspense>
         </section>
     }
 }
 
-/// The launch form. With `from`, the task's case is read in the browser and the form is drawn
-/// filled with it (a resource read after the island hydrated: the server's copy of a resource
-/// created inside a `Suspend` does not line up with the browser's in islands mode).
+/// The launch form over `choices`, `preset` picked, or filled with `again` (its config picked).
 #[island(lazy)]
-fn NewTask(preset: Option<ConfigId>, from: Option<TaskId>) -> impl IntoView {
+fn NewTask(
+    choices: Vec<ConfigChoice>,
+    preset: Option<ConfigId>,
+    again: Option<TaskCase>,
+) -> impl IntoView {
     crate::components::frame::provide_me();
-    match from {
-        None => view! { <LaunchForm fixed_config=None preselect=preset/> }.into_any(),
-        Some(id) => {
-            let source = LocalResource::new(move || get_task_case(id));
-            view! {
-                {move || source.get().map(|r| match r {
-                    Ok(case) => {
-                        let config = Some(case.config_id);
-                        view! { <LaunchForm fixed_config=None preselect=config again=case/> }.into_any()
-                    }
-                    Err(err) => view! { <ErrorBox err/> }.into_any(),
-                })}
-            }
-            .into_any()
-        }
+    let preselect = again.as_ref().map(|c| c.config_id).or(preset);
+    match again {
+        None => view! { <LaunchForm choices preselect/> }.into_any(),
+        Some(case) => view! { <LaunchForm choices preselect again=case/> }.into_any(),
     }
 }
