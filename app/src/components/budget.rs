@@ -64,20 +64,24 @@ pub fn BudgetCard(
 #[component]
 pub fn OverBudgetChoice(
     err: AppError,
+    /// Whether the reader is an admin (the server says, in the island's props).
+    admin: bool,
     #[prop(into)] pending: Signal<bool>,
     #[prop(into)] run_anyway: Callback<()>,
 ) -> impl IntoView {
-    let admin = crate::components::frame::is_admin();
     matches!(err, AppError::OverBudget(_)).then(|| {
-        view! {
-            <Show when=admin fallback=|| view! { <p class="muted">{t(Msg::BudgetAskAdmin)}</p> }>
+        if admin {
+            view! {
                 <p class="form-actions">
                     <button type="button" class="btn btn-danger" data-testid="launch-over-budget"
                         disabled=move || pending.get()
                         on:click=move |_| run_anyway.run(())>{t(Msg::BudgetOverride)}</button>
                     <span class="muted">{t(Msg::BudgetOverrideNote)}</span>
                 </p>
-            </Show>
+            }
+            .into_any()
+        } else {
+            view! { <p class="muted">{t(Msg::BudgetAskAdmin)}</p> }.into_any()
         }
     })
 }

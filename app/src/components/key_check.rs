@@ -202,6 +202,13 @@ fn KeyCheckHistory(older: Vec<KeyCheck>) -> impl IntoView {
     }
 }
 
+/// A check's result, in its own wasm chunk loaded when the form's first check answers: the
+/// form's first visit does not carry it.
+#[lazy]
+fn key_check_result(check: KeyCheck) -> AnyView {
+    view! { <KeyCheckResult check/> }.into_any()
+}
+
 /// The form's check of typed values (nothing is saved). `id`: the config being edited, whose
 /// stored key a blank key field stands for. A refusal of the typed values goes to
 /// `field_errors`, which the form shows beside each field.
@@ -227,11 +234,18 @@ pub fn TypedKeyCheck(
                 {move || if check.pending().get() { t(Msg::KeyChecking)() } else { t(Msg::KeyCheck)() }}
             </button>
             <p class="hint">{t(Msg::KeyCheckHint)}</p>
-            {move || check.value().get().map(|r| match r {
-                Ok(check) => view! { <KeyCheckResult check/> }.into_any(),
-                Err(AppError::Invalid(_)) => ().into_any(),
-                Err(err) => view! { <ErrorBox err/> }.into_any(),
-            })}
+            <Show when=move || matches!(check.value().get(), Some(Ok(_)))>
+                {move || Suspend::new(async move {
+                    match check.value().get() {
+                        Some(Ok(c)) => key_check_result(c).await,
+                        _ => ().into_any(),
+                    }
+                })}
+            </Show>
+            {move || match check.value().get() {
+                Some(Err(err)) if !matches!(err, AppError::Invalid(_)) => Some(view! { <ErrorBox err/> }),
+                _ => None,
+            }}
         </div>
     }
 }

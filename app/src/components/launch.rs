@@ -48,6 +48,8 @@ impl From<ConfigListItem> for ConfigChoice {
 pub fn LaunchForm(
     /// The configs to pick from; `preselect` is picked at first.
     choices: Vec<ConfigChoice>,
+    /// Whether the reader is an admin (who may launch past a daily budget).
+    admin: bool,
     preselect: Option<ConfigId>,
     /// A task whose test case fills the form ("edit, then run").
     #[prop(optional)]
@@ -411,7 +413,7 @@ pub fn LaunchForm(
             {move || err_of("images")().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
             {move || other_error().map(|err| view! {
                 <ErrorBox err=err.clone()/>
-                <OverBudgetChoice err pending=launch.pending() run_anyway=move |()| send(true)/>
+                <OverBudgetChoice err admin pending=launch.pending() run_anyway=move |()| send(true)/>
             })}
             {move || match estimate.get() {
                 Estimate::Idle => ().into_any(),

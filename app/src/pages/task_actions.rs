@@ -55,7 +55,7 @@ impl From<&TaskView> for TaskBrief {
 }
 
 #[component]
-pub fn TaskActions(task: RwSignal<TaskBrief>) -> impl IntoView {
+pub fn TaskActions(task: RwSignal<TaskBrief>, admin: bool) -> impl IntoView {
     let cancel = ServerAction::<CancelTask>::new();
     let confirm = RwSignal::new(false);
     let rerun_open = RwSignal::new(false);
@@ -94,7 +94,7 @@ pub fn TaskActions(task: RwSignal<TaskBrief>) -> impl IntoView {
             </div>
         </Show>
         <Show when=move || rerun_open.get()>
-            {move || Suspend::new(async move { rerun_dialog(task, rerun_open).await })}
+            {move || Suspend::new(async move { rerun_dialog(task, rerun_open, admin).await })}
         </Show>
     }
 }
@@ -102,8 +102,8 @@ pub fn TaskActions(task: RwSignal<TaskBrief>) -> impl IntoView {
 /// The re-run dialog, in its own wasm chunk loaded when it is first opened: its code (the
 /// config list, the re-run action) is not part of a task page's first visit.
 #[lazy]
-fn rerun_dialog(task: RwSignal<TaskBrief>, open: RwSignal<bool>) -> AnyView {
-    view! { <RerunDialog task open/> }.into_any()
+fn rerun_dialog(task: RwSignal<TaskBrief>, open: RwSignal<bool>, admin: bool) -> AnyView {
+    view! { <RerunDialog task open admin/> }.into_any()
 }
 
 /// Where the re-run goes: the config as it was, its current version, or another config.
@@ -115,7 +115,7 @@ enum Target {
 }
 
 #[component]
-fn RerunDialog(task: RwSignal<TaskBrief>, open: RwSignal<bool>) -> impl IntoView {
+fn RerunDialog(task: RwSignal<TaskBrief>, open: RwSignal<bool>, admin: bool) -> impl IntoView {
     let rerun = ServerAction::<RerunTask>::new();
     go_to_new_task(rerun.value());
     let (id, config_id, version, status) =
@@ -180,7 +180,7 @@ fn RerunDialog(task: RwSignal<TaskBrief>, open: RwSignal<bool>) -> impl IntoView
                 })}
                 {move || rerun.value().get().and_then(Result::err).map(|err| view! {
                     <ErrorBox err=err.clone()/>
-                    <OverBudgetChoice err pending=rerun.pending() run_anyway=move |()| send(true)/>
+                    <OverBudgetChoice err admin pending=rerun.pending() run_anyway=move |()| send(true)/>
                 })}
                 <div class="form-actions">
                     <button type="button" class="btn btn-primary" data-testid="rerun-go"
@@ -329,10 +329,18 @@ pub fn CallbackLedger(callbacks: Vec<CallbackEntry>) -> impl IntoView {
     })
 }
 
-/// Cancel, re-run and deciding an uncertain submit, hydrated on their own.
+/// Cancel and re-run, hydrated on their own; `admin`: the reader may re-run past a daily
+/// budget.
 #[island(lazy)]
-pub fn TaskActionsIsland(task: TaskBrief) -> impl IntoView {
-    crate::components::frame::provide_me();
+pub fn TaskActionsIsland(task: TaskBrief, admin: bool) -> impl IntoView {
     let task = RwSignal::new(task);
-    view! { <TaskActions task/><DecideUncertain task/> }
+    view! { <TaskActions task admin/> }
+}
+
+/// Deciding an uncertain submit: an island of its own, on the page only for such a task (its
+/// code is not part of every task page's first visit).
+#[island(lazy)]
+pub fn DecideIsland(task: TaskBrief) -> impl IntoView {
+    let task = RwSignal::new(task);
+    view! { <DecideUncertain task/> }
 }

@@ -3,7 +3,9 @@
 //! was sent, re-run and cancel. A reconnect (drop, reload, server restart) resumes right after
 //! the last event seen.
 
-use super::task_actions::{CallbackLedger, RerunOrigin, TaskActionsIsland};
+use super::task_actions::{
+    CallbackLedger, DecideIsland, RerunOrigin, TaskActionsIsland, TaskBrief,
+};
 use crate::api::tasks::get_task;
 use crate::components::{InputGallery, Missing, PageError, Time};
 use crate::domain::*;
@@ -36,8 +38,10 @@ pub fn TaskPage() -> impl IntoView {
     view! {
         <Suspense fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
             {move || Suspend::new(async move {
+                crate::components::frame::admin_known().await;
+                let admin = crate::components::frame::is_admin()();
                 match detail.await {
-                    Ok(d) => view! { <TaskBody detail=d/> }.into_any(),
+                    Ok(d) => view! { <TaskBody detail=d admin/> }.into_any(),
                     Err(err) => {
                         let missing = id.map(|id| Missing {
                             what: Text::NoSuchTask { id: id.0 },
@@ -54,7 +58,7 @@ pub fn TaskPage() -> impl IntoView {
 /// The task as it is now, rendered on the server; the live parts (status, elapsed time, log)
 /// are islands that follow the stream, and the page reloads when the task ends.
 #[component]
-fn TaskBody(detail: TaskDetail) -> impl IntoView {
+fn TaskBody(detail: TaskDetail, admin: bool) -> impl IntoView {
     let lang = use_i18n().lang.get_untracked();
     let id = detail.task.id;
     let (callbacks, rerun_diff) = (detail.callbacks, detail.rerun_diff);
@@ -89,8 +93,10 @@ fn TaskBody(detail: TaskDetail) -> impl IntoView {
                         <span>{t(Msg::TaskAttempts)}": "<strong>{task.with_untracked(|t| t.attempts)}</strong></span>
                     </div>
                 </div>
-                <TaskActionsIsland task=super::task_actions::TaskBrief::from(&view_now)/>
+                <TaskActionsIsland task=TaskBrief::from(&view_now) admin/>
             </div>
+            // Only a task whose submit may have reached the provider is decided by hand.
+            {(view_now.status == TaskStatus::SubmitUncertain).then(|| view! { <DecideIsland task=TaskBrief::from(&view_now)/> })}
             <ProviderId task/>
             <RerunOrigin task diff=rerun_diff/>
             <Failure task events/>

@@ -3,6 +3,7 @@
 use crate::api::configs::list_configs;
 use crate::api::tasks::get_task_case;
 use crate::components::ErrorBox;
+use crate::components::frame::{admin_known, is_admin};
 use crate::components::launch::{ConfigChoice, LaunchForm};
 use crate::domain::{ConfigFilter, ConfigId, TaskCase, TaskId};
 use crate::i18n::{Msg, t};
@@ -17,6 +18,7 @@ pub fn TaskNewPage() -> impl IntoView {
     let query = crate::live::query_map(&crate::live::page_query());
     let preset = query.get("config").and_then(|c| c.parse::<ConfigId>().ok());
     let from = query.get("from").and_then(|c| c.parse::<TaskId>().ok());
+    let admin = is_admin();
     view! {
         <Title text=crate::i18n::title(Msg::TasksNew)/>
         <div class="page-head">
@@ -28,6 +30,8 @@ pub fn TaskNewPage() -> impl IntoView {
         <section class="card">
             <Suspense fallback=move || view! { <p>{t(Msg::Loading)}</p> }>
                 {move || Suspend::new(async move {
+                    admin_known().await;
+                    let admin = admin();
                     let active = ConfigFilter { active: Some(true), skip_stats: true, ..Default::default() };
                     let (configs, case) = futures::join!(list_configs(active), async {
                         match from {
@@ -38,7 +42,7 @@ pub fn TaskNewPage() -> impl IntoView {
                     match (configs, case) {
                         (Ok(configs), Ok(again)) => {
                             let choices = configs.into_iter().map(ConfigChoice::from).collect();
-                            view! { <NewTask choices preset again/> }.into_any()
+                            view! { <NewTask choices preset again admin/> }.into_any()
                         }
                         (Err(err), _) | (_, Err(err)) => view! { <ErrorBox err/> }.into_any(),
                     }
@@ -48,17 +52,18 @@ pub fn TaskNewPage() -> impl IntoView {
     }
 }
 
-/// The launch form over `choices`, `preset` picked, or filled with `again` (its config picked).
+/// The launch form over `choices`, `preset` picked, or filled with `again` (its config picked);
+/// `admin`: the reader may launch past a daily budget.
 #[island(lazy)]
 fn NewTask(
     choices: Vec<ConfigChoice>,
     preset: Option<ConfigId>,
     again: Option<TaskCase>,
+    admin: bool,
 ) -> impl IntoView {
-    crate::components::frame::provide_me();
     let preselect = again.as_ref().map(|c| c.config_id).or(preset);
     match again {
-        None => view! { <LaunchForm choices preselect/> }.into_any(),
-        Some(case) => view! { <LaunchForm choices preselect again=case/> }.into_any(),
+        None => view! { <LaunchForm choices preselect admin/> }.into_any(),
+        Some(case) => view! { <LaunchForm choices preselect admin again=case/> }.into_any(),
     }
 }

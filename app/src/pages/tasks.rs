@@ -139,7 +139,9 @@ pub fn TasksPage() -> impl IntoView {
                         match page.await {
                             Ok(p) if f.batch_id.is_some() => {
                                 let case = case.await.ok().flatten();
-                                view! { <CompareTable rows=p.items case/> }.into_any()
+                                crate::components::frame::admin_known().await;
+                                let admin = crate::components::frame::is_admin()();
+                                view! { <CompareTable rows=p.items case admin/> }.into_any()
                             }
                             Ok(p) => view! { <TaskTable page=p filter=f/> }.into_any(),
                             Err(err) => view! { <PageError err/> }.into_any(),
@@ -256,7 +258,7 @@ fn TaskTable(page: TaskPage, filter: TaskFilter) -> impl IntoView {
 
 /// One batch test: the shared test case once, then each config's result side by side.
 #[component]
-fn CompareTable(rows: Vec<TaskSummary>, case: Option<TaskCase>) -> impl IntoView {
+fn CompareTable(rows: Vec<TaskSummary>, case: Option<TaskCase>, admin: bool) -> impl IntoView {
     let lang = use_i18n().lang;
     if rows.is_empty() {
         return view! { <ErrorBox err=AppError::NotFound/> }.into_any();
@@ -272,7 +274,7 @@ fn CompareTable(rows: Vec<TaskSummary>, case: Option<TaskCase>) -> impl IntoView
     let words = |m: Msg| m.text(lang.get_untracked()).to_owned();
     view! {
         {batch.filter(|_| !again.is_empty()).map(|batch| view! {
-            <RerunFailedButton batch failed=again.len() billed=again.iter().any(|s| s.may_be_billed())/>
+            <RerunFailedButton batch failed=again.len() billed=again.iter().any(|s| s.may_be_billed()) admin/>
         })}
         {case.map(|task| view! { <BatchCase task/> })}
         // One column per config, side by side: its result large (click to zoom), then status,
@@ -304,10 +306,10 @@ fn CompareTable(rows: Vec<TaskSummary>, case: Option<TaskCase>) -> impl IntoView
 }
 
 /// "Run the failed again" for a batch with `failed` failed or timed-out tasks, asking first when
-/// one of them may have been billed (`billed`); then goes to the new batch (or task).
+/// one of them may have been billed (`billed`); then goes to the new batch (or task). `admin`:
+/// the reader may run them past a daily budget.
 #[island(lazy)]
-fn RerunFailedButton(batch: BatchId, failed: usize, billed: bool) -> impl IntoView {
-    crate::components::frame::provide_me();
+fn RerunFailedButton(batch: BatchId, failed: usize, billed: bool, admin: bool) -> impl IntoView {
     let rerun = ServerAction::<RerunFailed>::new();
     let confirm = RwSignal::new(false);
     crate::components::close_on_escape(move || confirm.set(false));
@@ -337,7 +339,7 @@ fn RerunFailedButton(batch: BatchId, failed: usize, billed: bool) -> impl IntoVi
         </div>
         {move || rerun.value().get().and_then(Result::err).map(|err| view! {
             <ErrorBox err=err.clone()/>
-            <OverBudgetChoice err pending=rerun.pending() run_anyway=move |()| send(billed, true)/>
+            <OverBudgetChoice err admin pending=rerun.pending() run_anyway=move |()| send(billed, true)/>
         })}
         <Show when=move || confirm.get()>
             <div class="dialog-backdrop">
