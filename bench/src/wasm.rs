@@ -268,12 +268,10 @@ async fn pages(ctx: &Ctx) -> Result<Vec<(String, String, String)>> {
         .as_i64()
         .context("a launch on two configs answered without a batch")?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while api
-        .list_all()
-        .await?
-        .iter()
-        .any(|(_, s)| !matches!(s.as_str(), "succeeded" | "failed" | "cancelled"))
-    {
+    while api.list_all().await?.iter().any(|(_, s)| {
+        !s.parse::<app::domain::TaskStatus>()
+            .is_ok_and(app::domain::TaskStatus::is_terminal)
+    }) {
         anyhow::ensure!(
             std::time::Instant::now() < deadline,
             "the sandbox's tasks did not end in 60 s"
