@@ -1,6 +1,6 @@
 // Deciding a task whose submit may have reached the provider, and running a task again on
 // another config: what an operator does on the task page.
-import { openNewTask, launchTask, createSandboxConfig, expect, hydrated, signIn, test } from '../support/fixtures';
+import { callJson, openNewTask, launchTask, createSandboxConfig, expect, hydrated, signIn, test } from '../support/fixtures';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -55,4 +55,28 @@ test('running a task again on another config opens a new task showing what diffe
   await expect(diff.locator('[data-field="timeout_secs"]')).toContainText('120');
   await expect(page.getByTestId('timeline')).toContainText(`再次运行任务 #${first}`);
   await expect(page.getByTestId('task-status')).toHaveAttribute('data-status', 'succeeded');
+});
+
+test("a batch's failed tasks run again from its comparison, as a new batch", async ({ page, env }) => {
+  await signIn(page, env.console);
+  const a = (await createSandboxConfig(page.request, env, 'Again-A')).id;
+  const b = (await createSandboxConfig(page.request, env, 'Again-B')).id;
+  const r = await callJson(page.request, env.console, 'tasks/launch', {
+    configs: [a, b],
+    spec: { prompt: 'refused #moderation', resolution: '1k', aspect_ratio: 'auto', image_urls: ['https://example.com/x.png'], local_images: [], region: '' },
+  });
+  expect(r.ok()).toBeTruthy();
+  const { batch } = (await r.json()) as { batch: number };
+  await page.goto(`${env.console.url}/tasks?batch=${batch}`);
+  await hydrated(page);
+  // The comparison follows the tasks to their end in place, then offers to run both again.
+  const columns = page.getByRole('listitem').filter({ has: page.getByRole('heading') });
+  await expect(columns.nth(0)).toHaveAttribute('data-status', 'failed', { timeout: 30_000 });
+  await expect(columns.nth(1)).toHaveAttribute('data-status', 'failed', { timeout: 30_000 });
+  const again = page.getByTestId('rerun-failed');
+  await expect(again).toContainText('(2)');
+  await again.click();
+  await expect(page).toHaveURL(new RegExp(`/tasks\\?batch=(?!${batch}$)\\d+$`));
+  await hydrated(page);
+  await expect(page.getByTestId('batch-case')).toContainText('refused #moderation');
 });
