@@ -117,9 +117,12 @@ pub fn normalise_host(raw: &str) -> Result<String, Msg> {
     if !host_ok {
         return Err(Msg::ErrHostInvalid);
     }
+    // ASCII case only: Unicode case tables would sit in every page's wasm (this check runs in
+    // the config form too), and a non-ASCII host reaches the provider through `reqwest`'s own
+    // IDNA mapping, which folds its case anyway.
     Ok(match port {
-        Some(p) => format!("{scheme}://{}:{p}", host.to_lowercase()),
-        None => format!("{scheme}://{}", host.to_lowercase()),
+        Some(p) => format!("{scheme}://{}:{p}", host.to_ascii_lowercase()),
+        None => format!("{scheme}://{}", host.to_ascii_lowercase()),
     })
 }
 
@@ -176,6 +179,11 @@ mod tests {
             normalise_host("https://www.runninghub.cn/openapi/v2"),
             Err(Msg::ErrHostPath),
             "a pasted API prefix is a field error saying where it goes"
+        );
+        assert_eq!(
+            normalise_host("https://例子.测试").as_deref(),
+            Ok("https://例子.测试"),
+            "a non-ASCII host is kept as typed"
         );
         assert_eq!(normalise_host("www.runninghub.cn"), Err(Msg::ErrHostScheme));
         assert_eq!(normalise_host("ftp://x.cn"), Err(Msg::ErrHostScheme));
