@@ -14,6 +14,8 @@
     if (hook) hook();
     const done = f(el);
     if (done && done.then) await done;
+    // Each island says when it is live (an island swapped in later hydrates after the page).
+    el.dataset.hydrated = "true";
   }
   async function walk(node, mod) {
     // A part swapped out meanwhile (`__swapIn`) is not hydrated any more.

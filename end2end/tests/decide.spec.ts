@@ -75,6 +75,8 @@ test("a batch's failed tasks run again from its comparison, as a new batch", asy
   await expect(columns.nth(1)).toHaveAttribute('data-status', 'failed', { timeout: 30_000 });
   const again = page.getByTestId('rerun-failed');
   await expect(again).toContainText('(2)');
+  // The button came with the list rendered again in place: click it once its island is live.
+  await expect(page.locator('leptos-island[data-hydrated="true"]', { has: again })).toHaveCount(1);
   await again.click();
   await expect(page).toHaveURL(new RegExp(`/tasks\\?batch=(?!${batch}$)\\d+$`));
   await hydrated(page);

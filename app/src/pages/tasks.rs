@@ -2,7 +2,7 @@
 //! `?batch=N`, the comparison table of one batch test filling in live.
 
 use crate::api::configs::list_configs;
-use crate::api::tasks::{RerunFailed, list_tasks};
+use crate::api::tasks::{list_tasks, rerun_failed};
 use crate::components::budget::OverBudgetChoice;
 use crate::components::{ErrorBox, FilterForm, PageError, StatusBadge, Time};
 use crate::domain::*;
@@ -310,36 +310,40 @@ fn CompareTable(rows: Vec<TaskSummary>, case: Option<TaskCase>, admin: bool) -> 
 /// the reader may run them past a daily budget.
 #[island(lazy)]
 fn RerunFailedButton(batch: BatchId, failed: usize, billed: bool, admin: bool) -> impl IntoView {
-    let rerun = ServerAction::<RerunFailed>::new();
+    let pending = RwSignal::new(false);
+    let failure = RwSignal::new(None::<AppError>);
     let confirm = RwSignal::new(false);
     crate::components::close_on_escape(move || confirm.set(false));
-    Effect::new(move |_| {
-        if let Some(Ok(r)) = rerun.value().get() {
-            let to = match (r.batch, r.tasks.first()) {
-                (Some(b), _) => format!("/tasks?batch={}", b.0),
-                (None, Some(t)) => format!("/tasks/{}", t.0),
-                (None, None) => return,
-            };
-            crate::live::go(&to);
-        }
-    });
+    // The request and the move to the new batch run in a task of their own, not in an effect
+    // of this island: the list around it may be rendered again (a task changed) while the
+    // request is out, and an island swapped out runs no effects any more.
     let send = move |confirmed: bool, over_budget: bool| {
-        rerun.dispatch(RerunFailed {
-            batch,
-            confirmed,
-            over_budget,
+        pending.set(true);
+        failure.set(None);
+        leptos::task::spawn_local(async move {
+            match rerun_failed(batch, confirmed, over_budget).await {
+                Ok(r) => match (r.batch, r.tasks.first()) {
+                    (Some(b), _) => crate::live::go(&format!("/tasks?batch={}", b.0)),
+                    (None, Some(t)) => crate::live::go(&format!("/tasks/{}", t.0)),
+                    (None, None) => pending.set(false),
+                },
+                Err(e) => {
+                    failure.set(Some(e));
+                    pending.set(false);
+                }
+            }
         });
     };
     view! {
         <div class="page-actions">
-            <button type="button" class="btn" data-testid="rerun-failed" disabled=move || rerun.pending().get()
+            <button type="button" class="btn" data-testid="rerun-failed" disabled=move || pending.get()
                 on:click=move |_| if billed { confirm.set(true) } else { send(false, false) }>
                 {t(Msg::BatchRerunFailed)}" ("{failed}")"
             </button>
         </div>
-        {move || rerun.value().get().and_then(Result::err).map(|err| view! {
+        {move || failure.get().map(|err| view! {
             <ErrorBox err=err.clone()/>
-            <OverBudgetChoice err admin pending=rerun.pending() run_anyway=move |()| send(billed, true)/>
+            <OverBudgetChoice err admin pending=pending run_anyway=move |()| send(billed, true)/>
         })}
         <Show when=move || confirm.get()>
             <div class="dialog-backdrop">
