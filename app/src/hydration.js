@@ -26,9 +26,26 @@
     for (const child of node.children) await walk(child, mod);
     if (tag === "leptos-children") childrenHooks.pop();
   }
+  // The page's words (`i18n/words.rs`), in parallel with the wasm: its texts are not in it.
+  const wordsUrl = document.getElementById("rh-words")?.href;
+  const words = wordsUrl
+    ? fetch(wordsUrl).then((r) => (r.ok ? r.text() : Promise.reject(new Error(`HTTP ${r.status}`))))
+    : Promise.reject(new Error("no #rh-words link"));
+  words.catch(() => {}); // reported below, once the wasm is there
   const start = () =>
     import(`/${pkg}/rhconsole.js`).then(async (mod) => {
       await mod.default({ module_or_path: `/${pkg}/rhconsole.wasm` });
+      // Without its words an island would show names instead of texts: the page then stays as
+      // the server rendered it (links and the forms that post without wasm still work).
+      const text = await words.catch((e) => {
+        console.error(`the page's words did not load (${wordsUrl}): ${e}`);
+        return null;
+      });
+      if (text === null) return;
+      if (!mod.set_words(text)) {
+        console.error(`the page's words (${wordsUrl}) are not this build's: reload the page`);
+        return;
+      }
       mod.hydrate();
       window.__hydrateIsland = (el) => hydrateIsland(el, mod);
       let pageHydrated;

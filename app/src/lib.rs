@@ -42,7 +42,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <link rel="stylesheet" href="/pkg/rhconsole.css"/>
-                <hydration::IslandScripts options/>
+                <hydration::IslandScripts options lang=prefs.lang/>
                 <chunk_batch::ChunkBatching/>
                 <leptos_meta::MetaTags/>
             </head>

@@ -84,12 +84,20 @@ impl Prefs {
         #[cfg(not(feature = "ssr"))]
         {
             use wasm_bindgen::JsCast;
-            document()
+            #[allow(unused_mut)]
+            let mut prefs = document()
                 .dyn_into::<web_sys::HtmlDocument>()
                 .ok()
                 .and_then(|d| d.cookie().ok())
                 .map(|c| Prefs::from_cookie_header(&c))
-                .unwrap_or_default()
+                .unwrap_or_default();
+            // The page's words are in the language the server rendered it in, which is the
+            // page's language even if the cookie changed since.
+            #[cfg(feature = "hydrate")]
+            if let Some(lang) = crate::i18n::words::lang() {
+                prefs.lang = lang;
+            }
+            prefs
         }
     }
 }

@@ -5,7 +5,8 @@
 //! main module holds what every page needs, and each lazy island's code sits in chunks listed in
 //! `__wasm_split_manifest.json`. A first visit to a page downloads the JS glue, the split loader,
 //! the main module and, in one `/pkg/islands/…` response, the chunks of the islands in its HTML
-//! (see `app::chunk_batch`). So this starts a console with a config, a finished task and a batch,
+//! (see `app::chunk_batch`), and, beside the wasm, the page's words (`/pkg/words/<lang>.txt`,
+//! the translation table in its language: `app::i18n::words`). So this starts a console with a config, a finished task and a batch,
 //! reads which islands each page really has, and measures, raw, gzipped (level 9) and
 //! brotli-compressed (quality 11), every page's first visit and its requests.
 
@@ -130,6 +131,14 @@ fn islands_in(html: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// A page as the console served it: its name, address, HTML and the words it names.
+struct Page {
+    name: String,
+    path: String,
+    html: String,
+    words: Vec<u8>,
+}
+
 /// One page's first visit.
 struct Visit {
     page: String,
@@ -146,8 +155,8 @@ struct Measured {
     problem: Option<String>,
 }
 
-/// Sizes every page's first visit; `pages` is each page's name, address and HTML.
-fn measure_all(pkg: &Path, pages: Vec<(String, String, String)>) -> Result<Measured> {
+/// Sizes every page's first visit.
+fn measure_all(pkg: &Path, pages: Vec<Page>) -> Result<Measured> {
     let mut sizes: BTreeMap<String, Size> = BTreeMap::new();
     for entry in std::fs::read_dir(pkg).with_context(|| format!("cannot list {}", pkg.display()))? {
         let path = entry?.path();
@@ -196,12 +205,19 @@ fn measure_all(pkg: &Path, pages: Vec<(String, String, String)>) -> Result<Measu
             .with_context(|| format!("{} is not a split manifest", manifest_path.display()))?,
         Err(_) => BTreeMap::new(),
     };
-    // The page, its stylesheet, the JS glue and the main module; with a split build also the
-    // loader, and the islands' chunks when the page has a lazy island.
-    let base_requests = if loader.is_some() { 5 } else { 4 };
+    // The page, its stylesheet, the JS glue, the main module and the page's words; with a split
+    // build also the loader, and the islands' chunks when the page has a lazy island.
+    let base_requests = if loader.is_some() { 6 } else { 5 };
     let mut visits = Vec::new();
-    for (page, path, html) in pages {
+    for Page {
+        name: page,
+        path,
+        html,
+        words,
+    } in pages
+    {
         let islands = islands_in(&html);
+        let words = measure_bytes(&words)?;
         let lazy = islands
             .iter()
             .filter(|i| app::chunk_batch::island_key(manifest.keys(), i).is_some())
@@ -212,13 +228,14 @@ fn measure_all(pkg: &Path, pages: Vec<(String, String, String)>) -> Result<Measu
         } else {
             Size::default()
         };
-        let code = glue + main + loader.unwrap_or_default() + batch;
+        let code = glue + main + loader.unwrap_or_default() + batch + words;
         let requests = base_requests + usize::from(chunks > 0);
         rows.push((
             format!(
-                "first visit to {page} (`{path}`): {} islands ({lazy} lazy), {chunks} chunks in one response ({}), {requests} requests",
+                "first visit to {page} (`{path}`): {} islands ({lazy} lazy), {chunks} chunks in one response ({}), words {}, {requests} requests",
                 islands.len(),
                 kb(batch.gz),
+                kb(words.gz),
             ),
             format!("code {code}"),
         ));
@@ -254,9 +271,9 @@ fn measure_all(pkg: &Path, pages: Vec<(String, String, String)>) -> Result<Measu
     })
 }
 
-/// Every page, as its name, address and HTML: a console with the first admin, a config, a
+/// Every page, with the words it names: a console with the first admin, a config, a
 /// finished task and a batch of two; the sign-in page signed out.
-async fn pages(ctx: &Ctx) -> Result<Vec<(String, String, String)>> {
+async fn pages(ctx: &Ctx) -> Result<Vec<Page>> {
     let stage = Stage::start(ctx, "wasm", 50, 50).await?;
     let api = &stage.admin;
     let a = api.create_config("wasm A", &stage.sb.base).await?;
@@ -278,18 +295,33 @@ async fn pages(ctx: &Ctx) -> Result<Vec<(String, String, String)>> {
         );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    let get = |api: crate::http::Api, path: String| async move {
-        let r = api.c.get(api.url(&path)).send().await?;
-        anyhow::ensure!(r.status() == 200, "GET {path}: HTTP {}", r.status());
-        Ok::<_, anyhow::Error>(r.text().await?)
+    // The page, and the words its `#rh-words` link names (what `hydration.js` fetches).
+    let get = |api: crate::http::Api, name: &str, path: String| {
+        let name = name.to_owned();
+        async move {
+            let r = api.c.get(api.url(&path)).send().await?;
+            anyhow::ensure!(r.status() == 200, "GET {path}: HTTP {}", r.status());
+            let html = r.text().await?;
+            let words_path = html
+                .split("id=\"rh-words\" href=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .with_context(|| format!("{path} names no words (#rh-words)"))?
+                .to_owned();
+            let r = api.c.get(api.url(&words_path)).send().await?;
+            anyhow::ensure!(r.status() == 200, "GET {words_path}: HTTP {}", r.status());
+            let words = r.bytes().await?.to_vec();
+            Ok::<_, anyhow::Error>(Page {
+                name,
+                path,
+                html,
+                words,
+            })
+        }
     };
     let mut out = Vec::new();
     let signed_out = crate::http::Api::new(&stage.console.base)?;
-    out.push((
-        "sign-in".to_owned(),
-        "/login".to_owned(),
-        get(signed_out, "/login".to_owned()).await?,
-    ));
+    out.push(get(signed_out, "sign-in", "/login".to_owned()).await?);
     for (name, path) in [
         ("overview", "/".to_owned()),
         ("configs", "/configs".to_owned()),
@@ -302,8 +334,7 @@ async fn pages(ctx: &Ctx) -> Result<Vec<(String, String, String)>> {
         ("batch", format!("/tasks?batch={batch}")),
         ("users", "/users".to_owned()),
     ] {
-        let html = get(api.clone(), path.clone()).await?;
-        out.push((name.to_owned(), path, html));
+        out.push(get(api.clone(), name, path).await?);
     }
     Ok(out)
 }
@@ -317,9 +348,10 @@ pub async fn run(ctx: &Ctx) -> Result<Outcome> {
          through wasm-opt. Pages are rendered on the server; only their islands hydrate. Each page's islands are read \
          from its HTML, served by a console with a config, a finished task and a batch of two. A first visit to a \
          page downloads the JS glue, the split loader, the main module and, in one `/pkg/islands/…` response, the \
-         chunks of its lazy islands (listed in `__wasm_split_manifest.json`); \"code\" is all of that, each response \
+         chunks of its lazy islands (listed in `__wasm_split_manifest.json`), and the page's words (the translation \
+         table in its language, `/pkg/words/<lang>.txt`, named by the page); \"code\" is all of that, each response \
          compressed as the browser gets it. Requests: the page, its stylesheet, the glue, the main module, the \
-         loader and the islands' chunks. Sizes raw, gzip level 9 (flate2) and brotli quality 11 (window \
+         loader, the islands' chunks and the words. Sizes raw, gzip level 9 (flate2) and brotli quality 11 (window \
          22); 1 KB = 1,000 bytes.",
         ctx.site_origin.join("pkg").display()
     );

@@ -7,7 +7,8 @@ test('a warm reload fetches no wasm body again', async ({ page, env }) => {
   await hydrated(page);
   const wasm: Promise<{ url: string; body: number }>[] = [];
   page.on('requestfinished', (req) => {
-    if (req.url().includes('/pkg/') && req.url().endsWith('.wasm')) {
+    // The wasm, and the page's words that come beside it (`/pkg/words/zh.txt`).
+    if (req.url().includes('/pkg/') && (req.url().endsWith('.wasm') || req.url().includes('/pkg/words/'))) {
       wasm.push(req.sizes().then((s) => ({ url: req.url(), body: s.responseBodySize })));
     }
   });
@@ -15,6 +16,7 @@ test('a warm reload fetches no wasm body again', async ({ page, env }) => {
   await hydrated(page);
   const fetched = await Promise.all(wasm);
   expect(fetched.length).toBeGreaterThan(0);
+  expect(fetched.map((w) => new URL(w.url).pathname)).toContain('/pkg/words/zh.txt');
   // Revalidated (a 304 has no body) or taken from the cache: no wasm body crosses the network.
   expect(fetched.filter((w) => w.body > 0)).toEqual([]);
 });
@@ -46,8 +48,11 @@ test("a page's code comes in one request, on a first visit and on the next page"
     expect(chunks()).toEqual([]);
     expect(batches()).toEqual([]);
     expect(islands()).toEqual([`/pkg/islands/${(await kinds()).join('-')}.wasm`]);
-    // The stylesheet, the JS glue, the main module, the split loader and the islands' code.
-    expect(code.length).toBeLessThanOrEqual(5);
+    // The page's words in its language, once.
+    expect(code.filter((p) => p.startsWith('/pkg/words/'))).toEqual(['/pkg/words/zh.txt']);
+    // The stylesheet, the JS glue, the main module, the split loader, the islands' code and
+    // the words.
+    expect(code.length).toBeLessThanOrEqual(6);
   }
 });
 

@@ -1,10 +1,12 @@
 //! The one translation catalogue: Chinese first, English second. Views never hold literal UI
 //! text; they name a `Msg` (a text without parameters, `msg.rs`) or build a `Text` (a text with
 //! typed parameters, `text.rs`), and the language the reader chose (a cookie, so the server
-//! renders it too) picks the words. The CLI and logs use the English.
+//! renders it too) picks the words. The CLI and logs use the English. The browser does not
+//! carry the table: it gets the page's language only, beside the wasm (`words`).
 
 mod msg;
 mod text;
+pub mod words;
 
 pub use msg::Msg;
 pub use text::{FieldList, In, Localized, Text};

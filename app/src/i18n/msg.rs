@@ -13,9 +13,20 @@ macro_rules! messages {
         pub enum Msg { $($key),* }
 
         impl Msg {
+            /// The text in `lang`: on the server from the table below; in the browser from the
+            /// page's words (`super::words`), which are in the page's language, so the table
+            /// stays out of the wasm.
             pub fn text(self, lang: Lang) -> &'static str {
-                match (self, lang) {
-                    $( (Msg::$key, Lang::Zh) => $zh, (Msg::$key, Lang::En) => $en, )*
+                #[cfg(any(feature = "ssr", not(feature = "hydrate")))]
+                {
+                    match (self, lang) {
+                        $( (Msg::$key, Lang::Zh) => $zh, (Msg::$key, Lang::En) => $en, )*
+                    }
+                }
+                #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+                {
+                    let _ = lang;
+                    super::words::msg(self)
                 }
             }
             /// The name scripts see in JSON answers, e.g. `"NameTaken"`.

@@ -93,10 +93,53 @@ macro_rules! texts {
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub enum Text<'a> { $($key { $($p: $ty),* },)* }
 
+        /// Each text's place in the table, and so in the page's words (`super::words`).
+        #[allow(clippy::enum_variant_names, dead_code)]
+        #[derive(Clone, Copy)]
+        enum Place { $($key),* }
+
+        /// The Chinese and English templates, in the table's order (a function: this module
+        /// holds no constants).
+        #[cfg(any(feature = "ssr", not(feature = "hydrate")))]
+        pub(super) fn templates() -> &'static [[&'static str; 2]] {
+            &[$([$zh, $en]),*]
+        }
+
+        impl Text<'_> {
+            /// How many texts the table has.
+            pub const COUNT: usize = [$(Place::$key),*].len();
+
+            /// The text's place in the table.
+            #[cfg(any(test, all(feature = "hydrate", not(feature = "ssr"))))]
+            fn place(&self) -> usize {
+                match self {
+                    $(Text::$key { .. } => Place::$key as usize,)*
+                }
+            }
+
+            /// Writes the text from `template`, its template in `lang`, filling the
+            /// placeholders as it goes (the browser's way: the templates come with the page's
+            /// words, `super::words::fill`).
+            #[cfg(any(test, all(feature = "hydrate", not(feature = "ssr"))))]
+            pub(super) fn fill(&self, template: &str, lang: Lang, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                use super::words::Arg;
+                match self {
+                    $(
+                        Text::$key { $($p),* } => super::words::fill(
+                            template,
+                            &[$((stringify!($p), &In($p, lang) as &dyn Arg)),*],
+                            f,
+                        ),
+                    )*
+                }
+            }
+        }
+
         impl Localized for Text<'_> {
             // Each arm rebinds the parameters, by the names the templates use, to values that
             // write themselves in the arm's language; a parameter a template leaves out is then
             // an unused variable, which is an error here.
+            #[cfg(any(feature = "ssr", not(feature = "hydrate")))]
             #[deny(unused_variables)]
             fn fmt_in(&self, lang: Lang, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 match (self, lang) {
@@ -112,20 +155,33 @@ macro_rules! texts {
                     )*
                 }
             }
+
+            // In the browser the templates come with the page's words: the table stays out of
+            // the wasm.
+            #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+            fn fmt_in(&self, lang: Lang, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.fill(super::words::template(self.place()), lang, f)
+            }
         }
 
         #[cfg(test)]
         impl Text<'static> {
             /// One of each text, its parameters filled with `Sample` values.
-            fn samples() -> Vec<Text<'static>> {
+            pub(super) fn samples() -> Vec<Text<'static>> {
                 vec![$(Text::$key { $($p: Sample::sample()),* }),*]
             }
+        }
 
+        #[cfg(test)]
+        impl Text<'_> {
             /// The Chinese and English templates, as written in the table.
             fn templates(&self) -> [&'static str; 2] {
-                match self {
-                    $(Text::$key { .. } => [$zh, $en],)*
-                }
+                templates()[self.place()]
+            }
+
+            /// The template in `lang`.
+            pub(super) fn template_in(&self, lang: Lang) -> &'static str {
+                self.templates()[usize::from(lang == Lang::En)]
             }
         }
     };

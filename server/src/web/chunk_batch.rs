@@ -92,14 +92,7 @@ async fn send(
     }
     let etag = format!("\"{:016x}\"", hasher.finish());
     let etag = HeaderValue::from_str(&etag).expect("hex in quotes is a header value");
-    let fresh = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim() == etag.to_str().unwrap_or_default())
-        });
-    if fresh {
+    if is_fresh(headers, &etag) {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
     }
     let mut body = Vec::new();
@@ -122,6 +115,17 @@ async fn send(
         body,
     )
         .into_response()
+}
+
+/// Whether the browser's copy (its `If-None-Match`) is `etag`: then a 304 will do.
+pub(super) fn is_fresh(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == etag.to_str().unwrap_or_default())
+        })
 }
 
 /// The files `<names>.wasm` asks for, in its order; `None` unless it is the canonical address

@@ -10,6 +10,7 @@ mod owner;
 mod routes;
 mod scope;
 pub mod state;
+mod words;
 
 pub use guard::client_ip_layer;
 pub use routes::router;

@@ -57,6 +57,10 @@ pub fn router(
             get(super::chunk_batch::islands)
                 .layer(tower_http::compression::CompressionLayer::new()),
         )
+        .route(
+            "/pkg/words/{name}",
+            get(super::words::words).layer(tower_http::compression::CompressionLayer::new()),
+        )
         .nest_service("/pkg", pkg_service)
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))

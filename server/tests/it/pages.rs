@@ -407,3 +407,61 @@ async fn pages_are_never_stored_by_the_browser() {
         assert_eq!(cache.as_deref(), Some("no-store"), "{path}");
     }
 }
+
+/// The browser gets the page's words (the translation table in the page's language) from
+/// `/pkg/words/<lang>.txt`, named by the page, instead of in the wasm: both languages, a 304
+/// on revalidation, a 404 for any other name.
+#[tokio::test]
+async fn a_page_names_its_words_and_they_are_served_in_its_language() {
+    let app = TestApp::spawn().await;
+    let client = reqwest::Client::new();
+    for (cookie, file, lang) in [
+        ("rh_lang=zh", "zh.txt", app::i18n::Lang::Zh),
+        ("rh_lang=en", "en.txt", app::i18n::Lang::En),
+    ] {
+        let page = text_of(client.get(app.url("/login")).header("cookie", cookie)).await;
+        let link = format!("id=\"rh-words\" href=\"/pkg/words/{file}\"");
+        assert!(page.contains(&link), "{cookie}: the page names {file}");
+
+        let r = client
+            .get(app.url(&format!("/pkg/words/{file}")))
+            .send()
+            .await
+            .expect("words");
+        assert_eq!(r.status(), 200, "{file}");
+        assert_eq!(
+            r.headers().get("content-type").and_then(|v| v.to_str().ok()),
+            Some("text/plain; charset=utf-8")
+        );
+        assert_eq!(
+            r.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+            Some("no-cache")
+        );
+        let etag = r.headers().get("etag").cloned().expect("etag");
+        let text = r.text().await.expect("body");
+        let records: Vec<&str> = text.split(app::i18n::words::SEPARATOR).collect();
+        assert_eq!(records[0], lang.code());
+        let msg = app::i18n::Msg::BudgetOverride;
+        assert_eq!(records[1 + msg as usize], msg.text(lang), "{file}");
+        assert_eq!(
+            records.len(),
+            1 + app::i18n::Msg::ALL.len() + app::i18n::Text::COUNT
+        );
+
+        let again = client
+            .get(app.url(&format!("/pkg/words/{file}")))
+            .header("if-none-match", etag)
+            .send()
+            .await
+            .expect("revalidation");
+        assert_eq!(again.status(), 304, "{file}");
+    }
+    for bad in ["fr.txt", "zh", "ZH.txt", "zh.txt.gz"] {
+        let r = client
+            .get(app.url(&format!("/pkg/words/{bad}")))
+            .send()
+            .await
+            .expect("bad");
+        assert_eq!(r.status(), 404, "{bad}");
+    }
+}
