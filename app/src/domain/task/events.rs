@@ -2,6 +2,7 @@
 //! reader's language where they are shown.
 
 #[cfg(feature = "ssr")]
+#[cfg(feature = "ssr")]
 use super::EventText;
 use super::TaskStatus;
 use crate::domain::names::closed_set;

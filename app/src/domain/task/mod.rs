@@ -4,6 +4,8 @@
 
 mod budget;
 mod estimate;
+// The event log's texts are rendered on the server only (the browser gets them rendered).
+#[cfg(any(feature = "ssr", not(feature = "hydrate")))]
 mod event_text;
 mod events;
 mod explain;
@@ -13,6 +15,7 @@ mod views;
 
 pub use budget::*;
 pub use estimate::*;
+#[cfg(any(feature = "ssr", not(feature = "hydrate")))]
 pub use event_text::*;
 pub use events::*;
 pub use explain::*;
