@@ -117,8 +117,12 @@ macro_rules! texts {
         }
 
         impl Text<'_> {
-            /// How many texts the table has (the browser's words have a template for each).
+            /// How many texts the table has.
             pub const COUNT: usize = [$(Place::$key,)* $(Place::$skey,)*].len();
+
+            /// How many of them are shown `everywhere`: the first ones, whose templates the
+            /// browser's words carry.
+            pub const SHOWN: usize = [$(Place::$key,)*].len();
 
             /// The text's place in the table.
             #[cfg(any(test, all(feature = "hydrate", not(feature = "ssr"))))]

@@ -9,9 +9,11 @@
 //! of `/pkg` (`no-cache`, an `ETag`: a warm visit costs a 304).
 //!
 //! The format ([`page_words`]): records separated by [`SEPARATOR`]: the language's code
-//! (`zh`, `en`), then every [`Msg`]'s text in declaration order (`Msg::ALL`), then every
-//! [`Text`]'s template in declaration order, as written in the table (`{name}`, `{name:?}`,
-//! `{name:02}` placeholders, filled by [`fill`]).
+//! (`zh`, `en`), then every [`Msg`]'s text in declaration order (`Msg::ALL`), then the
+//! template of every [`Text`] shown in the browser ([`Text::SHOWN`], the first ones) in
+//! declaration order, as written in the table (`{name}`, `{name:?}`, `{name:02}` placeholders,
+//! filled by [`fill`]). The event log's templates stay on the server: events reach the browser
+//! rendered.
 
 use super::{Lang, Msg, Text};
 #[cfg(any(test, all(feature = "hydrate", not(feature = "ssr"))))]
@@ -53,7 +55,7 @@ pub fn page_words(lang: Lang) -> String {
         out.push(SEPARATOR);
         out.push_str(m.text(lang));
     }
-    for t in super::text::templates() {
+    for t in &super::text::templates()[..Text::SHOWN] {
         out.push(SEPARATOR);
         out.push_str(t[i]);
     }
@@ -75,9 +77,11 @@ pub(crate) struct Words<'a> {
 pub(crate) fn parse(text: &str) -> Option<Words<'_>> {
     let mut records = text.split(SEPARATOR);
     let code = records.next()?;
-    let lang = [Lang::Zh, Lang::En].into_iter().find(|l| l.code() == code)?;
+    let lang = [Lang::Zh, Lang::En]
+        .into_iter()
+        .find(|l| l.code() == code)?;
     let mut msgs: Vec<&str> = records.collect();
-    if msgs.len() != Msg::ALL.len() + Text::COUNT {
+    if msgs.len() != Msg::ALL.len() + Text::SHOWN {
         return None;
     }
     let templates = msgs.split_off(Msg::ALL.len());
@@ -206,7 +210,11 @@ mod tests {
             for &m in Msg::ALL {
                 assert_eq!(words.msgs[m as usize], m.text(lang), "{m:?}");
             }
-            assert_eq!(words.templates.len(), Text::COUNT);
+            assert_eq!(words.templates.len(), Text::SHOWN);
+            assert!(
+                Text::SHOWN < Text::COUNT,
+                "the event log's templates stay on the server"
+            );
         }
     }
 
@@ -214,7 +222,7 @@ mod tests {
     fn no_text_holds_the_separator() {
         for lang in [Lang::Zh, Lang::En] {
             let records = page_words(lang).split(SEPARATOR).count();
-            assert_eq!(records, 1 + Msg::ALL.len() + Text::COUNT);
+            assert_eq!(records, 1 + Msg::ALL.len() + Text::SHOWN);
         }
     }
 

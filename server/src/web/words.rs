@@ -39,7 +39,11 @@ pub async fn words(Path(name): Path<String>, headers: HeaderMap) -> Response {
         None => return (StatusCode::NOT_FOUND, "no such words").into_response(),
     };
     if super::chunk_batch::is_fresh(&headers, &words.etag) {
-        return (StatusCode::NOT_MODIFIED, [(header::ETAG, words.etag.clone())]).into_response();
+        return (
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, words.etag.clone())],
+        )
+            .into_response();
     }
     (
         [

@@ -430,11 +430,15 @@ async fn a_page_names_its_words_and_they_are_served_in_its_language() {
             .expect("words");
         assert_eq!(r.status(), 200, "{file}");
         assert_eq!(
-            r.headers().get("content-type").and_then(|v| v.to_str().ok()),
+            r.headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
             Some("text/plain; charset=utf-8")
         );
         assert_eq!(
-            r.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+            r.headers()
+                .get("cache-control")
+                .and_then(|v| v.to_str().ok()),
             Some("no-cache")
         );
         let etag = r.headers().get("etag").cloned().expect("etag");
@@ -445,7 +449,7 @@ async fn a_page_names_its_words_and_they_are_served_in_its_language() {
         assert_eq!(records[1 + msg as usize], msg.text(lang), "{file}");
         assert_eq!(
             records.len(),
-            1 + app::i18n::Msg::ALL.len() + app::i18n::Text::COUNT
+            1 + app::i18n::Msg::ALL.len() + app::i18n::Text::SHOWN
         );
 
         let again = client
