@@ -34,6 +34,9 @@ test('a launch past the daily budget is refused with the numbers, and an admin r
   await hydrated(page);
   const card = page.getByTestId('budget-card');
   await expect(card.getByTestId('budget-daily')).toHaveText('未设置（不限）');
+  // Styled like every other field of the console (it once had the browser's default look,
+  // light grey in the dark theme).
+  await expect(card.getByLabel('每日预算（元）')).toHaveCSS('border-radius', '8px');
   await card.getByLabel('每日预算（元）').fill('0.1.0');
   await card.getByTestId('budget-save').click();
   await expect(card.getByRole('alert')).toContainText('每日预算须为正数金额');

@@ -209,13 +209,13 @@ pub fn BudgetForm(id: ConfigId) -> impl IntoView {
             <div class="field">
                 <label for="budget-daily-input">{t(Msg::BudgetLabel)}</label>
                 <div class="form-actions">
-                    <input id="budget-daily-input" name="daily" inputmode="decimal" placeholder="20.00" class="mono"
+                    <input id="budget-daily-input" name="daily" type="text" inputmode="decimal" placeholder="20.00" class="mono"
                         aria-invalid=move || field_error().map(|_| "true")
                         aria-describedby="budget-error"
                         prop:value=move || typed.get()
                         on:input=move |ev| typed.set(event_target_value(&ev))/>
                     <button type="submit" class="btn" data-testid="budget-save" disabled=move || save.pending().get()>{t(Msg::BudgetSave)}</button>
-                    <button type="button" class="btn btn-small" data-testid="budget-clear" disabled=move || save.pending().get()
+                    <button type="button" class="btn" data-testid="budget-clear" disabled=move || save.pending().get()
                         on:click=move |_| { typed.set(String::new()); save.dispatch(SetBudget { id, daily: None }); }>
                         {t(Msg::BudgetClear)}
                     </button>
