@@ -47,7 +47,20 @@ pub const KEY_ECHO_MIN: usize = 8;
 /// run of at least [`KEY_ECHO_MIN`] consecutive characters of it (providers were seen to repeat
 /// a refused key, whole or in part, in their error messages). Keys shorter than that are
 /// replaced only whole.
+///
+/// Every poll's answer goes through this, so the common case (no echo) is a few substring
+/// searches: any echo holds one of the key's `KEY_ECHO_MIN`-character windows.
 pub fn redact_key(text: &str, key: &str) -> String {
+    if echoes_any(text, key) {
+        mask_runs(text, key)
+    } else {
+        text.to_owned()
+    }
+}
+
+/// The redaction itself, character by character: at each place the longest run of the key's
+/// characters that starts there.
+fn mask_runs(text: &str, key: &str) -> String {
     let key: Vec<char> = key.chars().collect();
     if key.is_empty() {
         return text.to_owned();
@@ -79,9 +92,47 @@ pub fn redact_key(text: &str, key: &str) -> String {
     out
 }
 
+/// Whether `text` holds a run of at least `KEY_ECHO_MIN` consecutive characters of `key` (or
+/// the whole of a shorter key): some window of that many of the key's characters is in it.
+fn echoes_any(text: &str, key: &str) -> bool {
+    if key.is_empty() {
+        return false;
+    }
+    // The byte offsets where the key's characters start, and its end.
+    let bounds: Vec<usize> = key
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([key.len()])
+        .collect();
+    let min = KEY_ECHO_MIN.min(bounds.len() - 1);
+    bounds
+        .windows(min + 1)
+        .any(|w| text.contains(&key[w[0]..w[min]]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Texts made of pieces of the key (whole, in part, at any place) and other words.
+        #[test]
+        fn the_quick_look_never_skips_an_echo(
+            key in "[a-f0-9é-]{0,24}",
+            pieces in proptest::collection::vec((0usize..30, 0usize..30, "[ a-z中：\"{}]{0,6}"), 0..6),
+        ) {
+            let mut text = String::new();
+            let chars: Vec<char> = key.chars().collect();
+            for (from, len, other) in pieces {
+                let from = from.min(chars.len());
+                let to = (from + len).min(chars.len());
+                text.extend(&chars[from..to]);
+                text.push_str(&other);
+            }
+            prop_assert_eq!(redact_key(&text, &key), mask_runs(&text, &key));
+        }
+    }
 
     #[test]
     fn echoes_of_a_key_whole_or_in_part_are_masked() {
