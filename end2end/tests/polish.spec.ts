@@ -139,3 +139,10 @@ test('run again offers "edit, then run" with the form filled from the task', asy
   await expect(page.getByText('the second wording')).toBeVisible();
   expect(page.url()).not.toMatch(new RegExp(`/tasks/${id}$`));
 });
+
+test('in English, the users list tells you apart with a space before "(you)"', async ({ page, env }) => {
+  await signIn(page, env.console);
+  await page.context().addCookies([{ name: 'rh_lang', value: 'en', url: env.console.url }]);
+  await page.goto(`${env.console.url}/users`);
+  await expect(page.getByRole('rowheader', { name: 'admin (you)' })).toBeVisible();
+});

@@ -112,7 +112,7 @@ messages! {
     UsersChangeRole => "修改角色", "Change role";
     UsersCreated => "创建时间", "Created";
     UsersStatus => "状态", "Status";
-    UsersYou => "（你）", "(you)";
+    UsersYou => "（你）", " (you)";
     UsersPasswordReset => "密码已重置", "Password reset";
 
     HomeRecentFailures => "最近的失败", "Recent failures";
