@@ -146,3 +146,28 @@ test('in English, the users list tells you apart with a space before "(you)"', a
   await page.goto(`${env.console.url}/users`);
   await expect(page.getByRole('rowheader', { name: 'admin (you)' })).toBeVisible();
 });
+
+test("on a phone, in English, the overview's table per config scrolls sideways to its last column", async ({ page, env }) => {
+  await signIn(page, env.console);
+  const config = (await createSandboxConfig(page.request, env, 'Phone')).id;
+  await launchTask(page.request, env, config, 'small screen');
+  await page.context().addCookies([{ name: 'rh_lang', value: 'en', url: env.console.url }]);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${env.console.url}/`);
+  await hydrated(page);
+  const table = page.getByRole('table', { name: 'Today per configuration' });
+  const last = table.getByRole('columnheader').last();
+  await expect(last).toHaveText('Median duration');
+  // The page itself is never wider than the phone: the table scrolls inside its card, and
+  // scrolled to the end it shows its last column whole (it once ran off the screen).
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  const card = page.locator('section', { has: table });
+  await table.evaluate((t) => {
+    const box = t.parentElement!;
+    box.scrollLeft = box.scrollWidth;
+  });
+  const cardBox = (await card.boundingBox())!;
+  const lastBox = (await last.boundingBox())!;
+  expect(lastBox.x).toBeGreaterThanOrEqual(cardBox.x);
+  expect(lastBox.x + lastBox.width).toBeLessThanOrEqual(cardBox.x + cardBox.width);
+});

@@ -105,6 +105,7 @@ fn Overview() -> impl IntoView {
                                         view! { <p class="muted">{t(Msg::HomeNoTasks)}</p> }.into_any()
                                     } else {
                                         view! {
+                                            <div class="scroll-x">
                                             <table class="table" aria-label=move || Msg::HomePerConfig.text(lang.get())>
                                                 <thead><tr>
                                                     <th scope="col">{t(Msg::TaskConfig)}</th>
@@ -123,6 +124,7 @@ fn Overview() -> impl IntoView {
                                                     }).collect_view()}
                                                 </tbody>
                                             </table>
+                                            </div>
                                         }.into_any()
                                     }}
                                 </section>
